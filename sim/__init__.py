@@ -1,0 +1,3 @@
+"""masksim: a supply-allocation simulator for donations of medical supplies."""
+
+__version__ = "0.1.0"
