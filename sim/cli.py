@@ -6,6 +6,7 @@ Bad input exits 2 with one line naming the file and the field; an internal error
 from __future__ import annotations
 
 import argparse
+import importlib
 import os
 import sys
 import time
@@ -17,6 +18,9 @@ from sim.loading import InputError, load
 from sim.scenario import Backend
 
 EXIT_OK, EXIT_INTERNAL, EXIT_INPUT = 0, 1, 2
+
+# Subcommands kept in modules of their own; each module has add_parsers(subparsers).
+COMMAND_MODULES: tuple[str, ...] = ()
 
 
 def _masks(x: float | None) -> str:
@@ -117,6 +121,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("files", nargs="+")
     p.add_argument("--set", **sets)  # type: ignore[arg-type]
     p.set_defaults(func=cmd_validate)
+    for name in COMMAND_MODULES:
+        importlib.import_module(name).add_parsers(sub)
     return parser
 
 

@@ -48,13 +48,14 @@ class Totals:
     pledge_on_time_masks: Array  # (B, P)
     pledge_late_masks: Array  # (B, P)
     first_delivery_day: NDArray[np.int64]  # (B, R); -1: never
+    final_stock_masks: Array  # (B,) donor stock at the end of the last day
 
     @classmethod
     def zeros(cls, plan: Plan) -> Totals:
         b, r, p = plan.n_scenarios, len(plan.region_ids), len(plan.pledge_region)
         return cls(np.zeros(b), np.zeros(b), np.zeros(b), np.zeros((b, r)), np.zeros((b, r)),
                    np.zeros((b, r)), np.zeros((b, r)), np.zeros((b, p)), np.zeros((b, p)),
-                   np.full((b, r), -1, dtype=np.int64))
+                   np.full((b, r), -1, dtype=np.int64), np.zeros(b))
 
 
 DONOR_SERIES = (
@@ -108,6 +109,7 @@ def dispatch(plan: Plan, state: State, t: int, k: int, allocate: Allocator,
         np.minimum(plan.budget_share * surplus, plan.budget_per_shipment_masks),
         plan.cargo_cap_masks,
     )
+    shape = state.region_stock_masks.shape
     falls_due = plan.pledge_due == k
     state.pledge_outstanding_masks = state.pledge_outstanding_masks + np.where(
         falls_due, plan.pledge_masks, 0.0)
@@ -117,10 +119,10 @@ def dispatch(plan: Plan, state: State, t: int, k: int, allocate: Allocator,
         policy_on=plan.policy_on,
         pledge_due_masks=state.pledge_outstanding_masks,
         pledge_region=plan.pledge_region,
-        projected_need_masks=plan.projected_need_masks[:, k],
+        projected_need_masks=np.broadcast_to(plan.projected_need_masks[:, k], shape),
         have_masks=state.region_stock_masks + state.in_transit_masks,
         cap_masks=plan.cap_masks,
-        share=plan.share[:, k],
+        share=np.broadcast_to(plan.share[:, k], shape),
         tier=plan.tier,
         weight=plan.weight,
         min_shipment_masks=plan.min_shipment_masks,

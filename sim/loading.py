@@ -188,9 +188,15 @@ def validate(
 
 def load(path: str | Path, overrides: Iterable[str] = ()) -> Scenario:
     """Read, override (``key.path=value``) and validate a scenario file."""
-    data = read_toml(path)
-    data = apply_overrides(data, overrides, path)
-    return validate(data, path, Path(path).resolve().parent)
+    data = apply_overrides(read_toml(path), overrides, path)
+    base_dir = Path(path).resolve().parent
+    # Cases tables are named relative to the scenario file; make that explicit, so the
+    # resolved scenario (results, overrides, sweeps) still finds them from anywhere.
+    for region in data.get("regions", []) if isinstance(data.get("regions"), list) else []:
+        need = region.get("need") if isinstance(region, dict) else None
+        if isinstance(need, dict) and isinstance(need.get("table"), str):
+            need["table"] = str(base_dir / need["table"])
+    return validate(data, path, base_dir)
 
 
 def apply_overrides(

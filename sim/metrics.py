@@ -45,7 +45,7 @@ def pledge_split(totals: Totals, pledge_masks: Array) -> tuple[Array, Array, Arr
     return on_time, late, unmet
 
 
-def scalars(totals: Totals, pledge_masks: Array, final_stock: Array) -> dict[str, Array]:
+def scalars(totals: Totals, pledge_masks: Array) -> dict[str, Array]:
     """The scalar metrics of B scenarios, each an array of shape (B,)."""
     rates = fill_rate(totals.consumed_masks, totals.need_masks)
     on_time, late, unmet = pledge_split(totals, pledge_masks)
@@ -66,7 +66,7 @@ def scalars(totals: Totals, pledge_masks: Array, final_stock: Array) -> dict[str
         "pledges_on_time": on_time.sum(axis=1),
         "pledges_late": late.sum(axis=1),
         "pledges_unmet": unmet.sum(axis=1),
-        "final_stock": final_stock,
+        "final_stock": totals.final_stock_masks,
     }
 
 

@@ -53,6 +53,7 @@ class MaskModel:
 
     def run(self) -> Run:
         self.env.run(until=self.plan.n_days)
+        self.totals.final_stock_masks = self.state.stock_masks.copy()
         return Run(self.plan, self.draws, self.totals, self.series)
 
     def _donor(self) -> Generator[simpy.Event, None, None]:

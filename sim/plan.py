@@ -45,7 +45,7 @@ class Plan:
     rule: Rule
     min_shipment_masks: float | None
     pallet_masks: float | None
-    # Per scenario: leading axis B.
+    # Per scenario: leading axis B (the large arrays in _SHAREABLE may have 1, broadcast).
     capacity_masks: Array  # (B, T) per day
     domestic_demand_masks: Array  # (B, T) per day
     reserve_days: Array  # (B,)
@@ -70,7 +70,7 @@ class Plan:
 
     @property
     def n_scenarios(self) -> int:
-        return int(self.capacity_masks.shape[0])
+        return int(self.reserve_days.shape[0])
 
     @property
     def dates(self) -> list[dt.date]:
@@ -78,9 +78,11 @@ class Plan:
 
     def row(self, b: int) -> Plan:
         """Scenario ``b`` alone, as a plan with B = 1."""
-        sliced = {
-            f.name: getattr(self, f.name)[b : b + 1] for f in fields(self) if f.name in _PER_ROW
-        }
+        sliced = {}
+        for name in _PER_ROW:
+            values = getattr(self, name)
+            i = b if values.shape[0] > 1 else 0  # a leading 1 is shared by every row
+            sliced[name] = values[i : i + 1]
         return _replace(self, sliced)
 
 
@@ -266,5 +268,16 @@ def stack_plans(plans: Sequence[Plan]) -> Plan:
             same = np.array_equal(a, b) if isinstance(a, np.ndarray) else a == b
             if not same:
                 raise IncompatibleBatch(f"scenarios differ in {name}; run them in separate batches")
-    stacked = {name: np.concatenate([getattr(p, name) for p in plans]) for name in _PER_ROW}
+    stacked = {}
+    for name in _PER_ROW:
+        arrays = [getattr(p, name) for p in plans]
+        if name in _SHAREABLE and all(np.array_equal(arrays[0], a) for a in arrays[1:]):
+            stacked[name] = arrays[0]  # kept once and broadcast: B copies would not fit
+        else:
+            stacked[name] = np.concatenate(arrays)
     return _replace(first, stacked)
+
+
+# Large per-row arrays that may keep a leading axis of 1 when every scenario shares them.
+_SHAREABLE = ("capacity_masks", "domestic_demand_masks", "need_masks", "projected_need_masks",
+              "share")

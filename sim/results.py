@@ -50,9 +50,7 @@ def _day(result: Result, day: int) -> str | None:
 def summary(result: Result) -> dict[str, Any]:
     """Metrics of a single run (B = 1) as plain JSON values, with provenance."""
     run, plan, scenario = result.run, result.run.plan, result.scenario
-    final_stock = run.series.donor["stock"][:, -1] if run.series else np.zeros(1)
-    scalar = {k: _num(v[0]) for k, v in
-              metrics.scalars(run.totals, plan.pledge_masks, final_stock).items()}
+    scalar = {k: _num(v[0]) for k, v in metrics.scalars(run.totals, plan.pledge_masks).items()}
     regional = metrics.by_region(run.totals)
     ids = plan.region_ids
 
@@ -151,8 +149,8 @@ def shipments_csv(result: Result) -> str:
                 continue
             pledged = region["pledged"][0, t, i]
             lead = int(run.series.lead_days[0, k, i])
-            w.writerow([_day(result, t), rid, f"{masks:.6g}", f"{pledged:.6g}",
-                        f"{masks - pledged:.6g}", lead, _day(result, t + lead),
+            w.writerow([_day(result, t), rid, f"{masks:.3f}", f"{pledged:.3f}",
+                        f"{masks - pledged:.3f}", lead, _day(result, t + lead),
                         t + lead < plan.n_days])
     return out.getvalue()
 

@@ -54,7 +54,7 @@ class AllocationProblem:
 
     @property
     def shape(self) -> tuple[int, int]:
-        b, r = self.projected_need_masks.shape
+        b, r = self.have_masks.shape
         return b, r
 
 
