@@ -59,7 +59,9 @@ def _message(err: Mapping[str, Any]) -> str:
         "too_short": "must have at least {min_length} item(s)",
     }
     if kind in simple:
-        return simple[kind].format(**ctx)
+        # 0.0 reads as 0 to someone who wrote "days = -1"
+        shown = {k: f"{v:g}" if isinstance(v, float) else v for k, v in ctx.items()}
+        return simple[kind].format(**shown)
     msg = str(err["msg"])
     return msg.removeprefix("Value error, ").removeprefix("Assertion failed, ")
 

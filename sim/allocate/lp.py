@@ -110,8 +110,8 @@ def _fill_proportional(
     active = members & (share > 0) & (upper > 0)
     for _ in range(int(active.sum())):
         left = budget - float(x.sum())
-        if left <= 0:
-            return x, True
+        if left <= 0 or not active.any():
+            return x, left <= 0
         idx = np.flatnonzero(active)
         model = pulp.LpProblem("proportional", pulp.LpMaximize)
         level = pulp.LpVariable("t", lowBound=0)
@@ -142,7 +142,7 @@ def _maxmin(upper: Array, need: Array, have: Array) -> Array:
     active = (need > 0) & (upper > 0)
     for _ in range(int(active.sum())):
         left = 1.0 - float(x.sum())
-        if left <= 0:
+        if left <= 0 or not active.any():
             break
         idx = np.flatnonzero(active)
         rate = need[idx] / need[idx].max()
@@ -232,14 +232,17 @@ def _round_to_shipments(target: Array, upper: Array, minimum: float, pallet: flo
     model, xs = _shipment_model("shipments_total", pulp.LpMaximize, upper, minimum, pallet)
     model += pulp.lpSum(xs)
     _solve(model)
-    best = float(_values(xs).sum())
+    # The best total from the MIP's decisions, not its printed amounts: whole pallets, or
+    # with a minimum alone, everything the regions it switched on can take.
+    first = _tidy_shipments(_values(xs), upper, minimum, pallet)
+    best = float(first.sum()) if pallet > 0 else min(1.0, float(upper[first > 0].sum()))
     model, xs = _shipment_model("shipments_closest", pulp.LpMinimize, upper, minimum, pallet)
     over = [pulp.LpVariable(f"over{r}", 0) for r in range(upper.size)]
     under = [pulp.LpVariable(f"under{r}", 0) for r in range(upper.size)]
     model += pulp.lpSum(over) + pulp.lpSum(under)
     for var, o, u, t in zip(xs, over, under, target, strict=True):
         model += var - float(t) == o - u
-    model += pulp.lpSum(xs) >= best - (pallet / 2 if pallet > 0 else _RTOL * best)
+    model += pulp.lpSum(xs) >= best - pallet / 2
     _solve(model)
     return _tidy_shipments(_values(xs), upper, minimum, pallet)
 

@@ -12,6 +12,8 @@ one unique answer, so every backend must return the same allocation:
 * ``weighted`` - max sum w_r x_r; equal weights form a tier, split proportionally, and
   regions of weight 0 get nothing.
 
+In every rule that splits by share (all but ``maxmin``), a region of share 0 gets nothing.
+
 Here S is the budget left after pledges, ub_r = min(gap_r, cap_r - pledged_r) clipped at 0,
 and gap_r = projected need - (stock + in transit + pledged) clipped at 0.
 """

@@ -75,7 +75,6 @@ def _tiered_fill(
     s = np.take_along_axis(share, order, axis=1)
     r = np.take_along_axis(ratio, order, axis=1)
     u_cum = np.cumsum(u, axis=1)
-    s_cum = np.cumsum(s, axis=1)
     if single:
         first = np.zeros(u.shape, dtype=np.intp)
         last = np.full(u.shape, u.shape[1] - 1, dtype=np.intp)
@@ -84,12 +83,14 @@ def _tiered_fill(
         first, last = _segments(t)
     u_before_tier = _exclusive(u_cum, u, first)  # all earlier tiers of the row
     u_tier = np.take_along_axis(u_cum, last, axis=1) - u_before_tier
-    s_before_tier = _exclusive(s_cum, s, first)
-    s_tier = np.take_along_axis(s_cum, last, axis=1) - s_before_tier
     tier_budget = np.clip(budget[:, None] - u_before_tier, 0.0, u_tier)
-    # Filled within the tier if its level were this region's saturation level.
+    # Filled within the tier if its level were this region's saturation level. The shares
+    # still open are a suffix sum, taken from the right so small shares keep their digits.
     u_prior = u_cum - u - u_before_tier
-    s_rest = s_tier - (s_cum - s - s_before_tier)
+    s_suffix = np.cumsum(s[:, ::-1], axis=1)[:, ::-1]
+    s_after_tier = np.take_along_axis(
+        np.concatenate([s_suffix[:, 1:], np.zeros((len(s), 1))], axis=1), last, axis=1)
+    s_rest = s_suffix - s_after_tier
     saturated = u_prior + r * s_rest <= tier_budget
     # The tier's level: what is left after its saturated regions, over its other shares.
     u_sat = _segment_sum(np.where(saturated, u, 0.0), first, last)

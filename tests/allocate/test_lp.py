@@ -1,0 +1,402 @@
+"""The LP reference backend: hand-worked answers, invariants on generated instances, and
+scipy's HiGHS (``linprog``) as an independent referee for each rule's first-stage LP."""
+
+from __future__ import annotations
+
+import itertools
+from dataclasses import replace
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from hypothesis.extra.numpy import arrays
+from numpy.typing import ArrayLike, NDArray
+from scipy.optimize import linprog
+
+from sim.allocate.lp import allocate_lp
+from sim.allocate.problem import AllocationProblem, serve_pledges
+from sim.scenario import Rule
+
+INF = np.inf
+RTOL = 1e-7
+Array = NDArray[np.float64]
+
+
+def make_problem(
+    rule: Rule,
+    budget: ArrayLike,
+    need: ArrayLike,
+    *,
+    have: ArrayLike | None = None,
+    cap: ArrayLike | None = None,
+    share: ArrayLike | None = None,
+    tier: ArrayLike | None = None,
+    weight: ArrayLike | None = None,
+    pledge_due: ArrayLike | None = None,
+    pledge_region: ArrayLike = (),
+    policy_on: bool = True,
+    min_shipment: float | None = None,
+    pallet: float | None = None,
+) -> AllocationProblem:
+    """A problem from plain lists: a 1-D ``need`` is one row (B=1), a 2-D one is B rows;
+    the other region fields default to have 0, no cap, share 1, tier 1, weight 1."""
+    need_a = np.atleast_2d(np.asarray(need, dtype=float))
+    b, r = need_a.shape
+
+    def rows(value: ArrayLike | None, default: float, dtype: type = float) -> NDArray[np.generic]:
+        if value is None:
+            return np.full((b, r), default, dtype=dtype)
+        return np.broadcast_to(np.atleast_2d(np.asarray(value, dtype=dtype)), (b, r)).copy()
+
+    due = np.zeros((b, 0)) if pledge_due is None else np.asarray(pledge_due, dtype=float)
+    return AllocationProblem(
+        rule=rule,
+        budget_masks=np.broadcast_to(np.asarray(budget, dtype=float), (b,)).copy(),
+        policy_on=np.full(b, policy_on),
+        pledge_due_masks=due.reshape(b, -1),
+        pledge_region=np.asarray(pledge_region, dtype=np.intp),
+        projected_need_masks=need_a,
+        have_masks=rows(have, 0.0),
+        cap_masks=rows(cap, INF),
+        share=rows(share, 1.0),
+        tier=rows(tier, 1, np.int64),
+        weight=rows(weight, 1.0),
+        min_shipment_masks=min_shipment,
+        pallet_masks=pallet,
+    )
+
+
+def policy_of(problem: AllocationProblem) -> Array:
+    return allocate_lp(problem).policy_masks
+
+
+# --- hand-worked instances -------------------------------------------------------------
+
+
+def test_proportional_splits_by_share() -> None:
+    p = make_problem(Rule.PROPORTIONAL, 100, [100, 100, 100], share=[1, 2, 1])
+    np.testing.assert_allclose(policy_of(p), [[25, 50, 25]], rtol=RTOL)
+
+
+def test_proportional_cap_binds_and_the_rest_goes_to_the_others() -> None:
+    # lam + 30 + lam = 100 -> lam = 35
+    p = make_problem(Rule.PROPORTIONAL, 100, [100, 100, 100], cap=[INF, 30, INF])
+    np.testing.assert_allclose(policy_of(p), [[35, 30, 35]], rtol=RTOL)
+
+
+def test_proportional_zero_share_gets_nothing() -> None:
+    p = make_problem(Rule.PROPORTIONAL, 100, [100, 100, 100], share=[1, 0, 3])
+    np.testing.assert_allclose(policy_of(p), [[25, 0, 75]], rtol=RTOL, atol=1e-9)
+
+
+def test_proportional_ships_no_more_than_the_gaps() -> None:
+    p = make_problem(Rule.PROPORTIONAL, 1000, [100, 50, 0], have=[0, 20, 0])
+    np.testing.assert_allclose(policy_of(p), [[100, 30, 0]], rtol=RTOL)
+
+
+def test_pledges_beyond_the_budget_are_served_pro_rata() -> None:
+    # 120 due, 60 offered: each pledge gets half, nothing is left for the rule.
+    p = make_problem(
+        Rule.PROPORTIONAL, 60, [100, 100, 100], pledge_due=[[50, 70]], pledge_region=[0, 2]
+    )
+    a = allocate_lp(p)
+    np.testing.assert_allclose(a.pledge_masks, [[25, 35]])
+    np.testing.assert_allclose(a.policy_masks, [[0, 0, 0]])
+    np.testing.assert_allclose(a.shipped_masks, [[25, 0, 35]])
+
+
+def test_pledges_first_then_the_rule_spreads_the_rest() -> None:
+    # pledge 50 to region 0: S = 90, ub = (50, 100, 100), 30 each.
+    p = make_problem(
+        Rule.PROPORTIONAL, 140, [100, 100, 100], pledge_due=[[50]], pledge_region=[0]
+    )
+    a = allocate_lp(p)
+    np.testing.assert_allclose(a.policy_masks, [[30, 30, 30]], rtol=RTOL)
+    np.testing.assert_allclose(a.shipped_masks, [[80, 30, 30]], rtol=RTOL)
+
+
+def test_policy_off_ships_pledges_only() -> None:
+    p = make_problem(
+        Rule.MAXMIN, 140, [100, 100], pledge_due=[[50]], pledge_region=[1], policy_on=False
+    )
+    np.testing.assert_allclose(allocate_lp(p).shipped_masks, [[0, 50]])
+
+
+def test_maxmin_lifts_the_worst_covered_first() -> None:
+    # coverage 0.5, 0, 0.9: region 1 to 0.5 costs 100, then regions 0 and 1 share 60 -> 0.7.
+    p = make_problem(Rule.MAXMIN, 160, [100, 200, 100], have=[50, 0, 90])
+    np.testing.assert_allclose(policy_of(p), [[20, 140, 0]], rtol=RTOL, atol=1e-6)
+
+
+def test_maxmin_cap_binds_and_zero_need_gets_nothing() -> None:
+    # region 1 stops at its cap (coverage 0.6); 0 and 2 then meet at 0.9 and share 10 -> 0.95.
+    p = make_problem(
+        Rule.MAXMIN, 170, [100, 200, 100, 0], have=[50, 0, 90, 10], cap=[INF, 120, INF, INF]
+    )
+    np.testing.assert_allclose(policy_of(p), [[45, 120, 5, 0]], rtol=RTOL, atol=1e-6)
+
+
+def test_maxmin_counts_pledged_masks_as_coverage() -> None:
+    # the pledge lifts region 0 to 0.6; the 40 left all go to region 1 (0.4).
+    p = make_problem(Rule.MAXMIN, 100, [100, 100], pledge_due=[[60]], pledge_region=[0])
+    np.testing.assert_allclose(policy_of(p), [[0, 40]], rtol=RTOL, atol=1e-6)
+
+
+def test_priority_fills_tiers_in_order_proportional_within() -> None:
+    p = make_problem(Rule.PRIORITY, 150, [100, 100, 100], tier=[1, 2, 2], share=[1, 1, 3])
+    np.testing.assert_allclose(policy_of(p), [[100, 12.5, 37.5]], rtol=RTOL)
+
+
+def test_priority_tier_numbers_not_region_order() -> None:
+    # tier 1 = regions 1, 2 (1:3): region 2 caps at 100, region 1 takes the other 50.
+    p = make_problem(Rule.PRIORITY, 150, [100, 100, 100], tier=[2, 1, 1], share=[1, 1, 3])
+    np.testing.assert_allclose(policy_of(p), [[0, 50, 100]], rtol=RTOL, atol=1e-6)
+
+
+def test_weighted_heaviest_first_equal_weights_split_by_share() -> None:
+    p = make_problem(
+        Rule.WEIGHTED, 150, [100] * 4, weight=[2, 1, 1, 0], share=[1, 1, 3, 1]
+    )
+    np.testing.assert_allclose(policy_of(p), [[100, 12.5, 37.5, 0]], rtol=RTOL, atol=1e-6)
+
+
+def test_weighted_zero_weight_gets_nothing_even_with_budget_left() -> None:
+    p = make_problem(Rule.WEIGHTED, 500, [100, 100], weight=[1, 0])
+    np.testing.assert_allclose(policy_of(p), [[100, 0]], rtol=RTOL)
+
+
+def test_weighted_zero_share_in_a_tier_passes_its_part_on() -> None:
+    # tier {0, 1} (weight 2): region 1 has share 0 and gets nothing, so tier 2 gets the 50.
+    p = make_problem(Rule.WEIGHTED, 150, [100] * 3, weight=[2, 2, 1], share=[1, 0, 1])
+    np.testing.assert_allclose(policy_of(p), [[100, 0, 50]], rtol=RTOL, atol=1e-6)
+
+
+def test_batch_rows_are_independent() -> None:
+    p = make_problem(Rule.PROPORTIONAL, [100, 40], [[100, 100], [10, 100]])
+    a = allocate_lp(p)
+    assert a.policy_masks.shape == (2, 2) and a.pledge_masks.shape == (2, 0)
+    np.testing.assert_allclose(a.policy_masks, [[50, 50], [10, 30]], rtol=RTOL)
+
+
+def test_pallets_round_to_the_nearest_feasible_shipments() -> None:
+    # rule: (25, 50, 25); in pallets of 20 the closest full-budget split is (20, 60, 20).
+    p = make_problem(Rule.PROPORTIONAL, 100, [100] * 3, share=[1, 2, 1], pallet=20)
+    np.testing.assert_allclose(policy_of(p), [[20, 60, 20]], rtol=1e-9)
+
+
+def test_min_shipment_drops_a_region_that_cannot_take_it() -> None:
+    # rule: (35, 30, 35); region 1 can take at most 30 < 32, the others absorb its part.
+    p = make_problem(Rule.PROPORTIONAL, 100, [100] * 3, cap=[INF, 30, INF], min_shipment=32)
+    x = policy_of(p)[0]
+    assert x[1] == 0
+    assert x.sum() == pytest.approx(100, rel=1e-9)
+    assert min(x[0], x[2]) >= 35 - 1e-6  # any split with both >= 35 is as close as it gets
+
+
+def test_budget_below_min_shipment_ships_nothing() -> None:
+    p = make_problem(Rule.MAXMIN, 20, [100] * 3, min_shipment=32)
+    np.testing.assert_array_equal(policy_of(p), [[0, 0, 0]])
+
+
+# --- generated instances -----------------------------------------------------------------
+
+MAGNITUDE = st.one_of(
+    st.just(0.0),
+    st.integers(1, 1000).map(float),
+    st.floats(1e-3, 1e6, allow_nan=False, allow_subnormal=False),
+)
+SHARE = st.one_of(st.just(0.0), st.integers(1, 5).map(float), st.floats(1e-2, 1e3))
+
+
+@st.composite
+def problems(draw: st.DrawFn, rule: Rule | None = None) -> AllocationProblem:
+    b, r, p = draw(st.integers(1, 2)), draw(st.integers(1, 6)), draw(st.integers(0, 3))
+    return AllocationProblem(
+        rule=draw(st.sampled_from(Rule)) if rule is None else rule,
+        budget_masks=draw(arrays(np.float64, (b,), elements=MAGNITUDE)),
+        policy_on=draw(arrays(np.bool_, (b,), elements=st.sampled_from([True] * 4 + [False]))),
+        pledge_due_masks=draw(arrays(np.float64, (b, p), elements=MAGNITUDE)),
+        pledge_region=draw(arrays(np.intp, (p,), elements=st.integers(0, r - 1))),
+        projected_need_masks=draw(arrays(np.float64, (b, r), elements=MAGNITUDE)),
+        have_masks=draw(arrays(np.float64, (b, r), elements=MAGNITUDE)),
+        cap_masks=draw(arrays(np.float64, (b, r), elements=st.one_of(st.just(INF), MAGNITUDE))),
+        share=draw(arrays(np.float64, (b, r), elements=SHARE)),
+        tier=draw(arrays(np.int64, (b, r), elements=st.integers(1, 3))),
+        weight=draw(arrays(np.float64, (b, r), elements=st.sampled_from([0.0, 1.0, 2.0, 3.5]))),
+    )
+
+
+def eligible(problem: AllocationProblem) -> NDArray[np.bool_]:
+    """Regions the rule may give to: share > 0 (and weight > 0), or need > 0 for maxmin."""
+    if problem.rule is Rule.MAXMIN:
+        return problem.projected_need_masks > 0
+    if problem.rule is Rule.WEIGHTED:
+        return (problem.share > 0) & (problem.weight > 0)
+    return problem.share > 0
+
+
+def budget_and_upper(problem: AllocationProblem) -> tuple[Array, Array]:
+    """S and ub, what the rule sees once pledges are served."""
+    given_ = serve_pledges(problem)[1]
+    return given_.budget_masks, given_.upper_masks
+
+
+def close(actual: float, expected: float, scale: float) -> bool:
+    return abs(actual - expected) <= RTOL * abs(expected) + 1e-9 * max(scale, 1.0)
+
+
+FAST = settings(max_examples=50, deadline=None)
+
+
+@pytest.mark.parametrize("rule", list(Rule))
+@FAST
+@given(data=st.data())
+def test_invariants(rule: Rule, data: st.DataObject) -> None:
+    problem = data.draw(problems(rule))
+    a = allocate_lp(problem)
+    pledge, given_ = serve_pledges(problem)
+    b, r = problem.shape
+    s, ub = given_.budget_masks, given_.upper_masks
+    assert a.policy_masks.shape == a.shipped_masks.shape == (b, r)
+    assert a.pledge_masks.shape == problem.pledge_due_masks.shape
+    np.testing.assert_array_equal(a.pledge_masks, pledge)
+    assert np.all(a.pledge_masks.sum(axis=1) <= problem.budget_masks * (1 + 1e-12))
+    assert np.all(a.policy_masks >= 0)
+    assert np.all(a.policy_masks <= ub * (1 + 1e-12))
+    assert np.all(a.policy_masks.sum(axis=1) <= s * (1 + 1e-12))
+    np.testing.assert_allclose(a.shipped_masks, a.policy_masks + given_.pledged_masks)
+    reachable = np.where(eligible(problem), ub, 0.0).sum(axis=1)
+    for i in range(b):
+        assert close(a.policy_masks[i].sum(), min(s[i], reachable[i]), s[i])
+
+
+@FAST
+@given(problems(Rule.PROPORTIONAL))
+def test_proportional_is_min_of_bound_and_common_level(problem: AllocationProblem) -> None:
+    """x_r = min(ub_r, lam * share_r): lam is the largest x_r / share_r (a frozen region's
+    ratio is below it), and every region must sit at min(ub_r, lam * share_r)."""
+    x = policy_of(problem)
+    ub = serve_pledges(problem)[1].upper_masks
+    for i in range(problem.shape[0]):
+        on = problem.share[i] > 0
+        if not on.any():
+            continue
+        lam = np.max(x[i, on] / problem.share[i, on])
+        expected = np.where(on, np.minimum(ub[i], lam * problem.share[i]), 0.0)
+        np.testing.assert_allclose(x[i], expected, rtol=1e-6, atol=1e-8 * max(x[i].sum(), 1))
+
+
+@FAST
+@given(problems(Rule.PROPORTIONAL))
+def test_proportional_total_matches_linprog(problem: AllocationProblem) -> None:
+    x = policy_of(problem)
+    s, ub = budget_and_upper(problem)
+    for i in range(problem.shape[0]):
+        if s[i] <= 0:
+            continue
+        bounds = [(0, u / s[i] if on else 0) for u, on in zip(ub[i], problem.share[i] > 0)]
+        res = linprog(-np.ones(len(bounds)), A_ub=np.ones((1, len(bounds))), b_ub=[1.0],
+                      bounds=bounds, method="highs")
+        assert res.status == 0
+        assert close(x[i].sum(), -res.fun * s[i], s[i])
+
+
+@FAST
+@given(problems(Rule.WEIGHTED))
+def test_weighted_objective_matches_linprog(problem: AllocationProblem) -> None:
+    # Shares > 0 wherever weight > 0, so the within-tier split never leaves budget behind.
+    problem = replace(problem, share=np.where(problem.share > 0, problem.share, 1.0))
+    x = policy_of(problem)
+    s, ub = budget_and_upper(problem)
+    w = problem.weight
+    for i in range(problem.shape[0]):
+        if s[i] <= 0 or w[i].max() <= 0:
+            continue
+        bounds = [(0, u / s[i] if wr > 0 else 0) for u, wr in zip(ub[i], w[i])]
+        res = linprog(-w[i] / w[i].max(), A_ub=np.ones((1, len(bounds))), b_ub=[1.0],
+                      bounds=bounds, method="highs")
+        assert res.status == 0
+        optimum = -res.fun * s[i] * w[i].max()
+        assert close(float(w[i] @ x[i]), optimum, s[i] * w[i].max())
+
+
+@FAST
+@given(problems(Rule.MAXMIN))
+def test_maxmin_lowest_coverage_matches_linprog(problem: AllocationProblem) -> None:
+    """The lowest coverage is the first-stage LP's max t: t <= (have_r + x_r) / need_r."""
+    x = policy_of(problem)
+    given_ = serve_pledges(problem)[1]
+    s, ub = given_.budget_masks, given_.upper_masks
+    need = problem.projected_need_masks
+    base = problem.have_masks + given_.pledged_masks
+    for i in range(problem.shape[0]):
+        on = need[i] > 0
+        if not on.any() or s[i] <= 0:
+            continue
+        k = int(on.sum())
+        # variables: y_r = x_r / need_r (coverage added), then t
+        a_ub = np.zeros((k + 1, k + 1))
+        a_ub[:k, :k] = -np.eye(k)
+        a_ub[:k, k] = 1.0
+        a_ub[k, :k] = need[i, on] / s[i]
+        b_ub = np.append(base[i, on] / need[i, on], 1.0)
+        bounds = [(0, u / n) for u, n in zip(ub[i, on], need[i, on])] + [(0, None)]
+        c = np.zeros(k + 1)
+        c[k] = -1.0
+        res = linprog(c, A_ub=a_ub, b_ub=b_ub, bounds=bounds, method="highs")
+        assert res.status == 0
+        coverage = (base[i, on] + x[i, on]) / need[i, on]
+        assert coverage.min() == pytest.approx(-res.fun, rel=RTOL, abs=1e-9)
+
+
+EXTRAS = st.tuples(
+    st.one_of(st.none(), st.floats(1.0, 1e5)), st.one_of(st.none(), st.floats(1.0, 1e5))
+).filter(lambda e: e != (None, None))
+
+
+@FAST
+@given(problems(), EXTRAS)
+def test_mip_shipments_are_whole_pallets_of_at_least_the_minimum(
+    problem: AllocationProblem, extras: tuple[float | None, float | None]
+) -> None:
+    minimum, pallet = extras
+    problem = replace(problem, min_shipment_masks=minimum, pallet_masks=pallet)
+    x = policy_of(problem)
+    given_ = serve_pledges(problem)[1]
+    assert np.all(x >= 0)
+    assert np.all(x <= given_.upper_masks * (1 + 1e-9))
+    assert np.all(x.sum(axis=1) <= given_.budget_masks * (1 + 1e-9))
+    assert np.all(x[~eligible(problem)] == 0)
+    if minimum is not None:
+        assert np.all((x == 0) | (x >= minimum * (1 - 1e-9)))
+    if pallet is not None:
+        np.testing.assert_allclose(x / pallet, np.round(x / pallet), atol=1e-6)
+
+
+@FAST
+@given(
+    budget=st.integers(0, 200),
+    need=st.lists(st.integers(0, 100), min_size=1, max_size=3),
+    pallet=st.sampled_from([10.0, 25.0, 30.0]),
+    minimum=st.sampled_from([None, 30.0, 55.0]),
+    rule=st.sampled_from(Rule),
+)
+def test_mip_is_the_largest_total_closest_to_the_rule(
+    budget: int, need: list[int], pallet: float, minimum: float | None, rule: Rule
+) -> None:
+    """Brute force over all pallet counts: the MIP ships the largest feasible total and,
+    among those, is closest to the rule's continuous answer in L1."""
+    base = make_problem(rule, budget, need, share=[1, 2, 3][: len(need)])
+    target = policy_of(base)[0]
+    x = policy_of(replace(base, min_shipment_masks=minimum, pallet_masks=pallet))[0]
+    best_total, best_distance = 0.0, float(np.abs(target).sum())
+    for counts in itertools.product(*(range(int(n // pallet) + 1) for n in need)):
+        y = pallet * np.array(counts, dtype=float)
+        if y.sum() > budget or (minimum and np.any((y > 0) & (y < minimum))):
+            continue
+        distance = float(np.abs(y - target).sum())
+        if y.sum() > best_total or (y.sum() == best_total and distance < best_distance):
+            best_total, best_distance = float(y.sum()), distance
+    assert x.sum() == pytest.approx(best_total, abs=1e-6)
+    assert float(np.abs(x - target).sum()) == pytest.approx(best_distance, abs=1e-5)

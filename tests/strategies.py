@@ -1,0 +1,111 @@
+"""Hypothesis strategies for whole scenarios (as plain dicts, validated by the tests)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from hypothesis import strategies as st
+
+START = dt.date(2020, 3, 2)
+RULES = ("proportional", "maxmin", "priority", "weighted")
+WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
+
+# Quantities are counts of masks and people: zero or at least one, never 1e-300.
+masks = st.one_of(st.just(0.0), st.floats(1, 2e6))
+people = st.one_of(st.just(0.0), st.floats(1, 1e8))
+
+
+@st.composite
+def lead_times(draw: st.DrawFn) -> dict[str, Any]:
+    if draw(st.booleans()):
+        return {"kind": "fixed", "days": draw(st.integers(0, 6))}
+    lo = draw(st.floats(0, 5))
+    mode = lo + draw(st.floats(0, 5))
+    return {"kind": "triangular", "min": lo, "mode": mode, "max": mode + draw(st.floats(0, 6))}
+
+
+@st.composite
+def scenario_dicts(
+    draw: st.DrawFn, rule: str | None = None, outages: bool = True, cargo: bool = True
+) -> dict[str, Any]:
+    n_days = draw(st.integers(7, 50))
+    n_regions = draw(st.integers(1, 4))
+    ids = [f"r{i}" for i in range(n_regions)]
+    regions = []
+    for rid in ids:
+        need: dict[str, Any]
+        if draw(st.booleans()):
+            need = {"kind": "constant", "masks_per_day": draw(masks)}
+        else:
+            need = {"kind": "schedule", "schedule": {
+                "interpolation": draw(st.sampled_from(["step", "linear"])),
+                "points": [
+                    {"date": START, "value": draw(masks)},
+                    {"date": START + dt.timedelta(days=draw(st.integers(1, 40))),
+                     "value": draw(masks)},
+                ]}}
+        region: dict[str, Any] = {
+            "id": rid,
+            "population": draw(people),
+            "need": need,
+            "weight": draw(st.sampled_from([0.0, 1.0, 1.0, 2.0, 3.5])),
+            "tier": draw(st.integers(1, 3)),
+            "lead_time": draw(lead_times()),
+        }
+        if draw(st.booleans()):
+            region["absorption_cap"] = draw(masks)
+        regions.append(region)
+    pledges: list[dict[str, Any]] = []
+    for _ in range(draw(st.integers(0, 3))):
+        day = START + dt.timedelta(days=draw(st.integers(0, n_days - 1)))
+        if draw(st.booleans()):
+            pledges.append({"kind": "fixed", "region": draw(st.sampled_from(ids)),
+                            "amount": draw(masks), "date": day})
+        else:
+            pledges.append({"kind": "standing", "region": draw(st.sampled_from(ids)),
+                            "amount_per_week": draw(masks), "start": day,
+                            "end": day + dt.timedelta(days=draw(st.integers(0, 30)))})
+    budget_kind = draw(st.sampled_from(
+        ["all_surplus", "share_of_surplus", "fixed_per_week", "pledges_only"]))
+    budget: dict[str, Any] = {"kind": budget_kind}
+    if budget_kind == "share_of_surplus":
+        budget["share"] = draw(st.floats(0, 1))
+    if budget_kind == "fixed_per_week":
+        budget["amount_per_week"] = draw(masks)
+    shipments: dict[str, Any] = {
+        "weekday": draw(st.sampled_from(WEEKDAYS)), "cadence_days": draw(st.integers(1, 14))}
+    if cargo and draw(st.booleans()):
+        shipments["cargo_cap"] = draw(masks)
+    return {
+        "name": "generated",
+        "seed": draw(st.integers(0, 2**32)),
+        "horizon": {"start": START, "end": START + dt.timedelta(days=n_days - 1)},
+        "donor": {
+            "initial_stock": draw(st.one_of(st.just(0.0), st.floats(1, 1e7))),
+            "capacity": {"interpolation": "linear", "points": [
+                {"date": START, "value": draw(masks)},
+                {"date": START + dt.timedelta(days=n_days), "value": draw(masks)}]},
+            "outages": {
+                "daily_probability": draw(st.floats(0, 0.5)) if outages else 0.0,
+                "severity": draw(st.floats(0, 1)),
+                "mean_duration_days": draw(st.floats(1, 5)),
+            },
+        },
+        "domestic": {
+            "uptake": draw(st.floats(0, 1)),
+            "groups": [{"name": "all", "population": draw(people),
+                        "rations": [{"date": START, "masks": draw(st.integers(0, 7)),
+                                     "per_days": 7}]}],
+        },
+        "reserve": {"days": draw(st.floats(0, 20))},
+        "budget": budget,
+        "shipments": shipments,
+        "regions": regions,
+        "pledges": pledges,
+        "allocation": {
+            "rule": rule or draw(st.sampled_from(RULES)),
+            "shares": draw(st.sampled_from(["population", "need", "weights"])),
+            "planning_horizon_days": draw(st.integers(1, 40)),
+        },
+    }

@@ -1,0 +1,37 @@
+"""Every file in scenarios/ validates and runs, as shipped."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from sim.loading import load
+from sim.runner import run
+
+SCENARIOS = sorted((Path(__file__).resolve().parents[1] / "scenarios").glob("*.toml"))
+
+
+def test_there_are_scenarios() -> None:
+    assert {p.name for p in SCENARIOS} >= {"taiwan_2020.toml", "minimal.toml"}
+
+
+@pytest.mark.parametrize("path", SCENARIOS, ids=lambda p: p.name)
+def test_scenario_validates_and_runs(path: Path) -> None:
+    result = run(load(path))
+    totals = result.run.totals
+    assert totals.produced_masks[0] > 0
+    assert result.run.series is not None
+
+
+def test_taiwan_2020_keeps_its_people_supplied_and_every_pledge() -> None:
+    from sim import results
+
+    path = next(p for p in SCENARIOS if p.name == "taiwan_2020.toml")
+    summary = results.summary(run(load(path)))
+    assert summary["domestic_shortfall"] == 0
+    pledges = summary["pledges"]
+    assert pledges["unmet"] == 0 and pledges["late"] == 0
+    assert pledges["on_time"] == pytest.approx(pledges["pledged"])
+    # The recorded rounds: 10 M + 6 M + 2 M + 0.5 M + 7.07 M, plus 100,000 a week.
+    assert pledges["pledged"] == pytest.approx(25.57e6 + 15 * 100_000)
