@@ -35,11 +35,16 @@ def simulate_batch(plan: Plan, draws: Draws, allocate: Allocator, *,
         day.produce_and_serve(plan, draws, state, t, totals, series)
         k = ship_index.get(t)
         if k is not None:
-            shipped = day.dispatch(plan, state, t, k, allocate, totals, series)
-            ring[(t + draws.lead_days[:, k]) % slots, rows, cols] += shipped
+            state.in_transit_masks = ring.sum(axis=0)  # today's arrivals are still on the way
+            lead = draws.lead_days[:, k]
+            shipped = day.dispatch(plan, state, t, k, lead, allocate, totals, series)
+            ring[(t + lead) % slots, rows, cols] += shipped
         arrived = ring[t % slots]
-        day.receive(state, t, arrived, totals, series)
-        ring[t % slots] = 0.0
+        day.receive(state, t, arrived, series)
+        arrived[...] = 0.0
+        if series is not None:
+            state.in_transit_masks = ring.sum(axis=0)
         day.consume(plan, state, t, totals, series)
-    totals.final_stock_masks = state.stock_masks
+    state.in_transit_masks = ring.sum(axis=0)
+    day.finish(plan, state, totals)
     return Run(plan, draws, totals, series)

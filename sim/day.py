@@ -100,9 +100,11 @@ def produce_and_serve(plan: Plan, draws: Draws, state: State, t: int,
         d["stock"][:, t] = state.stock_masks
 
 
-def dispatch(plan: Plan, state: State, t: int, k: int, allocate: Allocator,
-             totals: Totals, series: Series | None) -> Array:
-    """Step 4 on shipment day ``k``: offer, pledges first, the rule; returns (B, R) shipped."""
+def dispatch(plan: Plan, state: State, t: int, k: int, lead_days: NDArray[np.int32],
+             allocate: Allocator, totals: Totals, series: Series | None) -> Array:
+    """Step 4 on shipment day ``k``: offer, pledges first, the rule; returns (B, R) shipped.
+
+    ``state.in_transit_masks`` must be current: the batch engine keeps it only here."""
     reserve = plan.reserve_days * plan.domestic_demand_masks[:, t]
     surplus = np.maximum(state.stock_masks - reserve, 0.0)
     offered = np.minimum(
@@ -137,6 +139,11 @@ def dispatch(plan: Plan, state: State, t: int, k: int, allocate: Allocator,
     totals.shipped_masks += shipped
     totals.pledge_on_time_masks += np.where(falls_due, result.pledge_masks, 0.0)
     totals.pledge_late_masks += np.where(falls_due, 0.0, result.pledge_masks)
+    # First delivery, known at dispatch: what lands inside the horizon, earliest first.
+    arrival = t + lead_days
+    first = totals.first_delivery_day
+    lands = (shipped > 0) & (arrival < plan.n_days) & ((first < 0) | (arrival < first))
+    totals.first_delivery_day = np.where(lands, arrival, first)
     if series is not None:
         d = series.donor
         d["surplus"][:, t] = surplus
@@ -149,14 +156,9 @@ def dispatch(plan: Plan, state: State, t: int, k: int, allocate: Allocator,
     return shipped
 
 
-def receive(state: State, t: int, arrived: Array, totals: Totals,
-            series: Series | None) -> None:
-    """Step 5a: what arrives today moves from in transit into the regions' stock."""
-    state.region_stock_masks = state.region_stock_masks + arrived
-    state.in_transit_masks = np.maximum(state.in_transit_masks - arrived, 0.0)
-    totals.delivered_masks += arrived
-    first = (totals.first_delivery_day < 0) & (arrived > 0)
-    totals.first_delivery_day[first] = t
+def receive(state: State, t: int, arrived: Array, series: Series | None) -> None:
+    """Step 5a: what arrives today goes into the regions' stock (in place: a hot path)."""
+    state.region_stock_masks += arrived
     if series is not None:
         series.region["arrived"][:, t] += arrived
 
@@ -165,9 +167,8 @@ def consume(plan: Plan, state: State, t: int, totals: Totals, series: Series | N
     """Step 5b: each region uses what it has, up to its need; the rest of the need is unmet."""
     need = plan.need_masks[:, t]
     consumed = np.minimum(state.region_stock_masks, need)
-    state.region_stock_masks = state.region_stock_masks - consumed
+    state.region_stock_masks -= consumed
     totals.consumed_masks += consumed
-    totals.need_masks += need
     if series is not None:
         r = series.region
         r["need"][:, t] = need
@@ -175,3 +176,11 @@ def consume(plan: Plan, state: State, t: int, totals: Totals, series: Series | N
         r["unmet"][:, t] = need - consumed
         r["stock"][:, t] = state.region_stock_masks
         r["in_transit"][:, t] = state.in_transit_masks
+
+
+def finish(plan: Plan, state: State, totals: Totals) -> None:
+    """Totals that follow from the end state (``state.in_transit_masks`` current)."""
+    totals.final_stock_masks = state.stock_masks.copy()
+    totals.delivered_masks = totals.shipped_masks - state.in_transit_masks
+    totals.need_masks = np.broadcast_to(plan.need_masks.sum(axis=1),
+                                        totals.consumed_masks.shape).copy()

@@ -1,17 +1,17 @@
 """Every random number of a run, drawn up front from its SeedSequence.
 
-Each scenario has its own SeedSequence; from it come independent streams (outages, lead
-times) as uniforms, which are then shaped by the scenario's parameters. A scenario's draws
-therefore depend on its seed alone, never on which batch, engine or worker ran it - and two
-scenarios with the same seed see the same uniforms (common random numbers), which makes
-policy comparisons in a sweep sharper.
+Each scenario has its own SeedSequence and one PCG64 stream from it, read in a fixed order:
+outage starts (T), outage lengths (T), then lead times (K x R), all as uniforms that the
+scenario's parameters then shape. A scenario's draws therefore depend on its seed alone,
+never on which batch, engine or worker ran it; and two scenarios with the same seed and
+shape see the same uniforms (common random numbers), which sharpens policy comparisons.
+One stream, not one per kind of draw: building a generator costs more than drawing from it.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from enum import IntEnum
 
 import numpy as np
 from numpy.typing import NDArray
@@ -21,25 +21,14 @@ from sim.plan import Plan
 Array = NDArray[np.float64]
 
 
-class Stream(IntEnum):
-    OUTAGES = 0
-    LEAD_TIMES = 1
-
-
 @dataclass(frozen=True)
 class Draws:
     outage_loss: Array  # (B, T) share of capacity lost each day
-    lead_days: NDArray[np.int64]  # (B, K, R) transit days of each shipment to each region
+    lead_days: NDArray[np.int32]  # (B, K, R) transit days of each shipment to each region
 
 
 def seed_sequence(seed: int | np.random.SeedSequence) -> np.random.SeedSequence:
     return seed if isinstance(seed, np.random.SeedSequence) else np.random.SeedSequence(seed)
-
-
-def _stream(root: np.random.SeedSequence, stream: Stream) -> np.random.Generator:
-    # Derived, not spawned: spawn() mutates the parent, so a second call would differ.
-    child = np.random.SeedSequence(root.entropy, spawn_key=(*root.spawn_key, int(stream)))
-    return np.random.Generator(np.random.PCG64(child))
 
 
 def draw(plan: Plan, seeds: Sequence[int | np.random.SeedSequence]) -> Draws:
@@ -48,22 +37,25 @@ def draw(plan: Plan, seeds: Sequence[int | np.random.SeedSequence]) -> Draws:
     if len(seeds) != n_rows:
         raise ValueError(f"{len(seeds)} seeds for {n_rows} scenarios")
     n_ship, n_regions = len(plan.ship_days), len(plan.region_ids)
-    u_start = np.empty((n_rows, n_days))
-    u_length = np.empty((n_rows, n_days))
-    u_lead = np.empty((n_rows, n_ship, n_regions))
-    for b, seed in enumerate(seeds):
-        root = seed_sequence(seed)
-        outages = _stream(root, Stream.OUTAGES)
-        outages.random(out=u_start[b])
-        outages.random(out=u_length[b])
-        _stream(root, Stream.LEAD_TIMES).random(out=u_lead[b])
-    return Draws(
-        outage_loss=outage_loss(
-            u_start, u_length, plan.outage_probability, plan.outage_severity,
-            plan.outage_mean_days,
-        ),
-        lead_days=lead_days(u_lead, plan.lead_min_days, plan.lead_mode_days, plan.lead_max_days),
-    )
+    loss = np.empty((n_rows, n_days))
+    lead = np.empty((n_rows, n_ship, n_regions), dtype=np.int32)
+    # Blocks of rows keep the uniforms in cache between drawing and shaping them.
+    block = max(1, (1 << 16) // max(1, n_days + n_ship * n_regions))
+    for lo in range(0, n_rows, block):
+        rows = slice(lo, min(lo + block, n_rows))
+        n = rows.stop - lo
+        u_start, u_length = np.empty((n, n_days)), np.empty((n, n_days))
+        u_lead = np.empty((n, n_ship, n_regions))
+        for i, seed in enumerate(seeds[rows]):
+            stream = np.random.Generator(np.random.PCG64(seed_sequence(seed)))
+            stream.random(out=u_start[i])
+            stream.random(out=u_length[i])
+            stream.random(out=u_lead[i])
+        loss[rows] = outage_loss(u_start, u_length, plan.outage_probability[rows],
+                                 plan.outage_severity[rows], plan.outage_mean_days[rows])
+        lead[rows] = lead_days(u_lead, plan.lead_min_days[rows], plan.lead_mode_days[rows],
+                               plan.lead_max_days[rows])
+    return Draws(outage_loss=loss, lead_days=lead)
 
 
 def outage_loss(
@@ -86,7 +78,7 @@ def outage_loss(
     return np.where(running, severity[:, None], 0.0)
 
 
-def lead_days(u: Array, low: Array, mode: Array, high: Array) -> NDArray[np.int64]:
+def lead_days(u: Array, low: Array, mode: Array, high: Array) -> NDArray[np.int32]:
     """Triangular(low, mode, high) by inverse CDF, rounded to whole days."""
     low, mode, high = low[:, None, :], mode[:, None, :], high[:, None, :]
     width = high - low
@@ -95,4 +87,4 @@ def lead_days(u: Array, low: Array, mode: Array, high: Array) -> NDArray[np.int6
     rising = low + np.sqrt(u * width * (mode - low))
     falling = high - np.sqrt((1.0 - u) * width * (high - mode))
     days = np.where(u < cut, rising, falling)
-    return np.floor(days + 0.5).astype(np.int64)
+    return np.floor(days + 0.5).astype(np.int32)

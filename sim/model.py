@@ -53,7 +53,7 @@ class MaskModel:
 
     def run(self) -> Run:
         self.env.run(until=self.plan.n_days)
-        self.totals.final_stock_masks = self.state.stock_masks.copy()
+        day.finish(self.plan, self.state, self.totals)
         return Run(self.plan, self.draws, self.totals, self.series)
 
     def _donor(self) -> Generator[simpy.Event, None, None]:
@@ -67,11 +67,12 @@ class MaskModel:
         for k, t in enumerate(self.plan.ship_days.tolist()):
             yield self.env.timeout(t - now)
             now = t
-            shipped = day.dispatch(self.plan, self.state, t, k, self.allocate, self.totals,
-                                   self.series)
-            lead = self.draws.lead_days[0, k]
+            lead = self.draws.lead_days[:, k]
+            shipped = day.dispatch(self.plan, self.state, t, k, lead, self.allocate,
+                                   self.totals, self.series)
             assert self.series.lead_days is not None
-            self.series.lead_days[0, k] = lead
+            self.series.lead_days[:, k] = lead
+            lead = lead[0]
             for days in np.unique(lead[shipped[0] > 0]).tolist():
                 cargo = np.where(lead == days, shipped, 0.0)
                 arrival = self.env.timeout(days + DELIVER - DISPATCH)
@@ -79,7 +80,8 @@ class MaskModel:
 
     def _deliverer(self, t: int, cargo: Array) -> simpy.events.EventCallback:
         def land(_: simpy.Event) -> None:
-            day.receive(self.state, t, cargo, self.totals, self.series)
+            self.state.in_transit_masks = np.maximum(self.state.in_transit_masks - cargo, 0.0)
+            day.receive(self.state, t, cargo, self.series)
         return land
 
     def _recipients(self) -> Generator[simpy.Event, None, None]:

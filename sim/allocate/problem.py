@@ -85,9 +85,10 @@ def serve_pledges(problem: AllocationProblem) -> tuple[Array, PolicyInput]:
         served_share = np.where(total_due > budget, budget / total_due, 1.0)
     pledge = due * served_share[:, None]
     b, r = problem.shape
-    pledged = np.zeros((b, r))
-    if due.shape[1]:
-        np.add.at(pledged.T, problem.pledge_region, pledge.T)
+    # By region: a product with the pledge-to-region incidence matrix (ufunc.at is slow).
+    incidence = np.zeros((len(problem.pledge_region), r))
+    incidence[np.arange(len(problem.pledge_region)), problem.pledge_region] = 1.0
+    pledged = pledge @ incidence if len(problem.pledge_region) else np.zeros((b, r))
     left = np.where(problem.policy_on, np.maximum(budget - pledge.sum(axis=1), 0.0), 0.0)
     gap = np.maximum(problem.projected_need_masks - problem.have_masks - pledged, 0.0)
     upper = np.minimum(gap, np.maximum(problem.cap_masks - pledged, 0.0))
