@@ -62,7 +62,9 @@ DONOR_SERIES = (
     "production", "domestic_demand", "domestic_served", "domestic_shortfall", "stock",
     "reserve", "surplus", "offered", "shipped", "shipped_pledges",
 )
-REGION_SERIES = ("need", "shipped", "pledged", "arrived", "consumed", "unmet", "stock", "in_transit")
+REGION_SERIES = (
+    "need", "shipped", "pledged", "arrived", "consumed", "unmet", "stock", "in_transit",
+)
 
 
 @dataclass
@@ -71,7 +73,7 @@ class Series:
 
     donor: dict[str, Array] = field(default_factory=dict)  # name -> (B, T)
     region: dict[str, Array] = field(default_factory=dict)  # name -> (B, T, R)
-    lead_days: NDArray[np.int64] | None = None  # (B, K, R) of the shipments that left
+    lead_days: NDArray[np.int32] | None = None  # (B, K, R) of the shipments that left
 
     @classmethod
     def empty(cls, plan: Plan) -> Series:

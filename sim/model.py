@@ -11,14 +11,15 @@ the model's order, never an accident of scheduling:
 
 from __future__ import annotations
 
-from collections.abc import Generator
+from collections.abc import Callable, Generator
 from dataclasses import dataclass
 
 import numpy as np
 import simpy
 
 from sim import day
-from sim.day import Allocator, Series, State, Totals
+from sim.allocate.problem import Allocator
+from sim.day import Series, State, Totals
 from sim.draws import Draws
 from sim.plan import Array, Plan
 
@@ -78,7 +79,7 @@ class MaskModel:
                 arrival = self.env.timeout(days + DELIVER - DISPATCH)
                 arrival.callbacks.append(self._deliverer(t + days, cargo))
 
-    def _deliverer(self, t: int, cargo: Array) -> simpy.events.EventCallback:
+    def _deliverer(self, t: int, cargo: Array) -> Callable[[simpy.Event], None]:
         def land(_: simpy.Event) -> None:
             self.state.in_transit_masks = np.maximum(self.state.in_transit_masks - cargo, 0.0)
             day.receive(self.state, t, cargo, self.series)

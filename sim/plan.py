@@ -96,7 +96,7 @@ _PER_ROW = tuple(f.name for f in fields(Plan) if f.name not in _SHARED)
 def _replace(plan: Plan, values: dict[str, object]) -> Plan:
     data = {f.name: getattr(plan, f.name) for f in fields(plan)}
     data.update(values)
-    return Plan(**data)  # type: ignore[arg-type]
+    return Plan(**data)
 
 
 def shipment_days(scenario: Scenario) -> Index:
@@ -121,7 +121,8 @@ def _active_cases(need: CasesNeed, start: dt.date, n_days: int) -> Array:
         last = max(need._new_cases) - start.toordinal()
         if 0 <= last < n_days - 1:
             active[last + 1 :] = active[last]
-    return active
+    result: Array = active
+    return result
 
 
 def region_need(region: Region, start: dt.date, n_days: int) -> Array:

@@ -127,7 +127,7 @@ def regions_table(result: Result) -> pa.Table:
     assert run.series is not None
     n_days, ids = run.plan.n_days, run.plan.region_ids
     cols: dict[str, Any] = {
-        "date": pa.array(np.repeat(run.plan.dates, len(ids)).tolist(), type=pa.date32()),
+        "date": pa.array([d for d in run.plan.dates for _ in ids], type=pa.date32()),
         "region": pa.array(ids * n_days).dictionary_encode(),
     }
     cols.update({name: run.series.region[name][0].reshape(-1) for name in REGION_SERIES})

@@ -1,4 +1,4 @@
-"""Run a scenario: (scenario, seed) in, a Result out. The one place that picks engine and backend."""
+"""Run a scenario: (scenario, seed) in, a Result out; the one place that picks the engine."""
 
 from __future__ import annotations
 

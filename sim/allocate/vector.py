@@ -128,7 +128,8 @@ def _proportional_fill(budget: Array, upper: Array, share: Array) -> Array:
     rows = np.arange(n_rows)
     level = (budget - u_before[rows, k]) / s_open[rows, k]
     level[n_saturated == n_cols] = np.inf
-    return np.minimum(upper, np.maximum(level, 0.0)[:, None] * share)
+    x: Array = np.minimum(upper, np.maximum(level, 0.0)[:, None] * share)
+    return x
 
 
 def _tiered_fill(budget: Array, upper: Array, share: Array, tier: Tiers) -> Array:
@@ -189,7 +190,7 @@ def _coverage_fill(budget: Array, upper: Array, need: Array, have: Array) -> Arr
     base, rate, done = level[rows, k], slope[rows, k], filled[rows, k]
     with np.errstate(divide="ignore", invalid="ignore"):
         star = np.where(rate > 0, base + (target - done) / rate, base)
-    x = np.clip(star[:, None] * a - have, 0.0, upper)
+    x: Array = np.clip(star[:, None] * a - have, 0.0, upper)
     x[target <= 0] = 0.0
     all_in = target >= total_upper
     x[all_in] = upper[all_in]
