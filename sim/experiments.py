@@ -120,3 +120,29 @@ def with_overrides(base: Scenario, rows: Iterable[Mapping[str, Any]]) -> list[Sc
             changed = set_dotted(changed, path, value)
         out.append(validate(changed, f"<{base.name} override>"))
     return out
+
+
+def run_overrides(
+    base: Scenario,
+    rows: Sequence[Mapping[str, Any]],
+    seeds: Sequence[int | np.random.SeedSequence] | None = None,
+    *,
+    backend: Backend | None = None,
+    keep_series: bool = False,
+    chunk_size: int = DEFAULT_CHUNK,
+) -> BatchOutput:
+    """One scenario and a table of overrides (one ``{dotted.path: value}`` row each).
+
+    The metrics table starts with the override columns, so each row says what it ran.
+    """
+    scenarios = with_overrides(base, rows)
+    out = run_scenarios(scenarios, seeds, backend=backend, keep_series=keep_series,
+                        chunk_size=chunk_size)
+    params: dict[str, np.ndarray] = {}
+    for key in dict.fromkeys(k for row in rows for k in row):
+        params[key] = np.array([row.get(key) for row in rows])
+    if seeds is None:
+        params["seed"] = np.array([s.seed for s in scenarios])
+    else:  # a SeedSequence is labelled by its entropy, which with its spawn key made it
+        params["seed"] = np.array([s if isinstance(s, int) else s.entropy for s in seeds])
+    return BatchOutput({**params, **out.metrics}, out.runs)

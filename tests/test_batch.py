@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 import numpy as np
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from strategies import RULES, scenario_dicts
@@ -92,3 +93,19 @@ def test_run_scenarios_is_independent_of_chunking(repo: Any) -> None:
     for _, group in frame.groupby("key"):
         donated = group.sort_values("reserve")["donated_total"].to_numpy()
         assert (np.diff(donated) <= 1e-6 * donated.max()).all()
+
+
+def test_run_overrides_returns_parameters_and_metrics(repo: Any) -> None:
+    from sim.experiments import run_overrides
+
+    base = load(repo / "scenarios" / "minimal.toml")
+    rows = [{"reserve.days": d, "allocation.rule": r} for d in (0.0, 14.0) for r in RULES]
+    out = run_overrides(base, rows, seeds=[1, 1, 1, 1, 2, 2, 2, 2], keep_series=True)
+    frame = out.to_pandas()
+    assert list(frame.columns[:3]) == ["reserve.days", "allocation.rule", "seed"]
+    assert len(frame) == 8 and out.runs is not None and len(out.runs) == 8
+    assert frame["seed"].tolist() == [1] * 4 + [2] * 4
+    # Each row's series are that scenario's own: its donated total is its shipped series.
+    for row, run_ in zip(frame.itertuples(), out.runs, strict=True):
+        assert run_.series is not None
+        assert run_.series.donor["shipped"].sum() == pytest.approx(row.donated_total)
