@@ -10,6 +10,7 @@ import copy
 import csv
 import datetime as dt
 import functools
+import json
 import re
 import tomllib
 from collections.abc import Iterable, Mapping
@@ -232,7 +233,7 @@ def _toml_scalar(value: Any) -> str:
     text = str(value)
     if re.fullmatch(r"\d{4}-\d{2}-\d{2}", text):
         return text
-    return '"' + text.replace("\\", "\\\\").replace('"', '\\"') + '"'
+    return json.dumps(text)  # a JSON string is a valid TOML basic string, escapes and all
 
 
 def _toml_table(data: Mapping[str, Any], prefix: tuple[str, ...]) -> str:

@@ -126,3 +126,14 @@ def test_cases_table_resolved_relative_to_the_scenario(tmp_path: Path) -> None:
     # 2 Mar: 5 + 7 cases in two days; 3 Mar: 7 + 0 (a negative correction counts as 0);
     # after the table ends the last value is held.
     assert plan.need_masks[0, :3, 0].tolist() == [24.0, 14.0, 14.0]
+
+
+def test_resolved_scenario_reads_back_as_the_same_scenario() -> None:
+    import tomllib
+
+    from sim.loading import dump_toml, validate
+
+    for path in sorted(MINIMAL.parent.glob("*.toml")):
+        scenario = load(path, ['pledges[0].note="two\\nlines, a \\" and a \\\\"'])
+        again = validate(tomllib.loads(dump_toml(scenario)))
+        assert again == scenario, path.name
