@@ -20,7 +20,7 @@ from sim.scenario import Backend
 EXIT_OK, EXIT_INTERNAL, EXIT_INPUT = 0, 1, 2
 
 # Subcommands kept in modules of their own; each module has add_parsers(subparsers).
-COMMAND_MODULES: tuple[str, ...] = ()
+COMMAND_MODULES: tuple[str, ...] = ("sim.sweep_cli", "sim.figures_cli")
 
 
 def _masks(x: float | None) -> str:
@@ -137,6 +137,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("masksim: interrupted", file=sys.stderr)
         return 130
+    except BrokenPipeError:  # `masksim ... | head` closed the pipe: not an error of ours
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return EXIT_OK
     except Exception as exc:  # an internal error: say so, in one line unless debugging
         if os.environ.get("MASKSIM_DEBUG"):
             raise

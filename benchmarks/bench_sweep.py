@@ -1,0 +1,82 @@
+"""Experiments per second of a sweep, per executor: the same sweep, one after the other.
+
+    python benchmarks/bench_sweep.py [SWEEP] [--skip-dask]
+
+Default sweep: scenarios/sweeps/taiwan_2020_policy.toml. Each executor writes its own
+folder (in a temporary directory); the folders are checked to be byte-identical. Times are
+wall clock from creating the executor to the last part written, so they include starting
+worker processes (and a Dask LocalCluster), which is what a user waits for.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib.util
+import os
+import tempfile
+import time
+from pathlib import Path
+
+from sim.sweep_exec import ExecutorKind, execute, make_executor
+from sim.sweep_store import load_sweep, prepare, run_info
+
+REPO = Path(__file__).resolve().parents[1]
+CONFIGS = (  # (label, executor, workers); 0 workers = in this process
+    ("in process", ExecutorKind.LOCAL, 0),
+    ("local, 1 worker", ExecutorKind.LOCAL, 1),
+    ("local, 2 workers", ExecutorKind.LOCAL, 2),
+    ("dask LocalCluster, 2 workers", ExecutorKind.DASK, 2),
+)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("sweep", nargs="?",
+                        default=str(REPO / "scenarios" / "sweeps" / "taiwan_2020_policy.toml"))
+    parser.add_argument("--skip-dask", action="store_true")
+    args = parser.parse_args()
+
+    started = time.perf_counter()
+    resolved = load_sweep(args.sweep)
+    load_seconds = time.perf_counter() - started
+    n = resolved.n_experiments
+    print(f"{resolved.sweep.name}: {n:,} experiments, {resolved.n_chunks} chunks of "
+          f"{resolved.sweep.chunk_size:,}; {os.cpu_count()} CPUs; sweep loaded and design "
+          f"drawn in {load_seconds:.2f} s")
+    have_dask = importlib.util.find_spec("distributed") is not None
+    rows: list[tuple[str, float | None, float | None, float | None]] = []
+    folders: list[Path] = []
+    with tempfile.TemporaryDirectory() as tmp:
+        for label, kind, workers in CONFIGS:
+            if kind is ExecutorKind.DASK and (args.skip_dask or not have_dask):
+                rows.append((label, None, None, None))
+                continue
+            out = Path(tmp) / label.replace(" ", "_").replace(",", "")
+            _, todo = prepare(out, resolved, resume=False,
+                              run_info=run_info(str(kind), workers, None))
+            t0 = time.perf_counter()
+            executor = make_executor(kind, workers, None)
+            t1 = time.perf_counter()
+            try:
+                execute(resolved, out, executor, todo, lambda _result: None)
+            finally:
+                executor.close()
+            t2 = time.perf_counter()
+            rows.append((label, t2 - t0, t1 - t0, n / (t2 - t0)))
+            folders.append(out)
+        reference = {p.relative_to(folders[0]): p.read_bytes()
+                     for p in sorted(folders[0].glob("*/part-*.parquet"))}
+        same = all({p.relative_to(f): p.read_bytes()
+                    for p in sorted(f.glob("*/part-*.parquet"))} == reference
+                   for f in folders[1:])
+    print(f"\n{'executor':<32}{'wall s':>9}{'start s':>9}{'experiments/s':>15}")
+    for label, wall, start, rate in rows:
+        if wall is None or start is None or rate is None:
+            print(f"{label:<32}{'skipped':>9}")
+            continue
+        print(f"{label:<32}{wall:>9.2f}{start:>9.2f}{rate:>15,.0f}")
+    print(f"\nparts byte-identical across executors: {'yes' if same else 'NO'}")
+
+
+if __name__ == "__main__":
+    main()
