@@ -6,11 +6,11 @@ one unique answer, so every backend must return the same allocation:
 
 * ``proportional`` - x_r = min(ub_r, lam * share_r), lam such that sum x = min(S, sum ub)
   (regions with share 0 get nothing);
-* ``maxmin`` - lexicographic max-min of coverage (have_r + x_r) / need_r: water-filling from
-  the worst-covered region up, each within its bound;
+* ``maxmin`` - lexicographic max-min of coverage (have_r + pledged_r + x_r) / need_r:
+  water-filling from the worst-covered region up, each within its bound;
 * ``priority`` - tiers in ascending order, each filled before the next; proportional within;
-* ``weighted`` - max sum w_r x_r; equal weights form a tier, split proportionally, and
-  regions of weight 0 get nothing.
+* ``weighted`` - max sum w_r x_r over the regions of positive share; equal weights form a
+  tier, split proportionally, and regions of weight 0 get nothing.
 
 In every rule that splits by share (all but ``maxmin``), a region of share 0 gets nothing.
 
@@ -81,15 +81,17 @@ def serve_pledges(problem: AllocationProblem) -> tuple[Array, PolicyInput]:
     due = problem.pledge_due_masks
     total_due = due.sum(axis=1)
     budget = problem.budget_masks
-    with np.errstate(divide="ignore", invalid="ignore"):
-        served_share = np.where(total_due > budget, budget / total_due, 1.0)
+    short = total_due > budget
+    with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
+        served_share = np.where(short, budget / total_due, 1.0)
     pledge = due * served_share[:, None]
     b, r = problem.shape
     # By region: a product with the pledge-to-region incidence matrix (ufunc.at is slow).
     incidence = np.zeros((len(problem.pledge_region), r))
     incidence[np.arange(len(problem.pledge_region)), problem.pledge_region] = 1.0
     pledged = pledge @ incidence if len(problem.pledge_region) else np.zeros((b, r))
-    left = np.where(problem.policy_on, np.maximum(budget - pledge.sum(axis=1), 0.0), 0.0)
+    # When pledges take it all, nothing is left: not the 1e-16 a subtraction would leave.
+    left = np.where(problem.policy_on & ~short, budget - total_due, 0.0)
     gap = np.maximum(problem.projected_need_masks - problem.have_masks - pledged, 0.0)
     upper = np.minimum(gap, np.maximum(problem.cap_masks - pledged, 0.0))
     return pledge, PolicyInput(left, upper, pledged)

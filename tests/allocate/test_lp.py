@@ -10,12 +10,12 @@ import numpy as np
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from hypothesis.extra.numpy import arrays
 from numpy.typing import ArrayLike, NDArray
 from scipy.optimize import linprog
 
 from sim.allocate.lp import allocate_lp
 from sim.allocate.problem import AllocationProblem, serve_pledges
+from sim.allocate.vector import allocate_vector
 from sim.scenario import Rule
 
 INF = np.inf
@@ -44,10 +44,10 @@ def make_problem(
     need_a = np.atleast_2d(np.asarray(need, dtype=float))
     b, r = need_a.shape
 
-    def rows(value: ArrayLike | None, default: float, dtype: type = float) -> NDArray[np.generic]:
+    def rows(value: ArrayLike | None, default: float) -> Array:
         if value is None:
-            return np.full((b, r), default, dtype=dtype)
-        return np.broadcast_to(np.atleast_2d(np.asarray(value, dtype=dtype)), (b, r)).copy()
+            return np.full((b, r), default)
+        return np.broadcast_to(np.atleast_2d(np.asarray(value, dtype=float)), (b, r)).copy()
 
     due = np.zeros((b, 0)) if pledge_due is None else np.asarray(pledge_due, dtype=float)
     return AllocationProblem(
@@ -60,7 +60,7 @@ def make_problem(
         have_masks=rows(have, 0.0),
         cap_masks=rows(cap, INF),
         share=rows(share, 1.0),
-        tier=rows(tier, 1, np.int64),
+        tier=rows(tier, 1).astype(np.int64),
         weight=rows(weight, 1.0),
         min_shipment_masks=min_shipment,
         pallet_masks=pallet,
@@ -201,29 +201,47 @@ def test_budget_below_min_shipment_ships_nothing() -> None:
 
 # --- generated instances -----------------------------------------------------------------
 
-MAGNITUDE = st.one_of(
-    st.just(0.0),
-    st.integers(1, 1000).map(float),
-    st.floats(1e-3, 1e6, allow_nan=False, allow_subnormal=False),
-)
-SHARE = st.one_of(st.just(0.0), st.integers(1, 5).map(float), st.floats(1e-2, 1e3))
+def mix(*choices: tuple[st.SearchStrategy[float], int]) -> st.SearchStrategy[float]:
+    """One of several strategies, each picked with the given relative frequency."""
+    pool = [strategy for strategy, times in choices for _ in range(times)]
+    return st.sampled_from(pool).flatmap(lambda strategy: strategy)
+
+
+ZERO = st.just(0.0)
+# Masks are counts: zero or at least one. (An amount below ~1e-9 of its row's budget is
+# only good to ~1e-16 of the budget, like any LP value; 1e-3 vs 1e6 would test just that.)
+POSITIVE = mix((st.integers(1, 1000).map(float), 1), (st.floats(1.0, 1e6), 2))
+MAGNITUDE = mix((ZERO, 1), (POSITIVE, 5))  # masks, 0..1e6
+SHARE = mix((ZERO, 1), (st.integers(1, 5).map(float), 2), (st.floats(1e-2, 1e3), 3))
+PLEDGED = st.floats(0.0, 0.6, allow_subnormal=False)  # of the budget, P <= 3
+FRACTION = mix((ZERO, 2), (st.just(1.0), 1), (st.floats(0.0, 1.1, allow_subnormal=False), 5))
 
 
 @st.composite
 def problems(draw: st.DrawFn, rule: Rule | None = None) -> AllocationProblem:
+    """B = 1..2 rows, R = 1..6 regions, P = 0..3 pledges. Stock is drawn as a fraction of
+    need and pledges as fractions of the budget, so most rows leave the rule work to do
+    (a gap and a budget) while some pledges still exceed the budget."""
     b, r, p = draw(st.integers(1, 2)), draw(st.integers(1, 6)), draw(st.integers(0, 3))
+
+    def floats(shape: tuple[int, ...], elements: st.SearchStrategy[float]) -> Array:
+        size = int(np.prod(shape))
+        return np.array(draw(st.lists(elements, min_size=size, max_size=size))).reshape(shape)
+
+    budget = floats((b,), mix((ZERO, 1), (POSITIVE, 9)))
+    need = floats((b, r), MAGNITUDE)
     return AllocationProblem(
         rule=draw(st.sampled_from(Rule)) if rule is None else rule,
-        budget_masks=draw(arrays(np.float64, (b,), elements=MAGNITUDE)),
-        policy_on=draw(arrays(np.bool_, (b,), elements=st.sampled_from([True] * 4 + [False]))),
-        pledge_due_masks=draw(arrays(np.float64, (b, p), elements=MAGNITUDE)),
-        pledge_region=draw(arrays(np.intp, (p,), elements=st.integers(0, r - 1))),
-        projected_need_masks=draw(arrays(np.float64, (b, r), elements=MAGNITUDE)),
-        have_masks=draw(arrays(np.float64, (b, r), elements=MAGNITUDE)),
-        cap_masks=draw(arrays(np.float64, (b, r), elements=st.one_of(st.just(INF), MAGNITUDE))),
-        share=draw(arrays(np.float64, (b, r), elements=SHARE)),
-        tier=draw(arrays(np.int64, (b, r), elements=st.integers(1, 3))),
-        weight=draw(arrays(np.float64, (b, r), elements=st.sampled_from([0.0, 1.0, 2.0, 3.5]))),
+        budget_masks=budget,
+        policy_on=floats((b,), mix((st.just(1.0), 7), (ZERO, 1))) > 0,
+        pledge_due_masks=budget[:, None] * floats((b, p), PLEDGED),
+        pledge_region=floats((p,), st.sampled_from(range(r)).map(float)).astype(np.intp),
+        projected_need_masks=need,
+        have_masks=need * floats((b, r), FRACTION),
+        cap_masks=floats((b, r), mix((st.just(INF), 1), (MAGNITUDE, 1))),
+        share=floats((b, r), SHARE),
+        tier=floats((b, r), st.sampled_from([1.0, 2.0, 3.0])).astype(np.int64),
+        weight=floats((b, r), st.sampled_from([0.0, 1.0, 2.0, 3.5])),
     )
 
 
@@ -253,6 +271,8 @@ FAST = settings(max_examples=50, deadline=None)
 @FAST
 @given(data=st.data())
 def test_invariants(rule: Rule, data: st.DataObject) -> None:
+    """Feasible (within bounds and budget), pledges as served, and the continuous rules
+    ship all they can: min(S, sum of ub over the regions the rule may give to)."""
     problem = data.draw(problems(rule))
     a = allocate_lp(problem)
     pledge, given_ = serve_pledges(problem)
@@ -271,20 +291,42 @@ def test_invariants(rule: Rule, data: st.DataObject) -> None:
         assert close(a.policy_masks[i].sum(), min(s[i], reachable[i]), s[i])
 
 
+def assert_common_level(x: Array, ub: Array, share: Array, members: NDArray[np.bool_]) -> None:
+    """x_r = min(ub_r, lam * share_r) on ``members``, 0 where share is 0: lam is the largest
+    x_r / share_r (a region frozen at its bound has a smaller ratio)."""
+    on = members & (share > 0)
+    if not on.any():
+        return
+    lam = np.max(x[on] / share[on])
+    expected = np.where(on, np.minimum(ub, lam * share), 0.0)
+    atol = 1e-8 * max(float(x.sum()), 1.0)
+    np.testing.assert_allclose(x[members], expected[members], rtol=1e-6, atol=atol)
+
+
 @FAST
 @given(problems(Rule.PROPORTIONAL))
 def test_proportional_is_min_of_bound_and_common_level(problem: AllocationProblem) -> None:
-    """x_r = min(ub_r, lam * share_r): lam is the largest x_r / share_r (a frozen region's
-    ratio is below it), and every region must sit at min(ub_r, lam * share_r)."""
     x = policy_of(problem)
-    ub = serve_pledges(problem)[1].upper_masks
+    ub = budget_and_upper(problem)[1]
     for i in range(problem.shape[0]):
-        on = problem.share[i] > 0
-        if not on.any():
-            continue
-        lam = np.max(x[i, on] / problem.share[i, on])
-        expected = np.where(on, np.minimum(ub[i], lam * problem.share[i]), 0.0)
-        np.testing.assert_allclose(x[i], expected, rtol=1e-6, atol=1e-8 * max(x[i].sum(), 1))
+        assert_common_level(x[i], ub[i], problem.share[i], np.ones(problem.shape[1], bool))
+
+
+@FAST
+@given(problems(Rule.PRIORITY))
+def test_priority_fills_each_tier_before_the_next(problem: AllocationProblem) -> None:
+    """Proportional within each tier, and a tier gets something only once every earlier
+    tier's regions (share > 0) sit at their bounds."""
+    x = policy_of(problem)
+    ub = budget_and_upper(problem)[1]
+    for i in range(problem.shape[0]):
+        tier, share = problem.tier[i], problem.share[i]
+        atol = 1e-8 * max(float(x[i].sum()), 1.0)
+        for k in np.unique(tier):
+            assert_common_level(x[i], ub[i], share, tier == k)
+            if x[i, tier > k].sum() > atol:
+                full = (tier == k) & (share > 0)
+                np.testing.assert_allclose(x[i, full], ub[i, full], rtol=1e-6, atol=atol)
 
 
 @FAST
@@ -295,7 +337,8 @@ def test_proportional_total_matches_linprog(problem: AllocationProblem) -> None:
     for i in range(problem.shape[0]):
         if s[i] <= 0:
             continue
-        bounds = [(0, u / s[i] if on else 0) for u, on in zip(ub[i], problem.share[i] > 0)]
+        cap = np.where(problem.share[i] > 0, ub[i] / s[i], 0.0)
+        bounds = [(0.0, float(u)) for u in cap]
         res = linprog(-np.ones(len(bounds)), A_ub=np.ones((1, len(bounds))), b_ub=[1.0],
                       bounds=bounds, method="highs")
         assert res.status == 0
@@ -313,7 +356,7 @@ def test_weighted_objective_matches_linprog(problem: AllocationProblem) -> None:
     for i in range(problem.shape[0]):
         if s[i] <= 0 or w[i].max() <= 0:
             continue
-        bounds = [(0, u / s[i] if wr > 0 else 0) for u, wr in zip(ub[i], w[i])]
+        bounds = [(0.0, float(u)) for u in np.where(w[i] > 0, ub[i] / s[i], 0.0)]
         res = linprog(-w[i] / w[i].max(), A_ub=np.ones((1, len(bounds))), b_ub=[1.0],
                       bounds=bounds, method="highs")
         assert res.status == 0
@@ -334,20 +377,23 @@ def test_maxmin_lowest_coverage_matches_linprog(problem: AllocationProblem) -> N
         on = need[i] > 0
         if not on.any() or s[i] <= 0:
             continue
-        k = int(on.sum())
-        # variables: y_r = x_r / need_r (coverage added), then t
+        k, n = int(on.sum()), need[i, on]
+        # Coverage in units of a ceiling on t, so HiGHS's absolute tolerances (1e-7) are
+        # small next to it. Variables: y_r = x_r / (need_r unit), then t.
+        ceiling = min(np.min((base[i, on] + ub[i, on]) / n), (base[i, on].sum() + s[i]) / n.sum())
+        unit = float(ceiling) or 1.0
         a_ub = np.zeros((k + 1, k + 1))
         a_ub[:k, :k] = -np.eye(k)
         a_ub[:k, k] = 1.0
-        a_ub[k, :k] = need[i, on] / s[i]
-        b_ub = np.append(base[i, on] / need[i, on], 1.0)
-        bounds = [(0, u / n) for u, n in zip(ub[i, on], need[i, on])] + [(0, None)]
+        a_ub[k, :k] = n / n.max()
+        b_ub = np.append(base[i, on] / n / unit, s[i] / n.max() / unit)
+        bounds = [(0, u / m / unit) for u, m in zip(ub[i, on], n, strict=True)] + [(0, None)]
         c = np.zeros(k + 1)
         c[k] = -1.0
         res = linprog(c, A_ub=a_ub, b_ub=b_ub, bounds=bounds, method="highs")
         assert res.status == 0
-        coverage = (base[i, on] + x[i, on]) / need[i, on]
-        assert coverage.min() == pytest.approx(-res.fun, rel=RTOL, abs=1e-9)
+        coverage = (base[i, on] + x[i, on]) / n
+        assert coverage.min() == pytest.approx(-res.fun * unit, rel=RTOL, abs=1e-9 * unit)
 
 
 EXTRAS = st.tuples(
@@ -400,3 +446,17 @@ def test_mip_is_the_largest_total_closest_to_the_rule(
             best_total, best_distance = float(y.sum()), distance
     assert x.sum() == pytest.approx(best_total, abs=1e-6)
     assert float(np.abs(x - target).sum()) == pytest.approx(best_distance, abs=1e-5)
+
+
+@FAST
+@given(problems())
+def test_lp_equals_vector_on_every_rule(problem: AllocationProblem) -> None:
+    """The two backends reach each rule's unique answer by different roads: LP rounds with
+    CBC here, closed-form water-filling in ``vector``. Tolerance: rtol 1e-7 and 1e-6 of
+    the row's budget."""
+    lp, vector = allocate_lp(problem), allocate_vector(problem)
+    scale = np.maximum(problem.budget_masks, 1.0)[:, None]
+    for field in ("pledge_masks", "policy_masks", "shipped_masks"):
+        ours, theirs = getattr(lp, field), getattr(vector, field)
+        bad = np.abs(ours - theirs) > RTOL * np.abs(theirs) + 1e-6 * scale
+        assert not bad.any(), f"{field}: lp {ours[bad]} vs vector {theirs[bad]}"
