@@ -23,16 +23,14 @@ from typing import Annotated, Any
 
 import numpy as np
 from numpy.typing import NDArray
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import Field, model_validator
+
+from sim.scenario import Model as Model  # one frozen, strict base for every input file
 
 Unit = NDArray[np.float64]
 Value = str | int | float | bool
 # Inverse CDFs of unbounded distributions need u strictly inside (0, 1).
 _U_EPS = 1e-12
-
-
-class Model(BaseModel):
-    model_config = ConfigDict(frozen=True, extra="forbid", allow_inf_nan=False)
 
 
 class DesignKind(StrEnum):
