@@ -8,7 +8,7 @@ scenario keeps its own seed, so its row does not depend on what it was batched w
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, fields, replace
 from typing import Any
 
 import numpy as np
@@ -16,7 +16,8 @@ import numpy as np
 from sim import metrics
 from sim.allocate import allocator
 from sim.batch import simulate_batch
-from sim.draws import draw
+from sim.day import Series, Totals
+from sim.draws import Draws, draw
 from sim.loading import set_dotted, validate
 from sim.model import Run
 from sim.plan import Plan, build_plan, stack_plans
@@ -73,10 +74,7 @@ def run_plans(
 
 
 def _row_run(run: Run, j: int) -> Run:
-    from dataclasses import fields, replace
-
-    from sim.day import Series, Totals
-    from sim.draws import Draws
+    """Scenario ``j`` of a batch run, as a run of its own (B = 1)."""
 
     def pick(obj: Any) -> dict[str, Any]:
         return {f.name: getattr(obj, f.name)[j : j + 1] for f in fields(obj)}

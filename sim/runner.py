@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 
 from sim.allocate import allocator
+from sim.batch import simulate_batch
 from sim.draws import draw
 from sim.model import Run, simulate
 from sim.plan import build_plan
@@ -42,7 +43,5 @@ def run(
     if engine is Engine.DES:
         outcome = simulate(plan, draws, allocate)
     else:
-        from sim.batch import simulate_batch
-
         outcome = simulate_batch(plan, draws, allocate, keep_series=True)
     return Result(scenario, seed, engine, backend, outcome)
