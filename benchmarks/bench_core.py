@@ -36,6 +36,7 @@ from sim.allocate.problem import serve_pledges  # noqa: E402
 from sim.allocate.vector import allocate_vector  # noqa: E402
 from sim.batch import simulate_batch  # noqa: E402
 from sim.draws import draw  # noqa: E402
+from sim.experiments import DEFAULT_CHUNK  # noqa: E402
 from sim.model import simulate  # noqa: E402
 from sim.scenario import Rule  # noqa: E402
 
@@ -136,7 +137,7 @@ def main() -> None:
     parser.add_argument("--_big-child", type=int, default=0, help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args._big_child:
-        print(json.dumps(big_batch(args._big_child, chunk=4096)))
+        print(json.dumps(big_batch(args._big_child, chunk=DEFAULT_CHUNK)))
         return
 
     alloc = bench_allocators(args.quick)

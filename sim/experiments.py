@@ -23,7 +23,7 @@ from sim.model import Run
 from sim.plan import Plan, build_plan, stack_plans
 from sim.scenario import Backend, Scenario
 
-DEFAULT_CHUNK = 4096  # scenarios stepped together: large enough to amortise, small for cache
+DEFAULT_CHUNK = 1024  # scenarios stepped together: enough to amortise, few enough for cache
 
 
 @dataclass(frozen=True)

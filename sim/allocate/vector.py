@@ -63,23 +63,27 @@ def _rows(problem: AllocationProblem, rows: slice) -> AllocationProblem:
 
 
 def proportional(problem: AllocationProblem, p: PolicyInput) -> Array:
-    return _proportional_fill(p.budget_masks, p.upper_masks, problem.share)
+    upper = np.where(problem.share > 0, p.upper_masks, 0.0)
+    return _only_binding(_proportional_fill, p.budget_masks, upper, problem.share)
 
 
 def priority(problem: AllocationProblem, p: PolicyInput) -> Array:
-    return _tiered_fill(p.budget_masks, p.upper_masks, problem.share, problem.tier)
+    upper = np.where(problem.share > 0, p.upper_masks, 0.0)
+    return _only_binding(_tiered_fill, p.budget_masks, upper, problem.share, problem.tier)
 
 
 def weighted(problem: AllocationProblem, p: PolicyInput) -> Array:
     # Greedy by weight is optimal for max sum w x under one budget row; ties split pro rata.
-    upper = np.where(problem.weight > 0, p.upper_masks, 0.0)
-    tiers = weight_tiers(problem.weight)
-    return _tiered_fill(p.budget_masks, upper, problem.share, tiers)
+    upper = np.where((problem.weight > 0) & (problem.share > 0), p.upper_masks, 0.0)
+    return _only_binding(_tiered_fill, p.budget_masks, upper, problem.share,
+                         weight_tiers(problem.weight))
 
 
 def maxmin(problem: AllocationProblem, p: PolicyInput) -> Array:
     have = problem.have_masks + p.pledged_masks
-    return _coverage_fill(p.budget_masks, p.upper_masks, problem.projected_need_masks, have)
+    need = problem.projected_need_masks
+    upper = np.where(need > 0, p.upper_masks, 0.0)
+    return _only_binding(_coverage_fill, p.budget_masks, upper, need, have)
 
 
 RULES: dict[Rule, Callable[[AllocationProblem, PolicyInput], Array]] = {
@@ -88,6 +92,23 @@ RULES: dict[Rule, Callable[[AllocationProblem, PolicyInput], Array]] = {
     Rule.WEIGHTED: weighted,
     Rule.MAXMIN: maxmin,
 }
+
+
+def _only_binding(fill: Callable[..., Array], budget: Array, upper: Array,
+                  *rest: NDArray[np.generic]) -> Array:
+    """Rows whose budget covers every bound get their bounds and rows with no budget get
+    nothing, whatever the rule; only the rows where the budget binds need ``fill``'s sort.
+    (``upper`` is already 0 where the rule gives nothing.) On a typical shipment day most
+    rows are one or the other, which makes this the fill's largest saving."""
+    total = upper.sum(axis=1)
+    binding = (budget > 0) & (budget < total)
+    if binding.all():
+        return fill(budget, upper, *rest)
+    x: Array = np.where((budget >= total)[:, None], upper, 0.0)
+    rows = np.flatnonzero(binding)
+    if len(rows):
+        x[rows] = fill(budget[rows], upper[rows], *(a[rows] for a in rest))
+    return x
 
 
 def _sort_rows(key: Array) -> NDArray[np.intp]:
