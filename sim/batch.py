@@ -26,7 +26,7 @@ def simulate_batch(plan: Plan, draws: Draws, allocate: Allocator, *,
     series = Series.empty(plan) if keep_series else None
     if series is not None:
         series.lead_days = draws.lead_days.copy()
-    slots = int(draws.lead_days.max(initial=0)) + 1
+    slots = min(int(draws.lead_days.max(initial=0)), plan.n_days) + 1
     ring = np.zeros((slots, n_rows, n_regions))  # ring[t % slots]: what lands on day t
     rows = np.arange(n_rows)[:, None]
     cols = np.arange(n_regions)[None, :]
@@ -35,16 +35,14 @@ def simulate_batch(plan: Plan, draws: Draws, allocate: Allocator, *,
         day.produce_and_serve(plan, draws, state, t, totals, series)
         k = ship_index.get(t)
         if k is not None:
-            state.in_transit_masks = ring.sum(axis=0)  # today's arrivals are still on the way
             lead = draws.lead_days[:, k]
             shipped = day.dispatch(plan, state, t, k, lead, allocate, totals, series)
-            ring[(t + lead) % slots, rows, cols] += shipped
+            # Beyond the horizon every lead is alike: it never lands (clipped, so the ring
+            # is at most a horizon long however long the tails of the lead times).
+            ring[(t + np.minimum(lead, plan.n_days)) % slots, rows, cols] += shipped
         arrived = ring[t % slots]
         day.receive(state, t, arrived, series)
         arrived[...] = 0.0
-        if series is not None:
-            state.in_transit_masks = ring.sum(axis=0)
         day.consume(plan, state, t, totals, series)
-    state.in_transit_masks = ring.sum(axis=0)
     day.finish(plan, state, totals)
     return Run(plan, draws, totals, series)

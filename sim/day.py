@@ -104,9 +104,7 @@ def produce_and_serve(plan: Plan, draws: Draws, state: State, t: int,
 
 def dispatch(plan: Plan, state: State, t: int, k: int, lead_days: NDArray[np.int32],
              allocate: Allocator, totals: Totals, series: Series | None) -> Array:
-    """Step 4 on shipment day ``k``: offer, pledges first, the rule; returns (B, R) shipped.
-
-    ``state.in_transit_masks`` must be current: the batch engine keeps it only here."""
+    """Step 4 on shipment day ``k``: offer, pledges first, the rule; returns (B, R) shipped."""
     reserve = plan.reserve_days * plan.domestic_demand_masks[:, t]
     surplus = np.maximum(state.stock_masks - reserve, 0.0)
     offered = np.minimum(
@@ -159,8 +157,11 @@ def dispatch(plan: Plan, state: State, t: int, k: int, lead_days: NDArray[np.int
 
 
 def receive(state: State, t: int, arrived: Array, series: Series | None) -> None:
-    """Step 5a: what arrives today goes into the regions' stock (in place: a hot path)."""
+    """Step 5a: what arrives today moves from in transit to the regions' stock (in place:
+    a hot path)."""
     state.region_stock_masks += arrived
+    state.in_transit_masks -= arrived
+    np.maximum(state.in_transit_masks, 0.0, out=state.in_transit_masks)  # rounding only
     if series is not None:
         series.region["arrived"][:, t] += arrived
 
@@ -181,7 +182,7 @@ def consume(plan: Plan, state: State, t: int, totals: Totals, series: Series | N
 
 
 def finish(plan: Plan, state: State, totals: Totals) -> None:
-    """Totals that follow from the end state (``state.in_transit_masks`` current)."""
+    """Totals that follow from the end state."""
     totals.final_stock_masks = state.stock_masks.copy()
     totals.delivered_masks = totals.shipped_masks - state.in_transit_masks
     totals.need_masks = np.broadcast_to(plan.need_masks.sum(axis=1),

@@ -5,8 +5,8 @@ the model's order, never an accident of scheduling:
 
     t + 0.00  Donor: production, domestic ration, stock            (steps 1-3)
     t + 0.25  Dispatcher: on shipment days, offer, pledges, rule    (step 4)
-    t + 0.50  deliveries land (one event per shipment and lead time)  (step 5a)
-    t + 0.75  Recipients: each region consumes                      (step 5b)
+    t + 0.50  deliveries land (one event per shipment and lead time)
+    t + 0.75  Recipients: take in what landed, then each consumes   (step 5)
 """
 
 from __future__ import annotations
@@ -45,6 +45,7 @@ class MaskModel:
         self.plan, self.draws, self.allocate = plan, draws, allocate
         self.env = simpy.Environment()
         self.state = State.initial(plan)
+        self.arriving = np.zeros_like(self.state.region_stock_masks)  # landed today
         self.totals = Totals.zeros(plan)
         self.series = Series.empty(plan)
         self.series.lead_days = np.zeros_like(draws.lead_days)
@@ -77,17 +78,20 @@ class MaskModel:
             for days in np.unique(lead[shipped[0] > 0]).tolist():
                 cargo = np.where(lead == days, shipped, 0.0)
                 arrival = self.env.timeout(days + DELIVER - DISPATCH)
-                arrival.callbacks.append(self._deliverer(t + days, cargo))
+                arrival.callbacks.append(self._deliverer(cargo))
 
-    def _deliverer(self, t: int, cargo: Array) -> Callable[[simpy.Event], None]:
+    def _deliverer(self, cargo: Array) -> Callable[[simpy.Event], None]:
         def land(_: simpy.Event) -> None:
-            self.state.in_transit_masks = np.maximum(self.state.in_transit_masks - cargo, 0.0)
-            day.receive(self.state, t, cargo, self.series)
+            self.arriving += cargo  # unloaded at the dock; the recipients take it in at 0.75
         return land
 
     def _recipients(self) -> Generator[simpy.Event, None, None]:
         yield self.env.timeout(CONSUME)
         for t in range(self.plan.n_days):
+            # One receipt a day of everything that landed, summed in shipment order: the
+            # batch engine's arrival slot holds the same sum, so both engines agree to the bit.
+            day.receive(self.state, t, self.arriving, self.series)
+            self.arriving[...] = 0.0
             day.consume(self.plan, self.state, t, self.totals, self.series)
             yield self.env.timeout(1)
 

@@ -55,9 +55,13 @@ def test_same_scenario_and_seed_give_identical_files(tmp_path: Path) -> None:
     assert (a / "daily.parquet").read_bytes() != (c / "daily.parquet").read_bytes()
 
 
-def test_batch_engine_writes_the_same_results(tmp_path: Path) -> None:
+@pytest.mark.parametrize("scenario", [
+    MINIMAL, SCENARIOS / "taiwan_2020.toml",
+    Path(__file__).resolve().parent / "fixtures" / "engines_tie.toml",
+], ids=lambda p: p.stem)
+def test_batch_engine_writes_the_same_results(tmp_path: Path, scenario: Path) -> None:
     a, b = tmp_path / "des", tmp_path / "batch"
-    base = ["run", str(MINIMAL), "-q", "--set", "donor.outages.daily_probability=0.2"]
+    base = ["run", str(scenario), "-q", "--set", "donor.outages.daily_probability=0.2"]
     assert main([*base, "--out", str(a)]) == 0
     assert main([*base, "--out", str(b), "--engine", "batch"]) == 0
     for name in ("daily.parquet", "regions.parquet", "shipments.csv", "scenario.toml"):
