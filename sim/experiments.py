@@ -20,7 +20,7 @@ from sim.day import Series, Totals
 from sim.draws import Draws, draw
 from sim.loading import set_dotted, validate
 from sim.model import Run
-from sim.plan import Plan, build_plan, stack_plans
+from sim.plan import Plan, build_plan, stack_plans, structure_key
 from sim.scenario import Backend, Scenario
 
 DEFAULT_CHUNK = 1024  # scenarios stepped together: enough to amortise, few enough for cache
@@ -39,12 +39,6 @@ class BatchOutput:
         return pd.DataFrame(self.metrics)
 
 
-def _structure_key(plan: Plan) -> tuple[Any, ...]:
-    return (plan.start, plan.n_days, plan.region_ids, plan.ship_days.tobytes(),
-            plan.pledge_region.tobytes(), plan.pledge_due.tobytes(), plan.rule,
-            plan.min_shipment_masks, plan.pallet_masks)
-
-
 def run_plans(
     plans: Sequence[Plan],
     seeds: Sequence[int | np.random.SeedSequence],
@@ -56,7 +50,7 @@ def run_plans(
     """Step single-scenario plans through the batch engine, grouped by structure."""
     groups: dict[tuple[Any, ...], list[int]] = {}
     for i, (plan, backend) in enumerate(zip(plans, backends, strict=True)):
-        groups.setdefault((*_structure_key(plan), backend), []).append(i)
+        groups.setdefault((*structure_key(plan), backend), []).append(i)
     columns: dict[str, np.ndarray] = {}
     runs: list[Run | None] = [None] * len(plans)
     for (*_, backend), members in groups.items():

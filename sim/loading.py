@@ -14,6 +14,7 @@ import json
 import re
 import tomllib
 from collections.abc import Iterable, Mapping
+from enum import Enum
 from pathlib import Path
 from typing import Any
 
@@ -34,12 +35,21 @@ class InputError(Exception):
         super().__init__(where + message)
 
 
+_UNIONS = {"need", "lead_time", "pledges"}  # fields whose value is a tagged union
+
+
 def _join(loc: Iterable[str | int]) -> str:
     out = ""
+    previous: str | int = ""
+    before: str | int = ""
     for part in loc:
+        # pydantic names the union member after a union field; the user never wrote it
+        # (but "schedule" is also a field of a schedule need, and that one stays).
+        tag_here = previous in _UNIONS or (isinstance(previous, int) and before in _UNIONS)
+        before, previous = previous, part
         if isinstance(part, int):
             out += f"[{part}]"
-        elif part in _TAGS:  # pydantic names the union member; the user never wrote it
+        elif part in _TAGS and tag_here:
             continue
         else:
             out += ("." if out else "") + part
@@ -218,21 +228,21 @@ def apply_overrides(
 
 def dump_toml(scenario: Scenario) -> str:
     """The resolved scenario as TOML (what ran, defaults included)."""
-    return _toml_table(scenario.model_dump(mode="json", exclude_none=True), ())
+    return _toml_table(scenario.model_dump(mode="python", exclude_none=True), ())
 
 
 def _toml_scalar(value: Any) -> str:
     if isinstance(value, bool):
         return "true" if value else "false"
-    if isinstance(value, int | float):
+    if isinstance(value, dt.date):  # by type: a note that reads like a date stays a string
+        return value.isoformat()
+    if isinstance(value, int | float) and not isinstance(value, Enum):
         return repr(value)
     if isinstance(value, list):
         return "[" + ", ".join(_toml_scalar(v) for v in value) + "]"
     if isinstance(value, dict):
         return "{ " + ", ".join(f"{k} = {_toml_scalar(v)}" for k, v in value.items()) + " }"
-    text = str(value)
-    if re.fullmatch(r"\d{4}-\d{2}-\d{2}", text):
-        return text
+    text = value.value if isinstance(value, Enum) else str(value)
     return json.dumps(text)  # a JSON string is a valid TOML basic string, escapes and all
 
 

@@ -40,7 +40,7 @@ class Plan:
     region_ids: tuple[str, ...]
     ship_days: Index  # (K,) day index of each shipment day
     pledge_region: Index  # (P,) region index of each pledge instance
-    pledge_due: Index  # (P,) shipment index at which it falls due (K: never, in this horizon)
+    pledge_due: Index  # (P,) shipment index at which it falls due
     pledge_source: Index  # (P,) index into scenario.pledges
     rule: Rule
     min_shipment_masks: float | None
@@ -112,16 +112,19 @@ def _eval(s: Schedule, start: dt.date, n_days: int) -> Array:
 
 
 def _active_cases(need: CasesNeed, start: dt.date, n_days: int) -> Array:
-    """Cases reported in the last ``active_days`` days; held flat after the table ends."""
+    """Cases reported in the last ``active_days`` days; held flat after the table ends,
+    even when it ends before ``start`` (the last known value, not a decay to zero)."""
+    last = max(need._new_cases, default=start.toordinal()) - start.toordinal()
+    offset = min(0, last)  # evaluate from the table's last day when it ends early
+    span = n_days - offset
     lead_in = need.active_days - 1
-    new = need.new_cases_on(start - dt.timedelta(days=lead_in), n_days + lead_in)
+    new = need.new_cases_on(start + dt.timedelta(days=offset - lead_in), span + lead_in)
     cum = np.concatenate([[0.0], np.cumsum(new)])
     active = cum[need.active_days :] - cum[: -need.active_days]
-    if need._new_cases:
-        last = max(need._new_cases) - start.toordinal()
-        if 0 <= last < n_days - 1:
-            active[last + 1 :] = active[last]
-    result: Array = active
+    hold_from = last - offset
+    if hold_from < span - 1:
+        active[hold_from + 1 :] = active[hold_from]
+    result: Array = active[-offset:] if offset else active
     return result
 
 
@@ -145,8 +148,11 @@ def _pledge_instances(
     region, due, source, amount = [], [], [], []
     for i, p in enumerate(scenario.pledges):
         if isinstance(p, FixedPledge):
-            # Due on the first shipment day on or after its date.
-            k = next((k for k, d in enumerate(ship_dates) if d >= p.date), len(ship_dates))
+            # Due on the first shipment day on or after its date; after the last one it
+            # cannot fall due in this horizon, and results report it as not due.
+            k = next((k for k, d in enumerate(ship_dates) if d >= p.date), None)
+            if k is None:
+                continue
             region.append(ids.index(p.region))
             due.append(k)
             source.append(i)
@@ -253,6 +259,12 @@ def _shares(scenario: Scenario, ship: Index, projected: Array) -> Array:
         return active[ship]
     values = [r.population if basis is ShareBasis.POPULATION else r.weight for r in regions]
     return np.broadcast_to(np.array(values, dtype=np.float64), (len(ship), len(regions))).copy()
+
+
+def structure_key(plan: Plan) -> tuple[object, ...]:
+    """What scenarios must share to run in one batch (``stack_plans`` checks the same)."""
+    return tuple(v.tobytes() if isinstance(v, np.ndarray) else v
+                 for v in (getattr(plan, name) for name in _SHARED))
 
 
 class IncompatibleBatch(ValueError):

@@ -63,11 +63,14 @@ def summary(result: Result) -> dict[str, Any]:
         rows = plan.pledge_source == i
         when = (p.date.isoformat() if isinstance(p, FixedPledge)
                 else f"{p.start.isoformat()}..{p.end.isoformat()}")
+        # A fixed pledge dated after the last shipment day cannot fall due in this horizon:
+        # it is neither kept nor broken here, so it is reported apart from the others.
+        not_due = p.amount if isinstance(p, FixedPledge) and not rows.any() else 0.0
         pledges.append({
             "region": p.region, "kind": p.kind, "when": when, "note": p.note,
             "amount": _num(plan.pledge_masks[0, rows].sum()),
             "on_time": _num(on_time[0, rows].sum()), "late": _num(late[0, rows].sum()),
-            "unmet": _num(unmet[0, rows].sum()),
+            "unmet": _num(unmet[0, rows].sum()), "not_due": not_due,
         })
     return {
         "name": scenario.name,
@@ -86,7 +89,7 @@ def summary(result: Result) -> dict[str, Any]:
         "pledges": {
             "on_time": scalar["pledges_on_time"], "late": scalar["pledges_late"],
             "unmet": scalar["pledges_unmet"], "pledged": scalar["pledged_total"],
-            "each": pledges,
+            "not_due": sum(p["not_due"] for p in pledges), "each": pledges,
         },
         "first_delivery_day_by_region": {
             rid: _day(result, int(regional["first_delivery_day_by_region"][0, i]))

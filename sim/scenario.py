@@ -205,16 +205,19 @@ class CasesNeed(Model):
 Need = Annotated[ConstantNeed | ScheduleNeed | CasesNeed, Field(discriminator="kind")]
 
 
+MAX_LEAD_DAYS = 3650  # ten years: beyond any horizon, and far inside the int32 draws
+
+
 class FixedLeadTime(Model):
     kind: Literal["fixed"] = "fixed"
-    days: Annotated[int, Field(ge=0)]
+    days: Annotated[int, Field(ge=0, le=MAX_LEAD_DAYS)]
 
 
 class TriangularLeadTime(Model):
     kind: Literal["triangular"] = "triangular"
     min: NonNeg
     mode: NonNeg
-    max: NonNeg
+    max: Annotated[float, Field(ge=0, le=MAX_LEAD_DAYS)]
 
     @model_validator(mode="after")
     def _ordered(self) -> TriangularLeadTime:
@@ -234,7 +237,7 @@ class Region(Model):
     population: NonNeg = 0.0
     need: Need
     weight: NonNeg = 1.0
-    tier: Annotated[int, Field(ge=1)] = 1
+    tier: Annotated[int, Field(ge=1, le=1000)] = 1
     lead_time: LeadTime = FixedLeadTime(days=0)
     absorption_cap: NonNeg | None = None
 
@@ -301,9 +304,15 @@ class Scenario(Model):
         for i, rid in enumerate(ids):
             if rid in ids[:i]:
                 raise ValueError(f"regions[{i}].id: duplicate id {rid!r}")
+        h = self.horizon
         for i, p in enumerate(self.pledges):
             if p.region not in ids:
                 raise ValueError(f"pledges[{i}].region: unknown region {p.region!r}")
+            first, last = (p.date, p.date) if isinstance(p, FixedPledge) else (p.start, p.end)
+            if first > h.end or last < h.start:
+                field = "date" if isinstance(p, FixedPledge) else "start"
+                raise ValueError(f"pledges[{i}].{field}: outside the horizon "
+                                 f"({h.start} to {h.end})")
         a = self.allocation
         if a.backend is Backend.VECTOR and (a.min_shipment or a.pallet_size):
             raise ValueError(

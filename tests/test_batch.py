@@ -109,3 +109,18 @@ def test_run_overrides_returns_parameters_and_metrics(repo: Any) -> None:
     for row, run_ in zip(frame.itertuples(), out.runs, strict=True):
         assert run_.series is not None
         assert run_.series.donor["shipped"].sum() == pytest.approx(row.donated_total)
+
+
+def test_scenarios_with_pledges_from_different_sources_run_together(repo: Any) -> None:
+    """Same pledge regions and due days, different pledges: separate batches, no crash."""
+    base = load(repo / "scenarios" / "minimal.toml")
+    two_fixed = with_overrides(base, [{"pledges": [
+        {"kind": "fixed", "region": "north", "amount": 1e5, "date": "2020-03-11"},
+        {"kind": "fixed", "region": "north", "amount": 1e5, "date": "2020-03-18"}]}])
+    standing = with_overrides(base, [{"pledges": [
+        {"kind": "standing", "region": "north", "amount_per_week": 1e5,
+         "start": "2020-03-11", "end": "2020-03-18"}]}])
+    together = run_scenarios(two_fixed + standing)
+    alone = [run_scenarios(s) for s in (two_fixed, standing)]
+    for name, values in together.metrics.items():
+        assert values.tolist() == [a.metrics[name][0] for a in alone], name

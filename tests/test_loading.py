@@ -48,6 +48,29 @@ def test_bad_field_is_named(tmp_path: Path, old: str, new: str, field: str,
     assert line.startswith(f"{path}: {field}: ") and "\n" not in line
 
 
+@pytest.mark.parametrize(("override", "field", "message"), [
+    ("regions[0].need={kind='schedule', schedule={points=[{date=2020-03-02, value=-1}]}}",
+     "regions[0].need.schedule.points[0].value", "must be >= 0"),
+    ("regions[0].tier=1001", "regions[0].tier", "must be <= 1000"),
+    ("regions[0].lead_time.days=4000", "regions[0].lead_time.days", "must be <= 3650"),
+    ("pledges[0]={kind='standing', region='north', amount_per_week=1, start=2020-05-01, "
+     "end=2020-06-01}", "pledges[0].start", "outside the horizon"),
+])
+def test_bad_override_names_the_field(override: str, field: str, message: str) -> None:
+    with pytest.raises(InputError) as err:
+        load(MINIMAL, [override])
+    assert (err.value.field, message in err.value.message) == (field, True)
+
+
+def test_a_note_that_looks_like_a_date_stays_a_string() -> None:
+    import tomllib
+
+    from sim.loading import dump_toml, validate
+
+    scenario = load(MINIMAL, ['pledges[0].note="2020-04-01"'])
+    assert validate(tomllib.loads(dump_toml(scenario))) == scenario
+
+
 def test_no_regions(tmp_path: Path) -> None:
     text = MINIMAL.read_text()
     head = text[: text.index("[[regions]]")]
@@ -124,8 +147,13 @@ def test_cases_table_resolved_relative_to_the_scenario(tmp_path: Path) -> None:
 
     plan = build_plan(load(write(tmp_path, text)))
     # 2 Mar: 5 + 7 cases in two days; 3 Mar: 7 + 0 (a negative correction counts as 0);
-    # after the table ends the last value is held.
-    assert plan.need_masks[0, :3, 0].tolist() == [24.0, 14.0, 14.0]
+    # after the table ends (3 Mar) the last value is held.
+    assert plan.need_masks[0, :5, 0].tolist() == [24.0, 14.0, 14.0, 14.0, 14.0]
+    # A table that ends before the horizon starts holds its last value too, not zero.
+    later = (text.replace("2020-03-02", "2020-03-20").replace("2020-04-26", "2020-05-10")
+             .replace("date = 2020-03-11", "date = 2020-03-25"))
+    plan = build_plan(load(write(tmp_path, later)))
+    assert (plan.need_masks[0, :, 0] == 14.0).all()
 
 
 def test_resolved_scenario_reads_back_as_the_same_scenario() -> None:

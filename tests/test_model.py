@@ -129,3 +129,21 @@ def test_outages_cut_production(repo: Any, engine: str) -> None:
     loss = result.run.draws.outage_loss[0]
     assert set(np.unique(loss)) <= {0.0, 0.4} and (loss > 0).any()
     np.testing.assert_allclose(d["production"][0], 1e6 * (1 - loss))
+
+
+def test_pledge_after_the_last_shipment_day_is_not_due_not_unmet(repo: Any) -> None:
+    from sim import results
+
+    # minimal.toml ships on Wednesdays; its last is 22 April, the horizon ends 26 April.
+    scenario = load(repo / "scenarios" / "minimal.toml", ["pledges[0].date=2020-04-25"])
+    pledges = results.summary(run(scenario))["pledges"]
+    assert pledges["pledged"] == 0 and pledges["unmet"] == 0
+    assert pledges["not_due"] == 1_000_000 and pledges["each"][0]["not_due"] == 1_000_000
+
+
+def test_pledge_outside_the_horizon_is_an_input_error(repo: Any) -> None:
+    from sim.loading import InputError
+
+    with pytest.raises(InputError) as err:
+        load(repo / "scenarios" / "minimal.toml", ["pledges[0].date=2020-06-01"])
+    assert err.value.field == "pledges[0].date" and "outside the horizon" in err.value.message

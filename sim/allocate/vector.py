@@ -164,7 +164,10 @@ def _tiered_fill(budget: Array, upper: Array, share: Array, tier: Tiers) -> Arra
     ratio = upper / share
     # Sort by (tier, ratio): by ratio, then a stable radix sort on the small tier numbers.
     by_ratio = _sort_rows(ratio)
-    by_tier = np.argsort(tier.ravel()[by_ratio].astype(np.int16), axis=1, kind="stable")
+    tier_sorted = tier.ravel()[by_ratio]
+    if tier_sorted.max(initial=0) <= np.iinfo(np.int16).max:  # radix sort for small ints
+        tier_sorted = tier_sorted.astype(np.int16)
+    by_tier = np.argsort(tier_sorted, axis=1, kind="stable")
     order = np.take_along_axis(by_ratio, by_tier, axis=1)
     u, s, r = upper.ravel()[order], share.ravel()[order], ratio.ravel()[order]
     first, last = _segments(tier.ravel()[order])

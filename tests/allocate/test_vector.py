@@ -57,6 +57,13 @@ def test_priority_fills_tiers_in_order() -> None:
     np.testing.assert_allclose(allocate_vector(p).policy_masks, [[2, 5, 5]])
 
 
+def test_priority_with_tier_numbers_beyond_int16() -> None:
+    p = problem(Rule.PRIORITY, [10], [[10, 10]], tier=[[1, 40_000]])
+    np.testing.assert_allclose(allocate_vector(p).policy_masks, [[10, 0]])
+    p = problem(Rule.PRIORITY, [10], [[10, 10]], tier=[[40_000, 1]])
+    np.testing.assert_allclose(allocate_vector(p).policy_masks, [[0, 10]])
+
+
 def test_weighted_equal_weights_split_proportionally_zero_weight_gets_nothing() -> None:
     p = problem(Rule.WEIGHTED, [12], [[10, 10, 10, 10]], weight=[[1, 3, 1, 0]],
                 share=[[1, 1, 3, 1]])
