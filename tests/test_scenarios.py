@@ -18,10 +18,12 @@ def test_there_are_scenarios() -> None:
 
 @pytest.mark.parametrize("path", SCENARIOS, ids=lambda p: p.name)
 def test_scenario_validates_and_runs(path: Path) -> None:
+    from test_model import check_mass_balance
+
     result = run(load(path))
-    totals = result.run.totals
-    assert totals.produced_masks[0] > 0
-    assert result.run.series is not None
+    assert result.run.totals.produced_masks[0] > 0
+    assert result.run.totals.shipped_masks.sum() > 0  # every shipped scenario donates
+    check_mass_balance(result)
 
 
 def test_taiwan_2020_keeps_its_people_supplied_and_every_pledge() -> None:
