@@ -121,10 +121,10 @@ def dispatch(plan: Plan, state: State, t: int, k: int, lead_days: NDArray[np.int
         policy_on=plan.policy_on,
         pledge_due_masks=state.pledge_outstanding_masks,
         pledge_region=plan.pledge_region,
-        projected_need_masks=np.broadcast_to(plan.projected_need_masks[:, k], shape),
+        projected_need_masks=_full(plan.projected_need_masks[:, k], shape),
         have_masks=state.region_stock_masks + state.in_transit_masks,
         cap_masks=plan.cap_masks,
-        share=np.broadcast_to(plan.share[:, k], shape),
+        share=_full(plan.share[:, k], shape),
         tier=plan.tier,
         weight=plan.weight,
         min_shipment_masks=plan.min_shipment_masks,
@@ -154,6 +154,11 @@ def dispatch(plan: Plan, state: State, t: int, k: int, lead_days: NDArray[np.int
         series.region["shipped"][:, t] = shipped
         series.region["pledged"][:, t] = shipped - result.policy_masks
     return shipped
+
+
+def _full(values: Array, shape: tuple[int, ...]) -> Array:
+    """A shared row seen as B rows (a view); most calls need nothing done."""
+    return values if values.shape == shape else np.broadcast_to(values, shape)
 
 
 def receive(state: State, t: int, arrived: Array, series: Series | None) -> None:
