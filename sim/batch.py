@@ -1,8 +1,9 @@
 """Engine ``batch``: the same model stepped day by day over B scenarios at once.
 
-Same plan, same draws, same daily steps (``sim.day``) as the SimPy engine; the only
-difference is how deliveries wait: a ring of arrival slots (one per day of the longest lead
-time) instead of one SimPy event per shipment.
+Same plan, same draws, same daily steps (``sim.day``) as the SimPy engine, in the same
+order, so the two agree to the bit. The only difference is how deliveries wait: a ring of
+arrival slots (one a day, up to the longest lead time or the horizon) instead of one SimPy
+event per shipment and lead time.
 """
 
 from __future__ import annotations
