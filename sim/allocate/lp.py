@@ -24,6 +24,7 @@ counts are exact below 1e8 pallets a region (8 printed digits).
 from __future__ import annotations
 
 import warnings
+from collections.abc import Callable
 from typing import Any
 
 import numpy as np
@@ -107,26 +108,21 @@ def _budget_binds(values: Array, upper: Array, left: float) -> tuple[bool, Mask]
     return bool(values.sum() >= left * (1 - _RTOL) or not at_bound.any()), at_bound
 
 
-def _fill_proportional(
-    upper: Array, share: Array, budget: float, members: Mask
+def _progressive_fill(
+    upper: Array, active: Mask, budget: float,
+    round_lp: Callable[[NDArray[np.intp], float], tuple[pulp.LpProblem, list[Any]]],
 ) -> tuple[Array, bool]:
-    """x_r = min(ub_r, lam * share_r) over ``members`` with share > 0, spending at most
-    ``budget``: the members rise together at level t (x_r = t * share_r, an LP maximising t)
-    and freeze at their bounds, until the budget binds. Also says whether it did bind."""
+    """Progressive filling: each round's LP (``round_lp(regions, budget left)``) lifts the
+    unfrozen regions together; those that reach their bound freeze there; the rounds stop
+    when the budget binds. Returns the amounts and whether the budget bound them."""
     x = np.zeros_like(upper)
-    active = members & (share > 0) & (upper > 0)
+    active = active.copy()
     for _ in range(int(active.sum())):
         left = budget - float(x.sum())
         if left <= 0 or not active.any():
             return x, left <= 0
         idx = np.flatnonzero(active)
-        model = pulp.LpProblem("proportional", pulp.LpMaximize)
-        level = model.add_variable("t", 0)
-        xs = [model.add_variable(f"x{r}", 0, float(upper[r])) for r in idx]
-        model += level
-        for var, s in zip(xs, share[idx] / share[idx].max(), strict=True):
-            model += var == float(s) * level
-        model += pulp.lpSum(xs) <= left
+        model, xs = round_lp(idx, left)
         _solve(model)
         values = _values(xs)
         binds, at_bound = _budget_binds(values, upper[idx], left)
@@ -139,6 +135,26 @@ def _fill_proportional(
     return x, False
 
 
+def _fill_proportional(
+    upper: Array, share: Array, budget: float, members: Mask
+) -> tuple[Array, bool]:
+    """x_r = min(ub_r, lam * share_r) over ``members`` with share > 0, spending at most
+    ``budget``: the members rise together at level t (x_r = t * share_r, an LP maximising t)
+    and freeze at their bounds, until the budget binds. Also says whether it did bind."""
+
+    def round_lp(idx: NDArray[np.intp], left: float) -> tuple[pulp.LpProblem, list[Any]]:
+        model = pulp.LpProblem("proportional", pulp.LpMaximize)
+        level = model.add_variable("t", 0)
+        xs = [model.add_variable(f"x{r}", 0, float(upper[r])) for r in idx]
+        model += level
+        for var, s in zip(xs, share[idx] / share[idx].max(), strict=True):
+            model += var == float(s) * level
+        model += pulp.lpSum(xs) <= left
+        return model, xs
+
+    return _progressive_fill(upper, members & (share > 0) & (upper > 0), budget, round_lp)
+
+
 def _maxmin(upper: Array, need: Array, have: Array, budget: float) -> Array:
     """Lexicographic max-min of coverage (have_r + x_r) / need_r over need_r > 0.
 
@@ -147,13 +163,8 @@ def _maxmin(upper: Array, need: Array, have: Array, budget: float) -> Array:
     spends as little as that level needs: the objective K * v - sum x, with K above every
     rate d(sum x)/dv, keeps both stages in one LP with unique x. The level is measured from
     the lowest coverage c0, v = (c - c0) * max need, so a large stock does not make it huge."""
-    x = np.zeros_like(upper)
-    active = (need > 0) & (upper > 0)
-    for _ in range(int(active.sum())):
-        left = budget - float(x.sum())
-        if left <= 0 or not active.any():
-            break
-        idx = np.flatnonzero(active)
+
+    def round_lp(idx: NDArray[np.intp], left: float) -> tuple[pulp.LpProblem, list[Any]]:
         rate = need[idx] / need[idx].max()
         lowest = float(np.min(have[idx] / need[idx]))
         headroom = np.maximum(have[idx] - lowest * need[idx], 0.0)  # 0 for the lowest
@@ -164,16 +175,9 @@ def _maxmin(upper: Array, need: Array, have: Array, budget: float) -> Array:
         for var, a, h in zip(xs, rate, headroom, strict=True):
             model += var >= float(a) * v - float(h)
         model += pulp.lpSum(xs) <= left
-        _solve(model)
-        values = _values(xs)
-        binds, at_bound = _budget_binds(values, upper[idx], left)
-        if binds:
-            x[idx] = values
-            break
-        frozen = idx[at_bound]
-        x[frozen] = upper[frozen]
-        active[frozen] = False
-    return x
+        return model, xs
+
+    return _progressive_fill(upper, (need > 0) & (upper > 0), budget, round_lp)[0]
 
 
 def _priority(upper: Array, share: Array, tier: NDArray[np.int64], budget: float) -> Array:
