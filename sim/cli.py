@@ -74,9 +74,10 @@ def cmd_run(args: argparse.Namespace) -> int:
                  backend=Backend(args.backend) if args.backend else None)
     seconds = time.perf_counter() - started
     out = Path(args.out) if args.out else Path(args.results_dir) / results.folder_name(result)
-    path = results.write(result, out)
+    summary = results.summary(result)
+    path = results.write(result, out, summary)
     if not args.quiet:
-        print(format_summary(results.summary(result), seconds))
+        print(format_summary(summary, seconds))
     print(path)
     return EXIT_OK
 

@@ -162,8 +162,9 @@ def folder_name(result: Result) -> str:
     return f"{result.scenario.name}-{scenario_sha256(result.scenario)[:10]}"
 
 
-def write(result: Result, out_dir: Path) -> Path:
-    """Write the run's folder ``out_dir`` atomically; returns its path."""
+def write(result: Result, out_dir: Path, summary_: dict[str, Any] | None = None) -> Path:
+    """Write the run's folder ``out_dir`` atomically; returns its path. ``summary_`` is the
+    run's :func:`summary` when the caller has it already."""
     out_dir = Path(out_dir)
     out_dir.parent.mkdir(parents=True, exist_ok=True)
     tmp = Path(tempfile.mkdtemp(prefix=f".{out_dir.name}.", dir=out_dir.parent))
@@ -172,7 +173,7 @@ def write(result: Result, out_dir: Path) -> Path:
         pq.write_table(daily_table(result), tmp / "daily.parquet")
         pq.write_table(regions_table(result), tmp / "regions.parquet")
         (tmp / "shipments.csv").write_text(shipments_csv(result))
-        (tmp / "summary.json").write_text(json.dumps(summary(result), indent=2) + "\n")
+        (tmp / "summary.json").write_text(json.dumps(summary_ or summary(result), indent=2) + "\n")
         os.chmod(tmp, 0o755)
         replace_dir(tmp, out_dir)
     except BaseException:
