@@ -57,12 +57,17 @@ def test_a_batch_row_equals_the_scenario_run_alone(
     """Scenarios differing in numeric inputs and seed, stepped together, give each row what
     the scenario gives alone."""
     base = validate(data)
+    capacity = data["donor"]["capacity"]["points"][0]["value"]
+    # Capacity differs too, so the large per-day arrays are stacked, not shared.
     scenarios = with_overrides(base, [
-        {"reserve.days": days, "donor.outages.daily_probability": p, "seed": seed}
-        for days, p, seed in variants
+        {"reserve.days": days, "donor.outages.daily_probability": p, "seed": seed,
+         "donor.capacity.points[0].value": capacity * (1 + i % 2)}
+        for i, (days, p, seed) in enumerate(variants)
     ])
     plans = [build_plan(s) for s in scenarios]
     stacked = stack_plans(plans)
+    if capacity > 0:
+        assert stacked.capacity_masks.shape[0] == len(scenarios)
     together = simulate_batch(stacked, draw(stacked, [s.seed for s in scenarios]),
                               allocator(Backend.VECTOR), keep_series=True)
     for b, scenario in enumerate(scenarios):
