@@ -34,11 +34,11 @@ from synthetic import batch_plan, problems, single_plan  # noqa: E402
 from sim.allocate.lp import allocate_lp  # noqa: E402
 from sim.allocate.problem import serve_pledges  # noqa: E402
 from sim.allocate.vector import allocate_vector  # noqa: E402
-from sim.batch import simulate_batch  # noqa: E402
-from sim.draws import draw  # noqa: E402
-from sim.experiments import DEFAULT_CHUNK  # noqa: E402
-from sim.model import simulate  # noqa: E402
-from sim.scenario import Rule  # noqa: E402
+from sim.engine.batch import simulate_batch  # noqa: E402
+from sim.engine.des import simulate  # noqa: E402
+from sim.engine.draws import draw  # noqa: E402
+from sim.scenario.models import Rule  # noqa: E402
+from sim.sweep.experiments import DEFAULT_CHUNK  # noqa: E402
 
 
 def median_seconds(fn: Callable[[], object], repeat: int) -> float:

@@ -17,8 +17,8 @@ import tempfile
 import time
 from pathlib import Path
 
-from sim.sweep_exec import ExecutorKind, execute, make_executor
-from sim.sweep_store import load_sweep, prepare, run_info
+from sim.sweep.executors import ExecutorKind, execute, make_executor
+from sim.sweep.store import load_sweep, prepare, run_info
 
 REPO = Path(__file__).resolve().parents[1]
 CONFIGS = (  # (label, executor, workers); 0 workers = in this process

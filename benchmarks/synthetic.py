@@ -9,9 +9,9 @@ from typing import Any
 import numpy as np
 
 from sim.allocate.problem import AllocationProblem
-from sim.loading import validate
-from sim.plan import Plan, build_plan
-from sim.scenario import Rule, Scenario
+from sim.engine.plan import Plan, build_plan
+from sim.scenario.loading import validate
+from sim.scenario.models import Rule, Scenario
 
 START = dt.date(2020, 1, 1)
 

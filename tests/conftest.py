@@ -1,4 +1,4 @@
-"""Shared fixtures. The test folder is on sys.path, so tests import ``strategies`` directly."""
+"""Shared fixtures. pytest puts this folder on sys.path (pyproject): tests import ``strategies``."""
 
 from __future__ import annotations
 

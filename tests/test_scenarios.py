@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from sim.loading import load
-from sim.runner import run
+from sim.engine.runner import run
+from sim.scenario.loading import load
 
 SCENARIOS = sorted((Path(__file__).resolve().parents[1] / "scenarios").glob("*.toml"))
 
@@ -18,7 +18,7 @@ def test_there_are_scenarios() -> None:
 
 @pytest.mark.parametrize("path", SCENARIOS, ids=lambda p: p.name)
 def test_scenario_validates_and_runs(path: Path) -> None:
-    from test_model import check_mass_balance
+    from checks import check_mass_balance
 
     result = run(load(path))
     assert result.run.totals.produced_masks[0] > 0
@@ -27,10 +27,10 @@ def test_scenario_validates_and_runs(path: Path) -> None:
 
 
 def test_taiwan_2020_keeps_its_people_supplied_and_every_pledge() -> None:
-    from sim import results
+    from sim.results import writer
 
     path = next(p for p in SCENARIOS if p.name == "taiwan_2020.toml")
-    summary = results.summary(run(load(path)))
+    summary = writer.summary(run(load(path)))
     assert summary["domestic_shortfall"] == 0
     pledges = summary["pledges"]
     assert pledges["unmet"] == 0 and pledges["late"] == 0

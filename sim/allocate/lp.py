@@ -39,7 +39,7 @@ from sim.allocate.problem import (
     serve_pledges,
     weight_tiers,
 )
-from sim.scenario import Rule
+from sim.scenario.models import Rule
 
 Mask = NDArray[np.bool_]
 

@@ -27,7 +27,7 @@ from dataclasses import dataclass
 import numpy as np
 from numpy.typing import NDArray
 
-from sim.scenario import Rule
+from sim.scenario.models import Rule
 
 Array = NDArray[np.float64]
 

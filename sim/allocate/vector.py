@@ -28,7 +28,7 @@ from sim.allocate.problem import (
     serve_pledges,
     weight_tiers,
 )
-from sim.scenario import Rule
+from sim.scenario.models import Rule
 
 Tiers = NDArray[np.int64]
 CHUNK_ELEMENTS = 1 << 15  # 32 k doubles = 256 kB per temporary

@@ -16,7 +16,7 @@ from scipy.optimize import linprog
 from sim.allocate.lp import allocate_lp
 from sim.allocate.problem import AllocationProblem, serve_pledges
 from sim.allocate.vector import allocate_vector
-from sim.scenario import Rule
+from sim.scenario.models import Rule
 
 INF = np.inf
 RTOL = 1e-7

@@ -11,7 +11,7 @@ from scipy.optimize import linprog
 
 from sim.allocate.problem import AllocationProblem
 from sim.allocate.vector import allocate_vector
-from sim.scenario import Rule
+from sim.scenario.models import Rule
 
 
 def problem(rule: Rule, budget: list[float], need: list[list[float]], *,

@@ -1,0 +1,149 @@
+"""The command line: ``masksim run|validate ...`` (also ``python -m sim``).
+
+Bad input exits 2 with one line naming the file and the field; an internal error exits 1.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import os
+import sys
+import time
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+from sim.scenario.loading import InputError, load
+from sim.scenario.models import Backend
+
+EXIT_OK, EXIT_INTERNAL, EXIT_INPUT = 0, 1, 2
+
+# Subcommands kept in modules of their own; each module has add_parsers(subparsers).
+COMMAND_MODULES: tuple[str, ...] = ("sim.cli.sweep", "sim.cli.figures")
+
+
+def _masks(x: float | None) -> str:
+    if x is None:
+        return "n/a"
+    if abs(x) >= 1e6:
+        return f"{x / 1e6:,.2f} M"
+    if abs(x) >= 1e3:
+        return f"{x / 1e3:,.1f} k"
+    return f"{x:,.0f}"
+
+
+def _pct(x: float | None) -> str:
+    return "n/a" if x is None else f"{100 * x:.1f} %"
+
+
+def format_summary(s: dict[str, Any], seconds: float) -> str:
+    prov, pledges = s["provenance"], s["pledges"]
+    fills = s["fill_rate_by_region"]
+    worst = min(fills, key=lambda r: fills[r] if fills[r] is not None else 1.0)
+    lines = [
+        f"{s['name']}: {s['horizon']['start']} to {s['horizon']['end']}  "
+        f"(engine {prov['engine']}, backend {prov['backend']}, seed {prov['seed']}, "
+        f"{seconds:.2f} s)",
+        f"  produced          {_masks(s['produced'])} masks",
+        f"  domestic demand   {_masks(s['domestic_demand'])}; shortfall "
+        f"{_masks(s['domestic_shortfall'])}",
+        f"  donated           {_masks(s['donated_total'])} (delivered "
+        f"{_masks(s['delivered_total'])}, in transit {_masks(s['in_transit_end'])})",
+        f"  pledges           {_masks(pledges['pledged'])}: on time {_masks(pledges['on_time'])},"
+        f" late {_masks(pledges['late'])}, unmet {_masks(pledges['unmet'])}",
+        f"  need met          mean {_pct(s['mean_fill_rate'])}, lowest "
+        f"{_pct(s['min_fill_rate'])} ({worst}), Gini {s['gini_fill_rate']:.3f}",
+        f"  unmet need        {_masks(s['unmet_need_mask_days'])} mask-days",
+        f"  final stock       {_masks(s['final_stock'])} masks",
+        f"  {'region':<24}{'donated':>12}{'fill rate':>11}  first delivery",
+    ]
+    for rid, donated in s["donated_by_region"].items():
+        first = s["first_delivery_day_by_region"][rid] or "-"
+        lines.append(f"  {rid:<24}{_masks(donated):>12}{_pct(fills[rid]):>11}  {first}")
+    return "\n".join(lines)
+
+
+def cmd_run(args: argparse.Namespace) -> int:
+    from sim.engine.runner import Engine, run
+    from sim.results import writer
+
+    scenario = load(args.file, args.set)
+    started = time.perf_counter()
+    result = run(scenario, seed=args.seed, engine=Engine(args.engine),
+                 backend=Backend(args.backend) if args.backend else None)
+    seconds = time.perf_counter() - started
+    out = Path(args.out) if args.out else Path(args.results_dir) / writer.folder_name(result)
+    summary = writer.summary(result)
+    path = writer.write(result, out, summary)
+    if not args.quiet:
+        print(format_summary(summary, seconds))
+    print(path)
+    return EXIT_OK
+
+
+def cmd_validate(args: argparse.Namespace) -> int:
+    status = EXIT_OK
+    for file in args.files:
+        try:
+            scenario = load(file, args.set)
+        except InputError as exc:
+            print(exc, file=sys.stderr)
+            status = EXIT_INPUT
+            continue
+        a = scenario.allocation
+        needs_lp = " (needs backend lp)" if a.min_shipment or a.pallet_size else ""
+        print(f"{file}: ok - {scenario.name}, {scenario.horizon.n_days} days, "
+              f"{len(scenario.regions)} regions, {len(scenario.pledges)} pledges, "
+              f"rule {a.rule}{needs_lp}")
+    return status
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="masksim", description="Simulate donations of medical supplies.")
+    sub = parser.add_subparsers(dest="command", required=True)
+    sets = dict(action="append", default=[], metavar="KEY=VALUE",
+                help="override a scenario field, e.g. reserve.days=14 (repeatable)")
+
+    p = sub.add_parser("run", help="run one scenario and write its results")
+    p.add_argument("file")
+    p.add_argument("--set", **sets)  # type: ignore[arg-type]
+    p.add_argument("--seed", type=int, help="root seed (default: the scenario's)")
+    p.add_argument("--engine", choices=["des", "batch"], default="des")
+    p.add_argument("--backend", choices=[b.value for b in Backend],
+                   help="allocator backend (default: the scenario's)")
+    p.add_argument("--out", help="result folder (default: results/<name>-<hash>)")
+    p.add_argument("--results-dir", default="results", help=argparse.SUPPRESS)
+    p.add_argument("-q", "--quiet", action="store_true", help="print only the result path")
+    p.set_defaults(func=cmd_run)
+
+    p = sub.add_parser("validate", help="check scenario files without running them")
+    p.add_argument("files", nargs="+")
+    p.add_argument("--set", **sets)  # type: ignore[arg-type]
+    p.set_defaults(func=cmd_validate)
+    for name in COMMAND_MODULES:
+        importlib.import_module(name).add_parsers(sub)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        code: int = args.func(args)
+        return code
+    except InputError as exc:
+        print(exc, file=sys.stderr)
+        return EXIT_INPUT
+    except KeyboardInterrupt:
+        print("masksim: interrupted", file=sys.stderr)
+        return 130
+    except BrokenPipeError:  # `masksim ... | head` closed the pipe: not an error of ours
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return EXIT_OK
+    except Exception as exc:  # an internal error: say so, in one line unless debugging
+        if os.environ.get("MASKSIM_DEBUG"):
+            raise
+        print(f"masksim: internal error: {type(exc).__name__}: {exc} "
+              "(set MASKSIM_DEBUG=1 for the traceback)", file=sys.stderr)
+        return EXIT_INTERNAL

@@ -1,0 +1,179 @@
+"""``masksim sweep FILE`` and ``masksim sensitivity DIR``.
+
+``sweep`` writes ``DIR`` (default ``results/<sweep name>-<short hash>``) and prints its path
+as the last line. An existing ``DIR`` is handled so that nothing is ever lost or mixed:
+
+* missing or empty: the sweep runs;
+* holds this sweep, complete: nothing is run, the path is printed (exit 0);
+* holds this sweep, unfinished (a killed run): an error unless ``--resume``, which runs only
+  the chunks whose part file is missing (a run killed before its first chunk finished is
+  simply started again);
+* anything else (another sweep, or a folder that is not a sweep's): an error (exit 2).
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import io
+import json
+import math
+import os
+import sys
+import time
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from sim.scenario.loading import InputError
+from sim.sweep.executors import ExecutorKind
+
+if TYPE_CHECKING:
+    from sim.sweep.spec import ChunkResult, ResolvedSweep
+
+# pyarrow, scipy and tqdm are imported by the commands, not here: every masksim command
+# builds this parser.
+
+CSV_COLUMNS = ("outcome", "parameter", "method", "first", "total", "srrc")
+
+
+def add_parsers(sub: Any) -> None:
+    p = sub.add_parser("sweep", help="run a parameter sweep into one Parquet table")
+    p.add_argument("file", help="sweep file (TOML)")
+    p.add_argument("--out", help="result folder (default: results/<name>-<hash>)")
+    p.add_argument("--executor", choices=[e.value for e in ExecutorKind],
+                   default=ExecutorKind.LOCAL.value,
+                   help="local worker processes, or a Dask cluster (extra [dask])")
+    p.add_argument("--workers", type=int,
+                   help="worker processes (default: CPUs, at most one per chunk; "
+                        "0 = run in this process, local only)")
+    p.add_argument("--scheduler", metavar="ADDRESS",
+                   help="Dask scheduler to connect to (default: start a LocalCluster)")
+    p.add_argument("--resume", action="store_true",
+                   help="finish an unfinished sweep in --out, running only missing chunks")
+    p.add_argument("-q", "--quiet", action="store_true",
+                   help="no progress bar or summary; print only the folder")
+    p.add_argument("--results-dir", default="results", help=argparse.SUPPRESS)
+    p.set_defaults(func=cmd_sweep)
+
+    p = sub.add_parser("sensitivity", help="which inputs drive the outcomes of a sweep")
+    p.add_argument("folder", help="a sweep's result folder")
+    p.add_argument("--outcomes", nargs="+", metavar="NAME",
+                   help="outcomes to analyse (default: every kept outcome)")
+    p.set_defaults(func=cmd_sensitivity)
+
+
+def _describe(r: ResolvedSweep) -> str:
+    from sim.sweep.design import DesignKind
+
+    s, d = r.sweep, r.sweep.design
+    k = len(s.parameters)
+    if d.kind is DesignKind.SOBOL:
+        shape = f"sobol: {d.samples:,} base samples x ({k} + 2)"
+    elif d.kind is DesignKind.FULL_FACTORIAL:
+        shape = f"full factorial: {r.n_points:,} points"
+    else:
+        shape = f"{d.kind}: {r.n_points:,} points"
+    return (f"{s.name}: {r.n_experiments:,} experiments ({shape}, {k} parameters, "
+            f"x {s.replications} replication{'s' * (s.replications != 1)}) "
+            f"in {r.n_chunks} chunk{'s' * (r.n_chunks != 1)} of {s.chunk_size:,}")
+
+
+def cmd_sweep(args: argparse.Namespace) -> int:
+    from sim.sweep.executors import execute, make_executor
+    from sim.sweep.store import FolderState, default_folder, load_sweep, prepare, run_info
+
+    resolved = load_sweep(args.file)
+    out = Path(args.out) if args.out else default_folder(resolved, args.results_dir)
+    kind = ExecutorKind(args.executor)
+    if args.workers is not None and args.workers < 0:
+        raise InputError("--workers", "", "must be >= 0")
+    if kind is ExecutorKind.DASK:
+        import importlib.util
+
+        if importlib.util.find_spec("distributed") is None:  # before touching the folder
+            raise InputError("--executor", "dask", "needs dask.distributed: "
+                             "pip install 'masksim[dask]'")
+    workers = args.workers if args.workers is not None else (os.cpu_count() or 1)
+    state, todo = prepare(out, resolved, resume=args.resume,
+                          run_info=run_info(str(kind), workers, args.scheduler))
+    if state is FolderState.COMPLETE:
+        if not args.quiet:
+            print(f"{resolved.sweep.name}: already complete, nothing to run")
+        print(out)
+        return 0
+    if workers > 0:  # no more workers than chunks to run
+        workers = min(workers, len(todo))
+    remaining = sum(min(resolved.sweep.chunk_size,
+                        resolved.n_experiments - c * resolved.sweep.chunk_size) for c in todo)
+    if not args.quiet:
+        print(_describe(resolved))
+        where = ("in this process" if workers == 0 and kind is ExecutorKind.LOCAL
+                 else f"scheduler {args.scheduler}" if args.scheduler
+                 else f"{max(workers, 1)} worker(s)")
+        resumed = (f"; resuming: {resolved.n_chunks - len(todo)} chunks already done"
+                   if state is FolderState.UNFINISHED else "")
+        allocator = ("vector, or lp (PuLP, far slower) where a scenario asks for it"
+                     if resolved.may_need_lp else "vector")
+        print(f"  executor {kind} ({where}); engine batch, allocator {allocator}{resumed}")
+    from tqdm import tqdm
+
+    bar = tqdm(total=remaining, unit="exp", desc=resolved.sweep.name, file=sys.stderr,
+               disable=args.quiet or not sys.stderr.isatty(), smoothing=0.1)
+    chunks_done, lp = 0, 0
+
+    def on_chunk(result: ChunkResult) -> None:
+        nonlocal chunks_done, lp
+        chunks_done += 1
+        lp += result.n_lp
+        bar.set_postfix_str(f"chunks {chunks_done}/{len(todo)}", refresh=False)
+        bar.update(len(result.columns["experiment"]))
+
+    started = time.perf_counter()
+    executor = make_executor(kind, workers, args.scheduler)
+    try:
+        execute(resolved, out, executor, todo, on_chunk)
+    finally:
+        bar.close()
+        executor.close()
+    seconds = time.perf_counter() - started
+    if not args.quiet:
+        print(f"  {remaining:,} experiments in {seconds:.1f} s "
+              f"({remaining / max(seconds, 1e-9):,.0f} experiments/s, pool start included)")
+        if lp:
+            print(f"  note: {lp:,} experiments needed the LP backend (PuLP: min_shipment, "
+                  "pallets or backend = 'lp'), far slower than the vector allocator")
+    print(out)
+    return 0
+
+
+def _write_atomic(path: Path, text: str) -> None:
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    tmp.write_text(text)
+    os.replace(tmp, path)
+
+
+def cmd_sensitivity(args: argparse.Namespace) -> int:
+    from sim.sweep.sensitivity import analyze, format_report
+    from sim.sweep.store import read_sweep, read_sweep_file
+
+    out = Path(args.folder)
+    sweep = read_sweep_file(out)
+    experiments, outcomes = read_sweep(out)
+    names = args.outcomes or list(outcomes)
+    for name in names:
+        if name not in outcomes:
+            raise InputError("--outcomes", name,
+                             f"not kept by this sweep (kept: {', '.join(outcomes)})")
+    report = analyze(experiments, outcomes, sweep, names)
+    text = io.StringIO()
+    w = csv.writer(text, lineterminator="\n")
+    w.writerow(CSV_COLUMNS)
+    for r in report.rows:
+        w.writerow([r.outcome, r.parameter, str(r.method),
+                    *("" if not math.isfinite(x) else repr(x) for x in (r.first, r.total,
+                                                                          r.srrc))])
+    _write_atomic(out / "sensitivity.csv", text.getvalue())
+    _write_atomic(out / "sensitivity.json", json.dumps(report.to_json(), indent=2) + "\n")
+    print(format_report(report))
+    print(out / "sensitivity.csv")
+    return 0

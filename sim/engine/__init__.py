@@ -1,0 +1,1 @@
+"""The engine: plan (scenario -> arrays), draws, the daily steps, the SimPy and batch engines."""

@@ -1,0 +1,90 @@
+"""Every random number of a run, drawn up front from its SeedSequence.
+
+Each scenario has its own SeedSequence and one PCG64 stream from it, read in a fixed order:
+outage starts (T), outage lengths (T), then lead times (K x R), all as uniforms that the
+scenario's parameters then shape. A scenario's draws therefore depend on its seed alone,
+never on which batch, engine or worker ran it; and two scenarios with the same seed and
+shape see the same uniforms (common random numbers), which sharpens policy comparisons.
+One stream, not one per kind of draw: building a generator costs more than drawing from it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+from numpy.typing import NDArray
+
+from sim.engine.plan import Plan
+
+Array = NDArray[np.float64]
+
+
+@dataclass(frozen=True)
+class Draws:
+    outage_loss: Array  # (B, T) share of capacity lost each day
+    lead_days: NDArray[np.int32]  # (B, K, R) transit days of each shipment to each region
+
+
+def seed_sequence(seed: int | np.random.SeedSequence) -> np.random.SeedSequence:
+    return seed if isinstance(seed, np.random.SeedSequence) else np.random.SeedSequence(seed)
+
+
+def draw(plan: Plan, seeds: Sequence[int | np.random.SeedSequence]) -> Draws:
+    """The draws of each of the plan's B scenarios, one seed each."""
+    n_rows, n_days = plan.n_scenarios, plan.n_days
+    if len(seeds) != n_rows:
+        raise ValueError(f"{len(seeds)} seeds for {n_rows} scenarios")
+    n_ship, n_regions = len(plan.ship_days), len(plan.region_ids)
+    loss = np.empty((n_rows, n_days))
+    lead = np.empty((n_rows, n_ship, n_regions), dtype=np.int32)
+    # Blocks of rows keep the uniforms in cache between drawing and shaping them.
+    block = max(1, (1 << 16) // max(1, n_days + n_ship * n_regions))
+    for lo in range(0, n_rows, block):
+        rows = slice(lo, min(lo + block, n_rows))
+        n = rows.stop - lo
+        u_start, u_length = np.empty((n, n_days)), np.empty((n, n_days))
+        u_lead = np.empty((n, n_ship, n_regions))
+        for i, seed in enumerate(seeds[rows]):
+            stream = np.random.Generator(np.random.PCG64(seed_sequence(seed)))
+            stream.random(out=u_start[i])
+            stream.random(out=u_length[i])
+            stream.random(out=u_lead[i])
+        loss[rows] = outage_loss(u_start, u_length, plan.outage_probability[rows],
+                                 plan.outage_severity[rows], plan.outage_mean_days[rows])
+        lead[rows] = lead_days(u_lead, plan.lead_min_days[rows], plan.lead_mode_days[rows],
+                               plan.lead_max_days[rows])
+    return Draws(outage_loss=loss, lead_days=lead)
+
+
+def outage_loss(
+    u_start: Array, u_length: Array, probability: Array, severity: Array, mean_days: Array
+) -> Array:
+    """An outage starts on a day with ``probability`` and lasts a geometric number of days
+    (mean ``mean_days``); while one or more run, ``severity`` of capacity is lost."""
+    n_rows, n_days = u_start.shape
+    starts = u_start < probability[:, None]
+    p_end = 1.0 / mean_days[:, None]
+    with np.errstate(divide="ignore"):
+        extra = np.floor(np.log1p(-u_length) / np.log1p(-p_end))
+    length = 1 + np.where(p_end < 1.0, np.nan_to_num(extra, posinf=n_days), 0.0)
+    length = np.minimum(length, n_days).astype(np.int64)
+    rows, days = np.nonzero(starts)
+    edges = np.zeros((n_rows, n_days + 1), dtype=np.int64)
+    np.add.at(edges, (rows, days), 1)
+    np.add.at(edges, (rows, np.minimum(days + length[rows, days], n_days)), -1)
+    running = np.cumsum(edges[:, :n_days], axis=1) > 0
+    return np.where(running, severity[:, None], 0.0)
+
+
+def lead_days(u: Array, low: Array, mode: Array, high: Array) -> NDArray[np.int32]:
+    """Triangular(low, mode, high) by inverse CDF, rounded to whole days."""
+    low, mode, high = low[:, None, :], mode[:, None, :], high[:, None, :]
+    width = high - low
+    with np.errstate(divide="ignore", invalid="ignore"):
+        cut = np.where(width > 0, (mode - low) / width, 0.0)
+    rising = low + np.sqrt(u * width * (mode - low))
+    falling = high - np.sqrt((1.0 - u) * width * (high - mode))
+    days = np.where(u < cut, rising, falling)
+    return np.floor(days + 0.5).astype(np.int32)

@@ -1,0 +1,296 @@
+"""A scenario compiled to arrays: everything the engines need that is not random.
+
+Arrays carry a leading scenario axis B (1 for a single run) so the SimPy engine and the batch
+engine read the same plan. Axes: T days, K shipment days, R regions, P pledge instances.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Sequence
+from dataclasses import dataclass, fields
+
+import numpy as np
+from numpy.typing import NDArray
+
+from sim.scenario import schedule
+from sim.scenario.models import (
+    WEEKDAYS,
+    BudgetKind,
+    CasesNeed,
+    ConstantNeed,
+    FixedLeadTime,
+    FixedPledge,
+    Region,
+    Rule,
+    Scenario,
+    Schedule,
+    ShareBasis,
+)
+
+Array = NDArray[np.float64]
+Index = NDArray[np.intp]
+
+
+@dataclass(frozen=True)
+class Plan:
+    # Shared by every scenario of a batch.
+    start: dt.date
+    n_days: int
+    region_ids: tuple[str, ...]
+    ship_days: Index  # (K,) day index of each shipment day
+    pledge_region: Index  # (P,) region index of each pledge instance
+    pledge_due: Index  # (P,) shipment index at which it falls due
+    pledge_source: Index  # (P,) index into scenario.pledges
+    rule: Rule
+    min_shipment_masks: float | None
+    pallet_masks: float | None
+    # Per scenario: leading axis B (the large arrays in _SHAREABLE may have 1, broadcast).
+    capacity_masks: Array  # (B, T) per day
+    domestic_demand_masks: Array  # (B, T) per day
+    reserve_days: Array  # (B,)
+    initial_stock_masks: Array  # (B,)
+    budget_share: Array  # (B,) share of the surplus offered
+    budget_per_shipment_masks: Array  # (B,) fixed amount offered (inf: no limit)
+    policy_on: NDArray[np.bool_]  # (B,) False for 'pledges only'
+    cargo_cap_masks: Array  # (B,) per shipment (inf: none)
+    outage_probability: Array  # (B,)
+    outage_severity: Array  # (B,)
+    outage_mean_days: Array  # (B,)
+    lead_min_days: Array  # (B, R)
+    lead_mode_days: Array  # (B, R)
+    lead_max_days: Array  # (B, R)
+    cap_masks: Array  # (B, R) absorption cap per shipment (inf: none)
+    weight: Array  # (B, R)
+    tier: NDArray[np.int64]  # (B, R)
+    need_masks: Array  # (B, T, R) per day
+    projected_need_masks: Array  # (B, K, R) over the planning horizon from each shipment day
+    share: Array  # (B, K, R) proportional shares on each shipment day
+    pledge_masks: Array  # (B, P)
+
+    @property
+    def n_scenarios(self) -> int:
+        return int(self.reserve_days.shape[0])
+
+    @property
+    def dates(self) -> list[dt.date]:
+        return schedule.date_range(self.start, self.n_days)
+
+    def row(self, b: int) -> Plan:
+        """Scenario ``b`` alone, as a plan with B = 1."""
+        sliced = {}
+        for name in _PER_ROW:
+            values = getattr(self, name)
+            i = b if values.shape[0] > 1 else 0  # a leading 1 is shared by every row
+            sliced[name] = values[i : i + 1]
+        return _replace(self, sliced)
+
+
+_SHARED = (
+    "start", "n_days", "region_ids", "ship_days", "pledge_region", "pledge_due",
+    "pledge_source", "rule", "min_shipment_masks", "pallet_masks",
+)
+_PER_ROW = tuple(f.name for f in fields(Plan) if f.name not in _SHARED)
+
+
+def _replace(plan: Plan, values: dict[str, object]) -> Plan:
+    data = {f.name: getattr(plan, f.name) for f in fields(plan)}
+    data.update(values)
+    return Plan(**data)
+
+
+def shipment_days(scenario: Scenario) -> Index:
+    start, n_days = scenario.horizon.start, scenario.horizon.n_days
+    first = (WEEKDAYS.index(scenario.shipments.weekday) - start.weekday()) % 7
+    return np.arange(first, n_days, scenario.shipments.cadence_days, dtype=np.intp)
+
+
+def _eval(s: Schedule, start: dt.date, n_days: int) -> Array:
+    return schedule.evaluate(
+        [p.date for p in s.points], [p.value for p in s.points], s.interpolation, start, n_days
+    )
+
+
+def _active_cases(need: CasesNeed, start: dt.date, n_days: int) -> Array:
+    """Cases reported in the last ``active_days`` days; held flat after the table ends,
+    even when it ends before ``start`` (the last known value, not a decay to zero)."""
+    last = max(need._new_cases, default=start.toordinal()) - start.toordinal()
+    offset = min(0, last)  # evaluate from the table's last day when it ends early
+    span = n_days - offset
+    lead_in = need.active_days - 1
+    new = need.new_cases_on(start + dt.timedelta(days=offset - lead_in), span + lead_in)
+    cum = np.concatenate([[0.0], np.cumsum(new)])
+    active = cum[need.active_days :] - cum[: -need.active_days]
+    hold_from = last - offset
+    if hold_from < span - 1:
+        active[hold_from + 1 :] = active[hold_from]
+    result: Array = active[-offset:] if offset else active
+    return result
+
+
+def region_need(region: Region, start: dt.date, n_days: int) -> Array:
+    """Masks a day the region needs, on each of ``n_days`` days from ``start``."""
+    need = region.need
+    if isinstance(need, ConstantNeed):
+        return np.full(n_days, need.masks_per_day)
+    if isinstance(need, CasesNeed):
+        active = _active_cases(need, start, n_days)
+        return need.floor_masks_per_day + need.masks_per_case * active
+    return _eval(need.schedule, start, n_days)
+
+
+def _pledge_instances(
+    scenario: Scenario, ship_days: Index
+) -> tuple[list[int], list[int], list[int], list[float]]:
+    ids = scenario.region_ids
+    start, cadence = scenario.horizon.start, scenario.shipments.cadence_days
+    ship_dates = [start + dt.timedelta(days=int(d)) for d in ship_days]
+    region, due, source, amount = [], [], [], []
+    for i, p in enumerate(scenario.pledges):
+        if isinstance(p, FixedPledge):
+            # Due on the first shipment day on or after its date; after the last one it
+            # cannot fall due in this horizon, and results report it as not due.
+            k = next((k for k, d in enumerate(ship_dates) if d >= p.date), None)
+            if k is None:
+                continue
+            region.append(ids.index(p.region))
+            due.append(k)
+            source.append(i)
+            amount.append(p.amount)
+            continue
+        # Standing: each shipment day in [start, end] carries the weeks since the last one.
+        for k, d in enumerate(ship_dates):
+            if p.start <= d <= p.end:
+                region.append(ids.index(p.region))
+                due.append(k)
+                source.append(i)
+                amount.append(p.amount_per_week * cadence / 7)
+    return region, due, source, amount
+
+
+def _budget(scenario: Scenario) -> tuple[float, float, bool]:
+    b, per_shipment_weeks = scenario.budget, scenario.shipments.cadence_days / 7
+    if b.kind is BudgetKind.SHARE_OF_SURPLUS:
+        return float(b.share or 0.0), np.inf, True
+    if b.kind is BudgetKind.FIXED_PER_WEEK:
+        return 1.0, float(b.amount_per_week or 0.0) * per_shipment_weeks, True
+    return 1.0, np.inf, b.kind is not BudgetKind.PLEDGES_ONLY
+
+
+def build_plan(scenario: Scenario) -> Plan:
+    """The arrays of one scenario (B = 1)."""
+    start, n_days = scenario.horizon.start, scenario.horizon.n_days
+    horizon_h = scenario.allocation.planning_horizon_days
+    ship = shipment_days(scenario)
+    regions = scenario.regions
+
+    dom = scenario.domestic
+    demand = np.zeros(n_days)
+    for g in dom.groups:
+        uptake = dom.uptake if g.uptake is None else g.uptake
+        demand += uptake * g.population * _eval(g.schedule(), start, n_days)
+    if dom.set_aside is not None:
+        demand += _eval(dom.set_aside, start, n_days)
+    # Need is evaluated H days past the horizon so the last shipments still plan ahead.
+    need_ext = np.stack([region_need(r, start, n_days + horizon_h) for r in regions], axis=1)
+    cum = np.vstack([np.zeros((1, len(regions))), np.cumsum(need_ext, axis=0)])
+    projected = cum[ship + horizon_h] - cum[ship]
+    share = _shares(scenario, ship, projected)
+
+    def lead(attr: str) -> Array:
+        return np.array(
+            [float(r.lead_time.days) if isinstance(r.lead_time, FixedLeadTime)
+             else float(getattr(r.lead_time, attr)) for r in regions]
+        )
+
+    p_region, p_due, p_source, p_amount = _pledge_instances(scenario, ship)
+    budget_share, budget_amount, policy_on = _budget(scenario)
+    out = scenario.donor.outages
+    cargo = scenario.shipments.cargo_cap
+    row = np.newaxis
+    return Plan(
+        start=start,
+        n_days=n_days,
+        region_ids=tuple(scenario.region_ids),
+        ship_days=ship,
+        pledge_region=np.array(p_region, dtype=np.intp),
+        pledge_due=np.array(p_due, dtype=np.intp),
+        pledge_source=np.array(p_source, dtype=np.intp),
+        rule=scenario.allocation.rule,
+        min_shipment_masks=scenario.allocation.min_shipment,
+        pallet_masks=scenario.allocation.pallet_size,
+        capacity_masks=_eval(scenario.donor.capacity, start, n_days)[row],
+        domestic_demand_masks=demand[row],
+        reserve_days=np.array([scenario.reserve.days]),
+        initial_stock_masks=np.array([scenario.donor.initial_stock]),
+        budget_share=np.array([budget_share]),
+        budget_per_shipment_masks=np.array([budget_amount]),
+        policy_on=np.array([policy_on]),
+        cargo_cap_masks=np.array([np.inf if cargo is None else cargo]),
+        outage_probability=np.array([out.daily_probability]),
+        outage_severity=np.array([out.severity]),
+        outage_mean_days=np.array([out.mean_duration_days]),
+        lead_min_days=lead("min")[row],
+        lead_mode_days=lead("mode")[row],
+        lead_max_days=lead("max")[row],
+        cap_masks=np.array(
+            [np.inf if r.absorption_cap is None else r.absorption_cap for r in regions]
+        )[row],
+        weight=np.array([r.weight for r in regions])[row],
+        tier=np.array([r.tier for r in regions], dtype=np.int64)[row],
+        need_masks=need_ext[:n_days][row],
+        projected_need_masks=projected[row],
+        share=share[row],
+        pledge_masks=np.array(p_amount, dtype=np.float64)[row],
+    )
+
+
+def _shares(scenario: Scenario, ship: Index, projected: Array) -> Array:
+    basis = scenario.allocation.shares
+    regions = scenario.regions
+    if basis is ShareBasis.NEED:
+        return projected
+    if basis is ShareBasis.CASES:
+        start, n_days = scenario.horizon.start, scenario.horizon.n_days
+        active = np.stack(
+            [_active_cases(r.need, start, n_days) for r in regions  # type: ignore[arg-type]
+             ], axis=1,
+        )
+        return active[ship]
+    values = [r.population if basis is ShareBasis.POPULATION else r.weight for r in regions]
+    return np.broadcast_to(np.array(values, dtype=np.float64), (len(ship), len(regions))).copy()
+
+
+def structure_key(plan: Plan) -> tuple[object, ...]:
+    """What scenarios must share to run in one batch (``stack_plans`` checks the same)."""
+    return tuple(v.tobytes() if isinstance(v, np.ndarray) else v
+                 for v in (getattr(plan, name) for name in _SHARED))
+
+
+class IncompatibleBatch(ValueError):
+    """Scenarios that cannot share one batch (different horizon, regions, pledges, rule)."""
+
+
+def stack_plans(plans: Sequence[Plan]) -> Plan:
+    """One plan of B scenarios from B single plans that share their structure."""
+    first = plans[0]
+    for name in _SHARED:
+        a = getattr(first, name)
+        for other in plans[1:]:
+            b = getattr(other, name)
+            same = np.array_equal(a, b) if isinstance(a, np.ndarray) else a == b
+            if not same:
+                raise IncompatibleBatch(f"scenarios differ in {name}; run them in separate batches")
+    stacked = {}
+    for name in _PER_ROW:
+        arrays = [getattr(p, name) for p in plans]
+        if name in _SHAREABLE and all(np.array_equal(arrays[0], a) for a in arrays[1:]):
+            stacked[name] = arrays[0]  # kept once and broadcast: B copies would not fit
+        else:
+            stacked[name] = np.concatenate(arrays)
+    return _replace(first, stacked)
+
+
+# Large per-row arrays that may keep a leading axis of 1 when every scenario shares them.
+_SHAREABLE = ("capacity_masks", "domestic_demand_masks", "need_masks", "projected_need_masks",
+              "share")

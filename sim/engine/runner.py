@@ -1,0 +1,47 @@
+"""Run a scenario: (scenario, seed) in, a Result out; the one place that picks the engine."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import StrEnum
+
+from sim.allocate import allocator
+from sim.engine.batch import simulate_batch
+from sim.engine.des import Run, simulate
+from sim.engine.draws import draw
+from sim.engine.plan import build_plan
+from sim.scenario.models import Backend, Scenario
+
+
+class Engine(StrEnum):
+    DES = "des"
+    BATCH = "batch"
+
+
+@dataclass(frozen=True)
+class Result:
+    scenario: Scenario
+    seed: int
+    engine: Engine
+    backend: Backend
+    run: Run
+
+
+def run(
+    scenario: Scenario,
+    *,
+    seed: int | None = None,
+    engine: Engine = Engine.DES,
+    backend: Backend | None = None,
+) -> Result:
+    """Simulate one scenario; ``seed`` and ``backend`` default to the scenario's own."""
+    seed = scenario.seed if seed is None else seed
+    backend = backend or scenario.allocation.backend
+    plan = build_plan(scenario)
+    draws = draw(plan, [seed])
+    allocate = allocator(backend)
+    if engine is Engine.DES:
+        outcome = simulate(plan, draws, allocate)
+    else:
+        outcome = simulate_batch(plan, draws, allocate, keep_series=True)
+    return Result(scenario, seed, engine, backend, outcome)

@@ -1,0 +1,1 @@
+"""Figures, the policy brief and comparisons of runs."""

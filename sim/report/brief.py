@@ -1,0 +1,360 @@
+"""A policy brief of one run as a multi-page A4 PDF: the key numbers in plain words, the five
+run figures with a reading, the main assumptions, the outcomes and the provenance.
+
+The same result folder gives a byte-identical file: no creation or modification date in
+the metadata (whatever ``SOURCE_DATE_EPOCH`` says), fonts embedded by the house style,
+nothing taken from the clock or from absolute paths.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import tempfile
+import textwrap
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+import matplotlib
+import numpy as np
+from matplotlib.axes import Axes
+from matplotlib.backends.backend_pdf import PdfPages
+from matplotlib.figure import Figure, FigureBase
+from matplotlib.layout_engine import ConstrainedLayoutEngine
+from matplotlib.transforms import Bbox
+
+import sim
+from sim.report import figures
+from sim.report.figures import RunData, mm
+
+A4 = (8.27, 11.69)  # inches, portrait
+AX_W, AX_H = 0.84 * A4[0], 0.88 * A4[1]  # a text page's axes, inches
+PDF_METADATA = {"CreationDate": None, "ModDate": None, "Creator": f"masksim {sim.__version__}",
+                "Producer": "masksim brief (matplotlib)"}
+
+
+def words(x: float) -> str:
+    """A number of masks as a reader says it: 2.08 billion, 27.1 million, 100,000."""
+    if abs(x) >= 1e9:
+        return f"{x / 1e9:.3g} billion"
+    if abs(x) >= 1e6:
+        return f"{x / 1e6:.3g} million"
+    return f"{x:,.0f}"
+
+
+def _date(text: str) -> str:
+    d = dt.date.fromisoformat(text)
+    return f"{d.day} {d:%B %Y}"
+
+
+def _pct(x: float | None) -> str:
+    return "n/a" if x is None else f"{100 * x:.1f} %"
+
+
+def key_sentences(run: RunData) -> list[str]:
+    """The run in a few plain sentences, for the title page."""
+    s, p = run.summary, run.summary["pledges"]
+    donor, n = run.donor, len(run.region_ids)
+    given = sum(1 for v in s["donated_by_region"].values() if v and v > 0)
+    short_days = int((run.daily["domestic_shortfall"] > 0).sum())
+    if s["domestic_shortfall"] <= 0:
+        home = "met its domestic ration every day"
+    else:
+        home = (f"fell short of its domestic ration on {short_days} days "
+                f"({words(s['domestic_shortfall'])} masks)")
+    if p["pledged"] <= 0:
+        pledges = "it made no pledges"
+    elif p["on_time"] >= p["pledged"] * (1 - 1e-9):
+        pledges = "every pledge shipped on time"
+    else:
+        pledges = (f"{words(p['on_time'])} of {words(p['pledged'])} pledged masks shipped on "
+                   f"time, {words(p['late'])} late and {words(p['unmet'])} not at all")
+    out = [f"{donor[:1].upper()}{donor[1:]} produced {words(s['produced'])} masks between "
+           f"{_date(s['horizon']['start'])} and {_date(s['horizon']['end'])}, {home}, and "
+           f"donated {words(s['donated_total'])} masks to {given} of {n} regions; {pledges}."]
+    firsts = {k: v for k, v in s["first_delivery_day_by_region"].items() if v}
+    if firsts:
+        rid = min(firsts, key=lambda k: firsts[k])
+        transit = (f", and {words(s['in_transit_end'])} were still on their way"
+                   if s["in_transit_end"] > 0 else "")
+        out.append(f"{words(s['delivered_total'])} masks had arrived by the end{transit}; "
+                   f"the first reached {run.region_name(rid)} on {_date(firsts[rid])}.")
+    fills = {k: v for k, v in s["fill_rate_by_region"].items() if v is not None}
+    if fills:
+        lo, hi = min(fills, key=lambda k: fills[k]), max(fills, key=lambda k: fills[k])
+        out.append(f"On average {_pct(s['mean_fill_rate'])} of the recipients' need was met, "
+                   f"from {_pct(fills[lo])} ({run.region_name(lo)}) to {_pct(fills[hi])} "
+                   f"({run.region_name(hi)}); {words(s['unmet_need_mask_days'])} mask-days "
+                   f"of need went unmet (Gini of fill rates {s['gini_fill_rate']:.2f}).")
+    demand = float(run.daily["domestic_demand"][-1])
+    days = f", {s['final_stock'] / demand:.0f} days of domestic demand" if demand > 0 else ""
+    out.append(f"At the end, {donor} held {words(s['final_stock'])} masks in stock{days}.")
+    return out
+
+
+def _captions(run: RunData) -> dict[str, str]:
+    s, d = run.summary, run.daily
+    sh = run.shipments
+    lead = f"{np.median(sh['lead_days']):.0f}" if len(sh["lead_days"]) else "-"
+    big = int(np.argmax(sh["masks"])) if len(sh["masks"]) else -1
+    largest = (f" The largest, {mm(float(sh['masks'][big]))} masks to "
+               f"{run.region_name(str(sh['region'][big]))}, left on "
+               f"{_date(str(sh['ship_date'][big]))}." if big >= 0 else "")
+    return {
+        "supply": f"Top: daily flows. Production rose from {mm(float(d['production'][0]))} to "
+                  f"{mm(float(d['production'][-1]))} masks a day; the domestic ration "
+                  f"(thick line) comes first, donations (hatched bars) leave on shipment days. "
+                  f"Bottom: stock at the end of each day against the reserve kept back.",
+        "donations": "Each panel is one recipient region: masks delivered to date (solid) "
+                     "against pledges due to ship by each date (dashed) and masks shipped "
+                     "(dotted). The gap between dashed and solid is shipping time, or a "
+                     f"pledge not yet met. {words(s['delivered_total'])} masks delivered.",
+        "sufficiency": "Top: share of each region's need met over the past 7 days (solid) "
+                       "and to date (dashed). Bottom: need left unmet over the horizon, in "
+                       "mask-days. Need here is the scenario's stand-in, not a measured "
+                       "figure: read levels with care, differences with more confidence.",
+        "equity": "Top: Lorenz curve of the regions' fill rates at the end; the further "
+                  "below the diagonal, the less even. Bottom: Gini coefficient of the fill "
+                  f"rates to date and over the past week. Gini at the end "
+                  f"{s['gini_fill_rate']:.2f}; lowest fill rate {_pct(s['min_fill_rate'])}.",
+        "shipments": f"{len(sh['masks'])} shipments, median lead time {lead} days. Each line "
+                     "runs from ship date (dot, area by masks; filled when it served a "
+                     f"pledge) to arrival (tick).{largest}",
+    }
+
+
+def _page(pdf: PdfPages, fig: Figure, number: int, total: int, name: str) -> None:
+    fig.text(0.5, 0.012, f"masksim brief: {name}, page {number} of {total}", ha="center",
+             fontsize=7, color="#666666")
+    pdf.savefig(fig)  # type: ignore[no-untyped-call]
+
+
+def _text(ax: Axes, y: float, text: str, width: int = 88, **kw: Any) -> float:
+    """Wrapped text from the top (axes fraction y); returns the y below it."""
+    lines = textwrap.wrap(text, width) or [""]
+    size = float(kw.pop("fontsize", 10))
+    ax.text(0.0, y, "\n".join(lines), va="top", ha="left", fontsize=size, linespacing=1.45,
+            transform=ax.transAxes, **kw)
+    return y - len(lines) * size * 1.45 / 72 / AX_H - 0.02
+
+
+def _table(ax: Axes, top: float, header: Sequence[str], rows: Sequence[Sequence[str]],
+           widths: Sequence[float], fontsize: float = 7.5) -> float:
+    """A table from axes fraction ``top`` down; returns the y below it. Matplotlib tables
+    neither wrap nor size rows, so cells are wrapped to their column's width here and each
+    row is as tall as its longest cell."""
+    line = fontsize * 1.5 / 72 / AX_H  # one text line, in axes fraction
+    chars = [max(int(w * AX_W * 72 / (fontsize * 0.6)) - 2, 4) for w in widths]
+    wrapped = [[textwrap.fill(str(c), n, break_long_words=True) for c, n in
+                zip(r, chars, strict=True)] for r in rows]
+    heights = [line * (0.6 + max(c.count("\n") + 1 for c in r)) for r in wrapped]
+    total = line * 1.6 + sum(heights)
+    box = Bbox.from_bounds(0.0, top - total, sum(widths), total)
+    table = ax.table(cellText=wrapped, colLabels=list(header), colWidths=list(widths),
+                     cellLoc="left", colLoc="left", bbox=box)
+    table.auto_set_font_size(False)
+    table.set_fontsize(fontsize)
+    for (r, c), cell in table.get_celld().items():
+        cell.set_height(line * 1.6 if r == 0 else heights[r - 1])
+        cell.PAD = 0.05 / (widths[c] * AX_W)  # 0.05 in, not the default 10 % of the width
+        cell.set_edgecolor("#BBBBBB")
+        cell.set_linewidth(0.4)
+        if r == 0:
+            cell.set_facecolor("#E8E8E8")
+            cell.get_text().set_fontweight("bold")
+    return top - total - 0.03
+
+
+def _cap(rows: Sequence[Sequence[str]], limit: int, what: str) -> list[Sequence[str]]:
+    """At most ``limit`` rows, so that a long campaign's table stays on its page."""
+    if len(rows) <= limit:
+        return list(rows)
+    more = f"... and {len(rows) - limit + 1} more {what} (see the result folder)"
+    return [*rows[: limit - 1], (more,) + ("",) * (len(rows[0]) - 1)]
+
+
+def _blank(title: str) -> tuple[Figure, Axes]:
+    fig = Figure(figsize=A4)
+    ax = fig.add_axes((0.08, 0.05, 0.84, 0.88))
+    ax.set_axis_off()
+    ax.text(0.0, 1.04, title, transform=ax.transAxes, fontsize=15, fontweight="bold",
+            va="bottom")
+    return fig, ax
+
+
+def title_page(run: RunData) -> Figure:
+    s = run.summary
+    fig, ax = _blank(f"{run.donor}: mask donations, {run.name}")
+    y = _text(ax, 1.0, f"Policy brief. Simulated {s['horizon']['start']} to "
+              f"{s['horizon']['end']} ({len(run.dates)} days), {len(run.region_ids)} "
+              f"recipient regions, {len(run.scenario.get('pledges', []))} pledges.",
+              fontsize=10.5, color="#333333")
+    y = _text(ax, y - 0.01, "In brief", fontsize=12, fontweight="bold")
+    for sentence in key_sentences(run):
+        y = _text(ax, y, sentence, width=80, fontsize=11)
+    rows = [(k, v) for k, v in _key_numbers(s)]
+    y = _text(ax, y - 0.01, "Key numbers", fontsize=12, fontweight="bold")
+    y = _table(ax, y, ("Outcome", "Value"), rows, (0.55, 0.3), fontsize=8.5)
+    _text(ax, 0.06, "Contents: 2 supply, 3 donations, 4 sufficiency, 5 equity, 6 shipments, "
+          "7 assumptions, 8 outcomes by region and pledge, provenance.", fontsize=8.5,
+          color="#333333")
+    _text(ax, 0.02, figures.provenance(s), width=120, fontsize=7, color="#555555")
+    return fig
+
+
+def _key_numbers(s: dict[str, Any]) -> list[tuple[str, str]]:
+    p = s["pledges"]
+    return [
+        ("Masks produced", mm(s["produced"])),
+        ("Domestic demand (ration x uptake + set-aside)", mm(s["domestic_demand"])),
+        ("Domestic shortfall", mm(s["domestic_shortfall"])),
+        ("Masks donated (shipped)", mm(s["donated_total"])),
+        ("Delivered within the horizon / still in transit",
+         f"{mm(s['delivered_total'])} / {mm(s['in_transit_end'])}"),
+        ("Pledged: on time / late / never shipped",
+         f"{mm(p['pledged'])}: {mm(p['on_time'])} / {mm(p['late'])} / {mm(p['unmet'])}"),
+        ("Recipients' need met: mean / lowest region",
+         f"{_pct(s['mean_fill_rate'])} / {_pct(s['min_fill_rate'])}"),
+        ("Unmet need (mask-days)", mm(s["unmet_need_mask_days"])),
+        ("Gini of fill rates (0 = equal)", f"{s['gini_fill_rate']:.3f}"),
+        ("Donor stock at the end", mm(s["final_stock"])),
+    ]
+
+
+def figure_page(run: RunData, name: str, caption: str) -> Figure:
+    page = Figure(figsize=A4, layout=ConstrainedLayoutEngine(rect=(0.03, 0.03, 0.94, 0.94)))
+    parts = page.subfigures(2, 1, squeeze=False, height_ratios=[6.6, 1.6])
+    chart: FigureBase = parts[0, 0]
+    figures.RUN_FIGURES[name](run, chart)
+    ax = parts[1, 0].add_axes((0.02, 0.0, 0.96, 1.0))
+    ax.set_axis_off()
+    _text(ax, 0.92, caption, width=100, fontsize=9.5, color="#222222")
+    return page
+
+
+def _schedule(points: list[dict[str, Any]], unit: str) -> str:
+    if not points:
+        return "-"
+    first, last = points[0], points[-1]
+    return (f"{mm(first['value'])} {unit} ({first['date']}) to {mm(last['value'])} {unit} "
+            f"({last['date']}), {len(points)} points")
+
+
+def _need(need: dict[str, Any]) -> str:
+    kind = need.get("kind")
+    if kind == "constant":
+        return f"{mm(need['masks_per_day'])} a day"
+    if kind == "schedule":
+        return "schedule: " + _schedule(need["schedule"]["points"], "a day")
+    return (f"{need.get('masks_per_case', '?')} per active case "
+            f"({', '.join(need.get('iso_codes', []))})")
+
+
+def _lead(lead: dict[str, Any]) -> str:
+    if lead.get("kind") == "triangular":
+        return f"{lead['min']:g}-{lead['max']:g} d (mode {lead['mode']:g})"
+    return f"{lead.get('days', 0)} d"
+
+
+def assumptions_page(run: RunData) -> Figure:
+    sc = run.scenario
+    fig, ax = _blank("Main assumptions (from scenario.toml)")
+    donor, dom = sc.get("donor", {}), sc.get("domestic", {})
+    out, b, shp, al = (donor.get("outages", {}), sc.get("budget", {}), sc.get("shipments", {}),
+                       sc.get("allocation", {}))
+    groups = dom.get("groups", [])
+    rations = "; ".join(
+        f"{g['name']} ({mm(g['population'])}): " + ", ".join(
+            f"{r['masks']:g}/{r['per_days']} d from {r['date']}" for r in g["rations"])
+        for g in groups)
+    budget = str(b.get("kind", "all_surplus")).replace("_", " ")
+    budget += (f", share {b['share']:g}" if "share" in b else "") + (
+        f", {mm(b['amount_per_week'])} a week" if "amount_per_week" in b else "")
+    rows = [
+        ("Horizon", f"{sc['horizon']['start']} to {sc['horizon']['end']} "
+                    f"({len(run.dates)} days)"),
+        ("Donor", f"{donor.get('name', '?')}, initial stock {mm(donor.get('initial_stock', 0))}"),
+        ("Capacity", _schedule(donor.get("capacity", {}).get("points", []), "a day")
+         + f", {donor.get('capacity', {}).get('interpolation', 'step')}"),
+        ("Outages", f"{100 * out.get('daily_probability', 0):g} % a day, cutting "
+                    f"{100 * out.get('severity', 0):g} % for {out.get('mean_duration_days', 1):g}"
+                    " days on average"),
+        ("Domestic rations", rations + f"; uptake {100 * dom.get('uptake', 1):g} %"),
+        ("Set-aside", _schedule((dom.get("set_aside") or {}).get("points", []), "a day")),
+        ("Reserve", f"{sc.get('reserve', {}).get('days', 0):g} days of domestic demand"),
+        ("Donation budget", budget),
+        ("Shipments", f"every {shp.get('cadence_days', 7)} days from the first "
+                      f"{shp.get('weekday', 'wednesday')}"
+                      + (f", cargo cap {mm(shp['cargo_cap'])}" if "cargo_cap" in shp else "")),
+        ("Allocation rule", f"{al.get('rule', '?')}, shares by {al.get('shares', '?')}, "
+                            f"planning {al.get('planning_horizon_days', '?')} days, backend "
+                            f"{al.get('backend', '?')}"),
+        ("Pledges", f"{len(sc.get('pledges', []))} pledges, "
+                    f"{mm(run.summary['pledges']['pledged'])} masks in the horizon"),
+    ]
+    y = _table(ax, 1.0, ("Assumption", "Value"), rows, (0.2, 0.8))
+    regions = [(r.get("name") or r["id"], mm(r.get("population", 0)), _need(r["need"]),
+                _lead(r.get("lead_time", {})), f"{r.get('weight', 1):g} / {r.get('tier', 1)}")
+               for r in sc.get("regions", [])]
+    y = _text(ax, y, "Recipient regions", fontsize=11, fontweight="bold")
+    _table(ax, y, ("Region", "Population", "Need", "Lead time", "Weight / tier"),
+           _cap(regions, 30, "regions"),
+           (0.28, 0.12, 0.27, 0.18, 0.15))
+    return fig
+
+
+def outcomes_page(run: RunData) -> Figure:
+    s = run.summary
+    fig, ax = _blank("Outcomes by region and pledge; provenance")
+    rows = [(run.region_name(r), mm(s["donated_by_region"][r] or 0),
+             mm(s["delivered_by_region"][r] or 0),
+             s["first_delivery_day_by_region"][r] or "none",
+             _pct(s["fill_rate_by_region"][r]), mm(s["unmet_need_by_region"][r] or 0))
+            for r in run.region_ids]
+    y = _table(ax, 1.0, ("Region", "Donated", "Delivered", "First arrival", "Need met",
+                         "Unmet, mask-days"), _cap(rows, 14, "regions"),
+               (0.3, 0.12, 0.12, 0.15, 0.12, 0.19))
+    pledges = [(p["when"].replace("..", " to "), run.region_name(p["region"]),
+                mm(p["amount"] or 0), mm(p["on_time"] or 0), mm(p["late"] or 0),
+                mm(p["unmet"] or 0), p["note"]) for p in s["pledges"]["each"]]
+    y = _table(ax, y, ("Due", "Region", "Amount", "On time", "Late", "Unmet", "Note"),
+               _cap(pledges, 24, "pledges") or [("none",) + ("",) * 6],
+               (0.13, 0.17, 0.08, 0.08, 0.07, 0.07, 0.40), fontsize=7)
+    prov = s["provenance"]
+    lines = [("masksim version", str(prov.get("version"))), ("Seed", str(prov.get("seed"))),
+             ("Scenario sha256", str(prov.get("scenario_sha256"))),
+             ("Engine / backend", f"{prov.get('engine')} / {prov.get('backend')}"),
+             ("numpy / matplotlib", f"{prov.get('numpy')} / {matplotlib.__version__}"),
+             ("Sources", figures.provenance(s).partition("\n")[2].removeprefix("Inputs: ")
+              or "see the scenario file")]
+    _table(ax, y, ("Provenance", ""), lines, (0.25, 0.75))
+    return fig
+
+
+def write_brief(run: RunData, out: str | Path) -> Path:
+    """Write the brief atomically (temporary name, then rename); returns its path."""
+    out = Path(out)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{out.name}.", suffix=".tmp", dir=out.parent)
+    os.close(fd)
+    try:
+        with figures.house_style():
+            captions = _captions(run)
+            names = ["title", *figures.RUN_FIGURES, "assumptions", "outcomes"]
+            with PdfPages(tmp, metadata=PDF_METADATA) as pdf:
+                for i, name in enumerate(names, start=1):
+                    if name == "title":
+                        fig = title_page(run)
+                    elif name == "assumptions":
+                        fig = assumptions_page(run)
+                    elif name == "outcomes":
+                        fig = outcomes_page(run)
+                    else:
+                        fig = figure_page(run, name, captions[name])
+                    _page(pdf, fig, i, len(names), run.name)
+        os.replace(tmp, out)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+    return out

@@ -1,0 +1,365 @@
+"""Figures of a sweep: which levers matter, how an outcome moves with one lever, two levers
+at once, and the trade-off between domestic safety, giving and equity.
+
+A sweep folder holds ``experiments/part-*.parquet`` (one row per experiment and
+replication: the swept parameters by dotted path, then the outcomes of
+``sim.results.metrics.SCALARS``) and, after ``masksim sensitivity``, ``sensitivity.csv``. Figures
+use the house style of :mod:`sim.report.figures` and return ``(fig, axes)`` like the run figures.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+import math
+from collections.abc import Callable
+from dataclasses import dataclass
+from functools import partial
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pyarrow.parquet as pq
+from matplotlib.axes import Axes
+from matplotlib.figure import FigureBase
+from numpy.typing import NDArray
+
+from sim.report.figures import BLACK, FigureResult, canvas, style
+from sim.results.metrics import SCALARS
+from sim.scenario.loading import InputError
+
+KEYS = ("experiment", "replication", "seed")
+# Label with unit, and the factor from stored units (masks, fractions) to plotted ones.
+OUTCOMES: dict[str, tuple[str, float]] = {
+    "produced": ("Produced (million masks)", 1e-6),
+    "domestic_demand": ("Domestic demand (million masks)", 1e-6),
+    "domestic_shortfall": ("Domestic shortfall (million masks)", 1e-6),
+    "donated_total": ("Donated (million masks)", 1e-6),
+    "delivered_total": ("Delivered (million masks)", 1e-6),
+    "in_transit_end": ("In transit at the end (million masks)", 1e-6),
+    "unmet_need_mask_days": ("Unmet need (million mask-days)", 1e-6),
+    "gini_fill_rate": ("Gini of fill rates (0 = equal)", 1.0),
+    "min_fill_rate": ("Lowest region's fill rate (%)", 100.0),
+    "mean_fill_rate": ("Mean fill rate (%)", 100.0),
+    "pledged_total": ("Pledged (million masks)", 1e-6),
+    "pledges_on_time": ("Pledges shipped on time (million masks)", 1e-6),
+    "pledges_late": ("Pledges shipped late (million masks)", 1e-6),
+    "pledges_unmet": ("Pledges never shipped (million masks)", 1e-6),
+    "final_stock": ("Donor stock at the end (million masks)", 1e-6),
+}
+KEY_OUTCOMES = ("donated_total", "domestic_shortfall", "mean_fill_rate", "gini_fill_rate")
+# Units of levers whose name does not say them.
+PARAM_UNITS = {"reserve.days": "days", "donor.outages.daily_probability": "per day",
+               "donor.outages.severity": "share of capacity", "budget.share": "share of surplus",
+               "budget.amount_per_week": "masks a week", "shipments.cadence_days": "days",
+               "allocation.planning_horizon_days": "days", "domestic.uptake": "share"}
+RULE = "allocation.rule"
+
+
+@dataclass(frozen=True)
+class SweepData:
+    path: Path
+    columns: dict[str, NDArray[Any]]  # numeric columns as float64, others as str objects
+    params: list[str]
+    outcomes: list[str]
+    sensitivity: list[dict[str, str]]  # rows of sensitivity.csv; empty if not computed
+    provenance: dict[str, Any]
+
+    @property
+    def n_rows(self) -> int:
+        return len(self.columns[self.outcomes[0]])
+
+
+def outcome_label(name: str) -> tuple[str, float]:
+    return OUTCOMES.get(name, (name, 1.0))
+
+
+def param_label(name: str) -> str:
+    unit = PARAM_UNITS.get(name)
+    return f"{name} ({unit})" if unit else name
+
+
+def load_sweep(folder: str | Path) -> SweepData:
+    """Read a sweep folder; anything missing or damaged raises InputError."""
+    path = Path(folder)
+    parts = path / "experiments"
+    if not path.is_dir():
+        raise InputError(path, "", "no such folder")
+    if not parts.is_dir() or not any(parts.glob("*.parquet")):
+        raise InputError(path, "experiments", "missing: not a sweep folder (no Parquet parts)")
+    try:
+        table = pq.read_table(parts)
+    except Exception as exc:  # pyarrow raises several types for a damaged dataset
+        raise InputError(parts, "", f"cannot read Parquet: {exc}") from None
+    names = list(table.column_names)
+    outcomes = [n for n in SCALARS if n in names]
+    if "experiment" not in names or not outcomes or table.num_rows == 0:
+        raise InputError(parts, "experiment" if "experiment" not in names else "",
+                         "not a sweep table (needs experiment and outcome columns, and rows)")
+    columns: dict[str, NDArray[Any]] = {}
+    for n in names:
+        col = table.column(n)
+        kind = str(col.type)
+        if kind.startswith(("int", "uint", "float", "double", "bool")):
+            columns[n] = np.asarray(col.to_numpy(), dtype=np.float64)
+        else:  # strings, dictionary-encoded strings
+            columns[n] = np.array([str(v) for v in col.to_pylist()], dtype=object)
+    params = [n for n in names if n not in KEYS and n not in SCALARS]
+    sens: list[dict[str, str]] = []
+    if (path / "sensitivity.csv").is_file():
+        with open(path / "sensitivity.csv", newline="", encoding="utf-8") as fh:
+            reader = csv.DictReader(fh)
+            need = {"outcome", "parameter", "method"}
+            if not need <= set(reader.fieldnames or ()):
+                raise InputError(path / "sensitivity.csv", "", "needs columns "
+                                 "outcome, parameter, method, first, total, srrc")
+            sens = list(reader)
+    prov: dict[str, Any] = {}
+    if (path / "provenance.json").is_file():
+        try:
+            prov = json.loads((path / "provenance.json").read_text(encoding="utf-8"))
+        except ValueError as exc:
+            raise InputError(path / "provenance.json", "", f"cannot read: {exc}") from None
+    return SweepData(path, columns, params, outcomes, sens, prov if isinstance(prov, dict)
+                     else {})
+
+
+def footnote(sweep: SweepData, extra: str = "") -> str:
+    p = sweep.provenance
+    n_exp = len(np.unique(sweep.columns["experiment"]))
+    name = p.get("sweep") or p.get("name") or sweep.path.name
+    seed = p.get("seed", p.get("root_seed", "?"))
+    return (f"Source: masksim {p.get('version', '?')}, sweep {name}, {sweep.n_rows} runs "
+            f"({n_exp} experiments), root seed {seed}." + (f"\n{extra}" if extra else ""))
+
+
+def _num(sweep: SweepData, name: str) -> NDArray[np.float64]:
+    col = sweep.columns[name]
+    if col.dtype != np.float64:
+        raise InputError(sweep.path, name, "not a numeric column")
+    scale = outcome_label(name)[1]
+    out: NDArray[np.float64] = col * scale
+    return out
+
+
+def levels(values: NDArray[Any], max_levels: int = 12) -> tuple[list[Any], NDArray[np.intp]]:
+    """Group a lever's values: categories, the distinct values of a grid, or (for a random
+    design with a value per run) equal-count bins, each labelled by its median."""
+    if values.dtype == object or len(np.unique(values)) <= max_levels:
+        keys, index = np.unique(values, return_inverse=True)
+        return list(keys), index.astype(np.intp)
+    edges = np.quantile(values, np.linspace(0, 1, 9))
+    index = np.clip(np.searchsorted(edges, values, side="right") - 1, 0, 7).astype(np.intp)
+    keep = np.unique(index)
+    remap = {int(k): j for j, k in enumerate(keep)}
+    index = np.array([remap[int(k)] for k in index], dtype=np.intp)
+    return [float(np.median(values[index == j])) for j in range(len(keep))], index
+
+
+def _split(sweep: SweepData, lever: str, x_index: NDArray[np.intp] | None = None,
+           min_runs: int = 20) -> tuple[str | None, list[Any], NDArray[np.intp]]:
+    """The categorical lever to draw one line per value of (the rule first), if any, and
+    if each line still has ``min_runs`` runs at each value of ``x_index``: a Sobol design
+    with a few hundred runs split four ways gives medians of noise, so pool them then."""
+    cats = [p for p in sweep.params if p != lever and sweep.columns[p].dtype == object]
+    by = RULE if RULE in cats else (cats[0] if cats else None)
+    pooled: tuple[str | None, list[Any], NDArray[np.intp]] = (
+        None, ["all runs"], np.zeros(sweep.n_rows, dtype=np.intp))
+    if by is None:
+        return pooled
+    keys, index = levels(sweep.columns[by])
+    if x_index is not None:
+        counts = np.bincount(x_index * len(keys) + index,
+                             minlength=(int(x_index.max()) + 1) * len(keys))
+        if counts.min() < min_runs:
+            return pooled
+    return by, keys, index
+def _grid(body: FigureBase, n: int) -> list[Axes]:
+    ncols = 2 if n > 1 else 1
+    grid = body.subplots(math.ceil(n / ncols), ncols, squeeze=False)
+    axes = [ax for row in grid for ax in row]
+    for ax in axes[n:]:
+        ax.set_axis_off()
+    return axes[:n]
+
+
+def lever(sweep: SweepData, name: str, outcomes: tuple[str, ...] = KEY_OUTCOMES,
+          fig: FigureBase | None = None) -> FigureResult:
+    """Outcomes against one lever: median and 5-95 % band, a line per rule."""
+    outs = [o for o in outcomes if o in sweep.outcomes][:4] or sweep.outcomes[:1]
+    fig, body = canvas(fig, f"Outcomes against {name}", footnote(
+        sweep, "Lines: medians; bands: 5-95 % of the runs at each value, over replications "
+        "and the other levers."))
+    axes = _grid(body, len(outs))
+    x_keys, x_index = levels(sweep.columns[name])
+    # A grid is built to be split; a random design only if each line keeps enough runs.
+    binned = len(x_keys) < len(np.unique(sweep.columns[name]))
+    by, s_keys, s_index = _split(sweep, name, x_index if binned else None)
+    categorical = sweep.columns[name].dtype == object
+    for ax, out in zip(axes, outs, strict=True):
+        y = _num(sweep, out)
+        for k, key in enumerate(s_keys):
+            st = style(k)
+            stats = np.full((len(x_keys), 3), np.nan)
+            for j in range(len(x_keys)):
+                sel = y[(x_index == j) & (s_index == k)]
+                if len(sel):
+                    stats[j] = np.percentile(sel, [5, 50, 95])
+            xs = np.arange(len(x_keys)) + (0.1 * (k - (len(s_keys) - 1) / 2)) if categorical \
+                else np.array(x_keys, dtype=float)
+            label = f"{by} = {key}" if by else str(key)
+            if categorical:
+                ax.errorbar(xs, stats[:, 1], yerr=[stats[:, 1] - stats[:, 0],
+                            stats[:, 2] - stats[:, 1]], color=st.color, marker=st.marker,
+                            linestyle="none", capsize=3, label=label)
+            else:
+                ax.plot(xs, stats[:, 1], color=st.color, linestyle=st.linestyle,
+                        marker=st.marker, label=label)
+                ax.fill_between(xs, stats[:, 0], stats[:, 2], color=st.color, alpha=0.15,
+                                hatch=st.hatch, edgecolor=st.color, lw=0)
+        if categorical:
+            ax.set_xticks(np.arange(len(x_keys)), [str(k) for k in x_keys])
+            ax.set_xlim(-0.5, len(x_keys) - 0.5)
+        ax.set_xlabel(param_label(name))
+        ax.set_ylabel(outcome_label(out)[0])
+    if by is not None:
+        axes[0].legend(loc="best")
+    return fig, axes
+
+
+def heatmap(sweep: SweepData, x: str, y: str, outcome: str = "donated_total",
+            fig: FigureBase | None = None) -> FigureResult:
+    """The median of one outcome over two levers."""
+    outcome = outcome if outcome in sweep.outcomes else sweep.outcomes[0]
+    fig, body = canvas(fig, f"{outcome_label(outcome)[0].split(' (')[0]} over {x} and {y}",
+                       footnote(sweep, "Cells: medians over the runs in each cell."))
+    ax = body.subplots()
+    xk, xi = levels(sweep.columns[x])
+    yk, yi = levels(sweep.columns[y])
+    v = _num(sweep, outcome)
+    cells = np.full((len(yk), len(xk)), np.nan)
+    for a in range(len(yk)):
+        for b in range(len(xk)):
+            sel = v[(yi == a) & (xi == b)]
+            if len(sel):
+                cells[a, b] = np.median(sel)
+    mesh = ax.pcolormesh(np.arange(len(xk) + 1) - 0.5, np.arange(len(yk) + 1) - 0.5, cells,
+                         cmap="cividis", shading="flat")
+    lo, hi = np.nanmin(cells), np.nanmax(cells)
+    for a in range(len(yk)):
+        for b in range(len(xk)):
+            if np.isfinite(cells[a, b]):
+                # cividis runs dark to light: white text on the darker half.
+                light = hi > lo and (cells[a, b] - lo) / (hi - lo) > 0.55
+                ax.text(b, a, f"{cells[a, b]:.3g}", ha="center", va="center", fontsize=7,
+                        color=BLACK if light else "white")
+    ax.set_xticks(np.arange(len(xk)), [_tick(k) for k in xk])
+    ax.set_yticks(np.arange(len(yk)), [_tick(k) for k in yk])
+    ax.set_xlabel(param_label(x))
+    ax.set_ylabel(param_label(y))
+    ax.grid(False)
+    body.colorbar(mesh, ax=ax, label=f"median {outcome_label(outcome)[0]}")
+    return fig, [ax]
+
+
+def _tick(key: Any) -> str:
+    return key if isinstance(key, str) else f"{key:.3g}"
+
+
+def tradeoff(sweep: SweepData, fig: FigureBase | None = None) -> FigureResult:
+    """Each experiment's median: what it gave against domestic safety and against equity."""
+    fig, body = canvas(fig, "Trade-off: domestic safety, amount donated and equity",
+                       footnote(sweep, "Points: each experiment's median over replications."))
+    ax0, ax1 = body.subplots(1, 2, sharey=True)
+    cols = sweep.columns
+    exp, index = np.unique(cols["experiment"], return_inverse=True)
+    by, keys, s_index = _split(sweep, "")
+
+    def median(name: str, scale: float = 1.0) -> NDArray[np.float64]:
+        out = np.full(len(exp), np.nan)
+        if name in cols:
+            for j in range(len(exp)):
+                out[j] = np.median(cols[name][index == j]) * scale
+        return out
+
+    if "domestic_demand" in cols:
+        with np.errstate(divide="ignore", invalid="ignore"):
+            short = 100 * median("domestic_shortfall") / median("domestic_demand")
+        short_label = "Domestic shortfall (% of domestic demand)"
+    else:  # a sweep that did not keep the demand: masks, not a share
+        short, short_label = median("domestic_shortfall", 1e-6), OUTCOMES[
+            "domestic_shortfall"][0]
+    donated, gini = median("donated_total", 1e-6), median("gini_fill_rate")
+    group = np.array([s_index[index == j][0] for j in range(len(exp))])
+    for k, key in enumerate(keys):
+        st, sel = style(k), group == k
+        label = f"{by} = {key}" if by else str(key)
+        for ax, xs in ((ax0, short), (ax1, gini)):
+            ax.scatter(xs[sel], donated[sel], color=st.color, marker=st.marker, s=22,
+                       alpha=0.8, label=label, edgecolors="white", linewidths=0.4)
+    ax0.set_xlabel(short_label)
+    ax0.set_ylabel("Donated (million masks)")
+    ax0.set_title("Giving against domestic safety", loc="left")
+    ax1.set_xlabel("Gini of fill rates (0 = equal)")
+    ax1.set_title("Giving against equity", loc="left")
+    ax0.legend(loc="best")
+    return fig, [ax0, ax1]
+
+
+def tornado(sweep: SweepData, fig: FigureBase | None = None) -> FigureResult:
+    """Sensitivity of each outcome to each lever (Sobol indices, else regression SRRC)."""
+    rows = sweep.sensitivity
+    if not rows:
+        raise InputError(sweep.path, "sensitivity.csv", "missing: run masksim sensitivity")
+    present = list(dict.fromkeys(r["outcome"] for r in rows))
+    outs = ([o for o in KEY_OUTCOMES if o in present]
+            + [o for o in present if o not in KEY_OUTCOMES])[:4]
+    fig, body = canvas(fig, "Sensitivity: which levers move each outcome", footnote(sweep))
+    axes = _grid(body, len(outs))
+
+    def value(r: dict[str, str], key: str) -> float:
+        text = (r.get(key) or "").strip()
+        return float(text) if text else math.nan
+
+    for ax, out in zip(axes, outs, strict=True):
+        mine = [r for r in rows if r["outcome"] == out]
+        sobol = [r for r in mine if math.isfinite(value(r, "total"))]
+        if sobol:
+            sobol.sort(key=lambda r: value(r, "total"))
+            y = np.arange(len(sobol))
+            ax.barh(y, [value(r, "total") for r in sobol], color=style(5).color,
+                    hatch="////", edgecolor="white", lw=0.3, label="total effect")
+            ax.barh(y, [value(r, "first") for r in sobol], height=0.4,
+                    color=style(0).color, label="first order")
+            ax.set_xlabel("Sobol index (share of variance)")
+        else:
+            sobol = sorted(mine, key=lambda r: abs(value(r, "srrc")))
+            y = np.arange(len(sobol))
+            vals = np.nan_to_num([value(r, "srrc") for r in sobol])
+            for sign, st, label in ((1, style(0), "raises it"), (-1, style(1), "lowers it")):
+                sel = np.sign(vals) == sign
+                ax.barh(y[sel], vals[sel], color=st.color, hatch=st.hatch, edgecolor="white",
+                        lw=0.3, label=label)
+            ax.axvline(0, color=BLACK, lw=0.8)
+            ax.set_xlim(-1.05, 1.05)
+            ax.set_xlabel("SRRC (standardised rank regression, -1 to 1)")
+        ax.set_yticks(y, [r["parameter"] for r in sobol])
+        ax.set_title(outcome_label(out)[0].split(" (")[0], loc="left")
+        ax.grid(axis="y", visible=False)
+        if ax.get_legend_handles_labels()[0]:
+            ax.legend(loc="lower right")
+    return fig, axes
+
+
+def sweep_figures(sweep: SweepData) -> dict[str, Callable[[], FigureResult]]:
+    """The figures a sweep supports, by file stem."""
+    out: dict[str, Callable[[], FigureResult]] = {}
+    if sweep.sensitivity:
+        out["tornado"] = partial(tornado, sweep)
+    for p in sweep.params:
+        out[f"lever-{p.replace('.', '_')}"] = partial(lever, sweep, p)
+    varied = [p for p in sweep.params if len(np.unique(sweep.columns[p])) > 1]
+    if len(varied) >= 2:
+        out["heatmap"] = partial(heatmap, sweep, varied[0], varied[1])
+    out["tradeoff"] = partial(tradeoff, sweep)
+    return out

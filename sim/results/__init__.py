@@ -1,0 +1,1 @@
+"""Results: metrics, the run's folder (writer and reader)."""

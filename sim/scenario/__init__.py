@@ -1,0 +1,1 @@
+"""The scenario: frozen pydantic models, TOML loading and writing, dotted overrides, schedules."""

@@ -1,0 +1,331 @@
+"""The scenario: frozen pydantic models, validated once at the edge.
+
+Quantities are in masks; rates in masks per day unless a name says otherwise.
+Loading from TOML, overrides and error formatting live in ``sim.scenario.loading``.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from enum import StrEnum
+from pathlib import Path
+from typing import Annotated, Literal
+
+import numpy as np
+from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, model_validator
+
+from sim.scenario.schedule import Interpolation
+
+NonNeg = Annotated[float, Field(ge=0)]
+Fraction = Annotated[float, Field(ge=0, le=1)]
+Positive = Annotated[float, Field(gt=0)]
+
+
+class Model(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid", allow_inf_nan=False)
+
+
+class Rule(StrEnum):
+    PROPORTIONAL = "proportional"
+    MAXMIN = "maxmin"
+    PRIORITY = "priority"
+    WEIGHTED = "weighted"
+
+
+class ShareBasis(StrEnum):
+    POPULATION = "population"
+    CASES = "cases"
+    NEED = "need"
+    WEIGHTS = "weights"
+
+
+class Backend(StrEnum):
+    VECTOR = "vector"
+    LP = "lp"
+
+
+class BudgetKind(StrEnum):
+    ALL_SURPLUS = "all_surplus"
+    SHARE_OF_SURPLUS = "share_of_surplus"
+    FIXED_PER_WEEK = "fixed_per_week"
+    PLEDGES_ONLY = "pledges_only"
+
+
+Weekday = Literal["monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"]
+WEEKDAYS: tuple[Weekday, ...] = (
+    "monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday",
+)
+
+
+class Point(Model):
+    date: dt.date
+    value: NonNeg
+
+
+class Schedule(Model):
+    """A value by date; ``step`` holds each value until the next point."""
+
+    interpolation: Interpolation = Interpolation.STEP
+    points: Annotated[list[Point], Field(min_length=1)]
+
+    @model_validator(mode="after")
+    def _increasing(self) -> Schedule:
+        dates = [p.date for p in self.points]
+        if any(b <= a for a, b in zip(dates, dates[1:], strict=False)):
+            raise ValueError("points: dates must be strictly increasing")
+        return self
+
+
+class Horizon(Model):
+    start: dt.date
+    end: dt.date
+
+    @model_validator(mode="after")
+    def _ordered(self) -> Horizon:
+        if self.end < self.start:
+            raise ValueError("end: must not be before start")
+        return self
+
+    @property
+    def n_days(self) -> int:
+        return (self.end - self.start).days + 1
+
+
+class Outages(Model):
+    """Random production outages: each day one starts with ``daily_probability``; it cuts
+    ``severity`` of capacity for a geometric number of days with mean ``mean_duration_days``."""
+
+    daily_probability: Fraction = 0.0
+    severity: Fraction = 0.5
+    mean_duration_days: Annotated[float, Field(ge=1)] = 1.0
+
+
+class Donor(Model):
+    name: str = "donor"
+    initial_stock: NonNeg = 0.0
+    capacity: Schedule
+    outages: Outages = Outages()
+
+
+class Ration(Model):
+    """From ``date`` on, each person may buy ``masks`` every ``per_days`` days."""
+
+    date: dt.date
+    masks: NonNeg
+    per_days: Annotated[int, Field(ge=1)] = 7
+
+
+class Group(Model):
+    """People who buy a ration; ``uptake`` (share of the ration actually bought) overrides
+    the domestic default."""
+
+    name: str
+    population: NonNeg
+    rations: Annotated[list[Ration], Field(min_length=1)]
+    uptake: Fraction | None = None
+
+    @model_validator(mode="after")
+    def _increasing(self) -> Group:
+        dates = [r.date for r in self.rations]
+        if any(b <= a for a, b in zip(dates, dates[1:], strict=False)):
+            raise ValueError("rations: dates must be strictly increasing")
+        return self
+
+    def schedule(self) -> Schedule:
+        """Masks per person per day, as a step schedule."""
+        return Schedule(
+            points=[Point(date=r.date, value=r.masks / r.per_days) for r in self.rations]
+        )
+
+
+class Domestic(Model):
+    """Domestic demand a day = sum over groups of population x ration x uptake, plus a
+    set-aside (masks a day for hospitals and frontline services)."""
+
+    groups: Annotated[list[Group], Field(min_length=1)]
+    uptake: Fraction = 1.0
+    set_aside: Schedule | None = None
+
+
+class Reserve(Model):
+    days: NonNeg = 0.0
+
+
+class Budget(Model):
+    """What is offered on a shipment day, out of the surplus above the reserve."""
+
+    kind: BudgetKind = BudgetKind.ALL_SURPLUS
+    share: Fraction | None = None
+    amount_per_week: NonNeg | None = None
+
+    @model_validator(mode="after")
+    def _fields_for_kind(self) -> Budget:
+        if self.kind is BudgetKind.SHARE_OF_SURPLUS and self.share is None:
+            raise ValueError("share: required when kind = 'share_of_surplus'")
+        if self.kind is BudgetKind.FIXED_PER_WEEK and self.amount_per_week is None:
+            raise ValueError("amount_per_week: required when kind = 'fixed_per_week'")
+        return self
+
+
+class Shipments(Model):
+    weekday: Weekday = "wednesday"
+    cadence_days: Annotated[int, Field(ge=1)] = 7
+    cargo_cap: NonNeg | None = None
+
+
+class ConstantNeed(Model):
+    kind: Literal["constant"] = "constant"
+    masks_per_day: NonNeg
+
+
+class ScheduleNeed(Model):
+    kind: Literal["schedule"] = "schedule"
+    schedule: Schedule
+
+
+class CasesNeed(Model):
+    """Need from an OWID-format cases table: ``masks_per_case`` a day for every case
+    reported in the last ``active_days`` days, plus a floor, summed over ``iso_codes``."""
+
+    kind: Literal["cases"] = "cases"
+    table: Path
+    iso_codes: Annotated[list[str], Field(min_length=1)]
+    masks_per_case: NonNeg
+    active_days: Annotated[int, Field(ge=1)] = 14
+    floor_masks_per_day: NonNeg = 0.0
+    # Daily new cases by ordinal date, read by sim.scenario.loading; the core never opens files.
+    _new_cases: dict[int, float] = PrivateAttr(default_factory=dict)
+
+    def new_cases_on(self, start: dt.date, n_days: int) -> np.ndarray:
+        first = start.toordinal()
+        return np.array([self._new_cases.get(first + i, 0.0) for i in range(n_days)])
+
+
+Need = Annotated[ConstantNeed | ScheduleNeed | CasesNeed, Field(discriminator="kind")]
+
+
+MAX_LEAD_DAYS = 3650  # ten years: beyond any horizon, and far inside the int32 draws
+
+
+class FixedLeadTime(Model):
+    kind: Literal["fixed"] = "fixed"
+    days: Annotated[int, Field(ge=0, le=MAX_LEAD_DAYS)]
+
+
+class TriangularLeadTime(Model):
+    kind: Literal["triangular"] = "triangular"
+    min: NonNeg
+    mode: NonNeg
+    max: Annotated[float, Field(ge=0, le=MAX_LEAD_DAYS)]
+
+    @model_validator(mode="after")
+    def _ordered(self) -> TriangularLeadTime:
+        if not self.min <= self.mode <= self.max:
+            raise ValueError("mode: must satisfy min <= mode <= max")
+        return self
+
+
+LeadTime = Annotated[FixedLeadTime | TriangularLeadTime, Field(discriminator="kind")]
+
+_ID = re.compile(r"^[A-Za-z0-9_.-]+$")
+
+
+class Region(Model):
+    id: str
+    name: str = ""
+    population: NonNeg = 0.0
+    need: Need
+    weight: NonNeg = 1.0
+    tier: Annotated[int, Field(ge=1, le=1000)] = 1
+    lead_time: LeadTime = FixedLeadTime(days=0)
+    absorption_cap: NonNeg | None = None
+
+    @model_validator(mode="after")
+    def _id_ok(self) -> Region:
+        if not _ID.match(self.id):
+            raise ValueError("id: use letters, digits, '_', '-' or '.'")
+        return self
+
+
+class FixedPledge(Model):
+    kind: Literal["fixed"] = "fixed"
+    region: str
+    amount: NonNeg
+    date: dt.date
+    note: str = ""
+
+
+class StandingPledge(Model):
+    kind: Literal["standing"] = "standing"
+    region: str
+    amount_per_week: NonNeg
+    start: dt.date
+    end: dt.date
+    note: str = ""
+
+    @model_validator(mode="after")
+    def _ordered(self) -> StandingPledge:
+        if self.end < self.start:
+            raise ValueError("end: must not be before start")
+        return self
+
+
+Pledge = Annotated[FixedPledge | StandingPledge, Field(discriminator="kind")]
+
+
+class Allocation(Model):
+    rule: Rule = Rule.PROPORTIONAL
+    shares: ShareBasis = ShareBasis.POPULATION
+    backend: Backend = Backend.VECTOR
+    planning_horizon_days: Annotated[int, Field(ge=1)] = 28
+    # LP-only extras (a MIP): each region gets nothing or at least min_shipment,
+    # in whole pallets of pallet_size masks.
+    min_shipment: Positive | None = None
+    pallet_size: Positive | None = None
+
+
+class Scenario(Model):
+    name: Annotated[str, Field(pattern=r"^[A-Za-z0-9_.-]+$")]
+    seed: Annotated[int, Field(ge=0)] = 0
+    horizon: Horizon
+    donor: Donor
+    domestic: Domestic
+    reserve: Reserve = Reserve()
+    budget: Budget = Budget()
+    shipments: Shipments = Shipments()
+    regions: Annotated[list[Region], Field(min_length=1)]
+    pledges: list[Pledge] = []
+    allocation: Allocation = Allocation()
+
+    @model_validator(mode="after")
+    def _cross_checks(self) -> Scenario:
+        ids = [r.id for r in self.regions]
+        for i, rid in enumerate(ids):
+            if rid in ids[:i]:
+                raise ValueError(f"regions[{i}].id: duplicate id {rid!r}")
+        h = self.horizon
+        for i, p in enumerate(self.pledges):
+            if p.region not in ids:
+                raise ValueError(f"pledges[{i}].region: unknown region {p.region!r}")
+            first, last = (p.date, p.date) if isinstance(p, FixedPledge) else (p.start, p.end)
+            if first > h.end or last < h.start:
+                field = "date" if isinstance(p, FixedPledge) else "start"
+                raise ValueError(f"pledges[{i}].{field}: outside the horizon "
+                                 f"({h.start} to {h.end})")
+        a = self.allocation
+        if a.backend is Backend.VECTOR and (a.min_shipment or a.pallet_size):
+            raise ValueError(
+                "allocation.backend: min_shipment and pallet_size need backend = 'lp'"
+            )
+        if a.shares is ShareBasis.CASES:
+            for i, r in enumerate(self.regions):
+                if not isinstance(r.need, CasesNeed):
+                    raise ValueError(
+                        f"regions[{i}].need: shares = 'cases' needs every need from a cases table"
+                    )
+        return self
+
+    @property
+    def region_ids(self) -> list[str]:
+        return [r.id for r in self.regions]

@@ -1,0 +1,1 @@
+"""Sweeps: designs, experiments on the batch engine, executors, the resumable store, sensitivity."""

@@ -1,0 +1,164 @@
+"""Where chunks run: one small seam (submit a chunk, get a future, wait, take its result)
+with three implementations - in this process, local worker processes, a Dask cluster.
+
+Results come back to this process, which writes the parts, so Dask workers need no shared
+file system and every executor writes byte-identical folders.
+"""
+
+from __future__ import annotations
+
+import concurrent.futures as cf
+import importlib
+import logging
+import multiprocessing
+from collections.abc import Callable, Iterable
+from enum import StrEnum
+from pathlib import Path
+from typing import Any, Protocol
+
+from sim.scenario.loading import InputError
+from sim.sweep.spec import ChunkResult, ChunkTask, ExperimentError, ResolvedSweep, run_chunk
+
+
+class ExecutorKind(StrEnum):
+    LOCAL = "local"
+    DASK = "dask"
+
+
+class ChunkFuture(Protocol):
+    def result(self) -> Any: ...
+
+
+class ChunkExecutor(Protocol):
+    """What the sweep needs of an executor."""
+
+    workers: int
+
+    def submit(self, task: ChunkTask) -> ChunkFuture: ...
+
+    def wait_any(self, pending: set[Any]) -> tuple[set[Any], set[Any]]:
+        """(done, still pending) once at least one future is done."""
+        ...
+
+    def close(self) -> None: ...
+
+
+class _Done:
+    def __init__(self, value: ChunkResult) -> None:
+        self.value = value
+
+    def result(self) -> ChunkResult:
+        return self.value
+
+
+class InlineExecutor:
+    """Runs each chunk as it is submitted, in this process: no pool to start."""
+
+    workers = 1
+
+    def submit(self, task: ChunkTask) -> ChunkFuture:
+        return _Done(run_chunk(task))
+
+    def wait_any(self, pending: set[Any]) -> tuple[set[Any], set[Any]]:
+        return set(pending), set()
+
+    def close(self) -> None:
+        pass
+
+
+class LocalExecutor:
+    """``workers`` processes started with 'spawn' (explicitly: no global start method, and
+    no fork of a process that may hold threads)."""
+
+    def __init__(self, workers: int) -> None:
+        self.workers = workers
+        self._pool = cf.ProcessPoolExecutor(
+            max_workers=workers, mp_context=multiprocessing.get_context("spawn"))
+
+    def submit(self, task: ChunkTask) -> ChunkFuture:
+        return self._pool.submit(run_chunk, task)
+
+    def wait_any(self, pending: set[Any]) -> tuple[set[Any], set[Any]]:
+        done, rest = cf.wait(pending, return_when=cf.FIRST_COMPLETED)
+        return set(done), set(rest)
+
+    def close(self) -> None:
+        self._pool.shutdown(wait=True, cancel_futures=True)
+
+
+class DaskExecutor:
+    """A ``dask.distributed`` client: of the cluster at ``scheduler``, or of a LocalCluster of
+    ``workers`` single-threaded processes started here."""
+
+    def __init__(self, workers: int, scheduler: str | None) -> None:
+        try:
+            # As Any: distributed's Client and LocalCluster are not annotated.
+            self._dd: Any = importlib.import_module("dask.distributed")
+        except ImportError:
+            raise InputError("--executor", "dask", "needs dask.distributed: "
+                             "pip install 'masksim[dask]'") from None
+        self._cluster: Any = None
+        if scheduler:
+            try:
+                self._client: Any = self._dd.Client(scheduler, timeout="10s")
+            except (OSError, TimeoutError) as exc:
+                raise InputError("--scheduler", scheduler, f"cannot connect: {exc}") from None
+            self.workers = max(1, len(self._client.scheduler_info().get("workers", {})))
+        else:
+            self._cluster = self._dd.LocalCluster(
+                host="127.0.0.1", n_workers=workers, threads_per_worker=1, processes=True,
+                dashboard_address=None, silence_logs=logging.ERROR)
+            self._client = self._dd.Client(self._cluster)
+            self.workers = workers
+
+    def submit(self, task: ChunkTask) -> ChunkFuture:
+        future: ChunkFuture = self._client.submit(run_chunk, task, pure=False)
+        return future
+
+    def wait_any(self, pending: set[Any]) -> tuple[set[Any], set[Any]]:
+        done, rest = self._dd.wait(list(pending), return_when="FIRST_COMPLETED")
+        return set(done), set(rest)
+
+    def close(self) -> None:
+        self._client.close()
+        if self._cluster is not None:
+            self._cluster.close()
+
+
+def make_executor(kind: ExecutorKind, workers: int, scheduler: str | None) -> ChunkExecutor:
+    """``workers`` = 0 runs in this process (local only)."""
+    if kind is ExecutorKind.DASK:
+        return DaskExecutor(max(1, workers), scheduler)
+    if scheduler:
+        raise InputError("--scheduler", "", "only with --executor dask")
+    return InlineExecutor() if workers == 0 else LocalExecutor(workers)
+
+
+def execute(resolved: ResolvedSweep, out: Path, executor: ChunkExecutor,
+            chunks: Iterable[int], on_chunk: Callable[[ChunkResult], None]) -> None:
+    """Run ``chunks``, writing each as it finishes; at most two per worker in flight, so
+    results (and their memory) never pile up ahead of the writer."""
+    from sim.sweep.store import write_chunk
+
+    todo = iter(chunks)
+    pending: set[Any] = set()
+    window = 2 * max(1, executor.workers)
+
+    def refill() -> None:
+        while len(pending) < window:
+            chunk = next(todo, None)
+            if chunk is None:
+                return
+            pending.add(executor.submit(resolved.task(chunk)))
+
+    refill()
+    while pending:
+        done, pending = executor.wait_any(pending)
+        for future in sorted(done, key=id):
+            try:
+                result: ChunkResult = future.result()
+            except ExperimentError as exc:
+                raise exc.as_input_error() from None
+            write_chunk(out, resolved, result)
+            on_chunk(result)
+        refill()

@@ -1,0 +1,396 @@
+"""Parameter sweeps: the sweep file's model, its resolution against the base scenario, and
+the pure work of one chunk of experiments (no files, no printing: see ``sweep_store``,
+``sweep_exec`` and ``sweep_cli``).
+
+A sweep file (TOML; example: ``scenarios/sweeps/taiwan_2020_policy.toml``)::
+
+    name = "my_sweep"
+    base = "../taiwan_2020.toml"        # relative to this file
+    seed = 2020                         # root seed of the design and of every experiment
+    replications = 2                    # seeds per design point
+    seeding = "per_experiment"          # or "common": common random numbers per replication
+    chunk_size = 1000                   # experiments per part file (and per task)
+    outcomes = ["min_fill_rate", ...]   # from sim.results.metrics.SCALARS (default: all)
+    series = ["stock", "shipped"]       # daily donor series to keep (sim.engine.day.DONOR_SERIES)
+
+    [design]
+    kind = "sobol"                      # full_factorial | latin_hypercube | sobol | monte_carlo
+    samples = 1024                      # points (sobol: base samples, a power of 2)
+    levels = 3                          # full_factorial: values per continuous parameter
+
+    [[parameters]]
+    path = "reserve.days"               # a dotted path, as for --set
+    uniform = [0, 60]                   # or integer / log_uniform = [lo, hi],
+                                        # values = [...], distribution = "beta" + args = {..}
+    # name = "..."; paths = [...] sets several fields to one value;
+    # op = "scale" multiplies each field's base value instead of setting it
+
+Experiment ``i`` is design point ``i // replications``, replication ``i % replications``.
+Its seed is spawned from the sweep's root seed by index alone -
+``SeedSequence(root, spawn_key=(i,))`` (or ``(replication,)`` with common random numbers) -
+so a row never depends on chunking, executor or worker count. The design's own random
+numbers come from ``SeedSequence(root)`` itself, which no experiment shares.
+
+Each experiment is one validated scenario: the base scenario with the point's values set at
+their dotted paths. Validation is cheap because only the models on the changed paths are
+rebuilt from dicts; every untouched sub-model is passed to pydantic as the already-valid
+instance it is. Experiments then run through the batch engine (``run_plans``), grouped by
+structure; the LP backend is used only for scenarios that ask for it.
+"""
+
+from __future__ import annotations
+
+import re
+import time
+from dataclasses import dataclass
+from enum import Enum, StrEnum
+from pathlib import Path
+from typing import Annotated, Any
+
+import numpy as np
+from numpy.typing import NDArray
+from pydantic import BaseModel, Field, model_validator
+
+from sim.engine.day import DONOR_SERIES
+from sim.engine.plan import Plan, build_plan
+from sim.results.metrics import SCALARS
+from sim.scenario.loading import InputError, validate
+from sim.scenario.models import Backend, Scenario
+from sim.sweep.design import Design, DesignKind, Model, Op, Parameter, n_points, points
+from sim.sweep.experiments import run_plans
+
+Step = str | int
+RESERVED = ("experiment", "replication", "seed")
+_PATH = re.compile(r"[^.\[\]]+(?:\.[^.\[\]]+|\[\d+\])*")
+_STEP = re.compile(r"([^.\[\]]+)|\[(\d+)\]")
+
+
+class Seeding(StrEnum):
+    PER_EXPERIMENT = "per_experiment"  # every experiment its own seed
+    COMMON = "common"  # replication r of every point shares a seed: common random numbers
+
+
+class Sweep(Model):
+    name: Annotated[str, Field(pattern=r"^[A-Za-z0-9_.-]+$")]
+    description: str = ""
+    base: Path
+    seed: Annotated[int, Field(ge=0)] = 0
+    replications: Annotated[int, Field(ge=1)] = 1
+    seeding: Seeding = Seeding.PER_EXPERIMENT
+    chunk_size: Annotated[int, Field(ge=1, le=1_000_000)] = 1000
+    design: Design
+    parameters: Annotated[list[Parameter], Field(min_length=1)]
+    outcomes: list[str] = list(SCALARS)
+    series: list[str] = []
+
+    @model_validator(mode="after")
+    def _checks(self) -> Sweep:
+        labels = [p.label for p in self.parameters]
+        seen: set[str] = set()
+        for i, p in enumerate(self.parameters):
+            for path in p.targets:
+                if path in seen:
+                    raise ValueError(f"parameters[{i}].path: {path!r} is set by two parameters")
+                seen.add(path)
+        for i, label in enumerate(labels):
+            if label in labels[:i]:
+                raise ValueError(f"parameters[{i}].name: duplicate column {label!r}")
+            if label in RESERVED or label in self.outcomes:
+                raise ValueError(f"parameters[{i}].name: {label!r} is taken by a result column")
+            for path in self.parameters[i].targets:
+                if not _PATH.fullmatch(path):
+                    raise ValueError(f"parameters[{i}].path: not a dotted path: {path!r}")
+        for i, name in enumerate(self.outcomes):
+            if name not in SCALARS:
+                raise ValueError(f"outcomes[{i}]: unknown outcome {name!r} "
+                                 f"(known: {', '.join(SCALARS)})")
+            if name in self.outcomes[:i]:
+                raise ValueError(f"outcomes[{i}]: {name!r} listed twice")
+        for i, name in enumerate(self.series):
+            if name not in DONOR_SERIES or name in self.series[:i]:
+                raise ValueError(f"series[{i}]: unknown or repeated series {name!r} "
+                                 f"(known: {', '.join(DONOR_SERIES)})")
+        return self
+
+
+class ExperimentError(Exception):
+    """An experiment whose scenario does not validate; picklable (unlike InputError, whose
+    constructor differs from its args), so it crosses process and Dask boundaries."""
+
+    def __init__(self, source: str, field: str, message: str) -> None:
+        super().__init__(source, field, message)
+
+    def as_input_error(self) -> InputError:
+        return InputError(*self.args)
+
+
+@dataclass(frozen=True)
+class Setter:
+    """Where one parameter's value goes: its paths, and each path's base value to scale."""
+
+    label: str
+    paths: tuple[tuple[Step, ...], ...]
+    scale_base: tuple[float, ...] | None
+
+    def changes(self, value: Any) -> list[tuple[tuple[Step, ...], Any]]:
+        if self.scale_base is None:
+            return [(p, value) for p in self.paths]
+        return [(p, b * value) for p, b in zip(self.paths, self.scale_base, strict=True)]
+
+
+def parse_path(path: str) -> tuple[Step, ...]:
+    return tuple(int(i) if i else k for k, i in _STEP.findall(path))
+
+
+def _set(node: Any, steps: tuple[Step, ...], value: Any) -> Any:
+    """A shallow copy of ``node`` with ``steps`` set; models on the path become dicts of their
+    fields (the rest stay instances). KeyError: no such field."""
+    step, rest = steps[0], steps[1:]
+    out: Any
+    if isinstance(node, BaseModel):
+        if not isinstance(step, str) or step not in type(node).model_fields:
+            raise KeyError(step)
+        out = dict(node.__dict__)  # pydantic keeps exactly the field values there
+    elif isinstance(node, dict) and isinstance(step, str):
+        out = dict(node)
+    elif isinstance(node, list) and isinstance(step, int) and step < len(node):
+        out = list(node)
+    else:
+        raise KeyError(step)
+    if not rest:
+        out[step] = value
+        return out
+    child = out.get(step) if isinstance(out, dict) else out[step]
+    if child is None:  # an optional table not in the base scenario: start it empty
+        child = [] if isinstance(rest[0], int) else {}
+    out[step] = _set(child, rest, value)
+    return out
+
+
+def _get(node: Any, steps: tuple[Step, ...]) -> Any:
+    for step in steps:
+        node = node[step] if isinstance(step, int) else getattr(node, step)
+    return node
+
+
+def override(base: Scenario, changes: list[tuple[tuple[Step, ...], Any]],
+             source: str) -> Scenario:
+    """``base`` with each (path, value) set, validated (InputError naming the field)."""
+    data: Any = base
+    for steps, value in changes:
+        data = _set(data, steps, value)
+    if isinstance(data, Scenario):
+        return data
+    return validate(data, source)
+
+
+@dataclass(frozen=True)
+class ChunkTask:
+    """Experiments ``start`` .. ``stop - 1``: everything a worker needs, nothing it must read."""
+
+    index: int
+    start: int
+    stop: int
+    base: Scenario
+    source: str
+    setters: tuple[Setter, ...]
+    columns: dict[str, NDArray[Any]]  # label -> value of each experiment of the chunk
+    replications: int
+    root_seed: int
+    seeding: Seeding
+    outcomes: tuple[str, ...]
+    series: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class ChunkResult:
+    index: int
+    columns: dict[str, NDArray[Any]]  # experiment, replication, seed, parameters, outcomes
+    series: dict[str, NDArray[Any]] | None  # experiment, date, one column per series
+    n_lp: int  # experiments that needed the LP backend
+    seconds: float
+
+
+def experiment_seeds(root: int, seeding: Seeding, start: int, stop: int,
+                     replications: int) -> NDArray[np.uint64]:
+    """The run seed of each experiment: the first 64-bit word of its spawned sequence."""
+    keys = (range(start, stop) if seeding is Seeding.PER_EXPERIMENT
+            else [i % replications for i in range(start, stop)])
+    return np.array([np.random.SeedSequence(root, spawn_key=(k,)).generate_state(1, np.uint64)[0]
+                     for k in keys], dtype=np.uint64)
+
+
+def _show(value: Any) -> str:
+    if isinstance(value, float):
+        return f"{value:.6g}"
+    return repr(value.value if isinstance(value, Enum) else value)
+
+
+def run_chunk(task: ChunkTask) -> ChunkResult:
+    """Run one chunk of experiments through the batch engine; pure apart from the clock."""
+    started = time.perf_counter()
+    index = np.arange(task.start, task.stop, dtype=np.int64)
+    seeds = experiment_seeds(task.root_seed, task.seeding, task.start, task.stop,
+                             task.replications)
+    values = {label: col.tolist() for label, col in task.columns.items()}
+    scenarios: list[Scenario] = []
+    plans: list[Plan] = []
+    for j, i in enumerate(index.tolist()):
+        if j and i % task.replications:  # another replication of the same point: same plan
+            scenarios.append(scenarios[-1])
+            plans.append(plans[-1])
+            continue
+        changes = [c for s in task.setters for c in s.changes(values[s.label][j])]
+        try:
+            scenarios.append(override(task.base, changes, task.source))
+        except InputError as exc:
+            point = ", ".join(f"{s.label}={_show(values[s.label][j])}" for s in task.setters)
+            raise ExperimentError(task.source, f"experiment {i}",
+                                  f"{point}: {exc.field}: {exc.message}") from None
+        plans.append(build_plan(scenarios[-1]))
+    # The batch engine runs every scenario (it matches the SimPy engine exactly); only the
+    # allocator differs: scenarios with min_shipment or pallets validate only with 'lp'.
+    backends = [s.allocation.backend for s in scenarios]
+    out = run_plans(plans, [int(s) for s in seeds], backends, keep_series=bool(task.series))
+    columns: dict[str, NDArray[Any]] = {
+        "experiment": index, "replication": index % task.replications, "seed": seeds,
+        **task.columns,
+        **{name: np.asarray(out.metrics[name], dtype=np.float64) for name in task.outcomes},
+    }
+    series = None
+    if task.series and out.runs is not None:
+        n_days = out.runs[0].plan.n_days if out.runs else 0
+        start = np.datetime64(task.base.horizon.start, "D")
+        series = {
+            "experiment": np.repeat(index, n_days),
+            "date": np.tile(start + np.arange(n_days), len(index)),
+            **{name: np.concatenate([r.series.donor[name][0] for r in out.runs
+                                     if r.series is not None]) for name in task.series},
+        }
+    return ChunkResult(task.index, columns, series, sum(b is Backend.LP for b in backends),
+                       time.perf_counter() - started)
+
+
+@dataclass(frozen=True)
+class ResolvedSweep:
+    """A sweep checked against its base scenario, with its design drawn."""
+
+    sweep: Sweep
+    base: Scenario
+    source: str  # the sweep file, for messages
+    setters: tuple[Setter, ...]
+    points: dict[str, NDArray[Any]]  # label -> value at each design point
+
+    @property
+    def n_points(self) -> int:
+        return len(next(iter(self.points.values())))
+
+    @property
+    def n_experiments(self) -> int:
+        return self.n_points * self.sweep.replications
+
+    @property
+    def n_chunks(self) -> int:
+        return -(-self.n_experiments // self.sweep.chunk_size)
+
+    @property
+    def may_need_lp(self) -> bool:
+        """Whether some experiments may run with the LP backend (PuLP: far slower)."""
+        lp_fields = ("allocation.backend", "allocation.min_shipment", "allocation.pallet_size")
+        return self.base.allocation.backend is Backend.LP or any(
+            t.startswith(lp_fields) for p in self.sweep.parameters for t in p.targets)
+
+    def task(self, chunk: int) -> ChunkTask:
+        s = self.sweep
+        start = chunk * s.chunk_size
+        stop = min(start + s.chunk_size, self.n_experiments)
+        at = np.arange(start, stop) // s.replications
+        return ChunkTask(chunk, start, stop, self.base, self.source, self.setters,
+                         {k: v[at] for k, v in self.points.items()}, s.replications, s.seed,
+                         s.seeding, tuple(s.outcomes), tuple(s.series))
+
+    def design_info(self) -> dict[str, Any]:
+        s, d = self.sweep, self.sweep.design
+        info: dict[str, Any] = {
+            "kind": str(d.kind), "points": self.n_points, "replications": s.replications,
+            "seeding": str(s.seeding),
+            "layout": "experiment i = point i // replications, replication i % replications",
+        }
+        if d.kind is DesignKind.FULL_FACTORIAL:
+            info["levels"] = {p.label: len(p.grid(d.levels)) for p in s.parameters}
+        else:
+            info["samples"] = d.samples
+        if d.kind is DesignKind.SOBOL:
+            info["saltelli"] = {
+                "base_samples": d.samples, "dimensions": len(s.parameters),
+                "rows_per_base_sample": len(s.parameters) + 2,
+                "order": "A, AB_1 .. AB_k (A with column i from B), B",
+                "calc_second_order": False,
+            }
+        return info
+
+
+def _blame(params: list[Parameter], field: str) -> int | None:
+    """The parameter whose path shares most of ``field`` (to name it in an error)."""
+    want = parse_path(field)
+    best, best_len = None, 0
+    for i, p in enumerate(params):
+        for path in p.targets:
+            steps = parse_path(path)
+            n = next((j for j, (a, b) in enumerate(zip(steps, want, strict=False)) if a != b),
+                     min(len(steps), len(want)))
+            if n > best_len:
+                best, best_len = i, n
+    return best
+
+
+def resolve(sweep: Sweep, base: Scenario, source: str) -> ResolvedSweep:
+    """Check every parameter path against ``base``, try the corners, draw the design.
+
+    Corners set every parameter at once (low ends, middles, high ends; then each categorical
+    value with the rest at their middles), so values that only make sense together (a
+    ``share_of_surplus`` budget and its share) are checked together.
+    """
+    params = sweep.parameters
+    setters = []
+    for i, p in enumerate(params):
+        paths = tuple(parse_path(t) for t in p.targets)
+        scale = None
+        for path, text in zip(paths, p.targets, strict=True):
+            try:
+                _set(base, path, 0)
+            except KeyError:
+                raise InputError(source, f"parameters[{i}].path",
+                                 f"no field {text!r} in the base scenario") from None
+            if p.op is not Op.SCALE:
+                continue
+            try:
+                current = _get(base, path)
+            except AttributeError:  # inside an optional table the base does not have
+                current = None
+            if isinstance(current, bool) or not isinstance(current, int | float):
+                raise InputError(source, f"parameters[{i}].op",
+                                 f"'scale' needs a number at {text!r}, found {_show(current)}")
+        if p.op is Op.SCALE:
+            scale = tuple(float(_get(base, path)) for path in paths)
+        setters.append(Setter(p.label, paths, scale))
+    probes = [p.probes() for p in params]
+    corners = [[v[0] for v in probes], [v[len(v) // 2] for v in probes],
+               [v[-1] for v in probes]]
+    for i, p in enumerate(params):
+        if p.values is not None:
+            corners += [[*corners[1][:i], v, *corners[1][i + 1:]] for v in probes[i]]
+    for corner in corners:
+        changes = [c for s, v in zip(setters, corner, strict=True) for c in s.changes(v)]
+        try:
+            override(base, changes, source)
+        except InputError as exc:
+            at = ", ".join(f"{p.label}={_show(v)}" for p, v in zip(params, corner, strict=True))
+            who = _blame(params, exc.field)
+            field = "parameters" if who is None else f"parameters[{who}].{params[who].kind}"
+            raise InputError(source, field, f"{exc.field}: {exc.message} (at {at})") from None
+    design_rng = np.random.Generator(np.random.PCG64(np.random.SeedSequence(sweep.seed)))
+    if n_points(sweep.design, params) * sweep.replications > 100_000_000:
+        raise InputError(source, "design", "more than 100 million experiments")
+    return ResolvedSweep(sweep, base, source, tuple(setters),
+                         points(sweep.design, params, design_rng))

@@ -1,0 +1,290 @@
+"""Sweep files in, sweep folders out.
+
+A sweep folder holds::
+
+    sweep.toml          the sweep as resolved (defaults filled in; base = "scenario.toml")
+    scenario.toml       the base scenario as resolved, so the folder is self-contained
+    provenance.json     version, root seed, sweep sha256, design, sizes; runs (info only)
+    experiments/part-000000.parquet ...   one row per experiment, chunk by chunk
+    series/part-000000.parquet ...        daily donor series, when the sweep keeps any
+
+A chunk is finished if and only if its ``experiments`` part exists: each part (series first)
+is written under a temporary name in the same folder and renamed, so a killed sweep leaves
+whole parts or none, and ``--resume`` only runs the missing ones.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+import os
+import re
+import shutil
+import tempfile
+from enum import Enum
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.parquet as pq
+from numpy.typing import NDArray
+from pydantic import ValidationError
+
+import sim
+from sim.scenario.loading import InputError, dump_toml, first_error, load, read_toml
+from sim.sweep.spec import ChunkResult, ResolvedSweep, Sweep, resolve
+
+SCENARIO_COPY = "scenario.toml"
+_BARE_KEY = re.compile(r"^[A-Za-z0-9_-]+$")
+
+
+def load_sweep(path: str | Path) -> ResolvedSweep:
+    """Read and validate a sweep file and its base scenario (a path relative to the file)."""
+    try:
+        sweep = Sweep.model_validate(read_toml(path))
+    except ValidationError as exc:
+        raise first_error(path, exc) from None
+    base_path = sweep.base if sweep.base.is_absolute() else Path(path).parent / sweep.base
+    if not base_path.is_file():
+        raise InputError(path, "base", f"no scenario file {base_path}")
+    return resolve(sweep, load(base_path), str(path))
+
+
+# --- the resolved sweep as TOML ------------------------------------------------------------
+
+def _scalar(value: Any) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, int | float):
+        return repr(value)
+    if isinstance(value, list):
+        return "[" + ", ".join(_scalar(v) for v in value) + "]"
+    if isinstance(value, dict):
+        items = ", ".join(f"{_key(k)} = {_scalar(v)}" for k, v in value.items())
+        return "{ " + items + " }" if items else "{}"
+    return _string(str(value))
+
+
+def _string(text: str) -> str:
+    # JSON's escapes are TOML's basic-string escapes; DEL is the one control character JSON
+    # leaves alone and TOML forbids. (ensure_ascii would emit surrogate pairs TOML rejects.)
+    return json.dumps(text, ensure_ascii=False).replace("\x7f", "\\u007f")
+
+
+def _key(key: str) -> str:
+    return key if _BARE_KEY.match(key) else _string(key)
+
+
+def _entries(data: dict[str, Any]) -> list[str]:
+    return [f"{_key(k)} = {_scalar(v)}" for k, v in data.items()]
+
+
+def sweep_toml(resolved: ResolvedSweep) -> str:
+    """The sweep with defaults filled in, its base pointing at the folder's scenario copy."""
+    data = resolved.sweep.model_dump(mode="json", exclude_none=True)
+    data["base"] = SCENARIO_COPY
+    for param in data["parameters"]:
+        if not param.get("args"):
+            param.pop("args", None)
+    lines = ["# The sweep as run (masksim resolves defaults); base is the copy next to it."]
+    tables: list[str] = []
+    for key, value in data.items():
+        if isinstance(value, dict):
+            tables += ["", f"[{key}]", *_entries(value)]
+        elif isinstance(value, list) and value and all(isinstance(v, dict) for v in value):
+            for item in value:
+                tables += ["", f"[[{key}]]", *_entries(item)]
+        else:
+            lines.append(f"{_key(key)} = {_scalar(value)}")
+    return "\n".join(lines + tables) + "\n"
+
+
+def sweep_sha256(resolved: ResolvedSweep) -> str:
+    """What the results depend on: the resolved sweep and the resolved base scenario."""
+    text = sweep_toml(resolved) + "\n# base scenario\n" + dump_toml(resolved.base)
+    return hashlib.sha256(text.encode()).hexdigest()
+
+
+def default_folder(resolved: ResolvedSweep, results_dir: str | Path = "results") -> Path:
+    return Path(results_dir) / f"{resolved.sweep.name}-{sweep_sha256(resolved)[:10]}"
+
+
+# --- the folder ---------------------------------------------------------------------------
+
+def _write_atomic(path: Path, data: bytes) -> None:
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    tmp.write_bytes(data)
+    os.replace(tmp, path)
+
+
+def part_path(out: Path, chunk: int, dataset: str = "experiments") -> Path:
+    return out / dataset / f"part-{chunk:06d}.parquet"
+
+
+def finished_chunks(out: Path, n_chunks: int) -> list[int]:
+    return [c for c in range(n_chunks) if part_path(out, c).exists()]
+
+
+def _versions() -> dict[str, str]:
+    import scipy
+
+    return {"masksim": sim.__version__, "numpy": np.__version__, "scipy": scipy.__version__,
+            "pyarrow": pa.__version__}
+
+
+def provenance(resolved: ResolvedSweep, sha: str) -> dict[str, Any]:
+    s = resolved.sweep
+    return {
+        "sweep": s.name, "version": sim.__version__, "versions": _versions(),
+        "root_seed": s.seed, "sweep_sha256": sha, "design": resolved.design_info(),
+        "parameters": [{"name": p.label, "paths": p.targets, "op": str(p.op),
+                        "kind": str(p.kind), "dtype": p.dtype} for p in s.parameters],
+        "outcomes": list(s.outcomes), "series": list(s.series),
+        "n_experiments": resolved.n_experiments, "chunk_size": s.chunk_size,
+        "n_chunks": resolved.n_chunks, "runs": [],
+    }
+
+
+def read_provenance(out: Path) -> dict[str, Any]:
+    try:
+        data: dict[str, Any] = json.loads((out / "provenance.json").read_text())
+    except (OSError, ValueError) as exc:
+        raise InputError(out, "provenance.json", f"not a sweep folder ({exc})") from None
+    return data
+
+
+class FolderState(Enum):
+    NEW = "new"  # missing or empty: start from scratch
+    UNFINISHED = "unfinished"  # this sweep, some chunks missing
+    COMPLETE = "complete"  # this sweep, every chunk written
+
+
+def prepare(out: Path, resolved: ResolvedSweep, *, resume: bool,
+            run_info: dict[str, Any]) -> tuple[FolderState, list[int]]:
+    """Make ``out`` ready and return its state and the chunks still to run.
+
+    A complete folder of the same sweep is left as it is (nothing to run). An unfinished one
+    is finished only with ``resume`` (unless not one chunk was finished); a folder of another
+    sweep, or anything else that is not empty, is never touched.
+    """
+    sha = sweep_sha256(resolved)
+    if not out.exists() or (out.is_dir() and not any(out.iterdir())):
+        # Set up beside it and rename, so a folder never exists without its provenance.
+        out.parent.mkdir(parents=True, exist_ok=True)
+        tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.", dir=out.parent))
+        try:
+            (tmp / SCENARIO_COPY).write_text(dump_toml(resolved.base))
+            (tmp / "sweep.toml").write_text(sweep_toml(resolved))
+            (tmp / "experiments").mkdir()
+            if resolved.sweep.series:
+                (tmp / "series").mkdir()
+            prov = provenance(resolved, sha)
+            prov["runs"].append(run_info)
+            (tmp / "provenance.json").write_text(json.dumps(prov, indent=2) + "\n")
+            os.chmod(tmp, 0o755)  # mkdtemp makes it private
+            os.replace(tmp, out)  # an empty folder at out is replaced too
+        except BaseException:
+            shutil.rmtree(tmp, ignore_errors=True)
+            raise
+        return FolderState.NEW, list(range(resolved.n_chunks))
+    if not (out / "provenance.json").exists():
+        raise InputError(out, "", "exists, is not empty and is not a sweep folder; "
+                         "choose another --out")
+    prov = read_provenance(out)
+    if prov.get("sweep_sha256") != sha or prov.get("n_chunks") != resolved.n_chunks:
+        raise InputError(out, "provenance.json", f"holds another sweep (sha256 "
+                         f"{str(prov.get('sweep_sha256'))[:10]}, this one {sha[:10]}); "
+                         "choose another --out or remove it")
+    done = set(finished_chunks(out, resolved.n_chunks))
+    todo = [c for c in range(resolved.n_chunks) if c not in done]
+    if not todo:
+        return FolderState.COMPLETE, []
+    if not resume and done:  # (with no chunk finished there is nothing to keep or lose)
+        raise InputError(out, "", f"holds an unfinished run of this sweep ({len(done)} of "
+                         f"{resolved.n_chunks} chunks); add --resume to finish it")
+    for dataset in ("experiments", "series"):  # parts of a killed run that never got renamed
+        for stale in (out / dataset).glob(".part-*.tmp") if (out / dataset).is_dir() else []:
+            stale.unlink()
+    prov.setdefault("runs", []).append({**run_info, "resumed_at_chunks": len(done)})
+    _write_atomic(out / "provenance.json", (json.dumps(prov, indent=2) + "\n").encode())
+    return FolderState.UNFINISHED, todo
+
+
+def _schema(resolved: ResolvedSweep) -> pa.Schema:
+    types = {"float64": pa.float64(), "int64": pa.int64(), "bool": pa.bool_(),
+             "string": pa.string()}
+    fields = [pa.field("experiment", pa.int64()), pa.field("replication", pa.int64()),
+              pa.field("seed", pa.uint64())]
+    fields += [pa.field(p.label, types[p.dtype]) for p in resolved.sweep.parameters]
+    fields += [pa.field(name, pa.float64()) for name in resolved.sweep.outcomes]
+    return pa.schema(fields)
+
+
+def _write_table(table: pa.Table, path: Path) -> None:
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    pq.write_table(table, tmp)
+    os.replace(tmp, path)
+
+
+def write_chunk(out: Path, resolved: ResolvedSweep, result: ChunkResult) -> None:
+    """Write a chunk's parts: series first, so an experiments part means a whole chunk."""
+    if result.series is not None:
+        series = pa.table({k: pa.array(v) for k, v in result.series.items()})
+        _write_table(series, part_path(out, result.index, "series"))
+    schema = _schema(resolved)
+    table = pa.table([pa.array(result.columns[f.name], type=f.type) for f in schema],
+                     schema=schema)
+    _write_table(table, part_path(out, result.index))
+
+
+# --- reading back -------------------------------------------------------------------------
+
+def read_sweep_file(out: str | Path) -> Sweep:
+    """The folder's resolved sweep (its parameters, outcomes, design)."""
+    path = Path(out) / "sweep.toml"
+    try:
+        return Sweep.model_validate(read_toml(path))
+    except ValidationError as exc:
+        raise first_error(path, exc) from None
+
+
+def _parts(out: Path, dataset: str) -> list[Path]:
+    prov = read_provenance(out)
+    n_chunks = int(prov["n_chunks"])
+    done = finished_chunks(out, n_chunks)
+    if len(done) < n_chunks:
+        raise InputError(out, "", f"unfinished sweep ({len(done)} of {n_chunks} chunks); "
+                         "finish it with masksim sweep ... --resume")
+    return [part_path(out, c, dataset) for c in range(n_chunks)]
+
+
+def read_sweep(out: str | Path) -> tuple[Any, dict[str, NDArray[np.float64]]]:
+    """``(experiments, outcomes)`` as EMA Workbench has them: a DataFrame of experiment,
+    replication, seed and parameter columns, and each outcome as an array; sorted by
+    experiment."""
+    out = Path(out)
+    table = pa.concat_tables([pq.read_table(p) for p in _parts(out, "experiments")])
+    table = table.sort_by("experiment")
+    prov = read_provenance(out)
+    n = int(prov["n_experiments"])
+    ids = table.column("experiment").to_numpy()
+    if len(ids) != n or not np.array_equal(ids, np.arange(n)):
+        raise InputError(out, "experiments", f"expected experiments 0..{n - 1} once each")
+    outcomes = [name for name in prov["outcomes"] if name in table.column_names]
+    frame = table.drop_columns(outcomes).to_pandas()
+    return frame, {name: table.column(name).to_numpy() for name in outcomes}
+
+
+def read_series(out: str | Path) -> Any:
+    """The kept daily series as a DataFrame (experiment, date, one column per series)."""
+    out = Path(out)
+    if not (out / "series").is_dir():
+        raise InputError(out, "series", "this sweep kept no daily series")
+    return pa.concat_tables([pq.read_table(p) for p in _parts(out, "series")]).to_pandas()
+
+
+def run_info(executor: str, workers: int, scheduler: str | None) -> dict[str, Any]:
+    return {"executor": executor, "workers": workers, "scheduler": scheduler,
+            "started": dt.datetime.now(dt.UTC).isoformat(timespec="seconds")}

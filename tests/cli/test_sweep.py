@@ -1,0 +1,292 @@
+"""``masksim sweep`` and ``masksim sensitivity``: identical folders whatever the executor,
+kill and resume, existing folders, one-line errors with exit code 2."""
+
+from __future__ import annotations
+
+import csv
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from sim.cli.main import main
+from sim.sweep.store import read_series, read_sweep
+
+REPO = Path(__file__).resolve().parents[2]
+MINIMAL = REPO / "scenarios" / "minimal.toml"
+
+SWEEP = """
+name = "small"
+base = "{base}"
+seed = 3
+replications = 2
+chunk_size = {chunk}
+outcomes = ["domestic_shortfall", "donated_total", "min_fill_rate", "gini_fill_rate"]
+series = {series}
+
+[design]
+kind = "{kind}"
+samples = {samples}
+
+[[parameters]]
+path = "reserve.days"
+uniform = [0, 14]
+
+[[parameters]]
+path = "allocation.rule"
+values = ["proportional", "maxmin"]
+
+[[parameters]]
+path = "shipments.cadence_days"
+integer = [5, 8]
+"""
+
+
+def sweep_file(tmp: Path, *, kind: str = "latin_hypercube", samples: int = 24,
+               chunk: int = 10, series: str = '["stock", "shipped"]',
+               name: str = "sweep.toml") -> Path:
+    path = tmp / name
+    path.write_text(SWEEP.format(base=MINIMAL, kind=kind, samples=samples, chunk=chunk,
+                                 series=series))
+    return path
+
+
+def parts(out: Path) -> dict[str, bytes]:
+    return {str(p.relative_to(out)): p.read_bytes()
+            for p in sorted(out.glob("*/part-*.parquet"))}
+
+
+def test_every_local_executor_writes_identical_folders(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    f = sweep_file(tmp_path)
+    runs = {w: tmp_path / f"w{w}" for w in ("0", "1", "2")}
+    for workers, out in runs.items():
+        assert main(["sweep", str(f), "--out", str(out), "--workers", workers]) == 0
+        printed = capsys.readouterr().out.strip().splitlines()
+        assert printed[-1] == str(out)
+    first = parts(runs["0"])
+    assert len(first) == 2 * 5  # 48 experiments in chunks of 10, series and experiments
+    for out in runs.values():
+        assert parts(out) == first
+    experiments, outcomes = read_sweep(runs["2"])
+    assert list(experiments.columns) == ["experiment", "replication", "seed", "reserve.days",
+                                         "allocation.rule", "shipments.cadence_days"]
+    assert experiments["experiment"].tolist() == list(range(48))
+    assert experiments["replication"].tolist() == [0, 1] * 24
+    assert set(outcomes) == {"domestic_shortfall", "donated_total", "min_fill_rate",
+                             "gini_fill_rate"}
+    assert all(v.shape == (48,) and v.dtype == np.float64 for v in outcomes.values())
+    series = read_series(runs["1"])
+    assert len(series) == 48 * 56 and {"experiment", "date", "stock", "shipped"} <= set(series)
+    prov = json.loads((runs["1"] / "provenance.json").read_text())
+    assert prov["n_experiments"] == 48 and prov["root_seed"] == 3
+    assert prov["runs"][0]["executor"] == "local" and prov["runs"][0]["workers"] == 1
+
+
+def test_dask_local_cluster_writes_the_same_folder(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    pytest.importorskip("dask.distributed", reason="dask[distributed] (extra 'dask') missing")
+    f = sweep_file(tmp_path)
+    local, dask = tmp_path / "local", tmp_path / "dask"
+    assert main(["sweep", str(f), "--out", str(local), "--workers", "0", "-q"]) == 0
+    assert main(["sweep", str(f), "--out", str(dask), "--executor", "dask",
+                 "--workers", "2"]) == 0
+    assert capsys.readouterr().out.strip().splitlines()[-1] == str(dask)
+    assert parts(dask) == parts(local)
+    a, _ = read_sweep(local)
+    b, _ = read_sweep(dask)
+    assert a.equals(b)
+
+
+def test_killed_sweep_resumes_to_the_same_folder(tmp_path: Path) -> None:
+    f = sweep_file(tmp_path, kind="monte_carlo", samples=1500, chunk=40, series="[]")
+    n_chunks = 3000 // 40
+    killed = tmp_path / "killed"
+    cmd = [sys.executable, "-m", "sim", "sweep", str(f), "--out", str(killed),
+           "--workers", "1", "--quiet"]
+    # Its own session, so SIGKILL takes the worker processes down with it, as a crash would.
+    proc = subprocess.Popen(cmd, cwd=tmp_path, start_new_session=True,
+                            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    deadline = time.monotonic() + 60
+    while not list((killed / "experiments").glob("part-*.parquet")):
+        assert proc.poll() is None, proc.stderr.read() if proc.stderr else ""
+        assert time.monotonic() < deadline, "no part file within 60 s"
+        time.sleep(0.005)
+    os.killpg(proc.pid, signal.SIGKILL)
+    proc.wait()
+    done = len(list((killed / "experiments").glob("part-*.parquet")))
+    assert 0 < done < n_chunks, "the sweep finished before it could be killed"
+
+    # Without --resume an unfinished folder is refused; with it only missing chunks run.
+    assert main(["sweep", str(f), "--out", str(killed), "--workers", "0", "-q"]) == 2
+    before = {p.name: p.stat().st_mtime_ns for p in (killed / "experiments").glob("part-*")}
+    assert main(["sweep", str(f), "--out", str(killed), "--workers", "0", "-q",
+                 "--resume"]) == 0
+    after = {p.name: p.stat().st_mtime_ns for p in (killed / "experiments").glob("part-*")}
+    assert all(after[name] == t for name, t in before.items())  # finished chunks kept
+    assert len(after) == n_chunks
+    assert not list(killed.rglob(".*.tmp"))
+
+    whole = tmp_path / "whole"
+    assert main(["sweep", str(f), "--out", str(whole), "--workers", "0", "-q"]) == 0
+    assert parts(killed) == parts(whole)
+    a, oa = read_sweep(killed)
+    b, ob = read_sweep(whole)
+    assert a.equals(b) and all(np.array_equal(oa[k], ob[k]) for k in oa)
+
+
+def test_existing_folders(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    f = sweep_file(tmp_path, series="[]")
+    out = tmp_path / "out"
+    assert main(["sweep", str(f), "--out", str(out), "--workers", "0", "-q"]) == 0
+    stamp = {p: p.stat().st_mtime_ns for p in out.rglob("*.parquet")}
+    capsys.readouterr()
+    # Complete, same sweep: nothing runs, the path is printed.
+    assert main(["sweep", str(f), "--out", str(out), "--workers", "0"]) == 0
+    printed = capsys.readouterr().out.strip().splitlines()
+    assert "already complete" in printed[0] and printed[-1] == str(out)
+    assert stamp == {p: p.stat().st_mtime_ns for p in out.rglob("*.parquet")}
+    # The folder's own sweep.toml is the same sweep.
+    assert main(["sweep", str(out / "sweep.toml"), "--out", str(out), "-q"]) == 0
+    # Another sweep into it: refused, with or without --resume.
+    other = sweep_file(tmp_path, samples=25, name="other.toml")
+    for extra in ([], ["--resume"]):
+        assert main(["sweep", str(other), "--out", str(out), "-q", *extra]) == 2
+        assert "another sweep" in capsys.readouterr().err
+    # A folder that is not a sweep's.
+    (tmp_path / "busy").mkdir()
+    (tmp_path / "busy" / "notes.txt").write_text("mine")
+    assert main(["sweep", str(f), "--out", str(tmp_path / "busy"), "-q"]) == 2
+    # A lost part is recomputed by --resume, byte for byte.
+    lost = out / "experiments" / "part-000002.parquet"
+    original = lost.read_bytes()
+    lost.unlink()
+    assert main(["sweep", str(f), "--out", str(out), "--workers", "0", "-q"]) == 2
+    assert "--resume" in capsys.readouterr().err
+    assert main(["sweep", str(f), "--out", str(out), "--workers", "0", "-q",
+                 "--resume"]) == 0
+    assert lost.read_bytes() == original
+
+
+def test_default_folder_and_quiet_output(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                         capsys: pytest.CaptureFixture[str]) -> None:
+    f = sweep_file(tmp_path, series="[]")
+    monkeypatch.chdir(tmp_path)
+    assert main(["sweep", str(f), "--workers", "0", "--quiet"]) == 0
+    captured = capsys.readouterr()
+    (line,) = captured.out.strip().splitlines()
+    assert captured.err == ""
+    folder = Path(line)
+    assert folder.parent == Path("results") and folder.name.startswith("small-")
+    assert len(folder.name) == len("small-") + 10
+    assert (tmp_path / folder / "provenance.json").exists()
+    assert [p.name for p in (tmp_path / "results").iterdir()] == [folder.name]  # no temp
+
+
+BAD_CASES = {
+    "reserve.dayz": ("parameters[0].path", 'path = "reserve.days"', 'path = "reserve.dayz"'),
+    "lo > hi": ("parameters[0].uniform", "uniform = [0, 14]", "uniform = [14, 0]"),
+    "outcome": ("outcomes[0]", '"domestic_shortfall"', '"domestic_safety"'),
+    "design": ("design.kind", 'kind = "latin_hypercube"', 'kind = "hypercube"'),
+    "base": ("base", str(MINIMAL), "missing.toml"),
+}
+
+
+@pytest.mark.parametrize("case", sorted(BAD_CASES))
+def test_bad_sweep_files_exit_2_naming_file_and_field(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], case: str
+) -> None:
+    field, old, new = BAD_CASES[case]
+    f = sweep_file(tmp_path)
+    f.write_text(f.read_text().replace(old, new, 1))
+    assert main(["sweep", str(f), "--out", str(tmp_path / "out")]) == 2
+    err = capsys.readouterr().err.strip()
+    assert err.startswith(f"{f}: {field}: "), err
+    assert len(err.splitlines()) == 1
+    assert not (tmp_path / "out").exists()
+
+
+def test_bad_executor_options_exit_2(tmp_path: Path,
+                                     capsys: pytest.CaptureFixture[str]) -> None:
+    f = sweep_file(tmp_path)
+    assert main(["sweep", str(f), "--workers", "-1"]) == 2
+    assert main(["sweep", str(f), "--out", str(tmp_path / "o"), "--scheduler", "x:1"]) == 2
+    assert "--scheduler" in capsys.readouterr().err
+
+
+def test_sensitivity_tables(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    sobol = sweep_file(tmp_path, kind="sobol", samples=16, chunk=50, series="[]")
+    out = tmp_path / "sobol"
+    assert main(["sweep", str(sobol), "--out", str(out), "--workers", "0", "-q"]) == 0
+    capsys.readouterr()
+    assert main(["sensitivity", str(out), "--outcomes", "donated_total",
+                 "min_fill_rate"]) == 0
+    printed = capsys.readouterr().out
+    assert "donated_total" in printed and "reserve.days" in printed
+    assert printed.strip().splitlines()[-1] == str(out / "sensitivity.csv")
+    with open(out / "sensitivity.csv", newline="") as fh:
+        rows = list(csv.DictReader(fh))
+    assert list(rows[0]) == ["outcome", "parameter", "method", "first", "total", "srrc"]
+    assert {r["outcome"] for r in rows} == {"donated_total", "min_fill_rate"}
+    sobol_rows = [r for r in rows if r["method"] == "sobol"]
+    assert {r["parameter"] for r in sobol_rows} == {"reserve.days", "allocation.rule",
+                                                    "shipments.cadence_days"}
+    assert all(r["total"] != "" for r in sobol_rows)
+    report = json.loads((out / "sensitivity.json").read_text())
+    assert set(report["srrc_r2"]) == {"donated_total", "min_fill_rate"}
+
+    lhs = sweep_file(tmp_path, series="[]", name="lhs.toml")
+    out2 = tmp_path / "lhs"
+    assert main(["sweep", str(lhs), "--out", str(out2), "--workers", "0", "-q"]) == 0
+    assert main(["sensitivity", str(out2)]) == 0
+    with open(out2 / "sensitivity.csv", newline="") as fh:
+        rows = list(csv.DictReader(fh))
+    assert {r["method"] for r in rows} == {"srrc"}
+    assert {r["parameter"] for r in rows} == {"reserve.days", "allocation.rule=maxmin",
+                                              "shipments.cadence_days"}
+    assert all(r["first"] == "" for r in rows)
+    # No domestic shortfall in any experiment: a constant outcome has no coefficients.
+    assert all((r["srrc"] == "") == (r["outcome"] == "domestic_shortfall") for r in rows)
+    capsys.readouterr()
+    assert main(["sensitivity", str(out2), "--outcomes", "produced"]) == 2
+    assert capsys.readouterr().err.startswith("--outcomes: produced: ")
+
+
+def test_an_invalid_experiment_stops_the_sweep_with_exit_2(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # Every corner is valid (mode <= max at both ends and the middle), but inside the
+    # design some points have mode > max: found by the worker, reported by experiment.
+    f = tmp_path / "inner.toml"
+    f.write_text(f"""
+name = "inner"
+base = "{MINIMAL}"
+chunk_size = 8
+[design]
+kind = "monte_carlo"
+samples = 40
+[[parameters]]
+path = "regions[1].lead_time.mode"
+uniform = [2, 9]
+[[parameters]]
+path = "regions[1].lead_time.max"
+uniform = [4, 12]
+[[parameters]]
+path = "regions[1].lead_time.min"
+uniform = [0, 2]
+[[parameters]]
+path = "reserve.days"
+uniform = [0, 1]
+""")
+    assert main(["sweep", str(f), "--out", str(tmp_path / "o"), "--workers", "1", "-q"]) == 2
+    err = capsys.readouterr().err.strip()
+    assert err.startswith(f"{f}: experiment "), err
+    assert "regions[1].lead_time.mode: must satisfy min <= mode <= max" in err

@@ -1,0 +1,107 @@
+"""The policy brief: its pages, its plain-words summary, and byte-identical re-runs."""
+
+from __future__ import annotations
+
+import dataclasses
+import io
+import re
+import warnings
+from pathlib import Path
+
+import pytest
+from runs import make_run, make_sweep
+
+from sim.cli.main import main
+from sim.report import brief, figures
+
+PAGES = 1 + len(figures.RUN_FIGURES) + 2  # title, the figures, assumptions, outcomes
+
+
+def regex_pages(pdf: bytes) -> int:
+    # Page objects are "/Type /Page"; the page tree is "/Type /Pages".
+    return len(re.findall(rb"/Type\s*/Page(?![a-zA-Z])", pdf))
+
+
+def count_pages(pdf: bytes) -> int:
+    try:
+        from pypdf import PdfReader  # optional: a real parser when it is installed
+    except ImportError:
+        return regex_pages(pdf)
+    return len(PdfReader(io.BytesIO(pdf)).pages)
+
+
+@pytest.fixture(scope="module")
+def run_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return make_run(tmp_path_factory.mktemp("brief") / "taiwan")
+
+
+@pytest.fixture(scope="module")
+def first_pdf(run_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    out = tmp_path_factory.mktemp("brief") / "a" / "brief.pdf"
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        assert brief.write_brief(figures.load_run(run_dir), out) == out
+    return out
+
+
+def test_brief_has_the_expected_pages(first_pdf: Path) -> None:
+    data = first_pdf.read_bytes()
+    assert data.startswith(b"%PDF-")
+    assert count_pages(data) == PAGES
+    assert b"/CreationDate" not in data and b"/ModDate" not in data
+    # Nothing but the brief is left in its folder: it was written under a temporary name.
+    assert [p.name for p in first_pdf.parent.iterdir()] == ["brief.pdf"]
+
+
+def test_brief_is_byte_identical_on_a_rerun(first_pdf: Path, run_dir: Path, tmp_path: Path,
+                                           monkeypatch: pytest.MonkeyPatch,
+                                           capsys: pytest.CaptureFixture[str]) -> None:
+    # Through the CLI this time, with a build date set that must not leak into the file.
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", "1700000000")
+    out = tmp_path / "again.pdf"
+    assert main(["brief", str(run_dir), "-o", str(out)]) == 0
+    assert capsys.readouterr().out.strip() == str(out)
+    assert out.read_bytes() == first_pdf.read_bytes()
+
+
+def test_page_counter_counts_pages_not_the_page_tree(first_pdf: Path) -> None:
+    assert regex_pages(b"<< /Type /Pages /Count 2 >> << /Type /Page >> << /Type/Page >>") == 2
+    assert regex_pages(first_pdf.read_bytes()) == count_pages(first_pdf.read_bytes())
+
+
+def test_words() -> None:
+    assert brief.words(2_077_748_684) == "2.08 billion"
+    assert brief.words(27_070_000) == "27.1 million"
+    assert brief.words(100_000) == "100,000"
+
+
+def test_key_sentences_follow_the_numbers(run_dir: Path) -> None:
+    run = figures.load_run(run_dir)
+    s = run.summary
+    text = " ".join(brief.key_sentences(run))
+    given = sum(1 for v in s["donated_by_region"].values() if v)
+    assert text.startswith(f"Taiwan produced {brief.words(s['produced'])} masks")
+    assert f"donated {brief.words(s['donated_total'])} masks to {given} of 6 regions" in text
+    assert "met its domestic ration every day" in text
+    assert "every pledge shipped on time" in text
+
+    # The same run, as if the ration had failed and pledges had slipped: the words change.
+    daily = dict(run.daily, domestic_shortfall=run.daily["domestic_shortfall"].copy())
+    daily["domestic_shortfall"][:3] = 1e6
+    pledges = dict(s["pledges"], on_time=s["pledges"]["pledged"] - 2e6, late=1.5e6,
+                   unmet=0.5e6)
+    worse = dataclasses.replace(run, daily=daily, summary=dict(
+        s, domestic_shortfall=3e6, pledges=pledges))
+    text = " ".join(brief.key_sentences(worse))
+    assert "fell short of its domestic ration on 3 days (3 million masks)" in text
+    assert "1.5 million late and 500,000 not at all" in text
+    assert "every pledge" not in text
+
+
+def test_brief_of_a_sweep_folder_is_refused(tmp_path: Path,
+                                            capsys: pytest.CaptureFixture[str]) -> None:
+    folder = make_sweep(tmp_path / "sweep", replications=1, sensitivity=False)
+    assert main(["brief", str(folder), "-o", str(tmp_path / "x.pdf")]) == 2
+    err = capsys.readouterr().err
+    assert "needs a run folder" in err and len(err.strip().splitlines()) == 1
+    assert not (tmp_path / "x.pdf").exists()

@@ -1,0 +1,298 @@
+"""Sweeps without the command line: sweep files, designs, seeds, overrides, chunks, indices."""
+
+from __future__ import annotations
+
+import math
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from sim.engine.plan import build_plan
+from sim.engine.runner import Engine, run
+from sim.results import metrics
+from sim.scenario.loading import InputError, load, set_dotted, validate
+from sim.sweep.design import DesignKind, saltelli
+from sim.sweep.sensitivity import analyze, sobol_indices, srrc
+from sim.sweep.spec import Seeding, experiment_seeds, override, run_chunk
+from sim.sweep.store import load_sweep
+
+REPO = Path(__file__).resolve().parents[2]
+MINIMAL = REPO / "scenarios" / "minimal.toml"
+POLICY = REPO / "scenarios" / "sweeps" / "taiwan_2020_policy.toml"
+
+PARAMS = """
+[[parameters]]
+path = "reserve.days"
+uniform = [0, 14]
+
+[[parameters]]
+path = "allocation.rule"
+values = ["proportional", "maxmin", "priority", "weighted"]
+
+[[parameters]]
+path = "donor.outages.daily_probability"
+log_uniform = [0.001, 0.2]
+
+[[parameters]]
+path = "shipments.cadence_days"
+integer = [5, 9]
+
+[[parameters]]
+name = "lead_scale"
+paths = ["regions[1].lead_time.max"]
+op = "scale"
+uniform = [1.0, 2.0]
+"""
+
+
+OUTCOMES = '["domestic_shortfall", "min_fill_rate", "donated_total"]'
+
+
+def write_sweep(tmp: Path, design: str, params: str = PARAMS, head: str = "",
+                outcomes: str = OUTCOMES, name: str = "sweep.toml") -> Path:
+    path = tmp / name
+    path.write_text(f'name = "t"\nbase = "{MINIMAL}"\nseed = 7\n{head}\n'
+                    f"outcomes = {outcomes}\n\n[design]\n{design}\n{params}")
+    return path
+
+
+def test_full_factorial_is_every_combination_with_ends(tmp_path: Path) -> None:
+    r = load_sweep(write_sweep(tmp_path, 'kind = "full_factorial"\nlevels = 3'))
+    pts = r.points
+    assert r.n_points == 3 * 4 * 3 * 3 * 3  # integer [5, 9] at 3 levels: 5, 7, 9
+    assert set(pts["reserve.days"]) == {0.0, 7.0, 14.0}
+    assert set(pts["shipments.cadence_days"]) == {5, 7, 9}
+    assert np.allclose(sorted(set(pts["donor.outages.daily_probability"])),
+                       [0.001, math.sqrt(0.001 * 0.2), 0.2])
+    combos = set(zip(*(pts[k].tolist() for k in pts), strict=True))
+    assert len(combos) == r.n_points
+
+
+@pytest.mark.parametrize("kind", ["latin_hypercube", "monte_carlo", "sobol"])
+def test_sampling_designs_cover_their_ranges_and_reproduce(tmp_path: Path, kind: str) -> None:
+    design = f'kind = "{kind}"\nsamples = 64'
+    a = load_sweep(write_sweep(tmp_path, design)).points
+    b = load_sweep(write_sweep(tmp_path, design, name="again.toml")).points
+    common = load_sweep(write_sweep(tmp_path, design, head='seeding = "common"')).points
+    for key in a:
+        assert np.array_equal(a[key], b[key]), key
+        assert np.array_equal(a[key], common[key]), key  # seeding changes runs, not points
+    reserve = a["reserve.days"]
+    assert 0 <= reserve.min() < 1.5 and 12.5 < reserve.max() < 14
+    prob = a["donor.outages.daily_probability"]
+    assert 0.001 <= prob.min() < 0.002 and 0.1 < prob.max() <= 0.2
+    assert set(a["shipments.cadence_days"].tolist()) == {5, 6, 7, 8, 9}
+    assert set(a["allocation.rule"].tolist()) == {"proportional", "maxmin", "priority",
+                                                  "weighted"}
+    reseeded = write_sweep(tmp_path, design, name="reseeded.toml")
+    reseeded.write_text(reseeded.read_text().replace("seed = 7", "seed = 8"))
+    assert not np.array_equal(load_sweep(reseeded).points["reserve.days"], reserve)
+    if kind == "latin_hypercube":  # one point in each of the 64 strata of every range
+        strata = np.floor(reserve / 14 * 64).astype(int)
+        assert sorted(strata.tolist()) == list(range(64))
+
+
+def test_sobol_design_has_the_saltelli_structure(tmp_path: Path) -> None:
+    r = load_sweep(write_sweep(tmp_path, 'kind = "sobol"\nsamples = 32'))
+    k = 5
+    assert r.n_points == 32 * (k + 2)
+    reserve = r.points["reserve.days"].reshape(32, k + 2)
+    prob = r.points["donor.outages.daily_probability"].reshape(32, k + 2)
+    # Column 0 (reserve) comes from B only in AB_1 (row 1) and B (row k + 1).
+    assert np.array_equal(reserve[:, 1], reserve[:, k + 1])
+    for row in (2, 3, 4, 5):
+        assert np.array_equal(reserve[:, row], reserve[:, 0])
+    assert np.array_equal(prob[:, 3], prob[:, k + 1])
+    assert np.array_equal(prob[:, 1], prob[:, 0])
+    unit = np.arange(12.0).reshape(2, 6) / 12
+    rows = saltelli(unit, 3).reshape(2, 5, 3)
+    assert np.array_equal(rows[:, 2], np.column_stack([unit[:, 0], unit[:, 4], unit[:, 2]]))
+
+
+def test_experiment_seeds_come_from_the_root_by_index() -> None:
+    seeds = experiment_seeds(11, Seeding.PER_EXPERIMENT, 3, 6, 2)
+    want = [np.random.SeedSequence(11, spawn_key=(i,)).generate_state(1, np.uint64)[0]
+            for i in (3, 4, 5)]
+    assert seeds.tolist() == [int(w) for w in want]
+    common = experiment_seeds(11, Seeding.COMMON, 0, 6, 2)
+    assert common[0] == common[2] == common[4] != common[1] == common[3]
+
+
+def test_rows_do_not_depend_on_chunking(tmp_path: Path) -> None:
+    path = write_sweep(tmp_path, 'kind = "latin_hypercube"\nsamples = 30',
+                       head="replications = 2\nchunk_size = 60")
+    whole = run_chunk(load_sweep(path).task(0))
+    path.write_text(path.read_text().replace("chunk_size = 60", "chunk_size = 7"))
+    small = load_sweep(path)
+    parts = [run_chunk(small.task(c)) for c in range(small.n_chunks)]
+    for name, column in whole.columns.items():
+        joined = np.concatenate([p.columns[name] for p in parts])
+        assert np.array_equal(joined, column), name
+    assert np.array_equal(whole.columns["replication"], np.arange(60) % 2)
+    assert len(set(whole.columns["seed"].tolist())) == 60
+
+
+def test_override_equals_set_dotted_and_full_validation() -> None:
+    base = load(MINIMAL)
+    data = base.model_dump(mode="json", exclude_none=True)
+    changes = {"reserve.days": 3.5, "allocation.rule": "priority",
+               "regions[1].lead_time.max": 12.0, "budget.kind": "share_of_surplus",
+               "budget.share": 0.4, "shipments.cargo_cap": 5e5}
+    from sim.sweep.spec import parse_path
+
+    fast = override(base, [(parse_path(k), v) for k, v in changes.items()], "x")
+    for key, value in changes.items():
+        data = set_dotted(data, key, value)
+    assert fast == validate(data)
+    assert fast.regions[0] is base.regions[0]  # untouched models are reused, not rebuilt
+    with pytest.raises(InputError) as err:
+        override(base, [(parse_path("regions[1].lead_time.max"), 1.0)], "x")
+    assert err.value.field == "regions[1].lead_time.mode"
+
+
+def test_a_row_is_the_run_of_its_scenario_and_seed(tmp_path: Path) -> None:
+    r = load_sweep(write_sweep(tmp_path, 'kind = "monte_carlo"\nsamples = 12'))
+    result = run_chunk(r.task(0))
+    for i in (0, 5, 11):
+        changes = [c for s in r.setters for c in s.changes(r.points[s.label].tolist()[i])]
+        scenario = override(r.base, changes, "x")
+        seed = int(result.columns["seed"][i])
+        for engine in Engine:
+            one = run(scenario, seed=seed, engine=engine)
+            got = metrics.scalars(one.run.totals, build_plan(scenario).pledge_masks)
+            for name in ("domestic_shortfall", "min_fill_rate", "donated_total"):
+                assert got[name][0] == pytest.approx(result.columns[name][i], rel=1e-9), name
+
+
+def test_distributions_by_name(tmp_path: Path) -> None:
+    params = """
+[[parameters]]
+path = "domestic.uptake"
+distribution = "beta"
+args = { a = 2.0, b = 5.0 }
+
+[[parameters]]
+path = "shipments.cadence_days"
+distribution = "randint"
+args = { low = 5, high = 10 }
+"""
+    r = load_sweep(write_sweep(tmp_path, 'kind = "latin_hypercube"\nsamples = 50',
+                               params=params))
+    uptake = r.points["domestic.uptake"]
+    assert uptake.dtype == np.float64 and uptake.min() > 0 and uptake.max() < 1
+    assert abs(np.median(uptake) - 0.2644) < 0.03  # beta(2, 5) median
+    cadence = r.points["shipments.cadence_days"]
+    assert cadence.dtype == np.int64 and set(cadence.tolist()) == {5, 6, 7, 8, 9}
+
+
+BAD = {  # case: (parameters, extra top-level line, outcomes, field named in the error)
+    "unknown path": (PARAMS.replace("reserve.days", "reserve.dayz"), "", OUTCOMES,
+                     "parameters[0].path"),
+    "lo > hi": (PARAMS.replace("[0, 14]", "[14, 0]"), "", OUTCOMES, "parameters[0].uniform"),
+    "invalid value": (PARAMS.replace("[0, 14]", "[-5, 14]"), "", OUTCOMES,
+                      "parameters[0].uniform"),
+    "unknown outcome": (PARAMS, "", '["happiness"]', "outcomes[0]"),
+    "unknown series": (PARAMS, 'series = ["mood"]', OUTCOMES, "series[0]"),
+    "unknown design": (PARAMS, "", OUTCOMES, "design.kind"),
+    "two kinds": (PARAMS.replace("uniform = [0, 14]", "uniform = [0, 14]\ninteger = [0, 1]"),
+                  "", OUTCOMES, "parameters[0]"),
+    "bad distribution": (PARAMS.replace("uniform = [0, 14]", 'distribution = "nope"'), "",
+                         OUTCOMES, "parameters[0].distribution"),
+    "scale a word": (PARAMS + '\n[[parameters]]\npath = "allocation.shares"\nop = "scale"\n'
+                     "uniform = [1, 2]\n", "", OUTCOMES, "parameters[5].op"),
+    # lead time max scaled below its mode: only wrong together with the base scenario
+    "together invalid": (PARAMS.replace("uniform = [1.0, 2.0]", "uniform = [0.1, 2.0]"), "",
+                         OUTCOMES, "parameters[4].uniform"),
+}
+
+
+@pytest.mark.parametrize("case", sorted(BAD))
+def test_bad_sweep_files_name_the_file_and_field(tmp_path: Path, case: str) -> None:
+    params, head, outcomes, field = BAD[case]
+    design = 'kind = "grid"' if case == "unknown design" else 'kind = "monte_carlo"\nsamples = 4'
+    path = write_sweep(tmp_path, design, params=params, head=head, outcomes=outcomes,
+                       name="bad.toml")
+    with pytest.raises(InputError) as err:
+        load_sweep(path)
+    assert err.value.source == str(path)
+    assert err.value.field == field, str(err.value)
+
+
+def test_missing_base_scenario_names_the_field(tmp_path: Path) -> None:
+    path = write_sweep(tmp_path, 'kind = "monte_carlo"\nsamples = 4')
+    path.write_text(path.read_text().replace(str(MINIMAL), "nowhere.toml"))
+    with pytest.raises(InputError) as err:
+        load_sweep(path)
+    assert (err.value.source, err.value.field) == (str(path), "base")
+    assert "nowhere.toml" in err.value.message
+
+
+def test_sobol_samples_must_be_a_power_of_two(tmp_path: Path) -> None:
+    with pytest.raises(InputError) as err:
+        load_sweep(write_sweep(tmp_path, 'kind = "sobol"\nsamples = 100'))
+    assert err.value.field == "design.samples"
+
+
+def test_policy_sweep_is_large_and_valid() -> None:
+    r = load_sweep(POLICY)
+    assert r.n_experiments >= 10_000
+    assert r.sweep.design.kind is DesignKind.SOBOL
+    labels = {p.label for p in r.sweep.parameters}
+    assert {"reserve.days", "allocation.rule", "budget.kind",
+            "donor.outages.daily_probability"} <= labels
+    assert set(r.points["allocation.rule"].tolist()) == {"proportional", "maxmin", "priority",
+                                                         "weighted"}
+    assert r.points["reserve.days"].min() < 1 and r.points["reserve.days"].max() > 59
+
+
+def _saltelli_outputs(fn: object, k: int, n: int) -> np.ndarray:
+    from scipy.stats import qmc
+
+    base = qmc.Sobol(d=2 * k, scramble=True, rng=np.random.default_rng(3)).random_base2(
+        int(math.log2(n)))
+    x = saltelli(base, k)
+    return np.asarray(fn(x))  # type: ignore[operator]
+
+
+def test_sobol_indices_of_a_known_function_and_salib_agree() -> None:
+    # y = x1 + 2 x2 + 0 x3 on the unit cube: S = ST = (1/5, 4/5, 0).
+    y = _saltelli_outputs(lambda x: x[:, 0] + 2 * x[:, 1], 3, 1024)
+    s1, st, _, _ = sobol_indices(y, ["a", "b", "c"], use_salib=False)
+    assert np.allclose(s1, [0.2, 0.8, 0.0], atol=0.03)
+    assert np.allclose(st, [0.2, 0.8, 0.0], atol=0.03)
+    pytest.importorskip("SALib", reason="SALib (extra 'sensitivity') not installed")
+    got = sobol_indices(y, ["a", "b", "c"], use_salib=True)
+    ours = sobol_indices(y, ["a", "b", "c"], use_salib=False)
+    for a, b in zip(got, ours, strict=True):
+        assert np.allclose(a, b, atol=1e-12)
+    flat = sobol_indices(np.ones(5 * 8), ["a", "b", "c"], use_salib=False)
+    assert np.isnan(flat[0]).all()
+
+
+def test_srrc_ranks_inputs_and_reports_fit() -> None:
+    rng = np.random.default_rng(0)
+    x = rng.random((400, 3))
+    y = np.exp(3 * x[:, 0]) - 8 * x[:, 1] + 0.01 * rng.random(400)  # monotone, not linear
+    ranks = np.argsort(np.argsort(x, axis=0), axis=0).astype(float)
+    coef, r2 = srrc(ranks, y)
+    assert coef[0] > 0.7 and -0.6 < coef[1] < -0.25 and abs(coef[2]) < 0.1
+    assert r2 > 0.9
+
+
+def test_analyze_sobol_sweep_outputs(tmp_path: Path) -> None:
+    params = PARAMS.split("[[parameters]]\npath = \"donor")[0]  # reserve and rule
+    r = load_sweep(write_sweep(tmp_path, 'kind = "sobol"\nsamples = 16', params=params))
+    res = run_chunk(r.task(0))
+    import pandas as pd
+
+    frame = pd.DataFrame({k: v for k, v in res.columns.items()
+                          if k not in r.sweep.outcomes})
+    outcomes = {k: res.columns[k] for k in r.sweep.outcomes}
+    report = analyze(frame, outcomes, r.sweep, use_salib=False)
+    sobol_rows = [row for row in report.rows if row.method == "sobol"]
+    assert {row.parameter for row in sobol_rows} == {"reserve.days", "allocation.rule"}
+    dummies = {row.parameter for row in report.rows if row.method == "srrc"}
+    assert dummies == {"allocation.rule=maxmin", "allocation.rule=priority",
+                       "allocation.rule=weighted"}
+    assert set(report.r2) == set(r.sweep.outcomes)
