@@ -27,10 +27,10 @@ def test_scenario_validates_and_runs(path: Path) -> None:
 
 
 def test_taiwan_2020_keeps_its_people_supplied_and_every_pledge() -> None:
-    from sim.results import writer
+    from sim.results.summary import summary as summarize
 
     path = next(p for p in SCENARIOS if p.name == "taiwan_2020.toml")
-    summary = writer.summary(run(load(path)))
+    summary = summarize(run(load(path)))
     assert summary["domestic_shortfall"] == 0
     pledges = summary["pledges"]
     assert pledges["unmet"] == 0 and pledges["late"] == 0

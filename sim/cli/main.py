@@ -14,7 +14,8 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from sim.scenario.loading import InputError, load
+from sim.scenario.errors import InputError
+from sim.scenario.loading import load
 from sim.scenario.models import Backend
 
 EXIT_OK, EXIT_INTERNAL, EXIT_INPUT = 0, 1, 2
@@ -66,6 +67,7 @@ def format_summary(s: dict[str, Any], seconds: float) -> str:
 
 def cmd_run(args: argparse.Namespace) -> int:
     from sim.engine.runner import Engine, run
+    from sim.results import summary as summaries
     from sim.results import writer
 
     scenario = load(args.file, args.set)
@@ -74,7 +76,7 @@ def cmd_run(args: argparse.Namespace) -> int:
                  backend=Backend(args.backend) if args.backend else None)
     seconds = time.perf_counter() - started
     out = Path(args.out) if args.out else Path(args.results_dir) / writer.folder_name(result)
-    summary = writer.summary(result)
+    summary = summaries.summary(result)
     path = writer.write(result, out, summary)
     if not args.quiet:
         print(format_summary(summary, seconds))

@@ -24,7 +24,7 @@ import time
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from sim.scenario.loading import InputError
+from sim.scenario.errors import InputError
 from sim.sweep.executors import ExecutorKind
 
 if TYPE_CHECKING:

@@ -26,7 +26,7 @@ from numpy.typing import NDArray
 
 from sim.report.figures import BLACK, FigureResult, canvas, style
 from sim.results.metrics import SCALARS
-from sim.scenario.loading import InputError
+from sim.scenario.errors import InputError
 
 KEYS = ("experiment", "replication", "seed")
 # Label with unit, and the factor from stored units (masks, fractions) to plotted ones.

@@ -19,7 +19,7 @@ import pyarrow.csv as pa_csv
 import pyarrow.parquet as pq
 from numpy.typing import NDArray
 
-from sim.scenario.loading import InputError
+from sim.scenario.errors import InputError
 
 Array = NDArray[np.float64]
 Dates = NDArray[np.datetime64]

@@ -9,11 +9,8 @@ half result that looks whole.
 from __future__ import annotations
 
 import csv
-import datetime as dt
-import hashlib
 import io
 import json
-import math
 import os
 import shutil
 import tempfile
@@ -24,85 +21,10 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-import sim
 from sim.engine.day import DONOR_SERIES, REGION_SERIES
 from sim.engine.runner import Result
-from sim.results import metrics
-from sim.scenario.loading import dump_toml
-from sim.scenario.models import FixedPledge, Scenario
-
-
-def scenario_sha256(scenario: Scenario) -> str:
-    return hashlib.sha256(dump_toml(scenario).encode()).hexdigest()
-
-
-def _num(x: Any) -> float | None:
-    value = float(x)
-    return None if math.isnan(value) else value
-
-
-def _day(result: Result, day: int) -> str | None:
-    if day < 0:
-        return None
-    return (result.run.plan.start + dt.timedelta(days=int(day))).isoformat()
-
-
-def summary(result: Result) -> dict[str, Any]:
-    """Metrics of a single run (B = 1) as plain JSON values, with provenance."""
-    run, plan, scenario = result.run, result.run.plan, result.scenario
-    scalar = {k: _num(v[0]) for k, v in metrics.scalars(run.totals, plan.pledge_masks).items()}
-    regional = metrics.by_region(run.totals)
-    ids = plan.region_ids
-
-    def per_region(name: str) -> dict[str, float | None]:
-        return {rid: _num(regional[name][0, i]) for i, rid in enumerate(ids)}
-
-    on_time, late, unmet = metrics.pledge_split(run.totals, plan.pledge_masks)
-    pledges = []
-    for i, p in enumerate(scenario.pledges):
-        rows = plan.pledge_source == i
-        when = (p.date.isoformat() if isinstance(p, FixedPledge)
-                else f"{p.start.isoformat()}..{p.end.isoformat()}")
-        # A fixed pledge dated after the last shipment day cannot fall due in this horizon:
-        # it is neither kept nor broken here, so it is reported apart from the others.
-        not_due = p.amount if isinstance(p, FixedPledge) and not rows.any() else 0.0
-        pledges.append({
-            "region": p.region, "kind": p.kind, "when": when, "note": p.note,
-            "amount": _num(plan.pledge_masks[0, rows].sum()),
-            "on_time": _num(on_time[0, rows].sum()), "late": _num(late[0, rows].sum()),
-            "unmet": _num(unmet[0, rows].sum()), "not_due": not_due,
-        })
-    return {
-        "name": scenario.name,
-        "horizon": {"start": scenario.horizon.start.isoformat(),
-                    "end": scenario.horizon.end.isoformat()},
-        **{k: scalar[k] for k in ("produced", "domestic_demand", "domestic_shortfall",
-                                  "donated_total", "delivered_total", "in_transit_end")},
-        "donated_by_region": per_region("donated_by_region"),
-        "delivered_by_region": per_region("delivered_by_region"),
-        "fill_rate_by_region": per_region("fill_rate_by_region"),
-        "unmet_need_mask_days": scalar["unmet_need_mask_days"],
-        "unmet_need_by_region": per_region("unmet_need_by_region"),
-        "gini_fill_rate": scalar["gini_fill_rate"],
-        "min_fill_rate": scalar["min_fill_rate"],
-        "mean_fill_rate": scalar["mean_fill_rate"],
-        "pledges": {
-            "on_time": scalar["pledges_on_time"], "late": scalar["pledges_late"],
-            "unmet": scalar["pledges_unmet"], "pledged": scalar["pledged_total"],
-            "not_due": sum(p["not_due"] for p in pledges), "each": pledges,
-        },
-        "first_delivery_day_by_region": {
-            rid: _day(result, int(regional["first_delivery_day_by_region"][0, i]))
-            for i, rid in enumerate(ids)
-        },
-        "final_stock": scalar["final_stock"],
-        "provenance": {
-            "version": sim.__version__, "seed": result.seed,
-            "scenario_sha256": scenario_sha256(scenario),
-            "engine": str(result.engine), "backend": str(result.backend),
-            "numpy": np.__version__,
-        },
-    }
+from sim.results.summary import day_iso, scenario_sha256, summary
+from sim.scenario.writing import dump_toml
 
 
 def _dates(result: Result) -> pa.Array:
@@ -152,8 +74,8 @@ def shipments_csv(result: Result) -> str:
                 continue
             pledged = region["pledged"][0, t, i]
             lead = int(run.series.lead_days[0, k, i])
-            w.writerow([_day(result, t), rid, f"{masks:.3f}", f"{pledged:.3f}",
-                        f"{masks - pledged:.3f}", lead, _day(result, t + lead),
+            w.writerow([day_iso(result, t), rid, f"{masks:.3f}", f"{pledged:.3f}",
+                        f"{masks - pledged:.3f}", lead, day_iso(result, t + lead),
                         t + lead < plan.n_days])
     return out.getvalue()
 

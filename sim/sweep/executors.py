@@ -16,7 +16,7 @@ from enum import StrEnum
 from pathlib import Path
 from typing import Any, Protocol
 
-from sim.scenario.loading import InputError
+from sim.scenario.errors import InputError
 from sim.sweep.spec import ChunkResult, ChunkTask, ExperimentError, ResolvedSweep, run_chunk
 
 

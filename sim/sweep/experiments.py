@@ -20,8 +20,9 @@ from sim.engine.des import Run
 from sim.engine.draws import Draws, draw
 from sim.engine.plan import Plan, build_plan, stack_plans, structure_key
 from sim.results import metrics
-from sim.scenario.loading import set_dotted, validate
+from sim.scenario.loading import validate
 from sim.scenario.models import Backend, Scenario
+from sim.scenario.overrides import set_dotted
 
 DEFAULT_CHUNK = 1024  # scenarios stepped together: enough to amortise, few enough for cache
 

@@ -54,7 +54,8 @@ from pydantic import BaseModel, Field, model_validator
 from sim.engine.day import DONOR_SERIES
 from sim.engine.plan import Plan, build_plan
 from sim.results.metrics import SCALARS
-from sim.scenario.loading import InputError, validate
+from sim.scenario.errors import InputError
+from sim.scenario.loading import validate
 from sim.scenario.models import Backend, Scenario
 from sim.sweep.design import Design, DesignKind, Model, Op, Parameter, n_points, points
 from sim.sweep.experiments import run_plans

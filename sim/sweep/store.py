@@ -33,7 +33,9 @@ from numpy.typing import NDArray
 from pydantic import ValidationError
 
 import sim
-from sim.scenario.loading import InputError, dump_toml, first_error, load, read_toml
+from sim.scenario.errors import InputError, first_error
+from sim.scenario.loading import load, read_toml
+from sim.scenario.writing import dump_toml
 from sim.sweep.spec import ChunkResult, ResolvedSweep, Sweep, resolve
 
 SCENARIO_COPY = "scenario.toml"

@@ -11,7 +11,7 @@ from runs import make_run, make_sweep
 
 from sim.cli import figures as figures_cli
 from sim.cli.main import main
-from sim.report import figures
+from sim.report import compare, figures
 
 
 @pytest.fixture(scope="module")
@@ -78,10 +78,10 @@ def test_compare_runs(runs: tuple[Path, Path], tmp_path: Path,
     assert "reserve.days 3.0 -> 30.0" in printed
     assert "budget.kind pledges_only -> all_surplus" in printed
     assert {p.name for p in out.iterdir()} == {
-        "compare.csv", *(f"{n}.png" for n in figures_cli.COMPARE_FIGURES)}
+        "compare.csv", *(f"{n}.png" for n in compare.COMPARE_FIGURES)}
     with open(out / "compare.csv", newline="") as fh:
         rows = list(csv.DictReader(fh))
-    assert len(rows) == 2 * len(figures_cli.METRICS)
+    assert len(rows) == 2 * len(compare.METRICS)
     first = figures.load_run(runs[0]).summary
     second = figures.load_run(runs[1]).summary
     by = {(r["metric"], r["run"]): r for r in rows}
@@ -100,7 +100,7 @@ def test_compare_runs(runs: tuple[Path, Path], tmp_path: Path,
 def test_compare_figures_overlay_every_run(runs: tuple[Path, Path]) -> None:
     loaded = [figures.load_run(r) for r in runs]
     with figures.house_style():
-        fig, axes = figures_cli.compare_donations(loaded)
+        fig, axes = compare.compare_donations(loaded)
     labels = [ln.get_label() for ln in axes[0].get_lines()]
     assert labels == ["recorded", "reserve30"]
     styles = {(str(ln.get_linestyle()), ln.get_color()) for ln in axes[0].get_lines()}
@@ -156,6 +156,6 @@ def test_compare_needs_two_runs(runs: tuple[Path, Path], capsys: pytest.CaptureF
 
 def test_changes_names_scenario_differences(runs: tuple[Path, Path]) -> None:
     a, b = (figures.load_run(r) for r in runs)
-    assert figures_cli.changes(a, a) == "same scenario"
-    assert figures_cli.changes(a, b) == ("budget.kind pledges_only -> all_surplus; "
+    assert compare.changes(a, a) == "same scenario"
+    assert compare.changes(a, b) == ("budget.kind pledges_only -> all_surplus; "
                                          "reserve.days 3.0 -> 30.0")

@@ -107,17 +107,17 @@ def test_outages_cut_production(repo: Any, engine: str) -> None:
 
 
 def test_pledge_after_the_last_shipment_day_is_not_due_not_unmet(repo: Any) -> None:
-    from sim.results import writer
+    from sim.results.summary import summary as summarize
 
     # minimal.toml ships on Wednesdays; its last is 22 April, the horizon ends 26 April.
     scenario = load(repo / "scenarios" / "minimal.toml", ["pledges[0].date=2020-04-25"])
-    pledges = writer.summary(run(scenario))["pledges"]
+    pledges = summarize(run(scenario))["pledges"]
     assert pledges["pledged"] == 0 and pledges["unmet"] == 0
     assert pledges["not_due"] == 1_000_000 and pledges["each"][0]["not_due"] == 1_000_000
 
 
 def test_pledge_outside_the_horizon_is_an_input_error(repo: Any) -> None:
-    from sim.scenario.loading import InputError
+    from sim.scenario.errors import InputError
 
     with pytest.raises(InputError) as err:
         load(repo / "scenarios" / "minimal.toml", ["pledges[0].date=2020-06-01"])

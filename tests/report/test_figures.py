@@ -23,7 +23,7 @@ from runs import make_run, make_sweep
 
 from sim.report import figures, sweep_figures
 from sim.results.metrics import SCALARS
-from sim.scenario.loading import InputError
+from sim.scenario.errors import InputError
 
 SCENARIOS = Path(__file__).resolve().parents[2] / "scenarios"
 

@@ -6,8 +6,10 @@ from pathlib import Path
 
 import pytest
 
-from sim.scenario.loading import InputError, load, parse_value, set_dotted
+from sim.scenario.errors import InputError
+from sim.scenario.loading import load
 from sim.scenario.models import Rule
+from sim.scenario.overrides import parse_value, set_dotted
 
 MINIMAL = Path(__file__).resolve().parents[2] / "scenarios" / "minimal.toml"
 
@@ -65,7 +67,8 @@ def test_bad_override_names_the_field(override: str, field: str, message: str) -
 def test_a_note_that_looks_like_a_date_stays_a_string() -> None:
     import tomllib
 
-    from sim.scenario.loading import dump_toml, validate
+    from sim.scenario.loading import validate
+    from sim.scenario.writing import dump_toml
 
     scenario = load(MINIMAL, ['pledges[0].note="2020-04-01"'])
     assert validate(tomllib.loads(dump_toml(scenario))) == scenario
@@ -159,7 +162,8 @@ def test_cases_table_resolved_relative_to_the_scenario(tmp_path: Path) -> None:
 def test_resolved_scenario_reads_back_as_the_same_scenario() -> None:
     import tomllib
 
-    from sim.scenario.loading import dump_toml, validate
+    from sim.scenario.loading import validate
+    from sim.scenario.writing import dump_toml
 
     for path in sorted(MINIMAL.parent.glob("*.toml")):
         scenario = load(path, ['pledges[0].note="two\\nlines, a \\" and a \\\\"'])

@@ -11,7 +11,9 @@ import pytest
 from sim.engine.plan import build_plan
 from sim.engine.runner import Engine, run
 from sim.results import metrics
-from sim.scenario.loading import InputError, load, set_dotted, validate
+from sim.scenario.errors import InputError
+from sim.scenario.loading import load, validate
+from sim.scenario.overrides import set_dotted
 from sim.sweep.design import DesignKind, saltelli
 from sim.sweep.sensitivity import analyze, sobol_indices, srrc
 from sim.sweep.spec import Seeding, experiment_seeds, override, run_chunk
