@@ -10,10 +10,7 @@ from __future__ import annotations
 import argparse
 import csv
 import io
-import os
-import tempfile
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from functools import partial
 from pathlib import Path
 from typing import Any, Literal
@@ -23,6 +20,7 @@ from matplotlib.figure import FigureBase
 from sim.report import figures
 from sim.report.compare import COMPARE_FIGURES, compare_table, format_table
 from sim.report.figures import FigureResult
+from sim.results.files import atomic_path
 from sim.scenario.errors import InputError
 
 EXIT_OK = 0
@@ -41,19 +39,6 @@ def folder_kind(path: Path) -> Literal["run", "sweep"]:
         return "run"
     raise InputError(path, "", "not a result folder: expected summary.json (a run) or "
                      "experiments/ (a sweep)")
-
-
-@contextmanager
-def atomic_path(out: Path) -> Iterator[Path]:
-    """A temporary path next to ``out``, renamed to ``out`` when the caller is done."""
-    out.parent.mkdir(parents=True, exist_ok=True)
-    fd, name = tempfile.mkstemp(prefix=f".{out.name}.", suffix=".tmp", dir=out.parent)
-    os.close(fd)
-    try:
-        yield Path(name)
-        os.replace(name, out)
-    finally:
-        Path(name).unlink(missing_ok=True)
 
 
 def save(fig: FigureBase, out: Path, fmt: str) -> Path:
