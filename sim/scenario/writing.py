@@ -1,46 +1,42 @@
-"""The resolved scenario written back as TOML."""
+"""The resolved scenario (and any plain data) written back as TOML, with tomli-w."""
 
 from __future__ import annotations
 
 import datetime as dt
-import json
 from collections.abc import Mapping
 from enum import Enum
+from pathlib import PurePath
 from typing import Any
+
+import tomli_w
 
 from sim.scenario.models import Scenario
 
 
 def dump_toml(scenario: Scenario) -> str:
-    """The resolved scenario as TOML (what ran, defaults included)."""
-    return _toml_table(scenario.model_dump(mode="python", exclude_none=True), ())
+    """The resolved scenario as TOML (what ran, defaults included); ``None`` fields dropped.
+
+    Read back with ``tomllib`` and validated, it gives the same scenario."""
+    return to_toml(scenario.model_dump(mode="python", exclude_none=True))
 
 
-def _toml_scalar(value: Any) -> str:
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, dt.date):  # by type: a note that reads like a date stays a string
-        return value.isoformat()
-    if isinstance(value, int | float) and not isinstance(value, Enum):
-        return repr(value)
-    if isinstance(value, list):
-        return "[" + ", ".join(_toml_scalar(v) for v in value) + "]"
-    if isinstance(value, dict):
-        return "{ " + ", ".join(f"{k} = {_toml_scalar(v)}" for k, v in value.items()) + " }"
-    text = value.value if isinstance(value, Enum) else str(value)
-    return json.dumps(text)  # a JSON string is a valid TOML basic string, escapes and all
+def to_toml(data: Mapping[str, Any]) -> str:
+    """Plain data as TOML: enums as their values, paths as text, dates as TOML dates (by
+    type, so a note that reads like a date stays a string), floats exactly."""
+    plain = _plain(data)
+    assert isinstance(plain, dict)
+    return tomli_w.dumps(plain)
 
 
-def _toml_table(data: Mapping[str, Any], prefix: tuple[str, ...]) -> str:
-    lines: list[str] = []
-    tables: list[str] = []
-    for key, value in data.items():
-        path = (*prefix, key)
-        if isinstance(value, dict):
-            tables.append(f"\n[{'.'.join(path)}]\n" + _toml_table(value, path))
-        elif isinstance(value, list) and value and all(isinstance(v, dict) for v in value):
-            for item in value:
-                tables.append(f"\n[[{'.'.join(path)}]]\n" + _toml_table(item, path))
-        else:
-            lines.append(f"{key} = {_toml_scalar(value)}")
-    return "\n".join(lines) + ("\n" if lines else "") + "".join(tables)
+def _plain(value: Any) -> Any:
+    if isinstance(value, Enum):
+        return value.value
+    if isinstance(value, PurePath):
+        return str(value)
+    if isinstance(value, Mapping):
+        return {str(k): _plain(v) for k, v in value.items() if v is not None}
+    if isinstance(value, list | tuple):
+        return [_plain(v) for v in value]
+    if isinstance(value, bool | int | float | str | dt.date):
+        return value
+    raise TypeError(f"cannot write {type(value).__name__} as TOML")

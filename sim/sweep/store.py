@@ -18,10 +18,6 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
-import os
-import re
-import shutil
-import tempfile
 from enum import Enum
 from pathlib import Path
 from typing import Any
@@ -33,13 +29,13 @@ from numpy.typing import NDArray
 from pydantic import ValidationError
 
 import sim
+from sim.results.files import atomic_folder, atomic_path, clean_stale, safe_name, write_atomic
 from sim.scenario.errors import InputError, first_error
 from sim.scenario.loading import load, read_toml
-from sim.scenario.writing import dump_toml
+from sim.scenario.writing import dump_toml, to_toml
 from sim.sweep.spec import ChunkResult, ResolvedSweep, Sweep, resolve
 
 SCENARIO_COPY = "scenario.toml"
-_BARE_KEY = re.compile(r"^[A-Za-z0-9_-]+$")
 
 
 def load_sweep(path: str | Path) -> ResolvedSweep:
@@ -56,33 +52,6 @@ def load_sweep(path: str | Path) -> ResolvedSweep:
 
 # --- the resolved sweep as TOML ------------------------------------------------------------
 
-def _scalar(value: Any) -> str:
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, int | float):
-        return repr(value)
-    if isinstance(value, list):
-        return "[" + ", ".join(_scalar(v) for v in value) + "]"
-    if isinstance(value, dict):
-        items = ", ".join(f"{_key(k)} = {_scalar(v)}" for k, v in value.items())
-        return "{ " + items + " }" if items else "{}"
-    return _string(str(value))
-
-
-def _string(text: str) -> str:
-    # JSON's escapes are TOML's basic-string escapes; DEL is the one control character JSON
-    # leaves alone and TOML forbids. (ensure_ascii would emit surrogate pairs TOML rejects.)
-    return json.dumps(text, ensure_ascii=False).replace("\x7f", "\\u007f")
-
-
-def _key(key: str) -> str:
-    return key if _BARE_KEY.match(key) else _string(key)
-
-
-def _entries(data: dict[str, Any]) -> list[str]:
-    return [f"{_key(k)} = {_scalar(v)}" for k, v in data.items()]
-
-
 def sweep_toml(resolved: ResolvedSweep) -> str:
     """The sweep with defaults filled in, its base pointing at the folder's scenario copy."""
     data = resolved.sweep.model_dump(mode="json", exclude_none=True)
@@ -90,17 +59,8 @@ def sweep_toml(resolved: ResolvedSweep) -> str:
     for param in data["parameters"]:
         if not param.get("args"):
             param.pop("args", None)
-    lines = ["# The sweep as run (masksim resolves defaults); base is the copy next to it."]
-    tables: list[str] = []
-    for key, value in data.items():
-        if isinstance(value, dict):
-            tables += ["", f"[{key}]", *_entries(value)]
-        elif isinstance(value, list) and value and all(isinstance(v, dict) for v in value):
-            for item in value:
-                tables += ["", f"[[{key}]]", *_entries(item)]
-        else:
-            lines.append(f"{_key(key)} = {_scalar(value)}")
-    return "\n".join(lines + tables) + "\n"
+    return ("# The sweep as run (masksim resolves defaults); base is the copy next to it.\n"
+            + to_toml(data))
 
 
 def sweep_sha256(resolved: ResolvedSweep) -> str:
@@ -110,16 +70,11 @@ def sweep_sha256(resolved: ResolvedSweep) -> str:
 
 
 def default_folder(resolved: ResolvedSweep, results_dir: str | Path = "results") -> Path:
-    return Path(results_dir) / f"{resolved.sweep.name}-{sweep_sha256(resolved)[:10]}"
+    # The name part shortened and made safe: a long name must not make the path too long.
+    return Path(results_dir) / f"{safe_name(resolved.sweep.name)}-{sweep_sha256(resolved)[:10]}"
 
 
 # --- the folder ---------------------------------------------------------------------------
-
-def _write_atomic(path: Path, data: bytes) -> None:
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    tmp.write_bytes(data)
-    os.replace(tmp, path)
-
 
 def part_path(out: Path, chunk: int, dataset: str = "experiments") -> Path:
     return out / dataset / f"part-{chunk:06d}.parquet"
@@ -174,22 +129,15 @@ def prepare(out: Path, resolved: ResolvedSweep, *, resume: bool,
     sha = sweep_sha256(resolved)
     if not out.exists() or (out.is_dir() and not any(out.iterdir())):
         # Set up beside it and rename, so a folder never exists without its provenance.
-        out.parent.mkdir(parents=True, exist_ok=True)
-        tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.", dir=out.parent))
-        try:
-            (tmp / SCENARIO_COPY).write_text(dump_toml(resolved.base))
-            (tmp / "sweep.toml").write_text(sweep_toml(resolved))
+        with atomic_folder(out) as tmp:  # an empty folder at out is replaced too
+            (tmp / SCENARIO_COPY).write_text(dump_toml(resolved.base), encoding="utf-8")
+            (tmp / "sweep.toml").write_text(sweep_toml(resolved), encoding="utf-8")
             (tmp / "experiments").mkdir()
             if resolved.sweep.series:
                 (tmp / "series").mkdir()
             prov = provenance(resolved, sha)
             prov["runs"].append(run_info)
             (tmp / "provenance.json").write_text(json.dumps(prov, indent=2) + "\n")
-            os.chmod(tmp, 0o755)  # mkdtemp makes it private
-            os.replace(tmp, out)  # an empty folder at out is replaced too
-        except BaseException:
-            shutil.rmtree(tmp, ignore_errors=True)
-            raise
         return FolderState.NEW, list(range(resolved.n_chunks))
     if not (out / "provenance.json").exists():
         raise InputError(out, "", "exists, is not empty and is not a sweep folder; "
@@ -207,10 +155,9 @@ def prepare(out: Path, resolved: ResolvedSweep, *, resume: bool,
         raise InputError(out, "", f"holds an unfinished run of this sweep ({len(done)} of "
                          f"{resolved.n_chunks} chunks); add --resume to finish it")
     for dataset in ("experiments", "series"):  # parts of a killed run that never got renamed
-        for stale in (out / dataset).glob(".part-*.tmp") if (out / dataset).is_dir() else []:
-            stale.unlink()
+        clean_stale(out / dataset)
     prov.setdefault("runs", []).append({**run_info, "resumed_at_chunks": len(done)})
-    _write_atomic(out / "provenance.json", (json.dumps(prov, indent=2) + "\n").encode())
+    write_atomic(out / "provenance.json", json.dumps(prov, indent=2) + "\n")
     return FolderState.UNFINISHED, todo
 
 
@@ -225,9 +172,8 @@ def _schema(resolved: ResolvedSweep) -> pa.Schema:
 
 
 def _write_table(table: pa.Table, path: Path) -> None:
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    pq.write_table(table, tmp)
-    os.replace(tmp, path)
+    with atomic_path(path) as tmp:
+        pq.write_table(table, tmp)
 
 
 def write_chunk(out: Path, resolved: ResolvedSweep, result: ChunkResult) -> None:
