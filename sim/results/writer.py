@@ -1,19 +1,20 @@
-"""Results out: summary metrics with provenance, and the run's folder written atomically.
+"""Results out: the run's folder, written atomically.
 
-``results/<name>-<short hash>/`` holds ``scenario.toml`` (as resolved), ``daily.parquet``
+``results/<name>-<short hash>/`` (the hash covers the resolved scenario, seed, engine and
+backend: one folder per run) holds ``scenario.toml`` (as resolved), ``daily.parquet``
 (donor series), ``regions.parquet`` (day x region), ``shipments.csv`` and ``summary.json``.
-The folder is written under a temporary name and renamed, so a killed run never leaves a
-half result that looks whole.
+A new folder is written under a temporary name and renamed, so a killed run never leaves a
+half result that looks whole; an earlier run's folder has its files replaced one by one,
+``summary.json`` last.
 """
 
 from __future__ import annotations
 
 import csv
+import hashlib
 import io
 import json
-import os
-import shutil
-import tempfile
+from enum import Enum
 from pathlib import Path
 from typing import Any
 
@@ -23,7 +24,9 @@ import pyarrow.parquet as pq
 
 from sim.engine.day import DONOR_SERIES, REGION_SERIES
 from sim.engine.runner import Result
-from sim.results.summary import day_iso, scenario_sha256, summary
+from sim.results.files import atomic_folder, clean_stale, safe_name, write_atomic
+from sim.results.summary import day_iso, summary
+from sim.scenario.errors import InputError
 from sim.scenario.writing import dump_toml
 
 
@@ -80,36 +83,82 @@ def shipments_csv(result: Result) -> str:
     return out.getvalue()
 
 
+def run_digest(result: Result) -> str:
+    """What makes the run: the resolved scenario (as written), seed, engine and backend."""
+    text = (f"{dump_toml(result.scenario)}\n# run\nseed = {result.seed}\n"
+            f"engine = {str(result.engine)!r}\nbackend = {str(result.backend)!r}\n")
+    return hashlib.sha256(text.encode()).hexdigest()
+
+
 def folder_name(result: Result) -> str:
-    return f"{result.scenario.name}-{scenario_sha256(result.scenario)[:10]}"
+    """``<name>-<hash10>``: one folder per run (scenario, seed, engine, backend); the name
+    part shortened and made safe, so any valid scenario name gives a valid folder name."""
+    return f"{safe_name(result.scenario.name)}-{run_digest(result)[:10]}"
+
+
+class FolderKind(Enum):
+    NEW = "new"  # missing or empty: written whole under a temporary name, then renamed
+    RUN = "run"  # an earlier run's folder: only the run's own files are replaced
+    OTHER = "other"  # anything else: never written into
+
+
+def folder_kind(out: Path) -> FolderKind:
+    if not out.exists():
+        return FolderKind.NEW
+    if not out.is_dir():
+        return FolderKind.OTHER
+    if all((out / name).is_file() for name in ("summary.json", "scenario.toml")):
+        return FolderKind.RUN
+    return FolderKind.NEW if not any(out.iterdir()) else FolderKind.OTHER
+
+
+def run_files(result: Result, summary_: dict[str, Any] | None = None) -> dict[str, bytes]:
+    """The run's files by name, in writing order (summary.json last: it marks a run)."""
+    return {
+        "scenario.toml": dump_toml(result.scenario).encode(),
+        "daily.parquet": _parquet(daily_table(result)),
+        "regions.parquet": _parquet(regions_table(result)),
+        "shipments.csv": shipments_csv(result).encode(),
+        "summary.json": (json.dumps(summary_ or summary(result), indent=2) + "\n").encode(),
+    }
+
+
+def _parquet(table: pa.Table) -> bytes:
+    sink = pa.BufferOutputStream()
+    pq.write_table(table, sink)
+    return bytes(sink.getvalue().to_pybytes())
 
 
 def write(result: Result, out_dir: Path, summary_: dict[str, Any] | None = None) -> Path:
-    """Write the run's folder ``out_dir`` atomically; returns its path. ``summary_`` is the
-    run's :func:`summary` when the caller has it already."""
+    """Write the run's folder ``out_dir``; returns its path. ``summary_`` is the run's
+    :func:`summary` when the caller has it already.
+
+    A run never deletes a file it did not write: a missing or empty ``out_dir`` is written
+    whole and renamed into place; an earlier run's folder gets only its five files replaced
+    (each atomically; anything else there, such as ``figures/``, stays); any other folder
+    is refused (InputError)."""
     out_dir = Path(out_dir)
-    out_dir.parent.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(prefix=f".{out_dir.name}.", dir=out_dir.parent))
-    try:
-        (tmp / "scenario.toml").write_text(dump_toml(result.scenario))
-        pq.write_table(daily_table(result), tmp / "daily.parquet")
-        pq.write_table(regions_table(result), tmp / "regions.parquet")
-        (tmp / "shipments.csv").write_text(shipments_csv(result))
-        (tmp / "summary.json").write_text(json.dumps(summary_ or summary(result), indent=2) + "\n")
-        os.chmod(tmp, 0o755)
-        replace_dir(tmp, out_dir)
-    except BaseException:
-        shutil.rmtree(tmp, ignore_errors=True)
-        raise
+    kind = folder_kind(out_dir)
+    if kind is FolderKind.OTHER:
+        raise InputError(out_dir, "", "the folder holds other files (it is not a masksim run "
+                         "folder); choose an empty or new folder for --out")
+    files = run_files(result, summary_)
+    if kind is FolderKind.NEW and not _holds_cwd(out_dir):
+        with atomic_folder(out_dir) as tmp:
+            for name, data in files.items():
+                (tmp / name).write_bytes(data)
+        return out_dir
+    # An earlier run (or the working folder itself, which must not be renamed away from
+    # under the shell): file by file, each atomically, summary.json last.
+    out_dir.mkdir(parents=True, exist_ok=True)
+    clean_stale(out_dir)
+    for name, data in files.items():
+        write_atomic(out_dir / name, data)
     return out_dir
 
 
-def replace_dir(new: Path, target: Path) -> None:
-    """Put folder ``new`` at ``target``; an older ``target`` is moved aside, then removed."""
-    old = None
-    if target.exists():
-        old = target.with_name(f".{target.name}.old-{os.getpid()}")
-        os.replace(target, old)
-    os.replace(new, target)
-    if old is not None:
-        shutil.rmtree(old, ignore_errors=True)
+def _holds_cwd(folder: Path) -> bool:
+    if not folder.exists():
+        return False
+    here, target = Path.cwd().resolve(), folder.resolve()
+    return here == target or target in here.parents
