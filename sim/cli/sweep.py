@@ -33,7 +33,8 @@ if TYPE_CHECKING:
 # pyarrow, scipy and tqdm are imported by the commands, not here: every masksim command
 # builds this parser.
 
-CSV_COLUMNS = ("outcome", "parameter", "method", "first", "total", "srrc")
+CSV_COLUMNS = ("outcome", "parameter", "method", "first", "first_low", "first_high", "total",
+               "total_low", "total_high", "srrc")
 
 
 def add_parsers(sub: Any) -> None:
@@ -169,9 +170,9 @@ def cmd_sensitivity(args: argparse.Namespace) -> int:
     w = csv.writer(text, lineterminator="\n")
     w.writerow(CSV_COLUMNS)
     for r in report.rows:
+        values = [getattr(r, c) for c in CSV_COLUMNS[3:]]
         w.writerow([r.outcome, r.parameter, str(r.method),
-                    *("" if not math.isfinite(x) else repr(x) for x in (r.first, r.total,
-                                                                          r.srrc))])
+                    *("" if not math.isfinite(x) else repr(x) for x in values)])
     _write_atomic(out / "sensitivity.csv", text.getvalue())
     _write_atomic(out / "sensitivity.json", json.dumps(report.to_json(), indent=2) + "\n")
     print(format_report(report))

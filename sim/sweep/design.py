@@ -9,8 +9,8 @@ value by its inverse CDF, so every sampling design works on the unit cube:
 * ``latin_hypercube`` / ``monte_carlo`` - ``samples`` points;
 * ``sobol`` - Saltelli's scheme on a scrambled Sobol' base of ``samples`` (N, a power of 2)
   rows of 2k columns: A = first k, B = last k, AB_i = A with column i from B. Points are laid
-  out per base row j as (A_j, AB_j^1 .. AB_j^k, B_j), N (k + 2) in all - the order SALib's
-  ``sobol.analyze(calc_second_order=False)`` expects, so first and total indices can be
+  out per base row j as (A_j, AB_j^1 .. AB_j^k, B_j), N (k + 2) in all: the f_A, f_AB[i]
+  and f_B evaluations ``scipy.stats.sobol_indices`` takes, so first and total indices can be
   estimated. A plain Sobol' sequence would not allow that.
 """
 
@@ -225,6 +225,38 @@ class Parameter(Model):
         grid = self.grid(3) if self.kind is ParamKind.INTEGER else self.from_unit(
             np.array([0.0, 0.5, 1.0]))
         return [v.item() for v in grid]
+
+
+MAX_EXPERIMENTS = 100_000_000  # every experiment is a row held in memory while drawing
+
+
+def _count(n: int) -> str:
+    return f"{n:,}" if n < 10**12 else f"about 10^{len(str(n)) - 1}"
+
+
+def check_size(design: Design, params: list[Parameter], replications: int) -> None:
+    """ValueError ("field: message") when the design has more than MAX_EXPERIMENTS
+    experiments; counted without drawing a grid, so 10^12 levels fail here, not in memory."""
+    # (factor, field that sets it): the largest factor is the one to name
+    factors: list[tuple[int, str]] = [(replications, "replications")]
+    if design.kind is DesignKind.FULL_FACTORIAL:
+        for i, p in enumerate(params):
+            n = p.levels or design.levels
+            field = f"parameters[{i}].levels" if p.levels else "design.levels"
+            if p.kind is ParamKind.VALUES:
+                n, field = len(p.values or []), f"parameters[{i}].values"
+            elif p.kind is ParamKind.INTEGER and p.bounds is not None:
+                n = min(n, int(p.bounds[1] - p.bounds[0]) + 1)
+            factors.append((n, field))
+    else:
+        samples = design.samples or 0
+        n = samples * (len(params) + 2) if design.kind is DesignKind.SOBOL else samples
+        factors.append((n, "design.samples"))
+    total = math.prod(f for f, _ in factors)
+    if total > MAX_EXPERIMENTS:
+        field = max(factors, key=lambda f: f[0])[1]
+        raise ValueError(f"{field}: the design has {_count(total)} experiments; at most "
+                         f"{MAX_EXPERIMENTS:,} are supported (each is a row held in memory)")
 
 
 def n_points(design: Design, params: list[Parameter]) -> int:

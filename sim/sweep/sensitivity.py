@@ -1,11 +1,9 @@
 """Which inputs drive which outcomes: Sobol' indices for Sobol' (Saltelli) designs, standardized
 rank regression coefficients (SRRC) for every design.
 
-* Sobol': first-order (Saltelli et al. 2010) and total (Jansen 1999) indices from the
-  (A, AB_1 .. AB_k, B) rows the ``sobol`` design lays out, outcomes averaged over
-  replications per point. SALib's ``sobol.analyze`` is used when installed (the
-  ``sensitivity`` extra); otherwise the same estimators in numpy, on outputs normalized the
-  way SALib normalizes them, with bootstrap confidence intervals of the same kind.
+* Sobol': ``scipy.stats.sobol_indices`` (Saltelli et al. 2010 first order, Jansen total) on
+  the outputs of the (A, AB_1 .. AB_k, B) rows the ``sobol`` design lays out, outcomes
+  averaged over replications per point; 95 % confidence intervals from its BCa bootstrap.
 * SRRC: inputs and the outcome are rank-transformed and standardized, then regressed by least
   squares; the coefficients are the SRRCs and R^2 says how much of the outcome's rank
   variance a monotone additive model explains (low R^2: interactions or non-monotone
@@ -13,12 +11,13 @@ rank regression coefficients (SRRC) for every design.
   string and boolean categories enter as one-hot columns against their first value, each
   reported as ``name=value``.
 
-Pure: arrays in, rows out; reading the folder and printing live in ``sweep_cli``.
+Pure: arrays in, rows out; reading the folder and printing live in ``sim.cli.sweep``.
 """
 
 from __future__ import annotations
 
 import math
+import warnings
 from dataclasses import asdict, dataclass
 from enum import StrEnum
 from typing import Any
@@ -32,6 +31,10 @@ from sim.sweep.spec import Sweep
 Array = NDArray[np.float64]
 NAN = float("nan")
 BOOTSTRAP_SEED = 20200401  # confidence intervals are resampled; keep them reproducible
+CONFIDENCE = 0.95
+RESAMPLES = 999  # scipy's default
+ESTIMATOR = ("scipy.stats.sobol_indices (Saltelli 2010 first order, Jansen total; "
+             f"{CONFIDENCE:.0%} BCa bootstrap intervals, {RESAMPLES} resamples)")
 
 
 class Method(StrEnum):
@@ -45,10 +48,12 @@ class Row:
     parameter: str
     method: Method
     first: float = NAN
+    first_low: float = NAN
+    first_high: float = NAN
     total: float = NAN
+    total_low: float = NAN
+    total_high: float = NAN
     srrc: float = NAN
-    first_conf: float = NAN
-    total_conf: float = NAN
 
 
 @dataclass(frozen=True)
@@ -69,54 +74,66 @@ class Report:
         }
 
 
-def _jansen(y: Array, k: int, num_resamples: int = 100,
-            conf_level: float = 0.95) -> tuple[Array, Array, Array, Array]:
-    """S1, ST and their confidence half-widths from Saltelli rows, as SALib computes them."""
-    from scipy.stats import norm
+@dataclass(frozen=True)
+class SobolEstimate:
+    """Per parameter: first and total indices and their confidence bounds."""
 
-    y = (y - y.mean()) / y.std()
-    rows = y.reshape(-1, k + 2)
-    a, ab, b = rows[:, 0], rows[:, 1:-1], rows[:, -1]
-
-    # Works on one sample (a: (n,)) and on bootstrap resamples (a: (n, resamples)) alike.
-    def first(a: Array, ab: Array, b: Array) -> Array:
-        var = np.asarray(np.var(np.concatenate([a, b]), axis=0))
-        return np.asarray(np.mean(b[..., None] * (ab - a[..., None]), axis=0) / var[..., None])
-
-    def total(a: Array, ab: Array, b: Array) -> Array:
-        var = np.asarray(np.var(np.concatenate([a, b]), axis=0))
-        return np.asarray(0.5 * np.mean((a[..., None] - ab) ** 2, axis=0) / var[..., None])
-
-    n = len(a)
-    r = np.random.default_rng(BOOTSTRAP_SEED).integers(n, size=(n, num_resamples))
-    z = norm.ppf(0.5 + conf_level / 2)
-    s1_boot = first(a[r], ab[r], b[r])  # (resamples, k)
-    st_boot = total(a[r], ab[r], b[r])
-    return (first(a, ab, b), total(a, ab, b), z * s1_boot.std(axis=0, ddof=1),
-            z * st_boot.std(axis=0, ddof=1))
+    first: Array
+    first_low: Array
+    first_high: Array
+    total: Array
+    total_low: Array
+    total_high: Array
 
 
-def _salib(y: Array, names: list[str]) -> tuple[Array, Array, Array, Array] | None:
+def _bootstrap(result: Any) -> Any:
+    # SobolResult.bootstrap takes no generator: scipy 1.17 draws from numpy's legacy global
+    # RandomState. Seed it for this call only, so a sweep gives the same intervals every
+    # time, and give the caller's state back.
+    from scipy.stats import DegenerateDataWarning
+
+    state = np.random.get_state()  # noqa: NPY002 (no other way to seed it)
+    np.random.seed(BOOTSTRAP_SEED)  # noqa: NPY002
     try:
-        from SALib.analyze import sobol
-    except ImportError:
-        return None
-    problem = {"num_vars": len(names), "names": names, "bounds": [[0.0, 1.0]] * len(names)}
-    s = sobol.analyze(problem, y, calc_second_order=False, print_to_console=False,
-                      seed=BOOTSTRAP_SEED)
-    return (np.asarray(s["S1"]), np.asarray(s["ST"]), np.asarray(s["S1_conf"]),
-            np.asarray(s["ST_conf"]))
+        with warnings.catch_warnings():
+            # An input with no effect at all has a one-valued bootstrap distribution: BCa
+            # says so and gives NaN; _bounds turns that into the point interval it is.
+            warnings.simplefilter("ignore", DegenerateDataWarning)
+            warnings.simplefilter("ignore", RuntimeWarning)
+            return result.bootstrap(confidence_level=CONFIDENCE, n_resamples=RESAMPLES)
+    finally:
+        np.random.set_state(state)  # noqa: NPY002
 
 
-def sobol_indices(y: Array, names: list[str], *, use_salib: bool = True
-                  ) -> tuple[Array, Array, Array, Array]:
-    """(S1, ST, S1_conf, ST_conf) from outputs in Saltelli order; NaN for a constant output."""
-    k = len(names)
+def _bounds(estimate: Array, boot: Any) -> tuple[Array, Array]:
+    low = np.asarray(boot.confidence_interval.low, dtype=np.float64).reshape(estimate.shape)
+    high = np.asarray(boot.confidence_interval.high, dtype=np.float64).reshape(estimate.shape)
+    spread = np.ptp(np.asarray(boot.bootstrap_distribution).reshape(len(estimate), -1), axis=1)
+    flat = spread == 0
+    return np.where(flat, estimate, low), np.where(flat, estimate, high)
+
+
+def saltelli_indices(y: Array, k: int) -> SobolEstimate:
+    """Indices of ``k`` inputs from outputs in the ``sobol`` design's order: N blocks of
+    (A_j, AB_j^1 .. AB_j^k, B_j), AB^i being A with column i from B - the matrices
+    ``scipy.stats.sobol_indices`` calls f_A, f_AB[i] and f_B. NaN for a constant output."""
+    from scipy.stats import sobol_indices
+
+    nan = np.full(k, np.nan)
     if y.size % (k + 2) or not np.all(np.isfinite(y)) or np.ptp(y) <= 0:
-        nan = np.full(k, np.nan)
-        return nan, nan, nan, nan
-    got = _salib(y, names) if use_salib else None
-    return got if got is not None else _jansen(y, k)
+        return SobolEstimate(nan, nan, nan, nan, nan, nan)
+    rows = y.reshape(-1, k + 2)
+    n = rows.shape[0]
+    # dict form: f_A, f_B of shape (outputs, n), f_AB of shape (inputs, outputs, n)
+    func = {"f_A": rows[:, 0][None, :], "f_B": rows[:, k + 1][None, :],
+            "f_AB": rows[:, 1:k + 1].T[:, None, :]}
+    result = sobol_indices(func=func, n=n)
+    first = np.asarray(result.first_order, dtype=np.float64).reshape(k)
+    total = np.asarray(result.total_order, dtype=np.float64).reshape(k)
+    boot = _bootstrap(result)
+    first_low, first_high = _bounds(first, boot.first_order)
+    total_low, total_high = _bounds(total, boot.total_order)
+    return SobolEstimate(first, first_low, first_high, total, total_low, total_high)
 
 
 def _rank(x: NDArray[Any]) -> Array:
@@ -159,21 +176,12 @@ def srrc(x: Array, y: Array) -> tuple[Array, float]:
 
 
 def analyze(experiments: Any, outcomes: dict[str, Array], sweep: Sweep,
-            names: list[str] | None = None, *, use_salib: bool = True) -> Report:
+            names: list[str] | None = None) -> Report:
     """Indices of each outcome in ``names`` (default: all kept)."""
     names = list(outcomes) if names is None else names
     labels = [p.label for p in sweep.parameters]
     is_sobol = sweep.design.kind is DesignKind.SOBOL
     columns, matrix = design_matrix(experiments, sweep)
-    have_salib = False
-    if is_sobol and use_salib:
-        import importlib.util
-
-        have_salib = importlib.util.find_spec("SALib") is not None
-    estimator = "srrc (rank regression, numpy)"
-    if is_sobol:
-        estimator = ("SALib sobol.analyze (Saltelli 2010 first order, Jansen total)"
-                     if have_salib else "numpy Saltelli 2010 first order, Jansen total")
     rows: list[Row] = []
     r2: dict[str, float] = {}
     for outcome in names:
@@ -182,15 +190,17 @@ def analyze(experiments: Any, outcomes: dict[str, Array], sweep: Sweep,
         by_column = dict(zip(columns, coef.tolist(), strict=True))
         if is_sobol:
             per_point = y.reshape(-1, sweep.replications).mean(axis=1)
-            s1, st, s1c, stc = sobol_indices(per_point, labels, use_salib=have_salib)
+            est = saltelli_indices(per_point, len(labels))
             for j, label in enumerate(labels):
-                rows.append(Row(outcome, label, Method.SOBOL, float(s1[j]), float(st[j]),
-                                by_column.get(label, NAN), float(s1c[j]), float(stc[j])))
+                rows.append(Row(outcome, label, Method.SOBOL, float(est.first[j]),
+                                float(est.first_low[j]), float(est.first_high[j]),
+                                float(est.total[j]), float(est.total_low[j]),
+                                float(est.total_high[j]), by_column.get(label, NAN)))
             rows += [Row(outcome, c, Method.SRRC, srrc=by_column[c])
                      for c in columns if c not in labels]
         else:
             rows += [Row(outcome, c, Method.SRRC, srrc=by_column[c]) for c in columns]
-    return Report(rows, r2, estimator)
+    return Report(rows, r2, ESTIMATOR if is_sobol else "srrc (rank regression, numpy)")
 
 
 def format_report(report: Report) -> str:
@@ -207,11 +217,18 @@ def format_report(report: Report) -> str:
     def num(x: float) -> str:
         return f"{x:8.3f}" if math.isfinite(x) else f"{'-':>8}"
 
+    def ci(low: float, high: float) -> str:
+        text = f"[{low:.3f}, {high:.3f}]" if math.isfinite(low) and math.isfinite(high) else "-"
+        return f"{text:>18}"
+
+    ci_head = f"{CONFIDENCE:.0%} CI"
     for outcome, rows in by_outcome.items():
         r2 = report.r2.get(outcome, NAN)
         fit = f"{r2:.2f}" if math.isfinite(r2) else "n/a (constant outcome)"
         lines += ["", f"{outcome}  (SRRC R^2 = {fit})",
-                  f"  {'parameter':<40}{'first':>8}{'total':>8}{'srrc':>8}"]
+                  f"  {'parameter':<40}{'first':>8}{ci_head:>18}{'total':>8}{ci_head:>18}"
+                  f"{'srrc':>8}"]
         for r in sorted(rows, key=key):
-            lines.append(f"  {r.parameter:<40}{num(r.first)}{num(r.total)}{num(r.srrc)}")
+            lines.append(f"  {r.parameter:<40}{num(r.first)}{ci(r.first_low, r.first_high)}"
+                         f"{num(r.total)}{ci(r.total_low, r.total_high)}{num(r.srrc)}")
     return "\n".join(lines)

@@ -8,7 +8,9 @@ A sweep file (TOML; example: ``scenarios/sweeps/taiwan_2020_policy.toml``)::
     base = "../taiwan_2020.toml"        # relative to this file
     seed = 2020                         # root seed of the design and of every experiment
     replications = 2                    # seeds per design point
-    seeding = "per_experiment"          # or "common": common random numbers per replication
+    seeding = "common"                  # common random numbers: replication r of every point
+                                        # shares a seed (default for sobol, full_factorial);
+                                        # "per_experiment" (default for the random designs)
     chunk_size = 1000                   # experiments per part file (and per task)
     outcomes = ["min_fill_rate", ...]   # from sim.results.metrics.SCALARS (default: all)
     series = ["stock", "shipped"]       # daily donor series to keep (sim.engine.day.DONOR_SERIES)
@@ -57,7 +59,7 @@ from sim.results.metrics import SCALARS
 from sim.scenario.errors import InputError
 from sim.scenario.loading import validate
 from sim.scenario.models import Backend, Scenario
-from sim.sweep.design import Design, DesignKind, Model, Op, Parameter, n_points, points
+from sim.sweep.design import Design, DesignKind, Model, Op, Parameter, check_size, points
 from sim.sweep.experiments import run_plans
 
 Step = str | int
@@ -71,21 +73,42 @@ class Seeding(StrEnum):
     COMMON = "common"  # replication r of every point shares a seed: common random numbers
 
 
+def default_seeding(kind: DesignKind) -> Seeding:
+    """Common random numbers where rows are compared with each other: a Sobol' design's A, B
+    and AB_i rows (else outage and transit noise leaks into the indices, even into inputs
+    that cannot cause an outcome) and a factorial grid's policies. Random designs sample
+    the noise along with the inputs, so each experiment keeps its own seed."""
+    return (Seeding.COMMON if kind in (DesignKind.SOBOL, DesignKind.FULL_FACTORIAL)
+            else Seeding.PER_EXPERIMENT)
+
+
 class Sweep(Model):
     name: Annotated[str, Field(pattern=r"^[A-Za-z0-9_.-]+$")]
     description: str = ""
     base: Path
     seed: Annotated[int, Field(ge=0)] = 0
     replications: Annotated[int, Field(ge=1)] = 1
-    seeding: Seeding = Seeding.PER_EXPERIMENT
+    seeding: Seeding = Seeding.PER_EXPERIMENT  # unless given, default_seeding(design.kind)
     chunk_size: Annotated[int, Field(ge=1, le=1_000_000)] = 1000
     design: Design
     parameters: Annotated[list[Parameter], Field(min_length=1)]
     outcomes: list[str] = list(SCALARS)
     series: list[str] = []
 
+    @model_validator(mode="before")
+    @classmethod
+    def _seeding(cls, data: Any) -> Any:
+        if isinstance(data, dict) and "seeding" not in data:
+            design = data.get("design")
+            kind = design.get("kind") if isinstance(design, dict) else getattr(design, "kind",
+                                                                                None)
+            if kind in set(DesignKind):
+                data = {**data, "seeding": default_seeding(DesignKind(kind))}
+        return data
+
     @model_validator(mode="after")
     def _checks(self) -> Sweep:
+        check_size(self.design, self.parameters, self.replications)
         labels = [p.label for p in self.parameters]
         seen: set[str] = set()
         for i, p in enumerate(self.parameters):
@@ -391,7 +414,5 @@ def resolve(sweep: Sweep, base: Scenario, source: str) -> ResolvedSweep:
             field = "parameters" if who is None else f"parameters[{who}].{params[who].kind}"
             raise InputError(source, field, f"{exc.field}: {exc.message} (at {at})") from None
     design_rng = np.random.Generator(np.random.PCG64(np.random.SeedSequence(sweep.seed)))
-    if n_points(sweep.design, params) * sweep.replications > 100_000_000:
-        raise InputError(source, "design", "more than 100 million experiments")
     return ResolvedSweep(sweep, base, source, tuple(setters),
                          points(sweep.design, params, design_rng))

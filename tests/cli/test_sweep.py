@@ -20,6 +20,7 @@ from sim.sweep.store import read_series, read_sweep
 
 REPO = Path(__file__).resolve().parents[2]
 MINIMAL = REPO / "scenarios" / "minimal.toml"
+POLICY = REPO / "scenarios" / "sweeps" / "taiwan_2020_policy.toml"
 
 SWEEP = """
 name = "small"
@@ -197,6 +198,7 @@ BAD_CASES = {
     "outcome": ("outcomes[0]", '"domestic_shortfall"', '"domestic_safety"'),
     "design": ("design.kind", 'kind = "latin_hypercube"', 'kind = "hypercube"'),
     "base": ("base", str(MINIMAL), "missing.toml"),
+    "too big": ("design.samples", "samples = 24", "samples = 1_000_000_000_000"),
 }
 
 
@@ -234,12 +236,17 @@ def test_sensitivity_tables(tmp_path: Path, capsys: pytest.CaptureFixture[str]) 
     assert printed.strip().splitlines()[-1] == str(out / "sensitivity.csv")
     with open(out / "sensitivity.csv", newline="") as fh:
         rows = list(csv.DictReader(fh))
-    assert list(rows[0]) == ["outcome", "parameter", "method", "first", "total", "srrc"]
+    assert list(rows[0]) == ["outcome", "parameter", "method", "first", "first_low",
+                             "first_high", "total", "total_low", "total_high", "srrc"]
     assert {r["outcome"] for r in rows} == {"donated_total", "min_fill_rate"}
     sobol_rows = [r for r in rows if r["method"] == "sobol"]
     assert {r["parameter"] for r in sobol_rows} == {"reserve.days", "allocation.rule",
                                                     "shipments.cadence_days"}
     assert all(r["total"] != "" for r in sobol_rows)
+    for r in sobol_rows:  # each index within its own 95 % interval
+        for index in ("first", "total"):
+            low, mid, high = (float(r[f"{index}{s}"]) for s in ("_low", "", "_high"))
+            assert low <= mid <= high, r
     report = json.loads((out / "sensitivity.json").read_text())
     assert set(report["srrc_r2"]) == {"donated_total", "min_fill_rate"}
 
@@ -290,3 +297,41 @@ uniform = [0, 1]
     err = capsys.readouterr().err.strip()
     assert err.startswith(f"{f}: experiment "), err
     assert "regions[1].lead_time.mode: must satisfy min <= mode <= max" in err
+
+
+def _policy_sweep(tmp: Path, samples: int, extra: str = "") -> Path:
+    """The Taiwan policy sweep, reduced to ``samples`` base samples."""
+    text = POLICY.read_text()
+    text = text.replace('base = "../taiwan_2020.toml"', f'base = "{POLICY.parent.parent}/'
+                        'taiwan_2020.toml"' + extra).replace("samples = 1024",
+                                                              f"samples = {samples}")
+    path = tmp / "policy.toml"
+    path.write_text(text)
+    return path
+
+
+def test_sobol_sweeps_use_common_random_numbers(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # Transit happens after domestic service: transit times cannot move the domestic
+    # shortfall. With a seed per experiment, outage noise differs between the A and AB_i rows
+    # and gives them a total index all the same; with common random numbers it is 0.
+    f = _policy_sweep(tmp_path, 64)
+    out, again = tmp_path / "crn", tmp_path / "again"
+    for folder in (out, again):
+        assert main(["sweep", str(f), "--out", str(folder), "--workers", "0", "-q"]) == 0
+    assert parts(out) == parts(again)  # same seed, same bytes
+    assert 'seeding = "common"' in (out / "sweep.toml").read_text()
+    capsys.readouterr()
+    assert main(["sensitivity", str(out), "--outcomes", "domestic_shortfall"]) == 0
+    printed = capsys.readouterr().out
+    assert "95% CI" in printed
+    with open(out / "sensitivity.csv", newline="") as fh:
+        rows = {r["parameter"]: r for r in csv.DictReader(fh) if r["method"] == "sobol"}
+    transit = rows["lead_time.max_scale"]
+    assert float(transit["total_low"]) <= 0.0 <= float(transit["total_high"]), transit
+    assert float(transit["total"]) == pytest.approx(0.0, abs=1e-12)
+    uptake = rows["domestic.uptake"]  # what people buy does drive it
+    assert float(uptake["total_low"]) > 0.5
+    seeds = read_sweep(out)[0]
+    assert seeds["seed"].nunique() == 1  # one replication: every point shares its seed

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
@@ -14,8 +15,8 @@ from sim.results import metrics
 from sim.scenario.errors import InputError
 from sim.scenario.loading import load, validate
 from sim.scenario.overrides import set_dotted
-from sim.sweep.design import DesignKind, saltelli
-from sim.sweep.sensitivity import analyze, sobol_indices, srrc
+from sim.sweep.design import Design, DesignKind, Parameter, points, saltelli
+from sim.sweep.sensitivity import SobolEstimate, analyze, saltelli_indices, srrc
 from sim.sweep.spec import Seeding, experiment_seeds, override, run_chunk
 from sim.sweep.store import load_sweep
 
@@ -248,28 +249,52 @@ def test_policy_sweep_is_large_and_valid() -> None:
     assert r.points["reserve.days"].min() < 1 and r.points["reserve.days"].max() > 59
 
 
-def _saltelli_outputs(fn: object, k: int, n: int) -> np.ndarray:
-    from scipy.stats import qmc
+def _through_design(fn: Callable[[np.ndarray], np.ndarray], bounds: list[tuple[float, float]],
+                    n: int) -> np.ndarray:
+    """Outputs of ``fn`` at our Sobol' design's points, in the design's order."""
+    params = [Parameter(path=f"x{i}", uniform=b) for i, b in enumerate(bounds)]
+    pts = points(Design(kind=DesignKind.SOBOL, samples=n), params, np.random.default_rng(3))
+    return fn(np.column_stack([pts[p.label] for p in params]))
 
-    base = qmc.Sobol(d=2 * k, scramble=True, rng=np.random.default_rng(3)).random_base2(
-        int(math.log2(n)))
-    x = saltelli(base, k)
-    return np.asarray(fn(x))  # type: ignore[operator]
+
+def _within(est: SobolEstimate, first: list[float], total: list[float]) -> None:
+    assert np.all(est.first_low <= first) and np.all(first <= est.first_high), est
+    assert np.all(est.total_low <= total) and np.all(total <= est.total_high), est
+    assert np.all(est.first_high - est.first_low < 0.2), est  # informative intervals
 
 
-def test_sobol_indices_of_a_known_function_and_salib_agree() -> None:
-    # y = x1 + 2 x2 + 0 x3 on the unit cube: S = ST = (1/5, 4/5, 0).
-    y = _saltelli_outputs(lambda x: x[:, 0] + 2 * x[:, 1], 3, 1024)
-    s1, st, _, _ = sobol_indices(y, ["a", "b", "c"], use_salib=False)
-    assert np.allclose(s1, [0.2, 0.8, 0.0], atol=0.03)
-    assert np.allclose(st, [0.2, 0.8, 0.0], atol=0.03)
-    pytest.importorskip("SALib", reason="SALib (extra 'sensitivity') not installed")
-    got = sobol_indices(y, ["a", "b", "c"], use_salib=True)
-    ours = sobol_indices(y, ["a", "b", "c"], use_salib=False)
-    for a, b in zip(got, ours, strict=True):
-        assert np.allclose(a, b, atol=1e-12)
-    flat = sobol_indices(np.ones(5 * 8), ["a", "b", "c"], use_salib=False)
-    assert np.isnan(flat[0]).all()
+def test_sobol_indices_of_a_linear_model_are_in_their_intervals() -> None:
+    # y = sum a_i x_i, x_i ~ U(0, 1): S_i = ST_i = a_i^2 / sum a^2 (a_4 = 0: no effect at all).
+    a = np.array([1.0, 2.0, 0.5, 0.0])
+    y = _through_design(lambda x: x @ a, [(0.0, 1.0)] * 4, 512)
+    est = saltelli_indices(y, 4)
+    share = (a**2 / (a**2).sum()).tolist()
+    _within(est, share, share)
+    assert est.total[3] == est.total_low[3] == est.total_high[3] == 0.0
+
+
+def test_sobol_indices_of_the_ishigami_function_are_in_their_intervals() -> None:
+    def ishigami(x: np.ndarray) -> np.ndarray:
+        return np.asarray(np.sin(x[:, 0]) + 7 * np.sin(x[:, 1]) ** 2
+                          + 0.1 * x[:, 2] ** 4 * np.sin(x[:, 0]))
+
+    y = _through_design(ishigami, [(-math.pi, math.pi)] * 3, 4096)
+    est = saltelli_indices(y, 3)
+    # Analytic indices for a = 7, b = 0.1 (Ishigami and Homma 1990).
+    _within(est, [0.3139, 0.4424, 0.0], [0.5576, 0.4424, 0.2437])
+
+
+def test_sobol_intervals_are_reproducible_and_leave_global_state_alone() -> None:
+    y = _through_design(lambda x: x[:, 0] + x[:, 1] ** 2, [(0.0, 1.0)] * 2, 128)
+    np.random.seed(5)  # noqa: NPY002 (the legacy global state the bootstrap borrows)
+    expected = np.random.random()  # noqa: NPY002
+    np.random.seed(5)  # noqa: NPY002
+    a, b = saltelli_indices(y, 2), saltelli_indices(y, 2)
+    assert np.random.random() == expected  # noqa: NPY002
+    for field in ("first_low", "first_high", "total_low", "total_high"):
+        assert np.array_equal(getattr(a, field), getattr(b, field)), field
+    flat = saltelli_indices(np.ones(4 * 8), 2)
+    assert np.isnan(flat.first).all() and np.isnan(flat.total_high).all()
 
 
 def test_srrc_ranks_inputs_and_reports_fit() -> None:
@@ -291,10 +316,56 @@ def test_analyze_sobol_sweep_outputs(tmp_path: Path) -> None:
     frame = pd.DataFrame({k: v for k, v in res.columns.items()
                           if k not in r.sweep.outcomes})
     outcomes = {k: res.columns[k] for k in r.sweep.outcomes}
-    report = analyze(frame, outcomes, r.sweep, use_salib=False)
+    report = analyze(frame, outcomes, r.sweep)
     sobol_rows = [row for row in report.rows if row.method == "sobol"]
     assert {row.parameter for row in sobol_rows} == {"reserve.days", "allocation.rule"}
     dummies = {row.parameter for row in report.rows if row.method == "srrc"}
     assert dummies == {"allocation.rule=maxmin", "allocation.rule=priority",
                        "allocation.rule=weighted"}
     assert set(report.r2) == set(r.sweep.outcomes)
+
+
+@pytest.mark.parametrize(("design", "seeding"), [
+    ('kind = "sobol"\nsamples = 8', Seeding.COMMON),
+    ('kind = "full_factorial"\nlevels = 2', Seeding.COMMON),
+    ('kind = "latin_hypercube"\nsamples = 8', Seeding.PER_EXPERIMENT),
+    ('kind = "monte_carlo"\nsamples = 8', Seeding.PER_EXPERIMENT),
+])
+def test_seeding_defaults_to_common_random_numbers_where_rows_are_compared(
+    tmp_path: Path, design: str, seeding: Seeding
+) -> None:
+    r = load_sweep(write_sweep(tmp_path, design, head="replications = 2"))
+    assert r.sweep.seeding is seeding
+    seeds = run_chunk(r.task(0)).columns["seed"]
+    if seeding is Seeding.COMMON:  # replication r of every point: one seed
+        assert len(set(seeds[0::2].tolist())) == len(set(seeds[1::2].tolist())) == 1
+    else:
+        assert len(set(seeds.tolist())) == len(seeds)
+    opted_out = load_sweep(write_sweep(tmp_path, design, head='seeding = "per_experiment"',
+                                       name="own.toml"))
+    assert opted_out.sweep.seeding is Seeding.PER_EXPERIMENT
+
+
+@pytest.mark.parametrize(("design", "head", "field", "count"), [
+    ('kind = "full_factorial"\nlevels = 1_000_000_000_000', "", "design.levels",
+     "about 10^48"),
+    ('kind = "full_factorial"\nlevels = 4_611_686_018_427_387_904', "", "design.levels",
+     "about 10^"),
+    ('kind = "sobol"\nsamples = 4_611_686_018_427_387_904', "", "design.samples",
+     "about 10^19"),
+    ('kind = "monte_carlo"\nsamples = 1000', "replications = 1_000_000", "replications",
+     "1,000,000,000"),
+])
+def test_designs_too_big_to_hold_are_refused_at_validation(
+    tmp_path: Path, design: str, head: str, field: str, count: str
+) -> None:
+    # 10^12 levels of five parameters used to end in a MemoryError (exit 1) drawing grids.
+    params = PARAMS.replace('values = ["proportional", "maxmin", "priority", "weighted"]',
+                            'uniform = [0.0, 1.0]').replace("allocation.rule",
+                                                            "domestic.uptake")
+    path = write_sweep(tmp_path, design, params=params, head=head)
+    with pytest.raises(InputError) as err:
+        load_sweep(path)
+    assert err.value.field == field, str(err.value)
+    assert f"the design has {count}" in err.value.message
+    assert "at most 100,000,000 are supported" in err.value.message
