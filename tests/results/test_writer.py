@@ -165,3 +165,21 @@ def test_an_empty_folder_is_written_and_another_folder_refused(tmp_path: Path) -
     with pytest.raises(InputError):
         writer.write(result, a_file)
     assert a_file.read_text() == "mine"
+
+
+def test_a_long_sweep_name_gives_a_short_default_folder(tmp_path: Path) -> None:
+    import tomli_w
+
+    from sim.sweep.store import default_folder, load_sweep, prepare, run_info
+
+    sweep = tmp_path / "s.toml"
+    sweep.write_text(tomli_w.dumps({
+        "name": "s" * 300, "base": str(MINIMAL),
+        "design": {"kind": "full_factorial", "levels": 2},
+        "parameters": [{"path": "reserve.days", "uniform": [0, 14]}],
+    }))
+    resolved = load_sweep(sweep)
+    out = default_folder(resolved, tmp_path / "results")
+    assert out.name.startswith("s" * 64 + "-") and len(out.name) == 64 + 1 + 10
+    prepare(out, resolved, resume=False, run_info=run_info("local", 1, None))
+    assert (out / "provenance.json").is_file()
