@@ -147,13 +147,8 @@ def cmd_sweep(args: argparse.Namespace) -> int:
     return 0
 
 
-def _write_atomic(path: Path, text: str) -> None:
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    tmp.write_text(text)
-    os.replace(tmp, path)
-
-
 def cmd_sensitivity(args: argparse.Namespace) -> int:
+    from sim.results.files import write_atomic
     from sim.sweep.sensitivity import analyze, format_report
     from sim.sweep.store import read_sweep, read_sweep_file
 
@@ -173,8 +168,8 @@ def cmd_sensitivity(args: argparse.Namespace) -> int:
         values = [getattr(r, c) for c in CSV_COLUMNS[3:]]
         w.writerow([r.outcome, r.parameter, str(r.method),
                     *("" if not math.isfinite(x) else repr(x) for x in values)])
-    _write_atomic(out / "sensitivity.csv", text.getvalue())
-    _write_atomic(out / "sensitivity.json", json.dumps(report.to_json(), indent=2) + "\n")
+    write_atomic(out / "sensitivity.csv", text.getvalue())
+    write_atomic(out / "sensitivity.json", json.dumps(report.to_json(), indent=2) + "\n")
     print(format_report(report))
     print(out / "sensitivity.csv")
     return 0

@@ -51,7 +51,7 @@ from typing import Annotated, Any
 
 import numpy as np
 from numpy.typing import NDArray
-from pydantic import BaseModel, Field, model_validator
+from pydantic import Field, model_validator
 
 from sim.engine.day import DONOR_SERIES
 from sim.engine.plan import Plan, build_plan
@@ -59,13 +59,13 @@ from sim.results.metrics import SCALARS
 from sim.scenario.errors import InputError
 from sim.scenario.loading import validate
 from sim.scenario.models import Backend, Scenario
+from sim.scenario.overrides import Step, parse_path
+from sim.scenario.overrides import set_path as _set
 from sim.sweep.design import Design, DesignKind, Model, Op, Parameter, check_size, points
 from sim.sweep.experiments import run_plans
 
-Step = str | int
 RESERVED = ("experiment", "replication", "seed")
 _PATH = re.compile(r"[^.\[\]]+(?:\.[^.\[\]]+|\[\d+\])*")
-_STEP = re.compile(r"([^.\[\]]+)|\[(\d+)\]")
 
 
 class Seeding(StrEnum):
@@ -160,35 +160,6 @@ class Setter:
         if self.scale_base is None:
             return [(p, value) for p in self.paths]
         return [(p, b * value) for p, b in zip(self.paths, self.scale_base, strict=True)]
-
-
-def parse_path(path: str) -> tuple[Step, ...]:
-    return tuple(int(i) if i else k for k, i in _STEP.findall(path))
-
-
-def _set(node: Any, steps: tuple[Step, ...], value: Any) -> Any:
-    """A shallow copy of ``node`` with ``steps`` set; models on the path become dicts of their
-    fields (the rest stay instances). KeyError: no such field."""
-    step, rest = steps[0], steps[1:]
-    out: Any
-    if isinstance(node, BaseModel):
-        if not isinstance(step, str) or step not in type(node).model_fields:
-            raise KeyError(step)
-        out = dict(node.__dict__)  # pydantic keeps exactly the field values there
-    elif isinstance(node, dict) and isinstance(step, str):
-        out = dict(node)
-    elif isinstance(node, list) and isinstance(step, int) and step < len(node):
-        out = list(node)
-    else:
-        raise KeyError(step)
-    if not rest:
-        out[step] = value
-        return out
-    child = out.get(step) if isinstance(out, dict) else out[step]
-    if child is None:  # an optional table not in the base scenario: start it empty
-        child = [] if isinstance(rest[0], int) else {}
-    out[step] = _set(child, rest, value)
-    return out
 
 
 def _get(node: Any, steps: tuple[Step, ...]) -> Any:
