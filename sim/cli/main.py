@@ -38,6 +38,21 @@ def _pct(x: float | None) -> str:
     return "n/a" if x is None else f"{100 * x:.1f} %"
 
 
+def _index(x: float | None) -> str:
+    return "n/a" if x is None else f"{x:.3f}"
+
+
+def _need_met(s: dict[str, Any], worst: str) -> str:
+    # null equity metrics: regions needed masks and none arrived (sim.results.metrics).
+    if s["mean_fill_rate"] is None and s["gini_fill_rate"] is None:
+        return "nothing was delivered, so fairness is undefined"
+    by_population = s.get("gini_fill_rate_population")
+    return (f"mean {_pct(s['mean_fill_rate'])}, lowest {_pct(s['min_fill_rate'])} ({worst}), "
+            f"Gini {_index(s['gini_fill_rate'])}"
+            + (f" (by population {_index(by_population)})" if by_population is not None
+               else ""))
+
+
 def format_summary(s: dict[str, Any], seconds: float) -> str:
     prov, pledges = s["provenance"], s["pledges"]
     fills = s["fill_rate_by_region"]
@@ -53,9 +68,8 @@ def format_summary(s: dict[str, Any], seconds: float) -> str:
         f"{_masks(s['delivered_total'])}, in transit {_masks(s['in_transit_end'])})",
         f"  pledges           {_masks(pledges['pledged'])}: on time {_masks(pledges['on_time'])},"
         f" late {_masks(pledges['late'])}, unmet {_masks(pledges['unmet'])}",
-        f"  need met          mean {_pct(s['mean_fill_rate'])}, lowest "
-        f"{_pct(s['min_fill_rate'])} ({worst}), Gini {s['gini_fill_rate']:.3f}",
-        f"  unmet need        {_masks(s['unmet_need_mask_days'])} mask-days",
+        f"  need met          {_need_met(s, worst)}",
+        f"  unmet need        {_masks(s['unmet_need_masks'])} masks",
         f"  final stock       {_masks(s['final_stock'])} masks",
         f"  {'region':<24}{'donated':>12}{'fill rate':>11}  first delivery",
     ]

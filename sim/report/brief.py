@@ -52,6 +52,11 @@ def _pct(x: float | None) -> str:
     return "n/a" if x is None else f"{100 * x:.1f} %"
 
 
+def _index(x: float | None, digits: int = 2) -> str:
+    """A Gini; null in summary.json means undefined (nothing delivered)."""
+    return "n/a" if x is None else f"{x:.{digits}f}"
+
+
 def key_sentences(run: RunData) -> list[str]:
     """The run in a few plain sentences, for the title page."""
     s, p = run.summary, run.summary["pledges"]
@@ -81,12 +86,16 @@ def key_sentences(run: RunData) -> list[str]:
         out.append(f"{words(s['delivered_total'])} masks had arrived by the end{transit}; "
                    f"the first reached {run.region_name(rid)} on {_date(firsts[rid])}.")
     fills = {k: v for k, v in s["fill_rate_by_region"].items() if v is not None}
-    if fills:
+    if s["mean_fill_rate"] is None and s["gini_fill_rate"] is None:
+        # Null equity metrics: regions needed masks and none arrived (sim.results.metrics).
+        out.append(f"Nothing was delivered, so fairness is undefined; "
+                   f"{words(s['unmet_need_masks'])} masks of need went unmet.")
+    elif fills:
         lo, hi = min(fills, key=lambda k: fills[k]), max(fills, key=lambda k: fills[k])
         out.append(f"On average {_pct(s['mean_fill_rate'])} of the recipients' need was met, "
                    f"from {_pct(fills[lo])} ({run.region_name(lo)}) to {_pct(fills[hi])} "
-                   f"({run.region_name(hi)}); {words(s['unmet_need_mask_days'])} mask-days "
-                   f"of need went unmet (Gini of fill rates {s['gini_fill_rate']:.2f}).")
+                   f"({run.region_name(hi)}); {words(s['unmet_need_masks'])} masks "
+                   f"of need went unmet (Gini of fill rates {_index(s['gini_fill_rate'])}).")
     demand = float(run.daily["domestic_demand"][-1])
     days = f", {s['final_stock'] / demand:.0f} days of domestic demand" if demand > 0 else ""
     out.append(f"At the end, {donor} held {words(s['final_stock'])} masks in stock{days}.")
@@ -112,12 +121,15 @@ def _captions(run: RunData) -> dict[str, str]:
                      f"pledge not yet met. {words(s['delivered_total'])} masks delivered.",
         "sufficiency": "Top: share of each region's need met over the past 7 days (solid) "
                        "and to date (dashed). Bottom: need left unmet over the horizon, in "
-                       "mask-days. Need here is the scenario's stand-in, not a measured "
+                       "masks. Need here is the scenario's stand-in, not a measured "
                        "figure: read levels with care, differences with more confidence.",
         "equity": "Top: Lorenz curve of the regions' fill rates at the end; the further "
                   "below the diagonal, the less even. Bottom: Gini coefficient of the fill "
-                  f"rates to date and over the past week. Gini at the end "
-                  f"{s['gini_fill_rate']:.2f}; lowest fill rate {_pct(s['min_fill_rate'])}.",
+                  "rates to date and over the past week. " + (
+                      "Nothing was delivered, so fairness is undefined."
+                      if s["gini_fill_rate"] is None and s["min_fill_rate"] is None else
+                      f"Gini at the end {_index(s['gini_fill_rate'])}; lowest fill rate "
+                      f"{_pct(s['min_fill_rate'])}."),
         "shipments": f"{len(sh['masks'])} shipments, median lead time {lead} days. Each line "
                      "runs from ship date (dot, area by masks; filled when it served a "
                      f"pledge) to arrival (tick).{largest}",
@@ -216,8 +228,8 @@ def _key_numbers(s: dict[str, Any]) -> list[tuple[str, str]]:
          f"{mm(p['pledged'])}: {mm(p['on_time'])} / {mm(p['late'])} / {mm(p['unmet'])}"),
         ("Recipients' need met: mean / lowest region",
          f"{_pct(s['mean_fill_rate'])} / {_pct(s['min_fill_rate'])}"),
-        ("Unmet need (mask-days)", mm(s["unmet_need_mask_days"])),
-        ("Gini of fill rates (0 = equal)", f"{s['gini_fill_rate']:.3f}"),
+        ("Unmet need (masks)", mm(s["unmet_need_masks"])),
+        ("Gini of fill rates (0 = equal)", _index(s["gini_fill_rate"], 3)),
         ("Donor stock at the end", mm(s["final_stock"])),
     ]
 
@@ -313,7 +325,7 @@ def outcomes_page(run: RunData) -> Figure:
              _pct(s["fill_rate_by_region"][r]), mm(s["unmet_need_by_region"][r] or 0))
             for r in run.region_ids]
     y = _table(ax, 1.0, ("Region", "Donated", "Delivered", "First arrival", "Need met",
-                         "Unmet, mask-days"), _cap(rows, 14, "regions"),
+                         "Unmet, masks"), _cap(rows, 14, "regions"),
                (0.3, 0.12, 0.12, 0.15, 0.12, 0.19))
     pledges = [(p["when"].replace("..", " to "), run.region_name(p["region"]),
                 mm(p["amount"] or 0), mm(p["on_time"] or 0), mm(p["late"] or 0),

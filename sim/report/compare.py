@@ -17,8 +17,11 @@ METRICS: tuple[tuple[str, str], ...] = (
     ("delivered_total", "masks"), ("in_transit_end", "masks"), ("pledges.on_time", "masks"),
     ("pledges.late", "masks"), ("pledges.unmet", "masks"), ("mean_fill_rate", "share"),
     ("min_fill_rate", "share"), ("gini_fill_rate", "index"),
-    ("unmet_need_mask_days", "mask-days"), ("final_stock", "masks"),
+    ("gini_fill_rate_population", "index"), ("unmet_need_masks", "masks"),
+    ("final_stock", "masks"),
 )
+# A metric that is null in summary.json (e.g. equity when nothing was delivered, or a key an
+# older run lacks) shows as "n/a", and so does any difference from it.
 
 
 def _metric(run: RunData, key: str) -> float | None:

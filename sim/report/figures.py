@@ -300,10 +300,10 @@ def sufficiency(run: RunData, fig: FigureBase | None = None) -> FigureResult:
         met = f" {100 * got_all[k] / need_all[k]:.1f} % met" if need_all[k] > 0 else " no need"
         ax1.annotate(met, (unmet[k], y[k]), va="center", fontsize=7.5)
     ax1.set_yticks(y, [label for label, _ in panels])
-    ax1.set_xlabel("Unmet need over the horizon (million mask-days)")
+    ax1.set_xlabel("Unmet need over the horizon (million masks)")
     ax1.set_xlim(0, max(float(unmet.max()), 1e-9) * 1.25)
     ax1.grid(axis="y", visible=False)
-    ax1.set_title(f"Unmet need: {mm(float(r['unmet'].sum()))} mask-days in all", loc="left")
+    ax1.set_title(f"Unmet need: {mm(float(r['unmet'].sum()))} masks in all", loc="left")
     return fig, [*axes, ax1]
 
 
@@ -342,7 +342,9 @@ def equity(run: RunData, fig: FigureBase | None = None) -> FigureResult:
     ax0.set_ylim(0, 1)
     ax0.set_xlabel("Share of regions, lowest fill first (fraction)")
     ax0.set_ylabel("Share of summed fill rates (fraction)")
-    ax0.set_title(f"At the end: Gini {run.summary['gini_fill_rate']:.2f}", loc="left")
+    g = run.summary["gini_fill_rate"]
+    ax0.set_title(f"At the end: Gini {g:.2f}" if g is not None else
+                  "At the end: nothing was delivered, so fairness is undefined", loc="left")
     ax0.legend(loc="upper left")
 
     to_date, week = gini_over_time(run)

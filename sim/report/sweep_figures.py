@@ -37,7 +37,7 @@ OUTCOMES: dict[str, tuple[str, float]] = {
     "donated_total": ("Donated (million masks)", 1e-6),
     "delivered_total": ("Delivered (million masks)", 1e-6),
     "in_transit_end": ("In transit at the end (million masks)", 1e-6),
-    "unmet_need_mask_days": ("Unmet need (million mask-days)", 1e-6),
+    "unmet_need_masks": ("Unmet need (million masks)", 1e-6),
     "gini_fill_rate": ("Gini of fill rates (0 = equal)", 1.0),
     "min_fill_rate": ("Lowest region's fill rate (%)", 100.0),
     "mean_fill_rate": ("Mean fill rate (%)", 100.0),
@@ -142,6 +142,16 @@ def _num(sweep: SweepData, name: str) -> NDArray[np.float64]:
     return out
 
 
+def _defined(values: NDArray[np.float64]) -> NDArray[np.float64]:
+    """The finite values: equity outcomes are NaN in runs where nothing was delivered
+    (sim.results.metrics), and those runs have no fairness to summarise."""
+    out: NDArray[np.float64] = values[np.isfinite(values)]
+    return out
+
+
+UNDEFINED_NOTE = "Runs where nothing was delivered have no equity value and are left out."
+
+
 def levels(values: NDArray[Any], max_levels: int = 12) -> tuple[list[Any], NDArray[np.intp]]:
     """Group a lever's values: categories, the distinct values of a grid, or (for a random
     design with a value per run) equal-count bins, each labelled by its median."""
@@ -187,9 +197,10 @@ def lever(sweep: SweepData, name: str, outcomes: tuple[str, ...] = KEY_OUTCOMES,
           fig: FigureBase | None = None) -> FigureResult:
     """Outcomes against one lever: median and 5-95 % band, a line per rule."""
     outs = [o for o in outcomes if o in sweep.outcomes][:4] or sweep.outcomes[:1]
+    undefined = any(np.isnan(sweep.columns[o]).any() for o in outs)
     fig, body = canvas(fig, f"Outcomes against {name}", footnote(
         sweep, "Lines: medians; bands: 5-95 % of the runs at each value, over replications "
-        "and the other levers."))
+        "and the other levers." + (f"\n{UNDEFINED_NOTE}" if undefined else "")))
     axes = _grid(body, len(outs))
     x_keys, x_index = levels(sweep.columns[name])
     # A grid is built to be split; a random design only if each line keeps enough runs.
@@ -202,7 +213,7 @@ def lever(sweep: SweepData, name: str, outcomes: tuple[str, ...] = KEY_OUTCOMES,
             st = style(k)
             stats = np.full((len(x_keys), 3), np.nan)
             for j in range(len(x_keys)):
-                sel = y[(x_index == j) & (s_index == k)]
+                sel = _defined(y[(x_index == j) & (s_index == k)])
                 if len(sel):
                     stats[j] = np.percentile(sel, [5, 50, 95])
             xs = np.arange(len(x_keys)) + (0.1 * (k - (len(s_keys) - 1) / 2)) if categorical \
@@ -240,12 +251,12 @@ def heatmap(sweep: SweepData, x: str, y: str, outcome: str = "donated_total",
     cells = np.full((len(yk), len(xk)), np.nan)
     for a in range(len(yk)):
         for b in range(len(xk)):
-            sel = v[(yi == a) & (xi == b)]
+            sel = _defined(v[(yi == a) & (xi == b)])
             if len(sel):
                 cells[a, b] = np.median(sel)
     mesh = ax.pcolormesh(np.arange(len(xk) + 1) - 0.5, np.arange(len(yk) + 1) - 0.5, cells,
                          cmap="cividis", shading="flat")
-    lo, hi = np.nanmin(cells), np.nanmax(cells)
+    lo, hi = (np.nanmin(cells), np.nanmax(cells)) if np.isfinite(cells).any() else (0, 0)
     for a in range(len(yk)):
         for b in range(len(xk)):
             if np.isfinite(cells[a, b]):
@@ -279,7 +290,8 @@ def tradeoff(sweep: SweepData, fig: FigureBase | None = None) -> FigureResult:
         out = np.full(len(exp), np.nan)
         if name in cols:
             for j in range(len(exp)):
-                out[j] = np.median(cols[name][index == j]) * scale
+                sel = _defined(cols[name][index == j])
+                out[j] = np.median(sel) * scale if len(sel) else np.nan
         return out
 
     if "domestic_demand" in cols:

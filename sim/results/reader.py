@@ -59,7 +59,7 @@ RUN_FILES = ("summary.json", "scenario.toml", "daily.parquet", "regions.parquet"
 # version fails here with the key's name, not later with a KeyError.
 _SUMMARY_KEYS = ("name", "horizon", "produced", "domestic_demand", "domestic_shortfall",
                  "donated_total", "delivered_total", "in_transit_end", "donated_by_region",
-                 "delivered_by_region", "fill_rate_by_region", "unmet_need_mask_days",
+                 "delivered_by_region", "fill_rate_by_region", "unmet_need_masks",
                  "unmet_need_by_region", "gini_fill_rate", "min_fill_rate", "mean_fill_rate",
                  "pledges", "first_delivery_day_by_region", "final_stock", "provenance")
 _DAILY = ("date", "capacity", "shipment_day", "production", "domestic_demand",

@@ -21,8 +21,20 @@ def scenario_sha256(scenario: Scenario) -> str:
 
 
 def _num(x: Any) -> float | None:
+    """A JSON number, or None (null) for NaN and infinities, which standard JSON lacks."""
     value = float(x)
-    return None if math.isnan(value) else value
+    return value if math.isfinite(value) else None
+
+
+def _finite(data: Any) -> Any:
+    """``data`` with every non-finite float replaced by None, however deeply nested."""
+    if isinstance(data, dict):
+        return {k: _finite(v) for k, v in data.items()}
+    if isinstance(data, list):
+        return [_finite(v) for v in data]
+    if isinstance(data, float):
+        return _num(data)
+    return data
 
 
 def day_iso(result: Result, day: int) -> str | None:
@@ -35,6 +47,10 @@ def summary(result: Result) -> dict[str, Any]:
     """Metrics of a single run (B = 1) as plain JSON values, with provenance."""
     run, plan, scenario = result.run, result.run.plan, result.scenario
     scalar = {k: _num(v[0]) for k, v in metrics.scalars(run.totals, plan.pledge_masks).items()}
+    # Population weights come from the scenario (the plan keeps only derived shares), in the
+    # plan's region order; all zero gives NaN (null), as the Gini is then undefined.
+    population = np.array([r.population for r in scenario.regions], dtype=np.float64)
+    by_population = _num(metrics.equity(run.totals, population)["gini_fill_rate"][0])
     regional = metrics.by_region(run.totals)
     ids = plan.region_ids
 
@@ -56,7 +72,8 @@ def summary(result: Result) -> dict[str, Any]:
             "on_time": _num(on_time[0, rows].sum()), "late": _num(late[0, rows].sum()),
             "unmet": _num(unmet[0, rows].sum()), "not_due": not_due,
         })
-    return {
+    # Standard JSON has no NaN or Infinity: every non-finite number is written as null.
+    out: dict[str, Any] = _finite({
         "name": scenario.name,
         "horizon": {"start": scenario.horizon.start.isoformat(),
                     "end": scenario.horizon.end.isoformat()},
@@ -65,9 +82,10 @@ def summary(result: Result) -> dict[str, Any]:
         "donated_by_region": per_region("donated_by_region"),
         "delivered_by_region": per_region("delivered_by_region"),
         "fill_rate_by_region": per_region("fill_rate_by_region"),
-        "unmet_need_mask_days": scalar["unmet_need_mask_days"],
+        "unmet_need_masks": scalar["unmet_need_masks"],
         "unmet_need_by_region": per_region("unmet_need_by_region"),
         "gini_fill_rate": scalar["gini_fill_rate"],
+        "gini_fill_rate_population": by_population,
         "min_fill_rate": scalar["min_fill_rate"],
         "mean_fill_rate": scalar["mean_fill_rate"],
         "pledges": {
@@ -86,4 +104,5 @@ def summary(result: Result) -> dict[str, Any]:
             "engine": str(result.engine), "backend": str(result.backend),
             "numpy": np.__version__,
         },
-    }
+    })
+    return out

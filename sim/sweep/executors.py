@@ -8,9 +8,15 @@ file system and every executor writes byte-identical folders.
 from __future__ import annotations
 
 import concurrent.futures as cf
+import ctypes
 import importlib
 import logging
 import multiprocessing
+import os
+import signal
+import sys
+import threading
+import time
 from collections.abc import Callable, Iterable
 from enum import StrEnum
 from pathlib import Path
@@ -66,14 +72,45 @@ class InlineExecutor:
         pass
 
 
+_PR_SET_PDEATHSIG = 1  # from <linux/prctl.h>
+
+
+def _watch_parent(parent: int) -> None:
+    while True:
+        time.sleep(1.0)
+        if os.getppid() != parent:  # re-parented: the sweep is gone
+            os._exit(1)
+
+
+def die_with_parent(parent: int) -> None:
+    """Pool initializer: end this worker when the sweep process ``parent`` dies, even by
+    SIGKILL, which runs none of its clean-up. Left alone, a worker waits on its task queue
+    for ever (it holds the queue's write end itself, so it never sees end of file); and
+    multiprocessing's resource tracker, which reads until every holder of its pipe is gone,
+    exits once the workers do."""
+    armed = False
+    if sys.platform.startswith("linux"):
+        try:  # the kernel signals us when the parent exits: nothing to poll
+            libc = ctypes.CDLL(None, use_errno=True)
+            armed = libc.prctl(_PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0) == 0
+        except (OSError, AttributeError):
+            armed = False
+    if os.getppid() != parent:  # it died before the signal was armed
+        os._exit(1)
+    if not armed:
+        threading.Thread(target=_watch_parent, args=(parent,), daemon=True,
+                         name="die-with-parent").start()
+
+
 class LocalExecutor:
     """``workers`` processes started with 'spawn' (explicitly: no global start method, and
-    no fork of a process that may hold threads)."""
+    no fork of a process that may hold threads), each ending when this process ends."""
 
     def __init__(self, workers: int) -> None:
         self.workers = workers
         self._pool = cf.ProcessPoolExecutor(
-            max_workers=workers, mp_context=multiprocessing.get_context("spawn"))
+            max_workers=workers, mp_context=multiprocessing.get_context("spawn"),
+            initializer=die_with_parent, initargs=(os.getpid(),))
 
     def submit(self, task: ChunkTask) -> ChunkFuture:
         return self._pool.submit(run_chunk, task)

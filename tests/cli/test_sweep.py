@@ -335,3 +335,55 @@ def test_sobol_sweeps_use_common_random_numbers(
     assert float(uptake["total_low"]) > 0.5
     seeds = read_sweep(out)[0]
     assert seeds["seed"].nunique() == 1  # one replication: every point shares its seed
+
+
+def _children(pid: int) -> list[int]:
+    """Processes whose parent is ``pid`` (from /proc: psutil is not a dependency)."""
+    out = []
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            # the command name in parentheses may hold spaces: the ppid follows the last ')'
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except (OSError, IndexError):
+            continue
+        if int(fields[1]) == pid:
+            out.append(int(stat.parent.name))
+    return out
+
+
+def _alive(pid: int) -> bool:
+    try:
+        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    except (OSError, IndexError):
+        return False
+    return state not in ("Z", "X")  # a zombie has exited; only its parent's wait is missing
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="reads /proc")
+def test_worker_processes_die_with_a_killed_sweep(tmp_path: Path) -> None:
+    f = sweep_file(tmp_path, kind="monte_carlo", samples=3000, chunk=40, series="[]")
+    out = tmp_path / "out"
+    cmd = [sys.executable, "-m", "sim", "sweep", str(f), "--out", str(out), "--workers", "2",
+           "--quiet"]
+    # Its own process group, so the test can clean up whatever a failure leaves behind.
+    proc = subprocess.Popen(cmd, cwd=tmp_path, start_new_session=True,
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        deadline = time.monotonic() + 60
+        # Both pool workers and multiprocessing's resource tracker.
+        while len(children := _children(proc.pid)) < 3 or not list(
+                (out / "experiments").glob("part-*.parquet")):
+            assert proc.poll() is None, "the sweep ended before it could be killed"
+            assert time.monotonic() < deadline, f"children {children} after 60 s"
+            time.sleep(0.01)
+        os.kill(proc.pid, signal.SIGKILL)  # the parent only, as the OOM killer would
+        proc.wait()
+        deadline = time.monotonic() + 10
+        while (left := [c for c in children if _alive(c)]) and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert not left, f"orphans of the killed sweep still running: {left}"
+    finally:
+        try:
+            os.killpg(proc.pid, signal.SIGKILL)
+        except ProcessLookupError:
+            pass
