@@ -1,0 +1,80 @@
+"""A run where nothing was delivered: fairness is undefined, and every output says so in
+words instead of a 0 that reads as "perfectly fair" (or a crash on a null)."""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import warnings
+from pathlib import Path
+
+import numpy as np
+import pytest
+from runs import make_sweep
+
+from sim.cli.main import main
+from sim.report import brief, compare, figures, sweep_figures
+
+MINIMAL = Path(__file__).resolve().parents[2] / "scenarios" / "minimal.toml"
+SENTENCE = "nothing was delivered, so fairness is undefined"
+
+
+@pytest.fixture(scope="module")
+def empty_run(tmp_path_factory: pytest.TempPathFactory) -> figures.RunData:
+    out = tmp_path_factory.mktemp("empty") / "run"
+    assert main(["run", str(MINIMAL), "--set", "donor.initial_stock=0",
+                 "--set", "donor.capacity.points[0].value=0", "--out", str(out), "-q"]) == 0
+    return figures.load_run(out)
+
+
+def test_summary_json_holds_null_equity(empty_run: figures.RunData) -> None:
+    raw = json.loads((empty_run.path / "summary.json").read_text(),
+                     parse_constant=lambda c: pytest.fail(f"non-standard JSON {c}"))
+    assert raw["delivered_total"] == 0
+    assert [raw[k] for k in ("gini_fill_rate", "min_fill_rate", "mean_fill_rate")] == [None] * 3
+
+
+def test_brief_says_it_in_words(empty_run: figures.RunData, tmp_path: Path) -> None:
+    assert any(SENTENCE in s.lower() for s in brief.key_sentences(empty_run))
+    numbers = dict(brief._key_numbers(empty_run.summary))
+    assert numbers["Gini of fill rates (0 = equal)"] == "n/a"
+    assert "Unmet need (masks)" in numbers
+    brief.write_brief(empty_run, tmp_path / "brief.pdf")  # no crash on the nulls
+
+
+def test_equity_figure_title_says_it(empty_run: figures.RunData) -> None:
+    with figures.house_style():
+        _, axes = figures.equity(empty_run, None)
+    assert SENTENCE in axes[0].get_title(loc="left")
+
+
+def test_compare_shows_null_as_n_a_in_masks(empty_run: figures.RunData) -> None:
+    units = dict(compare.METRICS)
+    assert units["unmet_need_masks"] == "masks" and "unmet_need_mask_days" not in units
+    rows = compare.compare_table([empty_run, empty_run])
+    gini = [r for r in rows if r["metric"] == "gini_fill_rate"]
+    assert all(r["value"] is None and r["difference"] is None for r in gini)
+    assert "n/a" in compare.format_table([empty_run, empty_run], rows)
+
+
+def test_sweep_figures_leave_out_runs_with_undefined_equity(tmp_path: Path) -> None:
+    sweep = sweep_figures.load_sweep(make_sweep(tmp_path / "sweep"))
+    cols = dict(sweep.columns)
+    gini = cols["gini_fill_rate"].copy()
+    gini[::3] = np.nan  # a third of the runs delivered nothing
+    cols["gini_fill_rate"] = gini
+    holed = dataclasses.replace(sweep, columns=cols)
+    makers = sweep_figures.sweep_figures(holed)
+    with warnings.catch_warnings(), figures.house_style():
+        warnings.simplefilter("error")  # no all-NaN medians
+        _, axes = sweep_figures.lever(holed, "reserve.days", ("gini_fill_rate",))
+        makers["tradeoff"]()
+        sweep_figures.heatmap(holed, "reserve.days", "donor.outages.daily_probability",
+                              "gini_fill_rate")
+    # The medians drawn are those of the defined runs, not NaN.
+    line = next(ln for ln in axes[0].get_lines() if "maxmin" in str(ln.get_label()))
+    c = holed.columns
+    sel = (c["reserve.days"] == 14.0) & (c["allocation.rule"] == "maxmin")
+    x = np.asarray(line.get_xdata(), dtype=float)
+    y = np.asarray(line.get_ydata(), dtype=float)
+    assert y[x == 14.0][0] == pytest.approx(np.nanmedian(gini[sel]))
