@@ -9,8 +9,6 @@ nothing taken from the clock or from absolute paths.
 from __future__ import annotations
 
 import datetime as dt
-import os
-import tempfile
 import textwrap
 from collections.abc import Sequence
 from pathlib import Path
@@ -27,6 +25,7 @@ from matplotlib.transforms import Bbox
 import sim
 from sim.report import figures
 from sim.report.figures import RunData, mm
+from sim.results.files import atomic_path
 
 A4 = (8.27, 11.69)  # inches, portrait
 AX_W, AX_H = 0.84 * A4[0], 0.88 * A4[1]  # a text page's axes, inches
@@ -347,26 +346,18 @@ def outcomes_page(run: RunData) -> Figure:
 def write_brief(run: RunData, out: str | Path) -> Path:
     """Write the brief atomically (temporary name, then rename); returns its path."""
     out = Path(out)
-    out.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{out.name}.", suffix=".tmp", dir=out.parent)
-    os.close(fd)
-    try:
-        with figures.house_style():
-            captions = _captions(run)
-            names = ["title", *figures.RUN_FIGURES, "assumptions", "outcomes"]
-            with PdfPages(tmp, metadata=PDF_METADATA) as pdf:
-                for i, name in enumerate(names, start=1):
-                    if name == "title":
-                        fig = title_page(run)
-                    elif name == "assumptions":
-                        fig = assumptions_page(run)
-                    elif name == "outcomes":
-                        fig = outcomes_page(run)
-                    else:
-                        fig = figure_page(run, name, captions[name])
-                    _page(pdf, fig, i, len(names), run.name)
-        os.replace(tmp, out)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    with atomic_path(out) as tmp, figures.house_style():
+        captions = _captions(run)
+        names = ["title", *figures.RUN_FIGURES, "assumptions", "outcomes"]
+        with PdfPages(tmp, metadata=PDF_METADATA) as pdf:
+            for i, name in enumerate(names, start=1):
+                if name == "title":
+                    fig = title_page(run)
+                elif name == "assumptions":
+                    fig = assumptions_page(run)
+                elif name == "outcomes":
+                    fig = outcomes_page(run)
+                else:
+                    fig = figure_page(run, name, captions[name])
+                _page(pdf, fig, i, len(names), run.name)
     return out
