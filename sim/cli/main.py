@@ -10,9 +10,10 @@ import importlib
 import os
 import sys
 import time
+import warnings
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any
+from typing import Any, TextIO
 
 from sim.scenario.errors import InputError
 from sim.scenario.loading import load
@@ -79,15 +80,25 @@ def format_summary(s: dict[str, Any], seconds: float) -> str:
     return "\n".join(lines)
 
 
+def run_overrides(args: argparse.Namespace) -> list[str]:
+    """``--set`` plus ``--seed`` and ``--backend`` as overrides: they become part of the
+    resolved scenario, so its scenario.toml records what ran (and is checked with it)."""
+    sets = list(args.set)
+    if args.seed is not None:
+        sets.append(f"seed={args.seed}")
+    if args.backend:
+        sets.append(f"allocation.backend={Backend(args.backend).value}")
+    return sets
+
+
 def cmd_run(args: argparse.Namespace) -> int:
     from sim.engine.runner import Engine, run
     from sim.results import summary as summaries
     from sim.results import writer
 
-    scenario = load(args.file, args.set)
+    scenario = load(args.file, run_overrides(args))
     started = time.perf_counter()
-    result = run(scenario, seed=args.seed, engine=Engine(args.engine),
-                 backend=Backend(args.backend) if args.backend else None)
+    result = run(scenario, engine=Engine(args.engine))
     seconds = time.perf_counter() - started
     out = Path(args.out) if args.out else Path(args.results_dir) / writer.folder_name(result)
     summary = summaries.summary(result)
@@ -143,8 +154,24 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _warn_in_one_line(message: Warning | str, category: type[Warning], filename: str,
+                      lineno: int, file: TextIO | None = None, line: str | None = None) -> None:
+    """Show a warning as one stderr line (Python's default shows two, with source)."""
+    text = " ".join(str(message).split())
+    kind = "" if category is UserWarning else f"{category.__name__}: "
+    print(f"masksim: warning: {kind}{text}", file=file or sys.stderr)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
+    # Warnings raised during the command (the allocator's, numpy's) reach the user as one
+    # line each; the filters stay as they are (each shown once per place).
+    with warnings.catch_warnings():
+        warnings.showwarning = _warn_in_one_line
+        return _dispatch(args)
+
+
+def _dispatch(args: argparse.Namespace) -> int:
     try:
         code: int = args.func(args)
         return code

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
 import pyarrow.parquet as pq
 import pytest
@@ -68,12 +70,16 @@ def test_batch_engine_writes_the_same_results(tmp_path: Path, scenario: Path) ->
         assert (a / name).read_bytes() == (b / name).read_bytes(), name
 
 
-def test_rerun_replaces_the_folder_whole(tmp_path: Path) -> None:
+def test_rerun_replaces_only_the_runs_own_files(tmp_path: Path) -> None:
     out = tmp_path / "run"
     assert main(["run", str(MINIMAL), "-q", "--out", str(out)]) == 0
-    (out / "stale.txt").write_text("old")
-    assert main(["run", str(MINIMAL), "-q", "--out", str(out)]) == 0
-    assert not (out / "stale.txt").exists()
+    (out / "notes.txt").write_text("mine")
+    (out / "figures").mkdir()
+    (out / "figures" / "stock.png").write_bytes(b"png")
+    assert main(["run", str(MINIMAL), "-q", "--out", str(out), "--seed", "4"]) == 0
+    assert (out / "notes.txt").read_text() == "mine"
+    assert (out / "figures" / "stock.png").read_bytes() == b"png"
+    assert "seed = 4" in (out / "scenario.toml").read_text()
     assert sorted(p.name for p in tmp_path.iterdir()) == ["run"]
 
 
@@ -123,3 +129,136 @@ def test_internal_error_exits_1(tmp_path: Path) -> None:
     proc = _cli("run", str(MINIMAL), "--out", str(blocker / "sub"))
     assert proc.returncode == 1
     assert "internal error" in proc.stderr and "Traceback" not in proc.stderr
+
+
+# --- one folder per run ---------------------------------------------------------------------
+
+def _folder(capsys: pytest.CaptureFixture[str]) -> Path:
+    return Path(capsys.readouterr().out.strip().splitlines()[-1])
+
+
+def test_seed_and_backend_options_land_in_folders_of_their_own(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    base = ["run", str(MINIMAL), "-q", "--results-dir", str(tmp_path)]
+    folders = []
+    for extra in (["--seed", "7"], ["--seed", "8"], ["--backend", "lp"]):
+        assert main([*base, *extra]) == 0
+        folders.append(_folder(capsys))
+    assert len(set(folders)) == 3 and sorted(tmp_path.iterdir()) == sorted(folders)
+    texts = [(f / "scenario.toml").read_text() for f in folders]
+    assert "seed = 7" in texts[0] and "seed = 8" in texts[1] and 'backend = "lp"' in texts[2]
+    assert main([*base, "--engine", "batch", "--seed", "7"]) == 0  # the engine counts too
+    assert _folder(capsys) not in folders
+
+
+@pytest.mark.parametrize("engine", ["des", "batch"])
+def test_a_run_reproduces_from_its_scenario_toml_byte_for_byte(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], engine: str
+) -> None:
+    first = ["run", str(MINIMAL), "-q", "--engine", engine, "--seed", "11", "--backend", "lp",
+             "--set", "donor.outages.daily_probability=0.2", "--results-dir", str(tmp_path)]
+    assert main(first) == 0
+    a = _folder(capsys)
+    b = tmp_path / "again"
+    assert main(["run", str(a / "scenario.toml"), "-q", "--engine", engine,
+                 "--out", str(b)]) == 0
+    assert sorted(p.name for p in b.iterdir()) == sorted(FILES)
+    for name in FILES:
+        assert (a / name).read_bytes() == (b / name).read_bytes(), name
+    # and without --out it is the same folder again
+    assert main(["run", str(a / "scenario.toml"), "-q", "--engine", engine,
+                 "--results-dir", str(tmp_path)]) == 0
+    assert _folder(capsys) == a
+
+
+def test_an_lp_option_with_backend_vector_is_refused_at_load(tmp_path: Path) -> None:
+    proc = _cli("run", str(MINIMAL), "--set", "allocation.backend=lp", "--set",
+                "allocation.pallet_size=100", "--backend", "vector", "--out", str(tmp_path / "out"))
+    assert proc.returncode == 2
+    assert proc.stderr.strip() == (f"{MINIMAL}: allocation.backend: min_shipment and "
+                                   "pallet_size need backend = 'lp'")
+    assert not (tmp_path / "out").exists()
+
+
+def test_a_name_or_note_with_emoji_gives_a_readable_folder(tmp_path: Path) -> None:
+    from sim.results.reader import load_run
+
+    out = tmp_path / "run"
+    assert main(["run", str(MINIMAL), "-q", "--out", str(out), "--set",
+                 'donor.name="Taiwan 😷"', "--set", 'pledges[0].note="first 🇹🇼 round"']) == 0
+    data = load_run(out)
+    assert data.donor == "Taiwan 😷"
+    assert data.scenario["pledges"][0]["note"] == "first 🇹🇼 round"
+
+
+def test_a_300_character_name_runs_into_a_short_folder(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main(["run", str(MINIMAL), "-q", "--set", "name=" + "n" * 300,
+                 "--results-dir", str(tmp_path)]) == 0
+    folder = _folder(capsys)
+    assert folder.parent == tmp_path and folder.name.startswith("n" * 64 + "-")
+    assert len(folder.name) == 64 + 1 + 10
+
+
+# --- never lose a user's data ---------------------------------------------------------------
+
+def test_out_into_a_folder_of_other_files_is_refused_and_they_survive(tmp_path: Path) -> None:
+    mine = tmp_path / "mine"
+    mine.mkdir()
+    (mine / "thesis.tex").write_text("years of work")
+    proc = _cli("run", str(MINIMAL), "--out", str(mine))
+    assert proc.returncode == 2
+    assert len(proc.stderr.strip().splitlines()) == 1
+    assert "holds other files" in proc.stderr and "empty or new folder" in proc.stderr
+    assert os.listdir(mine) == ["thesis.tex"]
+    assert (mine / "thesis.tex").read_text() == "years of work"
+
+
+def test_out_dot_writes_an_empty_working_folder_and_refuses_a_full_one(tmp_path: Path) -> None:
+    here = tmp_path / "here"
+    here.mkdir()
+    proc = _cli("run", str(MINIMAL), "-q", "--out", ".", cwd=here)
+    assert proc.returncode == 0, proc.stderr
+    assert sorted(os.listdir(here)) == sorted(FILES)
+    (tmp_path / "thesis.tex").write_text("mine")  # .. holds here/ and a file of the user's
+    proc = _cli("run", str(MINIMAL), "-q", "--out", "..", cwd=here)
+    assert proc.returncode == 2 and "holds other files" in proc.stderr
+    assert sorted(os.listdir(tmp_path)) == ["here", "thesis.tex"]
+    (here / "notes.txt").write_text("mine")
+    proc = _cli("run", str(MINIMAL), "-q", "--out", ".", cwd=here)  # a run folder: kept
+    assert proc.returncode == 0 and (here / "notes.txt").read_text() == "mine"
+
+
+def test_out_into_an_empty_folder(tmp_path: Path) -> None:
+    out = tmp_path / "empty"
+    out.mkdir()
+    assert main(["run", str(MINIMAL), "-q", "--out", str(out)]) == 0
+    assert sorted(os.listdir(out)) == sorted(FILES)
+    assert os.listdir(tmp_path) == ["empty"]
+
+
+# --- warnings ---------------------------------------------------------------------------------
+
+def test_warnings_during_a_command_are_one_line_each(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import warnings
+
+    import numpy as np
+
+    import sim.engine.runner as runner
+
+    real = runner.run
+
+    def noisy(*args: Any, **kwargs: Any) -> Any:
+        warnings.warn("MIP stopped early at day 12 (gap 0.5 %)", UserWarning, stacklevel=1)
+        np.zeros(1) / np.zeros(1)  # numpy: RuntimeWarning, invalid value
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(runner, "run", noisy)
+    assert main(["run", str(MINIMAL), "-q", "--out", str(tmp_path / "run")]) == 0
+    err = capsys.readouterr().err.splitlines()
+    assert err == ["masksim: warning: MIP stopped early at day 12 (gap 0.5 %)",
+                   "masksim: warning: RuntimeWarning: invalid value encountered in divide"]
