@@ -49,8 +49,9 @@ _made: dict[tuple[int, bool], Path] = {}  # one real sweep per kind a test sessi
 
 def make_sweep(folder: Path, replications: int = 5, sensitivity: bool = True) -> Path:
     """A sweep folder as ``masksim sweep`` writes it (and ``masksim sensitivity`` when
-    asked): the Taiwan scenario, giving all its surplus, over a 5 x 3 x 2 grid of reserve days, outage rate and rule,
-    ``replications`` seeds each, in two part files. Swept once per session and copied."""
+    asked): the Taiwan scenario, giving all its surplus, over a 5 x 3 x 2 grid of reserve
+    days, outage rate and rule, ``replications`` seeds each, in two part files. Swept once
+    per session and copied."""
     key = (replications, sensitivity)
     if key not in _made:
         root = Path(tempfile.mkdtemp(prefix="masksim-sweep-"))

@@ -3,6 +3,7 @@ kill and resume, existing folders, one-line errors with exit code 2."""
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import json
 import os
@@ -383,7 +384,5 @@ def test_worker_processes_die_with_a_killed_sweep(tmp_path: Path) -> None:
             time.sleep(0.05)
         assert not left, f"orphans of the killed sweep still running: {left}"
     finally:
-        try:
+        with contextlib.suppress(ProcessLookupError):
             os.killpg(proc.pid, signal.SIGKILL)
-        except ProcessLookupError:
-            pass
