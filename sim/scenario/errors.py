@@ -11,6 +11,13 @@ from pydantic import ValidationError
 
 _TAGS = {"constant", "schedule", "cases", "fixed", "triangular", "standing"}
 _HEAD = re.compile(r"^([A-Za-z_][\w.\[\]]*): (.+)$", re.S)
+# Keys and values come from the file: a newline in one must not split the one-line report.
+_UNPRINTABLE = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029]")
+
+
+def one_line(text: str) -> str:
+    """``text`` with control characters and line breaks escaped (``\\n``, ``\\x00``)."""
+    return _UNPRINTABLE.sub(lambda m: m.group().encode("unicode_escape").decode(), text)
 
 
 class InputError(Exception):
@@ -19,7 +26,7 @@ class InputError(Exception):
     def __init__(self, source: str | Path, field: str, message: str) -> None:
         self.source, self.field, self.message = str(source), field, message
         where = f"{self.source}: {field}: " if field else f"{self.source}: "
-        super().__init__(where + message)
+        super().__init__(one_line(where + message))
 
 
 _UNIONS = {"need", "lead_time", "pledges"}  # fields whose value is a tagged union
