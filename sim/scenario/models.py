@@ -13,13 +13,44 @@ from pathlib import Path
 from typing import Annotated, Literal
 
 import numpy as np
-from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, model_validator
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    Field,
+    PrivateAttr,
+    field_validator,
+    model_validator,
+)
 
 from sim.scenario.schedule import Interpolation
 
-NonNeg = Annotated[float, Field(ge=0)]
+# Bounds that keep every sum and product of a run finite (float64 ends near 1e308):
+# 1e15 masks is ten thousand times 2020's world output; 1e10 people is more than are alive.
+MAX_AMOUNT = 1e15
+MAX_POPULATION = 1e10
+MAX_LEAD_DAYS = 3650  # ten years: beyond any horizon, and far inside the int32 draws
+# A run keeps about ten day x region series (measured: ~80 bytes per day-region in all), so
+# 4 million day-regions is ~320 MB: ten years of 1,000 regions, or a century of 100.
+MAX_DAY_REGIONS = 4_000_000
+NonNeg = Annotated[float, Field(ge=0, le=MAX_AMOUNT)]
 Fraction = Annotated[float, Field(ge=0, le=1)]
-Positive = Annotated[float, Field(gt=0)]
+Positive = Annotated[float, Field(gt=0, le=MAX_AMOUNT)]
+People = Annotated[float, Field(ge=0, le=MAX_POPULATION)]
+
+# Calendar arithmetic runs up to ten years (lead times, planning) past a scenario's dates and
+# a year of case history before them; these bounds keep it far inside 0001-9999 (where
+# Python's dates end) and cover every record and plausible plan.
+FIRST_DATE, LAST_DATE = dt.date(1900, 1, 1), dt.date(2200, 12, 31)
+
+
+def _in_calendar(day: dt.date) -> dt.date:
+    if not FIRST_DATE <= day <= LAST_DATE:
+        raise ValueError(f"must be between {FIRST_DATE} and {LAST_DATE}")
+    return day
+
+
+Date = Annotated[dt.date, AfterValidator(_in_calendar)]
 
 
 class Model(BaseModel):
@@ -59,7 +90,7 @@ WEEKDAYS: tuple[Weekday, ...] = (
 
 
 class Point(Model):
-    date: dt.date
+    date: Date
     value: NonNeg
 
 
@@ -78,8 +109,8 @@ class Schedule(Model):
 
 
 class Horizon(Model):
-    start: dt.date
-    end: dt.date
+    start: Date
+    end: Date
 
     @model_validator(mode="after")
     def _ordered(self) -> Horizon:
@@ -98,7 +129,7 @@ class Outages(Model):
 
     daily_probability: Fraction = 0.0
     severity: Fraction = 0.5
-    mean_duration_days: Annotated[float, Field(ge=1)] = 1.0
+    mean_duration_days: Annotated[float, Field(ge=1, le=MAX_LEAD_DAYS)] = 1.0
 
 
 class Donor(Model):
@@ -111,7 +142,7 @@ class Donor(Model):
 class Ration(Model):
     """From ``date`` on, each person may buy ``masks`` every ``per_days`` days."""
 
-    date: dt.date
+    date: Date
     masks: NonNeg
     per_days: Annotated[int, Field(ge=1)] = 7
 
@@ -121,7 +152,7 @@ class Group(Model):
     the domestic default."""
 
     name: str
-    population: NonNeg
+    population: People
     rations: Annotated[list[Ration], Field(min_length=1)]
     uptake: Fraction | None = None
 
@@ -149,7 +180,7 @@ class Domestic(Model):
 
 
 class Reserve(Model):
-    days: NonNeg = 0.0
+    days: Annotated[float, Field(ge=0, le=MAX_LEAD_DAYS)] = 0.0
 
 
 class Budget(Model):
@@ -192,10 +223,18 @@ class CasesNeed(Model):
     table: Path
     iso_codes: Annotated[list[str], Field(min_length=1)]
     masks_per_case: NonNeg
-    active_days: Annotated[int, Field(ge=1)] = 14
+    # A case counts for at most a year: the table is read that far back before the start.
+    active_days: Annotated[int, Field(ge=1, le=366)] = 14
     floor_masks_per_day: NonNeg = 0.0
     # Daily new cases by ordinal date, read by sim.scenario.loading; the core never opens files.
     _new_cases: dict[int, float] = PrivateAttr(default_factory=dict)
+
+    @field_validator("table")
+    @classmethod
+    def _no_nul(cls, table: Path) -> Path:
+        if "\x00" in str(table):  # the OS cannot open such a name
+            raise ValueError("must not contain a NUL character")
+        return table
 
     def new_cases_on(self, start: dt.date, n_days: int) -> np.ndarray:
         first = start.toordinal()
@@ -203,9 +242,6 @@ class CasesNeed(Model):
 
 
 Need = Annotated[ConstantNeed | ScheduleNeed | CasesNeed, Field(discriminator="kind")]
-
-
-MAX_LEAD_DAYS = 3650  # ten years: beyond any horizon, and far inside the int32 draws
 
 
 class FixedLeadTime(Model):
@@ -228,13 +264,13 @@ class TriangularLeadTime(Model):
 
 LeadTime = Annotated[FixedLeadTime | TriangularLeadTime, Field(discriminator="kind")]
 
-_ID = re.compile(r"^[A-Za-z0-9_.-]+$")
+_ID = re.compile(r"[A-Za-z0-9_.-]+")
 
 
 class Region(Model):
     id: str
     name: str = ""
-    population: NonNeg = 0.0
+    population: People = 0.0
     need: Need
     weight: NonNeg = 1.0
     tier: Annotated[int, Field(ge=1, le=1000)] = 1
@@ -243,7 +279,7 @@ class Region(Model):
 
     @model_validator(mode="after")
     def _id_ok(self) -> Region:
-        if not _ID.match(self.id):
+        if not _ID.fullmatch(self.id):  # match() would let "south\n" through ($)
             raise ValueError("id: use letters, digits, '_', '-' or '.'")
         return self
 
@@ -252,7 +288,7 @@ class FixedPledge(Model):
     kind: Literal["fixed"] = "fixed"
     region: str
     amount: NonNeg
-    date: dt.date
+    date: Date
     note: str = ""
 
 
@@ -260,8 +296,8 @@ class StandingPledge(Model):
     kind: Literal["standing"] = "standing"
     region: str
     amount_per_week: NonNeg
-    start: dt.date
-    end: dt.date
+    start: Date
+    end: Date
     note: str = ""
 
     @model_validator(mode="after")
@@ -278,7 +314,8 @@ class Allocation(Model):
     rule: Rule = Rule.PROPORTIONAL
     shares: ShareBasis = ShareBasis.POPULATION
     backend: Backend = Backend.VECTOR
-    planning_horizon_days: Annotated[int, Field(ge=1)] = 28
+    # Need is evaluated this far past the horizon: like lead times, at most ten years.
+    planning_horizon_days: Annotated[int, Field(ge=1, le=MAX_LEAD_DAYS)] = 28
     # LP-only extras (a MIP): each region gets nothing or at least min_shipment,
     # in whole pallets of pallet_size masks.
     min_shipment: Positive | None = None
@@ -286,6 +323,7 @@ class Allocation(Model):
 
 
 class Scenario(Model):
+    # pydantic matches patterns with Rust's regex, where $ is the very end (unlike Python's re)
     name: Annotated[str, Field(pattern=r"^[A-Za-z0-9_.-]+$")]
     seed: Annotated[int, Field(ge=0)] = 0
     horizon: Horizon
@@ -305,6 +343,11 @@ class Scenario(Model):
             if rid in ids[:i]:
                 raise ValueError(f"regions[{i}].id: duplicate id {rid!r}")
         h = self.horizon
+        days = h.n_days + self.allocation.planning_horizon_days  # need is planned ahead
+        if days * len(ids) > MAX_DAY_REGIONS:
+            raise ValueError(f"horizon: {days:,} days (planning horizon included) x "
+                             f"{len(ids):,} regions is more than {MAX_DAY_REGIONS:,} "
+                             "day-regions, more than a run's memory should hold")
         for i, p in enumerate(self.pledges):
             if p.region not in ids:
                 raise ValueError(f"pledges[{i}].region: unknown region {p.region!r}")
