@@ -33,10 +33,21 @@ MAX_LEAD_DAYS = 3650  # ten years: beyond any horizon, and far inside the int32 
 # A run keeps about ten day x region series (measured: ~80 bytes per day-region in all), so
 # 4 million day-regions is ~320 MB: ten years of 1,000 regions, or a century of 100.
 MAX_DAY_REGIONS = 4_000_000
-NonNeg = Annotated[float, Field(ge=0, le=MAX_AMOUNT)]
+# Amounts, people and weights divide one another (shares, coverage, pallets): one of 5e-324
+# would overflow the quotient. Below a millionth of a mask or a person is rounding noise.
+MIN_AMOUNT = 1e-6
+
+
+def _zero_or_not_tiny(x: float) -> float:
+    if 0 < x < MIN_AMOUNT:
+        raise ValueError(f"must be 0 or at least {MIN_AMOUNT:g}")
+    return x
+
+
+NonNeg = Annotated[float, Field(ge=0, le=MAX_AMOUNT), AfterValidator(_zero_or_not_tiny)]
 Fraction = Annotated[float, Field(ge=0, le=1)]
-Positive = Annotated[float, Field(gt=0, le=MAX_AMOUNT)]
-People = Annotated[float, Field(ge=0, le=MAX_POPULATION)]
+Positive = Annotated[float, Field(gt=0, le=MAX_AMOUNT), AfterValidator(_zero_or_not_tiny)]
+People = Annotated[float, Field(ge=0, le=MAX_POPULATION), AfterValidator(_zero_or_not_tiny)]
 
 # Calendar arithmetic runs up to ten years (lead times, planning) past a scenario's dates and
 # a year of case history before them; these bounds keep it far inside 0001-9999 (where

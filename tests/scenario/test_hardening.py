@@ -204,3 +204,30 @@ def test_sweep_base_with_bad_bytes(tmp_path: Path, capsys: pytest.CaptureFixture
     sweep.write_text(SWEEP.read_text().replace('"../taiwan_2020.toml"', '"base.toml"'))
     argv = ["sweep", str(sweep), "--out", str(tmp_path / "out"), "--workers", "0", "-q"]
     assert "not UTF-8" in one_line_error(capsys, argv, base)
+
+
+@pytest.mark.parametrize(("old", "new", "field"), [
+    ("population = 5_000_000", "population = 5e-324", "regions[0].population"),
+    ("masks_per_day = 300_000", "masks_per_day = 1e-300", "regions[0].need.masks_per_day"),
+    ('[allocation]', '[allocation]\nbackend = "lp"\npallet_size = 1e-310',
+     "allocation.pallet_size"),
+])
+def test_tiny_quantities(tmp_path: Path, capsys: pytest.CaptureFixture[str], old: str,
+                         new: str, field: str) -> None:
+    # Found by the fuzzer: share = 5e-324 overflowed upper / share in the allocator.
+    path = minimal_with(tmp_path, old, new)
+    err = one_line_error(capsys, ["run", str(path), "--out", str(tmp_path / "o"), "-q"], path)
+    assert f"{field}: must be 0 or at least 1e-06" in err
+
+
+@pytest.mark.parametrize("kind", ["[1, 2]", "{ a = 1 }"])
+def test_sweep_design_kind_of_wrong_type(tmp_path: Path, capsys: pytest.CaptureFixture[str],
+                                         kind: str) -> None:
+    # Found by the fuzzer: the default seeding looked the kind up in a set (TypeError).
+    sweep = tmp_path / "sweep.toml"
+    text = SWEEP.read_text().replace('"../taiwan_2020.toml"', f'"{SWEEP.parent.parent}/'
+                                     'taiwan_2020.toml"').replace('kind = "sobol"',
+                                                                  f"kind = {kind}")
+    sweep.write_text(text)
+    argv = ["sweep", str(sweep), "--out", str(tmp_path / "out"), "--workers", "0", "-q"]
+    assert "design.kind" in one_line_error(capsys, argv, sweep)
