@@ -102,7 +102,7 @@ class Sweep(Model):
             design = data.get("design")
             kind = design.get("kind") if isinstance(design, dict) else getattr(design, "kind",
                                                                                 None)
-            if kind in set(DesignKind):
+            if isinstance(kind, str) and kind in set(DesignKind):  # a list is not hashable
                 data = {**data, "seeding": default_seeding(DesignKind(kind))}
         return data
 
