@@ -155,7 +155,7 @@ class Ration(Model):
 
     date: Date
     masks: NonNeg
-    per_days: Annotated[int, Field(ge=1)] = 7
+    per_days: Annotated[int, Field(ge=1, le=MAX_LEAD_DAYS)] = 7
 
 
 class Group(Model):
@@ -176,9 +176,11 @@ class Group(Model):
 
     def schedule(self) -> Schedule:
         """Masks per person per day, as a step schedule."""
-        return Schedule(
-            points=[Point(date=r.date, value=r.masks / r.per_days) for r in self.rations]
-        )
+        # Built from checked fields, not validated again: a ration may come to less than
+        # MIN_AMOUNT a day, which only multiplies (never divides) in the run.
+        return Schedule.model_construct(points=[
+            Point.model_construct(date=r.date, value=r.masks / r.per_days) for r in self.rations
+        ])
 
 
 class Domestic(Model):
@@ -212,7 +214,7 @@ class Budget(Model):
 
 class Shipments(Model):
     weekday: Weekday = "wednesday"
-    cadence_days: Annotated[int, Field(ge=1)] = 7
+    cadence_days: Annotated[int, Field(ge=1, le=MAX_LEAD_DAYS)] = 7
     cargo_cap: NonNeg | None = None
 
 
@@ -262,8 +264,8 @@ class FixedLeadTime(Model):
 
 class TriangularLeadTime(Model):
     kind: Literal["triangular"] = "triangular"
-    min: NonNeg
-    mode: NonNeg
+    min: Annotated[float, Field(ge=0, le=MAX_LEAD_DAYS)]  # days, not amounts: no MIN_AMOUNT
+    mode: Annotated[float, Field(ge=0, le=MAX_LEAD_DAYS)]
     max: Annotated[float, Field(ge=0, le=MAX_LEAD_DAYS)]
 
     @model_validator(mode="after")

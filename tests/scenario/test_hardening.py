@@ -231,3 +231,17 @@ def test_sweep_design_kind_of_wrong_type(tmp_path: Path, capsys: pytest.CaptureF
     sweep.write_text(text)
     argv = ["sweep", str(sweep), "--out", str(tmp_path / "out"), "--workers", "0", "-q"]
     assert "design.kind" in one_line_error(capsys, argv, sweep)
+
+
+@pytest.mark.parametrize(("ration", "code"), [
+    ("masks = 0.001, per_days = 3650", 0),  # valid, yet under MIN_AMOUNT a day
+    ("masks = 3, per_days = 1_000_000_000_000_000_000_000_000_000_000", 2),
+])
+def test_ration_over_a_long_period(tmp_path: Path, capsys: pytest.CaptureFixture[str],
+                                   ration: str, code: int) -> None:
+    # Found by the fuzzer: the ration's derived daily schedule was validated again in the
+    # middle of the run (exit 1); a huge period is now bounded (ten years) up front.
+    path = minimal_with(tmp_path, "masks = 3, per_days = 7", ration)
+    assert main(["run", str(path), "--out", str(tmp_path / "o"), "-q"]) == code
+    err = capsys.readouterr().err
+    assert err.count("\n") == (code != 0), err
