@@ -87,7 +87,7 @@ class Outcome:
 
 SPECIAL_NUMBERS: tuple[Any, ...] = (
     float("nan"), float("inf"), float("-inf"), 1e308, -1e308, -1, 0, 0.0, 10**12, 10**6,
-    2**63 - 1, -(2**63), 5e-324, 1e16, -0.0, 2**31, 3,
+    2**63 - 1, -(2**63), 5e-324, 1e16, -0.0, 2**31, 3, 10**30, 1e-300,
 )
 WRONG_TYPES: tuple[Any, ...] = (
     "text", "", 7, 1.5, True, [], {}, [1, "a"], {"x": 1}, dt.date(2020, 3, 4),
