@@ -33,8 +33,8 @@ MAX_LEAD_DAYS = 3650  # ten years: beyond any horizon, and far inside the int32 
 # A run keeps about ten day x region series (measured: ~80 bytes per day-region in all), so
 # 4 million day-regions is ~320 MB: ten years of 1,000 regions, or a century of 100.
 MAX_DAY_REGIONS = 4_000_000
-# Amounts, people and weights divide one another (shares, coverage, pallets): one of 5e-324
-# would overflow the quotient. Below a millionth of a mask or a person is rounding noise.
+# Populations (shares) and pallet sizes are divisors in the allocator: one of 5e-324
+# overflowed the quotient. Below a millionth of a person or a mask is rounding noise.
 MIN_AMOUNT = 1e-6
 
 
@@ -44,7 +44,7 @@ def _zero_or_not_tiny(x: float) -> float:
     return x
 
 
-NonNeg = Annotated[float, Field(ge=0, le=MAX_AMOUNT), AfterValidator(_zero_or_not_tiny)]
+NonNeg = Annotated[float, Field(ge=0, le=MAX_AMOUNT)]
 Fraction = Annotated[float, Field(ge=0, le=1)]
 Positive = Annotated[float, Field(gt=0, le=MAX_AMOUNT), AfterValidator(_zero_or_not_tiny)]
 People = Annotated[float, Field(ge=0, le=MAX_POPULATION), AfterValidator(_zero_or_not_tiny)]
@@ -176,8 +176,7 @@ class Group(Model):
 
     def schedule(self) -> Schedule:
         """Masks per person per day, as a step schedule."""
-        # Built from checked fields, not validated again: a ration may come to less than
-        # MIN_AMOUNT a day, which only multiplies (never divides) in the run.
+        # Built from checked fields, not validated again (a derived value needs no check).
         return Schedule.model_construct(points=[
             Point.model_construct(date=r.date, value=r.masks / r.per_days) for r in self.rations
         ])
@@ -264,8 +263,8 @@ class FixedLeadTime(Model):
 
 class TriangularLeadTime(Model):
     kind: Literal["triangular"] = "triangular"
-    min: Annotated[float, Field(ge=0, le=MAX_LEAD_DAYS)]  # days, not amounts: no MIN_AMOUNT
-    mode: Annotated[float, Field(ge=0, le=MAX_LEAD_DAYS)]
+    min: NonNeg
+    mode: NonNeg
     max: Annotated[float, Field(ge=0, le=MAX_LEAD_DAYS)]
 
     @model_validator(mode="after")
