@@ -1,6 +1,7 @@
 """The fast exact backend: closed-form water-filling on (B, R) arrays, no loop over B or R.
 
-Every rule reduces to one of two sort-based fills:
+Every rule reduces to one of two sort-based fills (``weighted`` is the proportional one with
+share * weight as the share):
 
 * ``_tiered_fill`` - within each tier, x_r = min(ub_r, lam * share_r); tiers in order.
   Sorting each row by (tier, ub/share) makes the filled amount a running sum, so the level
@@ -26,7 +27,6 @@ from sim.allocate.problem import (
     Array,
     PolicyInput,
     serve_pledges,
-    weight_tiers,
 )
 from sim.scenario.models import Rule
 
@@ -73,10 +73,10 @@ def priority(problem: AllocationProblem, p: PolicyInput) -> Array:
 
 
 def weighted(problem: AllocationProblem, p: PolicyInput) -> Array:
-    # Greedy by weight is optimal for max sum w x under one budget row; ties split pro rata.
-    upper = np.where((problem.weight > 0) & (problem.share > 0), p.upper_masks, 0.0)
-    return _only_binding(_tiered_fill, p.budget_masks, upper, problem.share,
-                         weight_tiers(problem.weight))
+    # Weighted proportional: the proportional fill with share * weight as the share.
+    share = problem.share * problem.weight
+    upper = np.where(share > 0, p.upper_masks, 0.0)
+    return _only_binding(_proportional_fill, p.budget_masks, upper, share)
 
 
 def maxmin(problem: AllocationProblem, p: PolicyInput) -> Array:

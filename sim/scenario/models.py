@@ -69,6 +69,11 @@ class Model(BaseModel):
 
 
 class Rule(StrEnum):
+    """How the budget left after pledges is spread (``sim.allocate.problem`` has the maths):
+    ``proportional`` by share; ``maxmin`` worst-covered first; ``priority`` tier by tier,
+    proportional within; ``weighted`` proportional to weight * share (a weight of 2 gets twice
+    what a weight of 1 gets; weight 0 gets nothing)."""
+
     PROPORTIONAL = "proportional"
     MAXMIN = "maxmin"
     PRIORITY = "priority"

@@ -64,10 +64,26 @@ def test_priority_with_tier_numbers_beyond_int16() -> None:
     np.testing.assert_allclose(allocate_vector(p).policy_masks, [[0, 10]])
 
 
-def test_weighted_equal_weights_split_proportionally_zero_weight_gets_nothing() -> None:
-    p = problem(Rule.WEIGHTED, [12], [[10, 10, 10, 10]], weight=[[1, 3, 1, 0]],
+def test_weighted_weight_two_gets_twice_weight_one() -> None:
+    # equal shares, weights 2 and 1, budget 30, room for all: 20 and 10.
+    p = problem(Rule.WEIGHTED, [30], [[100, 100]], weight=[[2, 1]])
+    np.testing.assert_allclose(allocate_vector(p).policy_masks, [[20, 10]])
+
+
+def test_weighted_bound_binds_and_zero_weight_gets_nothing() -> None:
+    # w * share = 1, 3, 3, 0: region 1 stops at its gap of 3 (lam 1); regions 0 and 2
+    # split the other 9 as 1:3 -> 2.25, 6.75; region 3 (weight 0) gets nothing.
+    p = problem(Rule.WEIGHTED, [12], [[10, 3, 10, 10]], weight=[[1, 3, 1, 0]],
                 share=[[1, 1, 3, 1]])
-    np.testing.assert_allclose(allocate_vector(p).policy_masks, [[0.5, 10, 1.5, 0]])
+    np.testing.assert_allclose(allocate_vector(p).policy_masks, [[2.25, 3, 6.75, 0]])
+
+
+def test_weighted_weights_are_not_just_an_order() -> None:
+    steep = problem(Rule.WEIGHTED, [60], [[100] * 3], weight=[[3, 2, 1]])
+    flat = problem(Rule.WEIGHTED, [60], [[100] * 3], weight=[[1.03, 1.02, 1]])
+    np.testing.assert_allclose(allocate_vector(steep).policy_masks, [[30, 20, 10]])
+    np.testing.assert_allclose(allocate_vector(flat).policy_masks,
+                               [[60 * 1.03 / 3.05, 60 * 1.02 / 3.05, 60 / 3.05]])
 
 
 def test_caps_and_pledges_first() -> None:
@@ -160,13 +176,18 @@ def test_every_rule_is_feasible_and_ships_what_it_can(p: AllocationProblem) -> N
 
 @settings(max_examples=80, deadline=None)
 @given(instances(Rule.WEIGHTED))
-def test_weighted_matches_highs_objective(p: AllocationProblem) -> None:
+def test_weighted_is_proportional_to_weight_times_share(p: AllocationProblem) -> None:
+    """Among regions below their bound, masks per unit of weight * share are equal, and
+    regions of weight 0 get nothing."""
     x = allocate_vector(p).policy_masks
-    ub = np.where((p.weight > 0) & (p.share > 0), _bounds(p), 0)
+    ub = _bounds(p)
     for b in range(len(x)):
-        best = _linprog_max(p.weight[b], ub[b], float(p.budget_masks[b]))
-        got = float(p.weight[b] @ x[b])
-        assert got == pytest.approx(best, rel=1e-7, abs=1e-4)
+        ws = p.weight[b] * p.share[b]
+        assert np.all(x[b][ws == 0] == 0)
+        open_ = (ws > 0) & (x[b] < ub[b] * (1 - 1e-9) - 1e-9)
+        if open_.sum() >= 2:
+            per_unit = x[b][open_] / ws[open_]
+            np.testing.assert_allclose(per_unit, per_unit[0], rtol=1e-7, atol=1e-9)
 
 
 @settings(max_examples=80, deadline=None)
