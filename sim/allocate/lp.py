@@ -1,65 +1,105 @@
-"""Reference allocation backend: every rule as a sequence of LPs (and a MIP) solved by CBC.
+"""Reference allocation backend: every rule as a sequence of LPs (and a MIP) solved by HiGHS.
 
-Pledges are served by the shared closed-form pro-rata rule (``serve_pledges``); the LPs decide
-only the policy part x_r, one scenario row at a time. The rules' unique answers (see
-``sim.allocate.problem``) come from progressive filling: each round one LP lifts all unfrozen
-regions together, the regions whose bound binds are frozen at it, and the rounds stop when
-the budget binds. The backend never computes a water level in closed form; every amount is
-read off an LP solution, so it is an independent check on the ``vector`` backend.
+PuLP builds the models and HiGHS solves them in memory through highspy (``pulp.HiGHS``), so
+every value comes back as a double, never through printed digits. Pledges are served by the
+shared closed-form pro-rata rule (``serve_pledges``); the LPs decide only the policy part
+x_r, one scenario row at a time. The rules' unique answers (see ``sim.allocate.problem``)
+come from progressive filling: each round one LP lifts all unfrozen regions together, the
+regions whose bound binds are frozen at it, and the rounds stop when the budget binds. The
+backend never computes a water level in closed form; every amount is read off an LP
+solution, so it is an independent check on the ``vector`` backend (``weighted`` is the
+proportional filling with share * weight as the share).
 
 Numerics: a row is solved in units of U = min(S, sum ub), the most it can ship, so every
-amount is at most the budget S/U >= 1 and nothing the answer contains is tiny by accident of
-scale. CBC runs with a primal tolerance of 1e-10 (amounts below 1e-10 U are lost) and reports
-solutions with 8 significant digits, so "a bound binds" means "within a relative 1e-7 of
-it", and an amount is good to about 5e-8 of itself.
+amount is at most the budget S/U >= 1. HiGHS runs with its tightest feasibility tolerances
+(primal and dual 1e-10, integrality 1e-9, absolute in those units). Which constraint stopped
+a round is read from the solution's slacks (budget - sum x and ub_r - x_r): the least slack
+binds, and so does every one within ``_TOL`` = 1e-9 of it. 1e-9 sits well above the
+solver's 1e-10 and double rounding (1e-16) and far below any amount a run cares about
+(1e-9 of the day's shipment). Bounds of at most ``_TOL`` (rounding leftovers such as
+gap - pledged) are given to their regions before the LP, as no LP can tell them from 0.
+The answer is then good to about 1e-9 U per region.
 
 With ``min_shipment_masks`` or ``pallet_masks`` set, the rule's answer is rounded to feasible
-shipments with as little change as possible: a MIP first finds the largest total that can be
-shipped in feasible amounts (0 or at least the minimum, in whole pallets, only to regions the
-rule may give to; pledges are not rounded), then, with that total fixed, the shipments
-closest to the rule's answer in L1. Ties in that second stage are broken by CBC, and pallet
-counts are exact below 1e8 pallets a region (8 printed digits).
+shipments with as little change as possible, by a MIP in three lexicographic stages (pledges
+are not rounded; only regions the rule may give to take part):
+
+1. the largest total that can be shipped in feasible amounts (0 or at least the minimum, in
+   whole pallets, within each bound and the budget);
+2. with that total kept, the shipments closest to the rule's answer in L1;
+3. with that total and that distance kept (to ``_TOL``), the least sum_r r * x_r, r the
+   region's index in scenario order: a tie goes to the earlier regions. With pallets alone
+   the closest answers differ only by moving pallets between regions, so this makes the
+   answer unique; with a minimum it is unique unless two closest answers switch different
+   regions on and happen to have equal index sums.
+
+The stages of one row share ``mip_time_limit_seconds``. A stage that reaches the limit hands
+on its best feasible shipments (a later stage that has no time left keeps the earlier
+stage's answer), and ``allocate_lp`` warns ``MIPStoppedEarly`` once per call, naming the
+rows, the stage and HiGHS's relative gap.
 """
 
 from __future__ import annotations
 
+import contextlib
+import functools
+import os
+import sys
+import time
 import warnings
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from typing import Any
 
+import highspy
 import numpy as np
 import pulp
 from numpy.typing import NDArray
 
-from sim.allocate.problem import (
-    Allocation,
-    AllocationProblem,
-    Array,
-    PolicyInput,
-    serve_pledges,
-    weight_tiers,
-)
+from sim.allocate.problem import Allocation, AllocationProblem, Array, PolicyInput, serve_pledges
 from sim.scenario.models import Rule
 
 Mask = NDArray[np.bool_]
 
-_RTOL = 1e-7  # above CBC's 8-digit printing error (5e-8)
+_TOL = 1e-9  # in units of U: see the module docstring
+_HIGHS_OPTIONS: dict[str, float] = {
+    "primal_feasibility_tolerance": 1e-10,
+    "dual_feasibility_tolerance": 1e-10,
+    "mip_feasibility_tolerance": 1e-9,
+    "mip_rel_gap": 0.0,  # HiGHS stops at a 1e-4 gap by default: the answer must be optimal
+    "mip_abs_gap": 1e-12,
+}
+
+
+class MIPStoppedEarly(UserWarning):
+    """The shipment MIP hit its time limit; the best feasible shipments found were used."""
 
 
 def allocate_lp(problem: AllocationProblem) -> Allocation:
-    """Pledges pro rata first, then the rule's answer row by row from LPs solved by CBC."""
+    """Pledges pro rata first, then the rule's answer row by row from LPs solved by HiGHS."""
     pledge, given = serve_pledges(problem)
     b, r = problem.shape
     policy = np.zeros((b, r))
+    stops: list[str] = []
     for i in range(b):
         unit = min(float(given.budget_masks[i]), float(given.upper_masks[i].sum()))
         if unit > 0:
-            policy[i] = unit * _allocate_row(problem, given, i, unit)
+            x, stop = _allocate_row(problem, given, i, unit)
+            policy[i] = unit * x
+            if stop:
+                stops.append(f"row {i}: {stop}")
+    if stops:
+        warnings.warn(MIPStoppedEarly(
+            f"shipment MIP stopped at its time limit of {problem.mip_time_limit_seconds:g} s "
+            f"in {len(stops)} of {b} rows ({'; '.join(stops)}); shipped the best feasible "
+            "shipments found"), stacklevel=2)
     return Allocation(pledge, policy, policy + given.pledged_masks)
 
 
-def _allocate_row(problem: AllocationProblem, given: PolicyInput, i: int, unit: float) -> Array:
-    """The policy of row ``i`` in units of ``unit``, rounded to shipments if asked to."""
+def _allocate_row(
+    problem: AllocationProblem, given: PolicyInput, i: int, unit: float
+) -> tuple[Array, str | None]:
+    """The policy of row ``i`` in units of ``unit``, rounded to shipments if asked to, and
+    what stopped early, if anything did."""
     budget = float(given.budget_masks[i]) / unit
     upper = np.minimum(given.upper_masks[i] / unit, budget)
     share = problem.share[i]
@@ -75,37 +115,67 @@ def _allocate_row(problem: AllocationProblem, given: PolicyInput, i: int, unit: 
         x = _priority(upper, share, problem.tier[i], budget)
         eligible = share > 0
     else:
-        x = _weighted(upper, share, problem.weight[i], budget)
-        eligible = (problem.weight[i] > 0) & (share > 0)
+        weighted = share * problem.weight[i]
+        x = _fill_proportional(upper, weighted, budget, np.ones(upper.shape, dtype=bool))[0]
+        eligible = weighted > 0
     x = np.clip(x, 0.0, upper)
     x = x / max(1.0, float(x.sum()) / budget)
     if problem.min_shipment_masks or problem.pallet_masks:
         minimum = (problem.min_shipment_masks or 0.0) / unit
         pallet = (problem.pallet_masks or 0.0) / unit
         upper = np.where(eligible, upper, 0.0)
-        x = _round_to_shipments(x, upper, budget, minimum, pallet)
-    return x
+        deadline = time.monotonic() + problem.mip_time_limit_seconds
+        return _round_to_shipments(x, upper, budget, minimum, pallet, deadline)
+    return x, None
 
 
-def _solve(model: pulp.LpProblem) -> None:
-    """Solve with CBC; anything but an optimum means a wrong formulation, not bad data."""
-    with warnings.catch_warnings():  # pyproject pins pulp < 4 for the bundled CBC
-        warnings.filterwarnings("ignore", "PULP_CBC_CMD is deprecated", DeprecationWarning)
-        solver = pulp.PULP_CBC_CMD(msg=False, options=["primalT 1e-10"])
+@contextlib.contextmanager
+def _stdout_silenced() -> Iterator[None]:
+    """Point file descriptor 1 at the null device for a moment (C code's printf too)."""
+    sys.stdout.flush()
+    saved = os.dup(1)
+    null = os.open(os.devnull, os.O_WRONLY)
+    try:
+        os.dup2(null, 1)
+        yield
+    finally:
+        os.dup2(saved, 1)
+        os.close(null)
+        os.close(saved)
+
+
+@functools.cache
+def _highs_banner_shown() -> bool:
+    """HiGHS prints its banner on stdout when the process makes its first ``Highs`` object,
+    before any option can turn logging off; the core prints nothing, so that first object
+    is made here with stdout pointed elsewhere."""
+    try:
+        with _stdout_silenced():
+            highspy.Highs()  # type: ignore[no-untyped-call]
+    except OSError:  # no stdout to silence
+        highspy.Highs()  # type: ignore[no-untyped-call]
+    return True
+
+
+class _Stopped(Exception):
+    """The time limit came before a feasible answer (or before the stage could start)."""
+
+
+def _solve(model: pulp.LpProblem, seconds: float | None = None) -> bool:
+    """Solve with HiGHS; True for a proven optimum, False for a feasible answer found by the
+    time limit, ``_Stopped`` for none. Anything else means a wrong formulation, not bad data."""
+    _highs_banner_shown()
+    solver = pulp.HiGHS(msg=False, timeLimit=seconds, **_HIGHS_OPTIONS)
     status = model.solve(solver)
     if status != pulp.LpStatusOptimal:
-        raise RuntimeError(f"CBC: {model.name} is {pulp.LpStatus[status]}")
+        if model.solverModel.getModelStatus() == highspy.HighsModelStatus.kTimeLimit:
+            raise _Stopped
+        raise RuntimeError(f"HiGHS: {model.name} is {pulp.LpStatus[status]}")
+    return bool(model.sol_status == pulp.LpSolutionOptimal)
 
 
 def _values(variables: list[Any]) -> Array:
     return np.array([float(v.value() or 0.0) for v in variables])
-
-
-def _budget_binds(values: Array, upper: Array, left: float) -> tuple[bool, Mask]:
-    """Why the round's level stopped rising: the budget, or the bounds of some regions.
-    With no region at its bound it can only be the budget, however little was left."""
-    at_bound = values >= upper * (1 - _RTOL)
-    return bool(values.sum() >= left * (1 - _RTOL) or not at_bound.any()), at_bound
 
 
 def _progressive_fill(
@@ -113,23 +183,28 @@ def _progressive_fill(
     round_lp: Callable[[NDArray[np.intp], float], tuple[pulp.LpProblem, list[Any]]],
 ) -> tuple[Array, bool]:
     """Progressive filling: each round's LP (``round_lp(regions, budget left)``) lifts the
-    unfrozen regions together; those that reach their bound freeze there; the rounds stop
-    when the budget binds. Returns the amounts and whether the budget bound them."""
+    unfrozen regions together; the constraints of least slack bind: bounds freeze their
+    regions there, the budget ends the rounds. Returns the amounts and whether the budget
+    bound them."""
     x = np.zeros_like(upper)
-    active = active.copy()
+    tiny = active & (upper <= _TOL)
+    x[tiny] = upper[tiny]  # rounding leftovers: no LP can tell them from 0
+    active = active & ~tiny
     for _ in range(int(active.sum())):
         left = budget - float(x.sum())
-        if left <= 0 or not active.any():
-            return x, left <= 0
+        if left <= _TOL or not active.any():
+            return x, left <= _TOL
         idx = np.flatnonzero(active)
         model, xs = round_lp(idx, left)
         _solve(model)
-        values = _values(xs)
-        binds, at_bound = _budget_binds(values, upper[idx], left)
-        if binds:
+        values = np.clip(_values(xs), 0.0, upper[idx])
+        bound_slack = upper[idx] - values
+        budget_slack = left - float(values.sum())
+        least = min(budget_slack, float(bound_slack.min()))
+        if budget_slack <= least + _TOL:
             x[idx] = values
             return x, True
-        frozen = idx[at_bound]
+        frozen = idx[bound_slack <= least + _TOL]
         x[frozen] = upper[frozen]
         active[frozen] = False
     return x, False
@@ -191,35 +266,6 @@ def _priority(upper: Array, share: Array, tier: NDArray[np.int64], budget: float
     return x
 
 
-def _weighted(upper: Array, share: Array, weight: Array, budget: float) -> Array:
-    """max sum w_r x_r by LP; its optimum fixes each weight tier's total (unique, unlike the
-    split inside a tier), and the tier is then split proportionally by share.
-
-    A tier region with share 0 gets nothing (the proportional rule); what the LP gave it
-    passes on to the next tier, so the result equals filling the tiers in order."""
-    x = np.zeros_like(upper)
-    idx = np.flatnonzero((weight > 0) & (upper > 0))
-    if idx.size == 0:
-        return x
-    model = pulp.LpProblem("weighted", pulp.LpMaximize)
-    xs = [model.add_variable(f"x{r}", 0, float(upper[r])) for r in idx]
-    scaled = weight[idx] / weight.max()
-    model += pulp.lpSum(float(w) * var for w, var in zip(scaled, xs, strict=True))
-    model += pulp.lpSum(xs) <= budget
-    _solve(model)
-    optimum = np.zeros_like(upper)
-    optimum[idx] = _values(xs)
-    tiers = weight_tiers(weight[None, :])[0]
-    carry = 0.0
-    for k in np.unique(tiers[weight > 0]):
-        members = (weight > 0) & (tiers == k)
-        tier_budget = float(optimum[members].sum()) + carry
-        part, _ = _fill_proportional(upper, share, tier_budget, members)
-        carry = tier_budget - float(part.sum())
-        x += part
-    return x
-
-
 def _shipment_model(
     name: str, sense: int, upper: Array, budget: float, least: Array, pallet: float
 ) -> tuple[pulp.LpProblem, list[Any]]:
@@ -242,43 +288,73 @@ def _shipment_model(
 
 
 def _round_to_shipments(
-    target: Array, upper: Array, budget: float, minimum: float, pallet: float
-) -> Array:
-    """The rule's answer rounded to feasible shipments with as little change as possible:
-    stage 1 maximises the total shipped, stage 2 keeps that total and minimises
-    sum |x_r - target_r| (split into over_r - under_r).
+    target: Array, upper: Array, budget: float, minimum: float, pallet: float,
+    deadline: float,
+) -> tuple[Array, str | None]:
+    """The rule's answer rounded to feasible shipments with as little change as possible,
+    in the module docstring's three stages: the largest total, then the least L1 change
+    sum |x_r - target_r| (split into over_r - under_r), then the least sum r * x_r.
 
     A region whose bound is below the minimum (or one pallet) is left out of the MIP; one
     whose bound equals it up to float noise (1e-9) may take its bound, so a tie is not lost
-    to rounding."""
+    to rounding. Also says which stage stopped at the time limit, if one did."""
     least = max(minimum, pallet)  # the smallest shipment a region could take
     upper = np.where(upper >= least * (1 - 1e-9), upper, 0.0)
     if not upper.any():
-        return np.zeros_like(upper)
+        return np.zeros_like(upper), None
     args = (upper, budget, np.minimum(minimum, upper), pallet)
-    model, xs = _shipment_model("shipments_total", pulp.LpMaximize, *args)
+    stop: list[str] = []
+
+    def solve(model: pulp.LpProblem, xs: list[Any]) -> Array:
+        seconds = deadline - time.monotonic()
+        if seconds <= 0:
+            raise _Stopped
+        if not _solve(model, seconds):
+            gap = model.solverModel.getInfo().mip_gap
+            stop.append(f"stage '{model.name}', gap {gap:.2%}")
+        return _tidy_shipments(_values(xs), *args)
+
+    model, xs = _shipment_model("largest_total", pulp.LpMaximize, *args)
     model += pulp.lpSum(xs)
-    _solve(model)
-    # The best total from the MIP's decisions, not its printed amounts: whole pallets, or
-    # with a minimum alone, everything the regions it switched on can take.
-    first = _tidy_shipments(_values(xs), *args)
-    best = float(first.sum()) if pallet > 0 else min(budget, float(upper[first > 0].sum()))
-    model, xs = _shipment_model("shipments_closest", pulp.LpMinimize, *args)
-    over = [model.add_variable(f"over{r}", 0) for r in range(upper.size)]
-    under = [model.add_variable(f"under{r}", 0) for r in range(upper.size)]
-    model += pulp.lpSum(over) + pulp.lpSum(under)
+    try:
+        x = solve(model, xs)
+    except _Stopped:  # no feasible answer in time: nothing is the one sure answer
+        return np.zeros_like(upper), "stage 'largest_total' found no shipments in time"
+    # The best total from the MIP's decisions: whole pallets, or with a minimum alone,
+    # everything the regions it switched on can take.
+    best = float(x.sum()) if pallet > 0 else min(budget, float(upper[x > 0].sum()))
+    model, xs = _shipment_model("closest", pulp.LpMinimize, *args)
+    distance = _distance_rows(model, xs, target)
+    model += distance
+    keep = best - pallet / 2 if pallet > 0 else best * (1 - 1e-12)  # the total, not less
+    model += pulp.lpSum(xs) >= keep
+    try:
+        x = solve(model, xs)
+        model, xs = _shipment_model("tie_break", pulp.LpMinimize, *args)
+        model += _distance_rows(model, xs, target) <= float(np.abs(x - target).sum()) + _TOL
+        model += pulp.lpSum(xs) >= keep
+        model += pulp.lpSum(r * var for r, var in enumerate(xs))
+        x = solve(model, xs)
+    except _Stopped:
+        stop.append("the later stages had no time left")
+    return x, "; ".join(stop) or None
+
+
+def _distance_rows(model: pulp.LpProblem, xs: list[Any], target: Array) -> pulp.LpAffineExpression:
+    """sum |x_r - target_r| as sum (over_r + under_r), with x_r - target_r = over_r - under_r."""
+    over = [model.add_variable(f"over{r}", 0) for r in range(len(xs))]
+    under = [model.add_variable(f"under{r}", 0) for r in range(len(xs))]
     for var, o, u, t in zip(xs, over, under, target, strict=True):
         model += var - float(t) == o - u
-    model += pulp.lpSum(xs) >= (best - pallet / 2 if pallet > 0 else best * (1 - 1e-12))
-    _solve(model)
-    return _tidy_shipments(_values(xs), *args)
+    return pulp.lpSum(over) + pulp.lpSum(under)
 
 
 def _tidy_shipments(
     x: Array, upper: Array, budget: float, least: Array, pallet: float
 ) -> Array:
-    """Undo CBC's 8-digit printing: whole pallets, 0 or at least ``least``, within the
-    bounds and the budget (a whole pallet comes off only for a real excess, not float noise)."""
+    """Undo HiGHS's tolerances (integrality 1e-9, feasibility 1e-10): whole pallets, 0 or
+    at least ``least``, within the bounds and the budget (a whole pallet comes off only for
+    a real excess, not float noise)."""
     if pallet > 0:
         x = pallet * np.minimum(np.round(x / pallet), np.floor(upper / pallet * (1 + 1e-12)))
     x = np.where(x < least / 2, 0.0, np.clip(x, least, upper))

@@ -9,8 +9,9 @@ one unique answer, so every backend must return the same allocation:
 * ``maxmin`` - lexicographic max-min of coverage (have_r + pledged_r + x_r) / need_r:
   water-filling from the worst-covered region up, each within its bound;
 * ``priority`` - tiers in ascending order, each filled before the next; proportional within;
-* ``weighted`` - max sum w_r x_r over the regions of positive share; equal weights form a
-  tier, split proportionally, and regions of weight 0 get nothing.
+* ``weighted`` - weighted proportional: x_r = min(ub_r, lam * w_r * share_r), lam such that
+  sum x = min(S, sum ub); a weight of 2 gets twice the masks per unit of share of a weight
+  of 1, and a region of weight 0 gets nothing.
 
 In every rule that splits by share (all but ``maxmin``), a region of share 0 gets nothing.
 
@@ -54,6 +55,7 @@ class AllocationProblem:
     weight: Array  # (B, R) >= 0
     min_shipment_masks: float | None = None  # LP backend only (MIP)
     pallet_masks: float | None = None  # LP backend only (MIP)
+    mip_time_limit_seconds: float = 10.0  # LP backend only: the MIP's time for one row
 
     @property
     def shape(self) -> tuple[int, int]:
@@ -107,18 +109,6 @@ def _incidence(region_bytes: bytes, dtype: str, n_regions: int) -> Array:
     out[np.arange(len(region)), region] = 1.0
     out.flags.writeable = False
     return out
-
-
-def weight_tiers(weight: Array) -> NDArray[np.int64]:
-    """Tier numbers from weights: the heaviest weight is tier 1; equal weights share a tier."""
-    order = np.argsort(-weight, axis=1, kind="stable")
-    sorted_w = np.take_along_axis(weight, order, axis=1)
-    new_tier = np.ones_like(sorted_w, dtype=np.int64)
-    new_tier[:, 1:] = sorted_w[:, 1:] != sorted_w[:, :-1]
-    ranks = np.cumsum(new_tier, axis=1)
-    tiers = np.empty_like(ranks)
-    np.put_along_axis(tiers, order, ranks, axis=1)
-    return tiers
 
 
 Allocator = Callable[[AllocationProblem], Allocation]

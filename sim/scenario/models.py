@@ -337,6 +337,9 @@ class Allocation(Model):
     # in whole pallets of pallet_size masks.
     min_shipment: Positive | None = None
     pallet_size: Positive | None = None
+    # The MIP's time for one shipment day (per scenario row); stopped there, it ships the
+    # best feasible shipments found and warns (sim.allocate.lp.MIPStoppedEarly).
+    mip_time_limit_seconds: Annotated[float, Field(gt=0)] = 10.0
 
 
 class Scenario(Model):
