@@ -35,8 +35,9 @@ are not rounded; only regions the rule may give to take part):
 
 The stages of one row share ``mip_time_limit_seconds``. A stage that reaches the limit hands
 on its best feasible shipments (a later stage that has no time left keeps the earlier
-stage's answer), and ``allocate_lp`` warns ``MIPStoppedEarly`` once per call, naming the
-rows, the stage and HiGHS's relative gap.
+stage's answer; if the first finds none, the rule's answer rounded down to whole pallets,
+and to 0 below the minimum, is shipped), and ``allocate_lp`` warns ``MIPStoppedEarly`` once
+per call, naming the rows, the stage and HiGHS's relative gap.
 """
 
 from __future__ import annotations
@@ -83,23 +84,22 @@ def allocate_lp(problem: AllocationProblem) -> Allocation:
     for i in range(b):
         unit = min(float(given.budget_masks[i]), float(given.upper_masks[i].sum()))
         if unit > 0:
-            x, stop = _allocate_row(problem, given, i, unit)
-            policy[i] = unit * x
+            policy[i], stop = _allocate_row(problem, given, i, unit)
             if stop:
                 stops.append(f"row {i}: {stop}")
     if stops:
         warnings.warn(MIPStoppedEarly(
             f"shipment MIP stopped at its time limit of {problem.mip_time_limit_seconds:g} s "
             f"in {len(stops)} of {b} rows ({'; '.join(stops)}); shipped the best feasible "
-            "shipments found"), stacklevel=2)
+            "shipments found in time"), stacklevel=2)
     return Allocation(pledge, policy, policy + given.pledged_masks)
 
 
 def _allocate_row(
     problem: AllocationProblem, given: PolicyInput, i: int, unit: float
 ) -> tuple[Array, str | None]:
-    """The policy of row ``i`` in units of ``unit``, rounded to shipments if asked to, and
-    what stopped early, if anything did."""
+    """The policy of row ``i`` (masks; solved in units of ``unit``), rounded to shipments if
+    asked to, and what stopped early, if anything did."""
     budget = float(given.budget_masks[i]) / unit
     upper = np.minimum(given.upper_masks[i] / unit, budget)
     share = problem.share[i]
@@ -120,13 +120,20 @@ def _allocate_row(
         eligible = weighted > 0
     x = np.clip(x, 0.0, upper)
     x = x / max(1.0, float(x.sum()) / budget)
-    if problem.min_shipment_masks or problem.pallet_masks:
-        minimum = (problem.min_shipment_masks or 0.0) / unit
-        pallet = (problem.pallet_masks or 0.0) / unit
-        upper = np.where(eligible, upper, 0.0)
-        deadline = time.monotonic() + problem.mip_time_limit_seconds
-        return _round_to_shipments(x, upper, budget, minimum, pallet, deadline)
-    return x, None
+    if not (problem.min_shipment_masks or problem.pallet_masks):
+        return unit * x, None
+    minimum = (problem.min_shipment_masks or 0.0) / unit
+    pallet = (problem.pallet_masks or 0.0) / unit
+    upper = np.where(eligible, upper, 0.0)
+    deadline = time.monotonic() + problem.mip_time_limit_seconds
+    x, stop = _round_to_shipments(x, upper, budget, minimum, pallet, deadline)
+    # Back in masks, exactly whole pallets and at least the minimum (x * unit is off by ulps).
+    masks = unit * x
+    if problem.pallet_masks:
+        masks = problem.pallet_masks * np.round(masks / problem.pallet_masks)
+    if problem.min_shipment_masks:
+        masks = np.where(masks > 0, np.maximum(masks, problem.min_shipment_masks), 0.0)
+    return masks, stop
 
 
 @contextlib.contextmanager
@@ -318,8 +325,11 @@ def _round_to_shipments(
     model += pulp.lpSum(xs)
     try:
         x = solve(model, xs)
-    except _Stopped:  # no feasible answer in time: nothing is the one sure answer
-        return np.zeros_like(upper), "stage 'largest_total' found no shipments in time"
+    except _Stopped:  # no MIP answer in time: the rule's answer rounded down is feasible
+        x = pallet * np.floor(target / pallet) if pallet > 0 else target.copy()
+        x = np.where((x >= least) & (upper > 0), x, 0.0)
+        return x, "stage 'largest_total' found nothing in time, shipped the rule's answer " \
+            "rounded down"
     # The best total from the MIP's decisions: whole pallets, or with a minimum alone,
     # everything the regions it switched on can take.
     best = float(x.sum()) if pallet > 0 else min(budget, float(upper[x > 0].sum()))
