@@ -124,13 +124,23 @@ def load_sweep(folder: str | Path) -> SweepData:
                      else {})
 
 
+def design_points(columns: dict[str, NDArray[Any]]) -> NDArray[np.int64]:
+    """The design point of each run: experiment i is point i // replications (sim.sweep.spec),
+    so the replications of a point share its number."""
+    experiment = np.asarray(columns["experiment"], dtype=np.int64)
+    if "replication" not in columns or not len(experiment):
+        return experiment
+    replications = int(np.max(columns["replication"])) + 1
+    return experiment // replications
+
+
 def footnote(sweep: SweepData, extra: str = "") -> str:
     p = sweep.provenance
-    n_exp = len(np.unique(sweep.columns["experiment"]))
+    n_points = len(np.unique(design_points(sweep.columns)))
     name = p.get("sweep") or p.get("name") or sweep.path.name
     seed = p.get("seed", p.get("root_seed", "?"))
     return (f"Source: masksim {p.get('version', '?')}, sweep {name}, {sweep.n_rows} runs "
-            f"({n_exp} experiments), root seed {seed}." + (f"\n{extra}" if extra else ""))
+            f"({n_points} design points), root seed {seed}." + (f"\n{extra}" if extra else ""))
 
 
 def _num(sweep: SweepData, name: str) -> NDArray[np.float64]:
@@ -278,12 +288,12 @@ def _tick(key: Any) -> str:
 
 
 def tradeoff(sweep: SweepData, fig: FigureBase | None = None) -> FigureResult:
-    """Each experiment's median: what it gave against domestic safety and against equity."""
+    """Each design point's median: what it gave against domestic safety and against equity."""
     fig, body = canvas(fig, "Trade-off: domestic safety, amount donated and equity",
-                       footnote(sweep, "Points: each experiment's median over replications."))
+                       footnote(sweep, "Points: each design point's median over replications."))
     ax0, ax1 = body.subplots(1, 2, sharey=True)
     cols = sweep.columns
-    exp, index = np.unique(cols["experiment"], return_inverse=True)
+    exp, index = np.unique(design_points(cols), return_inverse=True)
     by, keys, s_index = _split(sweep, "")
 
     def median(name: str, scale: float = 1.0) -> NDArray[np.float64]:

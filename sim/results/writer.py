@@ -119,7 +119,8 @@ def run_files(result: Result, summary_: dict[str, Any] | None = None) -> dict[st
         "daily.parquet": _parquet(daily_table(result)),
         "regions.parquet": _parquet(regions_table(result)),
         "shipments.csv": shipments_csv(result).encode(),
-        "summary.json": (json.dumps(summary_ or summary(result), indent=2) + "\n").encode(),
+        "summary.json": (json.dumps(summary_ or summary(result), indent=2, allow_nan=False)
+                         + "\n").encode(),
     }
 
 

@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import math
 import warnings
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 from enum import StrEnum
 from typing import Any
 
@@ -61,6 +61,9 @@ class Report:
     rows: list[Row]
     r2: dict[str, float]  # SRRC fit per outcome
     estimator: str
+    # Runs whose outcome is undefined (NaN: e.g. no fairness when nothing was delivered);
+    # rank regression leaves them out, Sobol' indices need every run and are not given.
+    undefined: dict[str, int] = field(default_factory=dict)
 
     def to_json(self) -> dict[str, Any]:
         def clean(x: Any) -> Any:
@@ -69,6 +72,7 @@ class Report:
         return {
             "estimator": self.estimator,
             "srrc_r2": {k: clean(v) for k, v in self.r2.items()},
+            "undefined_runs": dict(self.undefined),
             "rows": [{k: clean(str(v) if isinstance(v, Method) else v)
                       for k, v in asdict(r).items()} for r in self.rows],
         }
@@ -161,9 +165,13 @@ def design_matrix(experiments: Any, sweep: Sweep) -> tuple[list[str], Array]:
 
 def srrc(x: Array, y: Array) -> tuple[Array, float]:
     """Standardized rank regression: coefficients (NaN for constant inputs) and R^2."""
-    ry = _rank(y)
+    defined = np.isfinite(y)
+    x, y = x[defined], y[defined]
     coef = np.full(x.shape[1], np.nan)
-    if np.ptp(ry) <= 0 or x.shape[0] < 3:
+    if x.shape[0] < 3:
+        return coef, NAN
+    ry = _rank(y)
+    if np.ptp(ry) <= 0:
         return coef, NAN
     sd = x.std(axis=0)
     live = sd > 0
@@ -184,8 +192,10 @@ def analyze(experiments: Any, outcomes: dict[str, Array], sweep: Sweep,
     columns, matrix = design_matrix(experiments, sweep)
     rows: list[Row] = []
     r2: dict[str, float] = {}
+    undefined: dict[str, int] = {}
     for outcome in names:
         y = np.asarray(outcomes[outcome], dtype=np.float64)
+        undefined[outcome] = int(np.count_nonzero(~np.isfinite(y)))
         coef, r2[outcome] = srrc(matrix, y)
         by_column = dict(zip(columns, coef.tolist(), strict=True))
         if is_sobol:
@@ -200,7 +210,8 @@ def analyze(experiments: Any, outcomes: dict[str, Array], sweep: Sweep,
                      for c in columns if c not in labels]
         else:
             rows += [Row(outcome, c, Method.SRRC, srrc=by_column[c]) for c in columns]
-    return Report(rows, r2, ESTIMATOR if is_sobol else "srrc (rank regression, numpy)")
+    return Report(rows, r2, ESTIMATOR if is_sobol else "srrc (rank regression, numpy)",
+                  undefined)
 
 
 def format_report(report: Report) -> str:
@@ -225,6 +236,10 @@ def format_report(report: Report) -> str:
     for outcome, rows in by_outcome.items():
         r2 = report.r2.get(outcome, NAN)
         fit = f"{r2:.2f}" if math.isfinite(r2) else "n/a (constant outcome)"
+        n_undefined = report.undefined.get(outcome, 0)
+        if n_undefined:
+            fit += (f"; undefined in {n_undefined} runs (left out of SRRC; no Sobol' "
+                    "indices, which need every run)")
         lines += ["", f"{outcome}  (SRRC R^2 = {fit})",
                   f"  {'parameter':<40}{'first':>8}{ci_head:>18}{'total':>8}{ci_head:>18}"
                   f"{'srrc':>8}"]

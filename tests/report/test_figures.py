@@ -231,3 +231,17 @@ def test_grey_check_catches_colour_only_lines() -> None:
     with pytest.raises(AssertionError):
         grey_distinct(ax)
     assert isinstance(ax.get_lines()[0], Line2D)
+
+
+def test_tradeoff_points_are_design_points_over_replications(
+    sweep: sweep_figures.SweepData,
+) -> None:
+    # 5 reserves x 3 outage rates x 2 rules = 30 design points, 5 replications each: the
+    # trade-off shows one median per point, not one point per run.
+    assert sweep.n_rows == 150
+    assert len(np.unique(sweep_figures.design_points(sweep.columns))) == 30
+    assert "(30 design points)" in sweep_figures.footnote(sweep)
+    with figures.house_style():
+        _, axes = sweep_figures.tradeoff(sweep)
+    shown = sum(len(np.asarray(c.get_offsets())) for c in axes[0].collections)
+    assert shown == 30
