@@ -129,6 +129,7 @@ def dispatch(plan: Plan, state: State, t: int, k: int, lead_days: NDArray[np.int
         weight=plan.weight,
         min_shipment_masks=plan.min_shipment_masks,
         pallet_masks=plan.pallet_masks,
+        mip_time_limit_seconds=plan.mip_time_limit_seconds,
     )
     result = allocate(problem)
     shipped = result.shipped_masks

@@ -45,6 +45,7 @@ class Plan:
     rule: Rule
     min_shipment_masks: float | None
     pallet_masks: float | None
+    mip_time_limit_seconds: float  # lp backend: the MIP's time for one row
     # Per scenario: leading axis B (the large arrays in _SHAREABLE may have 1, broadcast).
     capacity_masks: Array  # (B, T) per day
     domestic_demand_masks: Array  # (B, T) per day
@@ -88,7 +89,7 @@ class Plan:
 
 _SHARED = (
     "start", "n_days", "region_ids", "ship_days", "pledge_region", "pledge_due",
-    "pledge_source", "rule", "min_shipment_masks", "pallet_masks",
+    "pledge_source", "rule", "min_shipment_masks", "pallet_masks", "mip_time_limit_seconds",
 )
 _PER_ROW = tuple(f.name for f in fields(Plan) if f.name not in _SHARED)
 
@@ -219,6 +220,7 @@ def build_plan(scenario: Scenario) -> Plan:
         rule=scenario.allocation.rule,
         min_shipment_masks=scenario.allocation.min_shipment,
         pallet_masks=scenario.allocation.pallet_size,
+        mip_time_limit_seconds=scenario.allocation.mip_time_limit_seconds,
         capacity_masks=_eval(scenario.donor.capacity, start, n_days)[row],
         domestic_demand_masks=demand[row],
         reserve_days=np.array([scenario.reserve.days]),

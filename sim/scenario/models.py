@@ -377,9 +377,17 @@ class Scenario(Model):
                 raise ValueError(f"pledges[{i}].{field}: outside the horizon "
                                  f"({h.start} to {h.end})")
         a = self.allocation
-        if a.backend is Backend.VECTOR and (a.min_shipment or a.pallet_size):
+        if a.backend is not Backend.LP and (a.min_shipment or a.pallet_size):
             raise ValueError(
                 "allocation.backend: min_shipment and pallet_size need backend = 'lp'"
+            )
+        if a.rule is Rule.WEIGHTED and a.shares is ShareBasis.WEIGHTS:
+            # The weighted rule multiplies the share by the weight: shares from the weights
+            # too would give in proportion to weight squared, which nobody means.
+            raise ValueError(
+                "allocation.shares: the weighted rule already applies the weights; use shares "
+                "= 'population', 'need' or 'cases' (or rule = 'proportional' with shares = "
+                "'weights')"
             )
         if a.shares is ShareBasis.CASES:
             for i, r in enumerate(self.regions):

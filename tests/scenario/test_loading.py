@@ -169,3 +169,10 @@ def test_resolved_scenario_reads_back_as_the_same_scenario() -> None:
         scenario = load(path, ['pledges[0].note="two\\nlines, a \\" and a \\\\"'])
         again = validate(tomllib.loads(dump_toml(scenario)))
         assert again == scenario, path.name
+
+
+def test_weighted_rule_with_shares_from_the_weights_is_refused() -> None:
+    # It would give in proportion to weight squared.
+    with pytest.raises(InputError, match=r"allocation\.shares: the weighted rule"):
+        load(MINIMAL, ["allocation.rule=weighted", "allocation.shares=weights"])
+    assert load(MINIMAL, ["allocation.rule=proportional", "allocation.shares=weights"])
