@@ -23,6 +23,7 @@ from pydantic import (
     model_validator,
 )
 
+from sim.scenario.observations import Observation
 from sim.scenario.schedule import Interpolation
 
 # Bounds that keep every sum and product of a run finite (float64 ends near 1e308):
@@ -355,6 +356,8 @@ class Scenario(Model):
     regions: Annotated[list[Region], Field(min_length=1)]
     pledges: list[Pledge] = []
     allocation: Allocation = Allocation()
+    # The record beside the model: compared with the run, never used by it.
+    observations: list[Observation] = []
 
     @model_validator(mode="after")
     def _cross_checks(self) -> Scenario:
@@ -376,6 +379,7 @@ class Scenario(Model):
                 field = "date" if isinstance(p, FixedPledge) else "start"
                 raise ValueError(f"pledges[{i}].{field}: outside the horizon "
                                  f"({h.start} to {h.end})")
+        self._check_observations()
         a = self.allocation
         if a.backend is not Backend.LP and (a.min_shipment or a.pallet_size):
             raise ValueError(
@@ -396,6 +400,20 @@ class Scenario(Model):
                         f"regions[{i}].need: shares = 'cases' needs every need from a cases table"
                     )
         return self
+
+    def _check_observations(self) -> None:
+        h, ids = self.horizon, self.region_ids
+        for i, o in enumerate(self.observations):
+            if not h.start <= o.date <= h.end:
+                raise ValueError(f"observations[{i}].date: {o.date} is outside the horizon "
+                                 f"({h.start} to {h.end})")
+            region = o.path.region
+            if region is not None and region not in ids:
+                raise ValueError(f"observations[{i}].series: unknown region {region!r} "
+                                 f"in {o.series!r}")
+            if o.donor is not None and o.donor != self.donor.name:
+                raise ValueError(f"observations[{i}].donor: unknown donor {o.donor!r}; the "
+                                 f"scenario's donor is {self.donor.name!r}")
 
     @property
     def region_ids(self) -> list[str]:

@@ -1,0 +1,117 @@
+"""Dated observations from the record, set beside the model's series in every run.
+
+An observation names a model series by a path (``donor.stock``,
+``regions.<id>.delivered.cumulative``...), a date, and what the record says on that date: a
+``value`` or a ``range = [lo, hi]`` (a lower or upper bound is a range with a chosen far end).
+``kind`` says how firm the record is; ``source`` where it comes from. ``good`` and ``donor``
+qualify the series: today the model has one good and one donor, so they are checked against
+those, and a path needs no change when more of either arrive.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from enum import StrEnum
+from typing import Annotated
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+
+# Kept apart from sim.scenario.models (which imports this module) to avoid a cycle; the same
+# bounds as models.NonNeg: masks, never negative, far inside float64.
+MAX_AMOUNT = 1e15
+Masks = Annotated[float, Field(ge=0, le=MAX_AMOUNT)]
+
+# The one good the model carries; the goods-and-donors work adds others here.
+GOODS = ("masks",)
+
+
+class ObservationKind(StrEnum):
+    """How firm a figure is, as record-2020.md labels it: on record, a plan or promise, or a
+    source's own estimate, target or capacity claim."""
+
+    DOCUMENTED = "documented"
+    ESTIMATE = "estimate"
+    PLEDGED = "pledged"
+
+
+class Measure(StrEnum):
+    """What a series path names; ``{id}`` stands for a region id. Per-day series are the
+    day's flow; ``cumulative`` ones are summed from the start of the horizon through the
+    day; ``donor.stock`` is the donor's stock at the end of the day."""
+
+    DONOR_STOCK = "donor.stock"
+    DONOR_PRODUCTION = "donor.production"
+    DOMESTIC_SERVED = "domestic.served_per_day"
+    DOMESTIC_DEMAND = "domestic.demand_per_day"
+    DONATED = "donated.cumulative"
+    DELIVERED = "delivered.cumulative"
+    REGION_DELIVERED = "regions.{id}.delivered.cumulative"
+    REGION_SHIPPED = "regions.{id}.shipped.cumulative"
+
+
+_REGION_PREFIX = "regions."
+
+
+@dataclass(frozen=True)
+class SeriesPath:
+    measure: Measure
+    region: str | None = None
+
+    def __str__(self) -> str:
+        return self.measure.value.replace("{id}", self.region or "")
+
+
+def parse_series(text: str) -> SeriesPath:
+    """The series a path names, or ValueError listing the paths there are."""
+    for m in Measure:
+        if "{id}" not in m.value and text == m.value:
+            return SeriesPath(m)
+        head, _, tail = m.value.partition("{id}")
+        # Region ids may hold dots, so the id is what lies between the fixed ends.
+        if tail and text.startswith(head) and text.endswith(tail) and len(text) > len(
+                head) + len(tail):
+            return SeriesPath(m, text[len(head):-len(tail)])
+    raise ValueError(f"unknown series {text!r}; use one of "
+                     + ", ".join(m.value.replace("{id}", "<region id>") for m in Measure))
+
+
+class Observation(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid", allow_inf_nan=False)
+
+    date: dt.date  # checked against the horizon by the scenario
+    series: str
+    value: Masks | None = None
+    range: tuple[Masks, Masks] | None = None
+    source: Annotated[str, Field(min_length=1)]
+    kind: ObservationKind
+    good: str = "masks"
+    donor: str | None = None  # the scenario's donor when given; None: the only donor
+    tags: list[str] = []  # e.g. "calibration" / "holdout": which figures a fit may use
+    note: str = ""
+
+    @field_validator("series")
+    @classmethod
+    def _known_path(cls, text: str) -> str:
+        parse_series(text)
+        return text
+
+    @field_validator("good")
+    @classmethod
+    def _known_good(cls, good: str) -> str:
+        if good not in GOODS:
+            raise ValueError(f"unknown good {good!r}; the model carries {', '.join(GOODS)}")
+        return good
+
+    @model_validator(mode="after")
+    def _value_or_range(self) -> Observation:
+        if (self.value is None) == (self.range is None):
+            raise ValueError("value: give exactly one of value and range = [lo, hi]")
+        if self.range is not None and self.range[0] > self.range[1]:
+            raise ValueError(f"range: low end {self.range[0]:g} is above the high end "
+                             f"{self.range[1]:g}")
+        return self
+
+    @property
+    def path(self) -> SeriesPath:
+        return parse_series(self.series)
