@@ -12,6 +12,7 @@ import numpy as np
 import sim
 from sim.engine.runner import Result
 from sim.results import metrics
+from sim.results.observations import compare_run
 from sim.scenario.models import FixedPledge, Scenario
 from sim.scenario.writing import dump_toml
 
@@ -98,6 +99,8 @@ def summary(result: Result) -> dict[str, Any]:
             for i, rid in enumerate(ids)
         },
         "final_stock": scalar["final_stock"],
+        # The record beside the model: each observation, the model's value, the error.
+        "observations": compare_run(result),
         "provenance": {
             "version": sim.__version__, "seed": result.seed,
             "scenario_sha256": scenario_sha256(scenario),
