@@ -164,6 +164,45 @@ def pledges_due(run: RunData) -> Array:
     return due
 
 
+# The record beside the model (summary.json "observations"): marker, fill and dash by kind,
+# so that kinds stay apart in grey print; colour follows the model line the record is set
+# against. A value is a marker; a range a capped bar from its low to its high end.
+RECORD_STYLE: dict[str, tuple[str, bool, Any]] = {
+    "documented": ("o", True, "-"), "estimate": ("D", False, "--"), "pledged": ("s", False, ":"),
+}
+
+
+def record(ax: Axes, run: RunData, colours: dict[str, str]) -> list[tuple[Artist, str]]:
+    """Draw on ``ax`` (in millions) the observations whose series path is a key of
+    ``colours``; returns a legend entry for each kind drawn."""
+    kinds = set()
+    for o in run.summary.get("observations", []):
+        colour = colours.get(o["series"])
+        if colour is None:
+            continue
+        marker, filled, dash = RECORD_STYLE.get(o["kind"], RECORD_STYLE["documented"])
+        x = np.datetime64(o["date"], "D")
+        if o.get("range") is not None:
+            lo, hi = (v / M for v in o["range"])
+            bar = ax.errorbar([x], [(lo + hi) / 2], yerr=[[(hi - lo) / 2], [(hi - lo) / 2]],
+                              fmt="none", ecolor=colour, elinewidth=1.8, capsize=4,
+                              capthick=1.8, zorder=4)
+            bar[2][0].set_linestyle(dash)
+        else:
+            ax.plot([x], [o["value"] / M], linestyle="", marker=marker, markersize=6.5,
+                    color=colour, markerfacecolor=colour if filled else "white",
+                    markeredgewidth=1.4, zorder=4)
+        kinds.add(o["kind"])
+    return [(Line2D([], [], color=BLACK, marker=m, linestyle=dash, lw=1.4,
+                    markerfacecolor=BLACK if filled else "white"), f"record, {kind}")
+            for kind, (m, filled, dash) in RECORD_STYLE.items() if kind in kinds]
+
+
+def _legend(ax: Axes, extra: list[tuple[Artist, str]], **kw: Any) -> None:
+    handles, labels = ax.get_legend_handles_labels()
+    ax.legend([*handles, *(h for h, _ in extra)], [*labels, *(t for _, t in extra)], **kw)
+
+
 def supply(run: RunData, fig: FigureBase | None = None) -> FigureResult:
     """Production, the domestic ration served, donations; stock against the reserve."""
     fig, body = canvas(fig, f"Supply: what {run.donor} made, used at home, kept and gave",
@@ -185,7 +224,9 @@ def supply(run: RunData, fig: FigureBase | None = None) -> FigureResult:
             edgecolor="white", linewidth=0.3, label="donations shipped that day")
     ax0.set_ylabel("Flow (million masks per day)")
     ax0.set_title("Daily flows", loc="left")
-    ax0.legend(loc="upper left", ncols=2)
+    _legend(ax0, record(ax0, run, {"donor.production": BLUE, "domestic.served_per_day": ORANGE,
+                                   "domestic.demand_per_day": BLACK}),
+            loc="upper left", ncols=2)
     ax0.set_ylim(bottom=0)
 
     # Stock can dwarf the reserve and the donations; end values in the legend say what
@@ -199,7 +240,8 @@ def supply(run: RunData, fig: FigureBase | None = None) -> FigureResult:
              label=f"donated to date ({mm(float(donated[-1]))})")
     ax1.set_ylabel("Stock (million masks)")
     ax1.set_title("Stocks at the end of each day", loc="left")
-    ax1.legend(loc="upper left")
+    _legend(ax1, record(ax1, run, {"donor.stock": BLUE, "donated.cumulative": GREEN}),
+            loc="upper left")
     ax1.set_ylim(bottom=0)
     ax1.set_xlabel("Date")
     return fig, [ax0, ax1]
@@ -227,8 +269,14 @@ def donations(run: RunData, fig: FigureBase | None = None) -> FigureResult:
     due = np.cumsum(pledges_due(run), axis=0)
     arrived = np.cumsum(run.regions["arrived"], axis=0)
     shipped = np.cumsum(run.regions["shipped"], axis=0)
+    kinds: dict[str, Artist] = {}
     for k, (ax, (label, cols)) in enumerate(zip(axes, panels, strict=False)):
         s = style(k)
+        if len(cols) == 1:  # a pooled panel draws no one region's record
+            rid = run.region_ids[cols[0]]
+            kinds.update((text, h) for h, text in record(ax, run, {
+                f"regions.{rid}.delivered.cumulative": s.color,
+                f"regions.{rid}.shipped.cumulative": GREY}))
         ax.plot(run.dates, due[:, cols].sum(axis=1) / M, color=BLACK, linestyle="--",
                 lw=1.1, label="pledged, due to ship")
         ax.plot(run.dates, shipped[:, cols].sum(axis=1) / M, color=GREY, linestyle=":",
@@ -244,8 +292,10 @@ def donations(run: RunData, fig: FigureBase | None = None) -> FigureResult:
     handles = [Line2D([], [], color=BLACK, linestyle="--", lw=1.1),
                Line2D([], [], color=GREY, linestyle=":", lw=1.1),
                Line2D([], [], color=GREY, linestyle="-", lw=2.0)]
-    body.legend(handles, ["pledged, due to ship", "shipped", "delivered (colour by region)"],
-                loc="outside upper center", ncols=3)
+    labels = ["pledged, due to ship", "shipped", "delivered (colour by region)"]
+    order = [f"record, {kind}" for kind in RECORD_STYLE if f"record, {kind}" in kinds]
+    body.legend([*handles, *(kinds[t] for t in order)], [*labels, *order],
+                loc="outside upper center", ncols=3 + len(order))
     return fig, axes
 
 
