@@ -208,7 +208,8 @@ def title_page(run: RunData) -> Figure:
     y = _text(ax, y - 0.01, "Key numbers", fontsize=12, fontweight="bold")
     y = _table(ax, y, ("Outcome", "Value"), rows, (0.55, 0.3), fontsize=8.5)
     _text(ax, 0.06, "Contents: 2 supply, 3 donations, 4 sufficiency, 5 equity, 6 shipments, "
-          "7 assumptions, 8 outcomes by region and pledge, provenance.", fontsize=8.5,
+          "7 assumptions, 8 outcomes by region and pledge, provenance"
+          + _record_contents(len(s.get("observations") or [])), fontsize=8.5,
           color="#333333")
     _text(ax, 0.02, figures.provenance(s), width=120, fontsize=7, color="#555555")
     return fig
@@ -343,12 +344,68 @@ def outcomes_page(run: RunData) -> Figure:
     return fig
 
 
+RECORD_ROWS = 16  # rows of the model-vs-record table a page holds (sources wrap to 3 lines)
+
+
+def _record_contents(n: int) -> str:
+    pages = -(-n // RECORD_ROWS)
+    return "." if not pages else (f", 9{f'-{8 + pages}' if pages > 1 else ''} model vs "
+                                  "record.")
+
+
+def _record(o: dict[str, Any]) -> str:
+    if o.get("range") is not None:
+        return f"{mm(o['range'][0])} to {mm(o['range'][1])}"
+    return mm(o["value"])
+
+
+def _error(o: dict[str, Any]) -> str:
+    if o["error"] is None:
+        return "n/a"
+    if o["error"] == 0:
+        return "0 (inside)" if o.get("range") is not None else "0"
+    r = o["relative_error"]
+    rel = "" if r is None else f" ({100 * r:+.{1 if abs(r) < 0.01 else 0}f} %)"
+    return f"{'+' if o['error'] > 0 else '-'}{mm(abs(o['error']))}{rel}"
+
+
+def record_pages(run: RunData) -> list[Figure]:
+    """The model beside the record: one table row per observation (none: no pages)."""
+    obs = run.summary.get("observations") or []
+    rows = [(o["date"], o["series"], _record(o), o["kind"],
+             "n/a" if o["model"] is None else mm(o["model"]), _error(o),
+             o["source"] + (f" ({o['note']})" if o.get("note") else "")) for o in obs]
+    chunks = [rows[i:i + RECORD_ROWS] for i in range(0, len(rows), RECORD_ROWS)]
+    close = sum(1 for o in obs if o["relative_error"] is not None
+                and abs(o["relative_error"]) <= 0.1)
+    pages = []
+    for k, chunk in enumerate(chunks):
+        more = f" ({k + 1} of {len(chunks)})" if len(chunks) > 1 else ""
+        fig, ax = _blank(f"Model vs record{more}")
+        y = 1.0
+        if k == 0:
+            y = _text(ax, y, f"Each dated figure from the record beside the replay's value "
+                      f"on that day. Error = model - record: for a range, 0 inside it, else "
+                      f"the distance to the nearest end; in brackets, relative to the record. "
+                      f"{close} of {len(obs)} are inside their range or within 10 %. Kind: "
+                      f"documented (on record), estimate (forecast or target), pledged "
+                      f"(announced, delivery not confirmed). Stock is at the end of the day; "
+                      f"cumulative series count from the start of the horizon.",
+                      width=100, fontsize=9, color="#222222")
+        _table(ax, y, ("Date", "Series", "Record", "Kind", "Model", "Error", "Source"),
+               chunk, (0.1, 0.17, 0.11, 0.1, 0.07, 0.14, 0.31), fontsize=6.5)
+        pages.append(fig)
+    return pages
+
+
 def write_brief(run: RunData, out: str | Path) -> Path:
     """Write the brief atomically (temporary name, then rename); returns its path."""
     out = Path(out)
     with atomic_path(out) as tmp, figures.house_style():
         captions = _captions(run)
         names = ["title", *figures.RUN_FIGURES, "assumptions", "outcomes"]
+        record = record_pages(run)
+        total = len(names) + len(record)
         with PdfPages(tmp, metadata=PDF_METADATA) as pdf:
             for i, name in enumerate(names, start=1):
                 if name == "title":
@@ -359,5 +416,7 @@ def write_brief(run: RunData, out: str | Path) -> Path:
                     fig = outcomes_page(run)
                 else:
                     fig = figure_page(run, name, captions[name])
-                _page(pdf, fig, i, len(names), run.name)
+                _page(pdf, fig, i, total, run.name)
+            for i, fig in enumerate(record, start=len(names) + 1):
+                _page(pdf, fig, i, total, run.name)
     return out
