@@ -77,6 +77,20 @@ def format_summary(s: dict[str, Any], seconds: float) -> str:
     for rid, donated in s["donated_by_region"].items():
         first = s["first_delivery_day_by_region"][rid] or "-"
         lines.append(f"  {rid:<24}{_masks(donated):>12}{_pct(fills[rid]):>11}  {first}")
+    obs = s.get("observations") or []
+    if obs:
+        lines.append(f"  record vs model   {len(obs)} observations; error = model - record, "
+                     "0 inside a range")
+        lines.append(f"    {'date':<12}{'series':<28}{'record':>17}{'model':>10}  error")
+    for o in obs:
+        rec = (f"{_masks(o['range'][0])}-{_masks(o['range'][1])}" if o.get("range")
+               else _masks(o["value"]))
+        err, rel = o["error"], o["relative_error"]
+        err_text = "n/a" if err is None else ("+" if err > 0 else "") + _masks(err) + (
+            f" ({100 * rel:+.0f} %)" if rel is not None and err != 0 else "")
+        # A long region path would push its row out of line; its columns follow it.
+        lines.append(f"    {o['date']:<12}{o['series']:<28}{rec:>17}{_masks(o['model']):>10}"
+                     f"  {err_text}, {o['kind']}")
     return "\n".join(lines)
 
 
