@@ -91,6 +91,7 @@ class ShareBasis(StrEnum):
 class Backend(StrEnum):
     VECTOR = "vector"
     LP = "lp"
+    COMPILED = "compiled"
 
 
 class BudgetKind(StrEnum):
@@ -343,6 +344,13 @@ class Allocation(Model):
     mip_time_limit_seconds: Annotated[float, Field(gt=0)] = 10.0
 
 
+class Calibration(Model):
+    """Bounds for ``masksim calibrate`` (sim.sweep.calibrate): dotted path -> [lo, hi].
+    Never used by a run; the command line's ``--bounds`` take precedence."""
+
+    bounds: dict[str, tuple[float, float]] = {}
+
+
 class Scenario(Model):
     # pydantic matches patterns with Rust's regex, where $ is the very end (unlike Python's re)
     name: Annotated[str, Field(pattern=r"^[A-Za-z0-9_.-]+$")]
@@ -358,6 +366,7 @@ class Scenario(Model):
     allocation: Allocation = Allocation()
     # The record beside the model: compared with the run, never used by it.
     observations: list[Observation] = []
+    calibration: Calibration | None = None
 
     @model_validator(mode="after")
     def _cross_checks(self) -> Scenario:
