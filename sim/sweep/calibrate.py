@@ -21,6 +21,7 @@ a :class:`Calibration` out; reads no files and prints nothing.
 * Uncertainty. Standard errors come from the Jacobian at the optimum,
   ``cov = s^2 (J^T J)^-1`` with ``s^2 = sum(r^2) / (m - n)``: a local linear
   approximation, which says nothing about a parameter at a bound or a misspecified model.
+  A parameter no used observation responds to gets an infinite error (not identified).
 """
 
 from __future__ import annotations
@@ -246,20 +247,29 @@ class _Batches:
         return self._evaluate(np.asarray(x, dtype=np.float64))[1]
 
 
-def _uncertainty(jac: Array, res: Array) -> tuple[Array, Array]:
+def _uncertainty(jac: Array, res: Array, typical: Array) -> tuple[Array, Array]:
     """Standard errors and correlations from cov = s^2 (J^T J)^-1 at the optimum."""
+    # In units of each parameter's typical size, so a fraction beside a stock of millions
+    # does not look rank-deficient to the rank test; scaled back at the end.
+    jac = jac * typical
     m, n = jac.shape
-    if m <= n:
-        return np.full(n, np.nan), np.full((n, n), np.nan)
-    s2 = float(res @ res) / (m - n)
-    jtj = jac.T @ jac
-    if np.linalg.matrix_rank(jtj) < n:  # some combination of parameters moves no residual
-        return np.full(n, np.inf), np.full((n, n), np.nan)
-    cov = s2 * np.linalg.inv(jtj)
-    se = np.sqrt(np.diag(cov))
-    with np.errstate(invalid="ignore", divide="ignore"):
-        corr = cov / np.outer(se, se)
-    return se, corr
+    se, corr = np.full(n, np.inf), np.full((n, n), np.nan)
+    # A parameter that moves no residual is not identified (inf); the others are judged
+    # on their own, so one such parameter does not hide what the rest can tell.
+    seen = np.flatnonzero(np.any(jac != 0, axis=0))
+    k = len(seen)
+    if m <= k:
+        se[seen] = np.nan
+        return se, corr
+    sub = jac[:, seen]
+    jtj = sub.T @ sub
+    if np.linalg.matrix_rank(jtj) < k:  # some combination of them moves no residual
+        return se, corr
+    cov = float(res @ res) / (m - k) * np.linalg.inv(jtj)
+    se[seen] = np.sqrt(np.diag(cov))
+    with np.errstate(invalid="ignore", divide="ignore"):  # a perfect fit: se 0, corr nan
+        corr[np.ix_(seen, seen)] = cov / np.outer(se[seen], se[seen])
+    return se * typical, corr
 
 
 def calibrate(scenario: Scenario, paths: Sequence[str], *,
@@ -285,7 +295,7 @@ def calibrate(scenario: Scenario, paths: Sequence[str], *,
                         x_scale=batches.typical, method="trf", max_nfev=MAX_BATCHES)
     x = np.clip(np.asarray(fit.x, dtype=np.float64), lo, hi)
     res, jac = batches.fun(x), batches.jac(x)
-    se, corr = _uncertainty(jac, res)
+    se, corr = _uncertainty(jac, res, batches.typical)
     fitted = with_overrides(scenario, [{p.path: float(v) for p, v in zip(params, x,
                                                                          strict=True)}
                                        | {"seed": seed}])[0]
@@ -294,12 +304,11 @@ def calibrate(scenario: Scenario, paths: Sequence[str], *,
         ObservationFit(o, kind, row["model"], row["error"], row["relative_error"],
                        residual(o, row["error"]) if row["error"] is not None else None)
         for o, kind, row in zip(scenario.observations, kinds, rows, strict=True))
-    span = (hi - lo) * 1e-6
     return Calibration(
         scenario=fitted, parameters=tuple(params), values=tuple(float(v) for v in x),
         std_errors=tuple(float(v) for v in se),
         correlation=tuple(tuple(float(v) for v in row) for row in corr),
-        at_bound=tuple(bool(b) for b in (x <= lo + span) | (x >= hi - span)),
+        at_bound=tuple(bool(b) for b in np.asarray(fit.active_mask) != 0),
         observations=fits, rms_residual=float(np.sqrt(np.mean(res ** 2))), seed=seed,
         batches=batches.batches, scenarios_run=batches.scenarios_run,
         converged=bool(fit.status > 0), message=str(fit.message))
