@@ -22,7 +22,7 @@ from sim.scenario.models import Backend
 EXIT_OK, EXIT_INTERNAL, EXIT_INPUT = 0, 1, 2
 
 # Subcommands kept in modules of their own; each module has add_parsers(subparsers).
-COMMAND_MODULES: tuple[str, ...] = ("sim.cli.sweep", "sim.cli.figures")
+COMMAND_MODULES: tuple[str, ...] = ("sim.cli.sweep", "sim.cli.figures", "sim.cli.calibrate")
 
 
 def _masks(x: float | None) -> str:
