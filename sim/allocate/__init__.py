@@ -1,4 +1,4 @@
-"""The allocator seam: ``allocate(problem) -> Allocation`` on (B, R) arrays, two backends."""
+"""The allocator seam: ``allocate(problem) -> Allocation`` on (B, R) arrays, three backends."""
 
 from __future__ import annotations
 
@@ -8,11 +8,16 @@ from sim.scenario.models import Backend
 
 
 def allocator(backend: Backend = Backend.VECTOR) -> Allocator:
-    """The allocate function of a backend (``lp`` imports PuLP only when asked for)."""
+    """The allocate function of a backend (``lp`` imports PuLP and ``compiled`` numba only
+    when asked for: each takes a noticeable part of a second to import)."""
     if backend is Backend.LP:
         from sim.allocate.lp import allocate_lp
 
         return allocate_lp
+    if backend is Backend.COMPILED:
+        from sim.allocate.compiled import allocate_compiled
+
+        return allocate_compiled
     return allocate_vector
 
 

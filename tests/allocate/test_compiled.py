@@ -1,0 +1,328 @@
+"""The compiled backend gives the vector backend's answers, and the exact rational ones.
+
+Tolerance: 1e-12 of the row's scale, the largest of its budget, its pledges due and its
+largest need. Not the budget alone: the bound need - have - pledged is itself a double
+rounded at 1e-16 of the need in every backend (and in the problem's definition), so a row
+mixing a need of 1e12 with a budget of 1e-6 is only defined to about 1e-4 masks.
+"""
+
+from __future__ import annotations
+
+import json
+from fractions import Fraction
+from pathlib import Path
+
+import numba
+import numpy as np
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from numpy.typing import NDArray
+
+from sim.allocate import allocator
+from sim.allocate.compiled import PARALLEL_MIN_ROWS, allocate_compiled
+from sim.allocate.problem import AllocationProblem, serve_pledges
+from sim.allocate.vector import allocate_vector
+from sim.cli.main import main
+from sim.engine.runner import Engine, run
+from sim.scenario.loading import load
+from sim.scenario.models import Backend, Rule
+
+SCENARIOS = Path(__file__).resolve().parents[2] / "scenarios"
+TOL = 1e-12
+
+
+def problem(rule: Rule, budget: list[float], need: list[list[float]], *,
+            have: list[list[float]] | None = None, cap: list[list[float]] | None = None,
+            share: list[list[float]] | None = None, tier: list[list[int]] | None = None,
+            weight: list[list[float]] | None = None, due: list[list[float]] | None = None,
+            pledge_region: list[int] | None = None, policy_on: list[bool] | None = None
+            ) -> AllocationProblem:
+    n = np.asarray(need, dtype=float)
+    ones = np.ones_like(n)
+    return AllocationProblem(
+        rule=rule,
+        budget_masks=np.asarray(budget, dtype=float),
+        policy_on=np.asarray(policy_on if policy_on is not None else [True] * len(budget)),
+        pledge_due_masks=np.asarray(due if due is not None else [[]] * len(budget),
+                                    dtype=float).reshape(len(budget), -1),
+        pledge_region=np.asarray(pledge_region or [], dtype=np.intp),
+        projected_need_masks=n,
+        have_masks=np.asarray(have, dtype=float) if have is not None else 0 * ones,
+        cap_masks=np.asarray(cap, dtype=float) if cap is not None else np.inf * ones,
+        share=np.asarray(share, dtype=float) if share is not None else ones,
+        tier=np.asarray(tier, dtype=np.int64) if tier is not None else ones.astype(np.int64),
+        weight=np.asarray(weight, dtype=float) if weight is not None else ones,
+    )
+
+
+# ---- by hand (the vector backend's worked examples) -------------------------------------
+@pytest.mark.parametrize(("p", "expected"), [
+    (problem(Rule.PROPORTIONAL, [100], [[50, 10, 60]], share=[[1, 1, 2]]), [30, 10, 60]),
+    (problem(Rule.MAXMIN, [10], [[10, 10, 10]], have=[[0, 5, 20]]), [7.5, 2.5, 0]),
+    (problem(Rule.PRIORITY, [12], [[5, 5, 5]], tier=[[2, 1, 1]]), [2, 5, 5]),
+    (problem(Rule.PRIORITY, [10], [[10, 10]], tier=[[40_000, 1]]), [0, 10]),
+    (problem(Rule.WEIGHTED, [12], [[10, 3, 10, 10]], weight=[[1, 3, 1, 0]],
+             share=[[1, 1, 3, 1]]), [2.25, 3, 6.75, 0]),
+    (problem(Rule.PROPORTIONAL, [10], [[100, 100]], cap=[[5, 100]], due=[[4]],
+             pledge_region=[0]), [1, 5]),
+], ids=["proportional", "maxmin", "priority", "priority-big-tier", "weighted", "pledge-cap"])
+def test_by_hand(p: AllocationProblem, expected: list[float]) -> None:
+    np.testing.assert_allclose(allocate_compiled(p).policy_masks, [expected], rtol=1e-15)
+
+
+def test_pledges_above_budget_are_served_pro_rata_and_nothing_is_spread() -> None:
+    p = problem(Rule.MAXMIN, [30], [[100, 100]], due=[[40, 20]], pledge_region=[0, 1])
+    out = allocate_compiled(p)
+    assert out.pledge_masks.tolist() == [[20, 10]]
+    assert out.policy_masks.tolist() == [[0, 0]]
+    assert out.shipped_masks.tolist() == [[20, 10]]
+
+
+def test_pledges_only_spreads_nothing() -> None:
+    p = problem(Rule.PROPORTIONAL, [30], [[100, 100]], due=[[5]], pledge_region=[1],
+                policy_on=[False])
+    assert allocate_compiled(p).shipped_masks.tolist() == [[0, 5]]
+
+
+def test_min_shipment_and_pallets_are_refused() -> None:
+    p = problem(Rule.PROPORTIONAL, [30], [[100, 100]])
+    for extra in ({"min_shipment_masks": 5.0}, {"pallet_masks": 10.0}):
+        with pytest.raises(ValueError, match="lp"):
+            allocate_compiled(AllocationProblem(**{**p.__dict__, **extra}))
+
+
+def test_the_seam_hands_out_the_compiled_backend() -> None:
+    assert allocator(Backend.COMPILED) is allocate_compiled
+
+
+# ---- an exact rational reference ---------------------------------------------------------
+def exact_policy(p: AllocationProblem, b: int) -> list[Fraction]:
+    """The rule's answer for row b in rationals, from the problem's definition."""
+    f = Fraction
+    due = [f(v) for v in p.pledge_due_masks[b]]
+    budget, total_due = f(p.budget_masks[b]), sum(due, f(0))
+    short = total_due > budget
+    pledged = [f(0)] * p.shape[1]
+    for k, r in enumerate(p.pledge_region):
+        pledged[r] += due[k] * budget / total_due if short else due[k]
+    left = budget - total_due if p.policy_on[b] and not short else f(0)
+    ub = []
+    for r in range(p.shape[1]):
+        gap = max(f(p.projected_need_masks[b, r]) - f(p.have_masks[b, r]) - pledged[r], f(0))
+        cap = p.cap_masks[b, r]
+        ub.append(gap if np.isinf(cap) else min(gap, max(f(cap) - pledged[r], f(0))))
+    if p.rule is Rule.MAXMIN:
+        a = [f(v) for v in p.projected_need_masks[b]]
+        h = [f(p.have_masks[b, r]) + pledged[r] for r in range(len(a))]
+    else:
+        w = p.weight[b] if p.rule is Rule.WEIGHTED else np.ones(p.shape[1])
+        a = [f(s) * f(v) for s, v in zip(p.share[b], w, strict=True)]
+        h = [f(0)] * len(a)
+    ub = [u if s > 0 else f(0) for u, s in zip(ub, a, strict=True)]
+    if p.rule is not Rule.PRIORITY:
+        return level_fill(a, h, ub, left)
+    x = [f(0)] * len(a)
+    for t in sorted(set(p.tier[b].tolist())):
+        members = [r for r in range(len(a)) if p.tier[b, r] == t]
+        part = level_fill([a[r] for r in members], [h[r] for r in members],
+                          [ub[r] for r in members], left)
+        for r, v in zip(members, part, strict=True):
+            x[r] = v
+        left -= sum(part, f(0))
+    return x
+
+
+def level_fill(a: list[Fraction], h: list[Fraction], ub: list[Fraction],
+               budget: Fraction) -> list[Fraction]:
+    """x_r = clip(L a_r - h_r, 0, ub_r), sum x = min(budget, sum ub): between consecutive
+    breakpoints the total is linear in L, so L is found exactly by interpolation."""
+    def at(level: Fraction) -> list[Fraction]:
+        return [min(max(level * ar - hr, Fraction(0)), u) if ar > 0 and u > 0 else Fraction(0)
+                for ar, hr, u in zip(a, h, ub, strict=True)]
+
+    target = min(budget, sum(ub, Fraction(0)))
+    if target <= 0:
+        return [Fraction(0)] * len(a)
+    points = sorted({q for ar, hr, u in zip(a, h, ub, strict=True) if ar > 0 and u > 0
+                     for q in (hr / ar, (hr + u) / ar)})
+    totals = [sum(at(q), Fraction(0)) for q in points]
+    k = next(i for i, t in enumerate(totals) if t >= target)
+    if k == 0 or totals[k] == totals[k - 1]:
+        return at(points[k])
+    lo, hi = points[k - 1], points[k]
+    return at(lo + (target - totals[k - 1]) * (hi - lo) / (totals[k] - totals[k - 1]))
+
+
+def row_scale(p: AllocationProblem) -> NDArray[np.float64]:
+    return np.maximum.reduce([p.budget_masks, p.pledge_due_masks.sum(axis=1),
+                              p.projected_need_masks.max(axis=1), np.ones(p.shape[0])])
+
+
+# ---- adversarial instances -------------------------------------------------------------
+magnitude = st.one_of(st.sampled_from([0.0, 1e-6, 1e-3, 1.0, 3.0, 1e3, 1e6, 1e9, 1e12]),
+                      st.floats(1e-6, 1e12))
+
+
+@st.composite
+def adversarial(draw: st.DrawFn, rule: Rule) -> AllocationProblem:
+    """Values drawn from a small pool per quantity (ties), zeros, tiny and huge magnitudes,
+    pledges above the budget, budgets part of the way to the sum of the bounds, exactly at
+    it or 1e-9 off it, and rooms of 1e-9."""
+    b, r, n_pledges = draw(st.integers(1, 3)), draw(st.integers(1, 6)), draw(st.integers(0, 3))
+
+    def grid(values: st.SearchStrategy[float], shape: tuple[int, ...]) -> list[list[float]]:
+        pool = draw(st.lists(values, min_size=1, max_size=3))
+        flat = [draw(st.sampled_from(pool)) for _ in range(int(np.prod(shape)))]
+        return np.reshape(flat, shape).tolist()  # type: ignore[no-any-return]
+
+    need = np.array(grid(magnitude, (b, r)))
+    have = np.array(grid(magnitude, (b, r)))
+    if draw(st.booleans()):  # rooms of 1e-9 above what is there
+        have = np.where(np.array(grid(st.booleans(), (b, r)), dtype=bool), need - 1e-9, have)
+        have = np.maximum(have, 0.0)
+    p = problem(
+        rule, [0.0] * b, need.tolist(), have=have.tolist(),
+        cap=grid(st.one_of(st.just(np.inf), magnitude), (b, r)),
+        share=grid(st.one_of(st.just(0.0), st.sampled_from([1e-6, 1.0, 2.0, 1e6])), (b, r)),
+        tier=np.array(grid(st.integers(1, 3), (b, r)), dtype=np.int64).tolist(),
+        weight=grid(st.sampled_from([0.0, 1.0, 2.0, 2.5, 7.0]), (b, r)),
+        due=grid(magnitude, (b, n_pledges)),
+        pledge_region=[draw(st.integers(0, r - 1)) for _ in range(n_pledges)],
+        policy_on=[draw(st.sampled_from([True, True, False])) for _ in range(b)],
+    )
+    # The budget: free, or pinned to the pledges and the sum of the rule's bounds.
+    _, policy_input = serve_pledges(p)
+    eligible = (p.projected_need_masks if rule is Rule.MAXMIN else
+                p.share * (p.weight if rule is Rule.WEIGHTED else 1.0)) > 0
+    bounds = np.where(eligible, policy_input.upper_masks, 0.0).sum(axis=1)
+    due_total = p.pledge_due_masks.sum(axis=1)
+    budget = []
+    for i in range(b):
+        mode = draw(st.sampled_from(["free", "part", "part", "sum", "sum-1e-9", "sum+1e-9",
+                                     "half-pledges"]))
+        part = draw(st.floats(0, 1)) * bounds[i]  # binds, often inside a tier
+        budget.append({"free": draw(magnitude), "part": due_total[i] + part,
+                       "sum": due_total[i] + bounds[i],
+                       "sum-1e-9": max(due_total[i] + bounds[i] - 1e-9, 0.0),
+                       "sum+1e-9": due_total[i] + bounds[i] + 1e-9,
+                       "half-pledges": due_total[i] / 2}[mode])
+    return AllocationProblem(**{**p.__dict__, "budget_masks": np.array(budget)})
+
+
+def assert_close(got: NDArray[np.float64], want: NDArray[np.float64],
+                 p: AllocationProblem) -> None:
+    tol = TOL * row_scale(p)[:, None]
+    bad = np.abs(got - want) > tol
+    assert not bad.any(), f"rows/cols {np.argwhere(bad).tolist()}: {got[bad]} vs {want[bad]}"
+
+
+any_rule = st.sampled_from(list(Rule)).flatmap(adversarial)
+SETTINGS = settings(max_examples=150, deadline=None,
+                    suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much])
+
+
+@SETTINGS
+@given(any_rule)
+def test_equals_the_vector_backend(p: AllocationProblem) -> None:
+    got, want = allocate_compiled(p), allocate_vector(p)
+    for field in ("pledge_masks", "policy_masks", "shipped_masks"):
+        assert_close(getattr(got, field), getattr(want, field), p)
+
+
+@SETTINGS
+@given(any_rule)
+def test_equals_the_exact_rational_answer(p: AllocationProblem) -> None:
+    got = allocate_compiled(p).policy_masks
+    exact = np.array([[float(v) for v in exact_policy(p, b)] for b in range(p.shape[0])])
+    assert_close(got, exact, p)
+    assert (got >= 0).all()
+
+
+def many_rows(rule: Rule, n_rows: int, n_regions: int = 13) -> AllocationProblem:
+    rng = np.random.default_rng(7)
+    need = rng.uniform(0, 1e6, (n_rows, n_regions)) * (rng.random((n_rows, n_regions)) > 0.1)
+    return problem(
+        rule, (rng.uniform(0, 0.6, n_rows) * need.sum(axis=1)).tolist(), need.tolist(),
+        have=(rng.uniform(0, 0.5, need.shape) * need).tolist(),
+        cap=np.where(rng.random(need.shape) < 0.3, 1e5, np.inf).tolist(),
+        share=rng.choice([0.0, 1.0, 5.0, 1e3], need.shape).tolist(),
+        tier=rng.integers(1, 4, need.shape).tolist(),
+        weight=rng.choice([0.0, 1.0, 2.0], need.shape).tolist(),
+        due=rng.uniform(0, 1e5, (n_rows, 2)).tolist(), pledge_region=[0, 3])
+
+
+@pytest.mark.parametrize("rule", list(Rule))
+def test_parallel_rows_equal_serial_rows_and_vector(rule: Rule) -> None:
+    """Above PARALLEL_MIN_ROWS the rows go to threads: the same bytes on 1 thread or 2,
+    and the vector backend's answers."""
+    p = many_rows(rule, 3 * PARALLEL_MIN_ROWS + 7)
+    threads = numba.get_num_threads()
+    try:
+        numba.set_num_threads(1)
+        one = allocate_compiled(p)
+    finally:
+        numba.set_num_threads(threads)
+    many = allocate_compiled(p)
+    for field in ("pledge_masks", "policy_masks", "shipped_masks"):
+        assert getattr(one, field).tobytes() == getattr(many, field).tobytes()
+        assert_close(getattr(many, field), getattr(allocate_vector(p), field), p)
+
+
+# ---- whole runs ---------------------------------------------------------------------------
+def shipped(path: Path, backend: Backend, engine: Engine,
+            overrides: list[str] | None = None) -> NDArray[np.float64]:
+    series = run(load(path, overrides or []), backend=backend, engine=engine).run.series
+    assert series is not None
+    return series.region["shipped"][0]
+
+
+def assert_same_days(got: NDArray[np.float64], want: NDArray[np.float64]) -> None:
+    """(T, R) shipments within 1e-10 of the day's largest: a day's rounding differences
+    (1e-16) carry into later days through stock and need, but must stay rounding."""
+    day_scale = np.maximum(want.max(axis=1, keepdims=True), 1.0)
+    bad = np.abs(got - want) > 1e-10 * day_scale
+    assert not bad.any(), f"day, region {np.argwhere(bad)[:3].tolist()}"
+    assert got.sum() > 0
+
+
+@pytest.mark.parametrize("engine", list(Engine))
+@pytest.mark.parametrize("path", sorted(SCENARIOS.glob("*.toml")), ids=lambda p: p.stem)
+def test_scenario_files_ship_the_same_on_compiled_and_vector(path: Path, engine: Engine
+                                                             ) -> None:
+    a = load(path).allocation
+    if a.min_shipment or a.pallet_size:
+        pytest.skip("LP-only scenario")
+    assert_same_days(shipped(path, Backend.COMPILED, engine),
+                     shipped(path, Backend.VECTOR, engine))
+
+
+@pytest.mark.parametrize("rule", ["proportional", "maxmin", "priority", "weighted"])
+def test_taiwan_ships_the_same_on_compiled_and_vector_under_every_rule(rule: str) -> None:
+    path = SCENARIOS / "taiwan_2020.toml"
+    overrides = [f"allocation.rule={rule}", "budget.kind=all_surplus"]
+    assert_same_days(shipped(path, Backend.COMPILED, Engine.DES, overrides),
+                     shipped(path, Backend.VECTOR, Engine.DES, overrides))
+
+
+def test_a_scenario_asking_for_compiled_runs_from_the_command_line(tmp_path: Path) -> None:
+    text = (SCENARIOS / "minimal.toml").read_text()
+    assert "[allocation]\n" in text
+    scenario = tmp_path / "compiled.toml"
+    scenario.write_text(text.replace("[allocation]\n", '[allocation]\nbackend = "compiled"\n'))
+    assert load(scenario).allocation.backend is Backend.COMPILED
+    out = tmp_path / "run"
+    assert main(["run", str(scenario), "--out", str(out), "-q"]) == 0
+    assert json.loads((out / "summary.json").read_text())["provenance"]["backend"] == "compiled"
+    flag = tmp_path / "flag"
+    assert main(["run", str(SCENARIOS / "minimal.toml"), "--backend", "compiled",
+                 "--out", str(flag), "-q"]) == 0
+    assert json.loads((flag / "summary.json").read_text())["provenance"]["backend"] == "compiled"
+
+
+def test_lp_only_options_are_refused_for_compiled(tmp_path: Path) -> None:
+    text = (SCENARIOS / "minimal.toml").read_text()
+    scenario = tmp_path / "pallets.toml"
+    scenario.write_text(text.replace(
+        "[allocation]\n", '[allocation]\nbackend = "compiled"\npallet_size = 100.0\n'))
+    assert main(["run", str(scenario), "--out", str(tmp_path / "run"), "-q"]) == 2
