@@ -20,7 +20,12 @@ from hypothesis import strategies as st
 from numpy.typing import NDArray
 
 from sim.allocate import allocator
-from sim.allocate.compiled import PARALLEL_MIN_ROWS, allocate_compiled
+from sim.allocate.compiled import (
+    PARALLEL_MIN_ROWS,
+    ThreadPolicy,
+    allocate_compiled,
+    allocate_rows,
+)
 from sim.allocate.problem import AllocationProblem, serve_pledges
 from sim.allocate.vector import allocate_vector
 from sim.cli.main import main
@@ -254,19 +259,40 @@ def many_rows(rule: Rule, n_rows: int, n_regions: int = 13) -> AllocationProblem
 
 @pytest.mark.parametrize("rule", list(Rule))
 def test_parallel_rows_equal_serial_rows_and_vector(rule: Rule) -> None:
-    """Above PARALLEL_MIN_ROWS the rows go to threads: the same bytes on 1 thread or 2,
-    and the vector backend's answers."""
+    """Rows on threads or on one: the same bytes (so the thread policy cannot change a
+    result), and the vector backend's answers; and allocate_compiled is one of the two."""
     p = many_rows(rule, 3 * PARALLEL_MIN_ROWS + 7)
+    one = allocate_rows(p, parallel=False)
     threads = numba.get_num_threads()
     try:
-        numba.set_num_threads(1)
-        one = allocate_compiled(p)
+        numba.set_num_threads(2)
+        many = allocate_rows(p, parallel=True)
     finally:
         numba.set_num_threads(threads)
-    many = allocate_compiled(p)
+    for _ in range(3):  # warm-up, then either mode
+        chosen = allocate_compiled(p)
     for field in ("pledge_masks", "policy_masks", "shipped_masks"):
         assert getattr(one, field).tobytes() == getattr(many, field).tobytes()
+        assert getattr(one, field).tobytes() == getattr(chosen, field).tobytes()
         assert_close(getattr(many, field), getattr(allocate_vector(p), field), p)
+
+
+def test_thread_policy_keeps_the_faster_mode_and_notices_a_change() -> None:
+    policy = ThreadPolicy()
+    # Each mode's first call is a warm-up (a compile, say): not counted.
+    for mode, seconds in ((True, 1e9), (True, 1.0), (False, 1e9), (False, 2.0)):
+        assert policy.choose() is mode
+        policy.record(mode, seconds)
+    picks = []
+    for _ in range(2 * ThreadPolicy.PROBE_EVERY):
+        mode = policy.choose()
+        picks.append(mode)
+        policy.record(mode, 1.0 if mode else 2.0)
+    assert picks.count(False) == 2  # threads faster: one probe of one thread in 16 calls
+    for _ in range(4 * ThreadPolicy.PROBE_EVERY):  # another process takes a core
+        mode = policy.choose()
+        policy.record(mode, 5.0 if mode else 2.0)
+    assert [policy.choose() for _ in range(ThreadPolicy.PROBE_EVERY - 1)].count(False) >= 14
 
 
 # ---- whole runs ---------------------------------------------------------------------------
