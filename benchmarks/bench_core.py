@@ -1,10 +1,15 @@
 """Benchmarks of the optimized core, side by side in one process (not part of the tests).
 
-    python benchmarks/bench_core.py [--quick] [--out results/benchmarks/core.json]
+    python benchmarks/bench_core.py [--quick] [--lp sample|skip] [--allocators-only]
+                                    [--out results/benchmarks/core.json]
 
-1. allocations per second: ``vector`` at R = 10, 50, 200 and B = 1, 100, 10,000 against
-   the ``lp`` backend (PuLP + HiGHS in memory, a sequence of LPs a row) and one scipy
-   ``linprog(method="highs")`` a row (the first LP alone) on the same rows;
+1. allocations per second, every rule: ``compiled`` (numba, on all threads and on one) and
+   ``vector`` at R = 10, 50, 200 and B = 1, 100, 10,000 against the ``lp`` backend (PuLP +
+   HiGHS in memory, a sequence of LPs a row) and one scipy ``linprog(method="highs")`` a row
+   (the first LP alone) on a labelled sample of rows (``--lp skip`` leaves them out);
+   beside them the memory floor: the time to stream the bytes an allocation must touch
+   (read need, stock, cap, share; write policy and shipped: 48 R bytes) with numpy on one
+   thread and with a numba loop on all threads, and the compiled backend's share of it;
 2. the full model: a B-scenario, 365-day, 50-region batch against the same scenarios one by
    one through SimPy with ``vector`` and with ``lp`` (lp on a labelled sample, extrapolated);
 3. peak memory and time of the batch at 100,000 scenarios (in a fresh subprocess).
@@ -26,12 +31,14 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+import numba
 import numpy as np
 from scipy.optimize import linprog
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from synthetic import batch_plan, problems, single_plan  # noqa: E402
 
+from sim.allocate.compiled import allocate_compiled  # noqa: E402
 from sim.allocate.lp import allocate_lp  # noqa: E402
 from sim.allocate.problem import serve_pledges  # noqa: E402
 from sim.allocate.vector import allocate_vector  # noqa: E402
@@ -60,27 +67,91 @@ def highs_rows(problem: Any) -> None:
                 bounds=list(zip(np.zeros(len(ub)), ub, strict=True)), method="highs")
 
 
-def bench_allocators(quick: bool) -> list[dict[str, Any]]:
+@numba.njit(parallel=True, cache=True)
+def _stream(need: Any, have: Any, cap: Any, share: Any, out1: Any, out2: Any) -> float:
+    """Read four (B, R) arrays and write two, rows on all threads: the memory floor."""
+    total = 0.0
+    for b in numba.prange(need.shape[0]):
+        for r in range(need.shape[1]):
+            v = need[b, r] + have[b, r] + cap[b, r] + share[b, r]
+            out1[b, r] = v
+            out2[b, r] = v
+            total += v
+    return total
+
+
+def memory_floor(n_rows: int, n_regions: int, reps: int) -> dict[str, float]:
+    """Rows/s at which the bytes of an allocation can be streamed: numpy (a sum of each
+    input, a copy into each output, one thread) and a fused numba loop (all threads)."""
+    p = problems(Rule.PROPORTIONAL, n_rows, n_regions, seed=3)
+    ins = [p.projected_need_masks, p.have_masks, np.minimum(p.cap_masks, 1e300), p.share]
+    out = [np.empty_like(ins[0]), np.empty_like(ins[0])]
+
+    def with_numpy() -> None:
+        for a in ins:
+            a.sum()
+        for o, a in zip(out, ins, strict=False):
+            np.copyto(o, a)
+
+    _stream(*ins, *out)
+    return {"bytes_per_row": 6 * 8 * n_regions,
+            "numpy_rows_per_s": n_rows / median_seconds(with_numpy, reps),
+            "numba_rows_per_s": n_rows / median_seconds(lambda: _stream(*ins, *out), reps)}
+
+
+def bench_allocators(quick: bool, lp: bool) -> list[dict[str, Any]]:
     rows = []
     sizes_b = (1, 100, 10_000)
-    for rule in (Rule.PROPORTIONAL, Rule.MAXMIN):
+    threads = numba.get_num_threads()
+    for rule in Rule:
         for n_regions in (10, 50, 200):
-            # The LP solves one row at a time (up to R LPs a row): a labelled sample suffices.
+            lp_s = hi_s = float("nan")
             n_lp = {10: 20, 50: 10, 200: 3}[n_regions] // (2 if quick else 1)
-            sample = problems(rule, n_lp, n_regions, seed=2)
-            lp_s = median_seconds(lambda s=sample: allocate_lp(s), 1 if quick else 3) / n_lp
-            hi_s = median_seconds(lambda s=sample: highs_rows(s), 3) / n_lp
+            if lp:  # the LP solves one row at a time (up to R LPs a row): a sample suffices
+                sample = problems(rule, n_lp, n_regions, seed=2)
+                lp_s = median_seconds(lambda s=sample: allocate_lp(s), 1 if quick else 3) / n_lp
+                hi_s = median_seconds(lambda s=sample: highs_rows(s), 3) / n_lp
             for n_rows in sizes_b:
                 p = problems(rule, n_rows, n_regions, seed=1)
                 reps = 5 if n_rows >= 10_000 else 50
                 vec_s = median_seconds(lambda p=p: allocate_vector(p), reps) / n_rows
+                allocate_compiled(p)  # compiled (or loaded from the cache) before timing
+                comp_s = median_seconds(lambda p=p: allocate_compiled(p), 4 * reps) / n_rows
+                numba.set_num_threads(1)
+                try:
+                    one_s = median_seconds(lambda p=p: allocate_compiled(p), 4 * reps) / n_rows
+                finally:
+                    numba.set_num_threads(threads)
                 rows.append({
-                    "rule": str(rule), "R": n_regions, "B": n_rows, "lp_sample_rows": n_lp,
+                    "rule": str(rule), "R": n_regions, "B": n_rows,
+                    "lp_sample_rows": n_lp if lp else 0, "threads": threads,
+                    "compiled_per_s": 1 / comp_s, "compiled_1_thread_per_s": 1 / one_s,
                     "vector_per_s": 1 / vec_s, "lp_per_s": 1 / lp_s,
-                    "highs_per_s": 1 / hi_s, "vector_over_lp": lp_s / vec_s,
+                    "highs_per_s": 1 / hi_s, "compiled_over_vector": vec_s / comp_s,
+                    "compiled_over_lp": lp_s / comp_s, "vector_over_lp": lp_s / vec_s,
                     "vector_over_highs": hi_s / vec_s,
                 })
     return rows
+
+
+def print_allocators(alloc: list[dict[str, Any]], floor: dict[int, dict[str, float]]) -> None:
+    print(f"allocations/s (medians; compiled on {alloc[0]['threads']} threads, and on 1)")
+    print(f"{'rule':<13}{'R':>4}{'B':>7}{'compiled':>12}{'1 thread':>12}{'vector':>11}"
+          f"{'lp':>7}{'highs':>7}{'comp/vec':>9}{'comp/lp':>10}{'vec/lp':>8}")
+    for r in alloc:
+        print(f"{r['rule']:<13}{r['R']:>4}{r['B']:>7}{r['compiled_per_s']:>12,.0f}"
+              f"{r['compiled_1_thread_per_s']:>12,.0f}{r['vector_per_s']:>11,.0f}"
+              f"{r['lp_per_s']:>7,.0f}{r['highs_per_s']:>7,.0f}"
+              f"{r['compiled_over_vector']:>9,.1f}{r['compiled_over_lp']:>10,.0f}"
+              f"{r['vector_over_lp']:>8,.0f}")
+    print("\nmemory floor at B = 10,000: rows/s to stream 48 R bytes a row, and the compiled "
+          "backend's share of the all-threads floor")
+    for n_regions, f in floor.items():
+        shares = ", ".join(f"{r['rule']} {r['compiled_per_s'] / f['numba_rows_per_s']:.0%}"
+                           for r in alloc if r["R"] == n_regions and r["B"] == 10_000)
+        print(f"  R = {n_regions:>3} ({f['bytes_per_row'] / 1e3:.2f} kB a row): numpy 1 thread "
+              f"{f['numpy_rows_per_s']:,.0f}/s, numba all threads "
+              f"{f['numba_rows_per_s']:,.0f}/s; compiled: {shares}")
 
 
 def bench_model(n_scenarios: int, quick: bool) -> dict[str, Any]:
@@ -92,6 +163,8 @@ def bench_model(n_scenarios: int, quick: bool) -> dict[str, Any]:
     draw_s = time.perf_counter() - start
     batch_s = median_seconds(lambda: simulate_batch(plan, draws, allocate_vector),
                              1 if quick else 3)
+    batch_compiled_s = median_seconds(
+        lambda: simulate_batch(plan, draws, allocate_compiled), 1 if quick else 3)
     n_des = 20 if quick else 100
     des_vec = median_seconds(
         lambda: [simulate(plan.row(b), draw(plan.row(b), [b]), allocate_vector)
@@ -102,7 +175,7 @@ def bench_model(n_scenarios: int, quick: bool) -> dict[str, Any]:
                  for b in range(n_lp)], 1) / n_lp
     return {
         "scenarios": n_scenarios, "days": 365, "regions": 50,
-        "draw_s": draw_s, "batch_s": batch_s,
+        "draw_s": draw_s, "batch_s": batch_s, "batch_compiled_s": batch_compiled_s,
         "des_vector_per_scenario_s": des_vec, "des_vector_sample": n_des,
         "des_lp_per_scenario_s": des_lp, "des_lp_sample": n_lp,
         "des_vector_extrapolated_s": des_vec * n_scenarios,
@@ -135,23 +208,27 @@ def main() -> None:
     parser.add_argument("--quick", action="store_true", help="smaller samples (a smoke run)")
     parser.add_argument("--out", default="results/benchmarks/core.json")
     parser.add_argument("--big", type=int, default=100_000, help="scenarios for memory run")
+    parser.add_argument("--lp", choices=["sample", "skip"], default="sample",
+                        help="time the lp and HiGHS columns on a sample of rows, or skip them")
+    parser.add_argument("--allocators-only", action="store_true",
+                        help="the allocator table and memory floor only (no full-model runs)")
     parser.add_argument("--_big-child", type=int, default=0, help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args._big_child:
         print(json.dumps(big_batch(args._big_child, chunk=DEFAULT_CHUNK)))
         return
 
-    alloc = bench_allocators(args.quick)
-    print(f"{'rule':<13}{'R':>4}{'B':>7}{'vector/s':>12}{'lp/s':>9}{'highs/s':>9}"
-          f"{'vec/lp':>10}{'vec/highs':>10}")
-    for r in alloc:
-        print(f"{r['rule']:<13}{r['R']:>4}{r['B']:>7}{r['vector_per_s']:>12,.0f}"
-              f"{r['lp_per_s']:>9,.0f}{r['highs_per_s']:>9,.0f}"
-              f"{r['vector_over_lp']:>10,.0f}{r['vector_over_highs']:>10,.0f}")
+    alloc = bench_allocators(args.quick, lp=args.lp == "sample")
+    floor = {n: memory_floor(10_000, n, 20) for n in (10, 50, 200)}
+    print_allocators(alloc, floor)
+    if args.allocators_only:
+        write(Path(args.out), {"allocators": alloc, "memory_floor": floor})
+        return
     model = bench_model(1_000 if args.quick else 10_000, args.quick)
     print(f"\nfull model, {model['scenarios']:,} scenarios x 365 days x 50 regions (maxmin):")
     print(f"  batch           {model['batch_s'] + model['draw_s']:8.2f} s "
           f"(draws {model['draw_s']:.2f} s)")
+    print(f"  batch, compiled {model['batch_compiled_s'] + model['draw_s']:8.2f} s")
     print(f"  SimPy + vector  {model['des_vector_extrapolated_s']:8.1f} s "
           f"({1e3 * model['des_vector_per_scenario_s']:.1f} ms a scenario, "
           f"sample {model['des_vector_sample']}) -> batch {model['batch_over_des_vector']:.0f}x")
@@ -164,11 +241,15 @@ def main() -> None:
     big = json.loads(child.stdout)
     print(f"\n{big['scenarios']:,} scenarios x 365 days x 50 regions: {big['seconds']:.1f} s, "
           f"peak RSS {big['peak_rss_mb']:,.0f} MB (chunks of {big['chunk']})")
-    out = Path(args.out)
+    write(Path(args.out), {"allocators": alloc, "memory_floor": floor, "model": model,
+                           "big_batch": big})
+
+
+def write(out: Path, results: dict[str, Any]) -> None:
     out.parent.mkdir(parents=True, exist_ok=True)
     record = {"machine": {"python": platform.python_version(), "numpy": np.__version__,
-                          "cpus": os.cpu_count()},
-              "allocators": alloc, "model": model, "big_batch": big}
+                          "numba": numba.__version__, "cpus": os.cpu_count(),
+                          "load_average_1m": os.getloadavg()[0]}, **results}
     tmp = out.with_suffix(".tmp")
     tmp.write_text(json.dumps(record, indent=2) + "\n")
     os.replace(tmp, out)
