@@ -7,8 +7,11 @@ engine read the same plan. Axes: T days, K shipment days, R regions, P pledge in
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Sequence
+import threading
+from collections import OrderedDict
+from collections.abc import Callable, Hashable, Sequence
 from dataclasses import dataclass, fields
+from typing import Any, TypeVar
 
 import numpy as np
 from numpy.typing import NDArray
@@ -178,13 +181,118 @@ def _budget(scenario: Scenario) -> tuple[float, float, bool]:
     return 1.0, np.inf, b.kind is not BudgetKind.PLEDGES_ONLY
 
 
+T = TypeVar("T")
+
+
+class _Memo:
+    """A small LRU of what build_plan computes from sub-models, keyed by the models' identity
+    plus plain values. Identity, because pydantic models cannot be weakly referenced and those
+    holding lists are not hashable; sweeps and ``with_overrides`` keep every untouched
+    sub-model as the same instance, and ``[scenario] * N`` is one object. An entry holds its
+    models, so an id cannot be reused while it is cached. Cached arrays are read-only: many
+    plans share them."""
+
+    def __init__(self, size: int) -> None:
+        self._size = size
+        self._entries: OrderedDict[tuple[Hashable, ...], tuple[tuple[object, ...], Any]] = (
+            OrderedDict())
+        self._lock = threading.Lock()  # calibrate and Dask may build plans from threads
+
+    def get(self, models: tuple[object, ...], values: tuple[Hashable, ...],
+            compute: Callable[[], T]) -> T:
+        key = (*map(id, models), *values)
+        with self._lock:
+            hit = self._entries.get(key)
+            if hit is not None:
+                self._entries.move_to_end(key)
+                cached: T = hit[1]
+                return cached
+        value = compute()
+        with self._lock:
+            self._entries[key] = (models, value)
+            while len(self._entries) > self._size:
+                self._entries.popitem(last=False)
+        return value
+
+    def clear(self) -> None:
+        with self._lock:
+            self._entries.clear()
+
+
+# Sizes: a plan or a region block of 50 regions x 365 days is ~0.2 MB; a need series ~3 kB.
+_PLANS, _BLOCKS, _SERIES = _Memo(8), _Memo(8), _Memo(1024)
+
+
+def clear_plan_cache() -> None:
+    """Forget every cached plan and piece (they are rebuilt, identical, when next asked)."""
+    for memo in (_PLANS, _BLOCKS, _SERIES):
+        memo.clear()
+
+
+def _frozen(a: NDArray[Any]) -> NDArray[Any]:
+    a.setflags(write=False)
+    return a
+
+
 def build_plan(scenario: Scenario) -> Plan:
-    """The arrays of one scenario (B = 1)."""
+    """The arrays of one scenario (B = 1). Cached: the same Scenario object (or one sharing
+    its sub-models) gets the same arrays back, read-only."""
+    return _PLANS.get((scenario,), (), lambda: _build_plan(scenario))
+
+
+def _build_plan(scenario: Scenario) -> Plan:
     start, n_days = scenario.horizon.start, scenario.horizon.n_days
-    horizon_h = scenario.allocation.planning_horizon_days
     ship = shipment_days(scenario)
     regions = scenario.regions
+    span = (start, n_days)
+    capacity = _SERIES.get((scenario.donor.capacity,), span,
+                           lambda: _frozen(_eval(scenario.donor.capacity, start, n_days)))
+    demand = _SERIES.get((scenario.domestic,), span,
+                         lambda: _frozen(_domestic_demand(scenario, start, n_days)))
+    a = scenario.allocation
+    block = _BLOCKS.get(
+        tuple(regions),
+        (*span, a.planning_horizon_days, scenario.shipments.weekday,
+         scenario.shipments.cadence_days, a.shares),
+        lambda: _region_block(scenario, ship))
+    pledges = _BLOCKS.get(
+        tuple(scenario.pledges),
+        (*span, scenario.shipments.weekday, scenario.shipments.cadence_days,
+         tuple(scenario.region_ids)),
+        lambda: _pledge_arrays(scenario, ship))
+    budget_share, budget_amount, policy_on = _budget(scenario)
+    out = scenario.donor.outages
+    cargo = scenario.shipments.cargo_cap
+    row = np.newaxis
+    return Plan(
+        start=start,
+        n_days=n_days,
+        region_ids=tuple(scenario.region_ids),
+        ship_days=_frozen(ship),
+        pledge_region=pledges[0],
+        pledge_due=pledges[1],
+        pledge_source=pledges[2],
+        rule=a.rule,
+        min_shipment_masks=a.min_shipment,
+        pallet_masks=a.pallet_size,
+        mip_time_limit_seconds=a.mip_time_limit_seconds,
+        capacity_masks=capacity[row],
+        domestic_demand_masks=demand[row],
+        reserve_days=_frozen(np.array([scenario.reserve.days])),
+        initial_stock_masks=_frozen(np.array([scenario.donor.initial_stock])),
+        budget_share=_frozen(np.array([budget_share])),
+        budget_per_shipment_masks=_frozen(np.array([budget_amount])),
+        policy_on=_frozen(np.array([policy_on])),
+        cargo_cap_masks=_frozen(np.array([np.inf if cargo is None else cargo])),
+        outage_probability=_frozen(np.array([out.daily_probability])),
+        outage_severity=_frozen(np.array([out.severity])),
+        outage_mean_days=_frozen(np.array([out.mean_duration_days])),
+        pledge_masks=pledges[3],
+        **block,
+    )
 
+
+def _domestic_demand(scenario: Scenario, start: dt.date, n_days: int) -> Array:
     dom = scenario.domestic
     demand = np.zeros(n_days)
     for g in dom.groups:
@@ -192,8 +300,22 @@ def build_plan(scenario: Scenario) -> Plan:
         demand += uptake * g.population * _eval(g.schedule(), start, n_days)
     if dom.set_aside is not None:
         demand += _eval(dom.set_aside, start, n_days)
+    return demand
+
+
+def _region_block(scenario: Scenario, ship: Index) -> dict[str, NDArray[Any]]:
+    """The (1, ...) per-region arrays of a plan: they depend on the regions, the horizon,
+    the shipment days and the share basis only."""
+    start, n_days = scenario.horizon.start, scenario.horizon.n_days
+    horizon_h = scenario.allocation.planning_horizon_days
+    regions = scenario.regions
     # Need is evaluated H days past the horizon so the last shipments still plan ahead.
-    need_ext = np.stack([region_need(r, start, n_days + horizon_h) for r in regions], axis=1)
+    span = (start, n_days + horizon_h)
+
+    def need(r: Region) -> Array:
+        return _SERIES.get((r.need,), span, lambda: _frozen(region_need(r, *span)))
+
+    need_ext = np.stack([need(r) for r in regions], axis=1)
     cum = np.vstack([np.zeros((1, len(regions))), np.cumsum(need_ext, axis=0)])
     projected = cum[ship + horizon_h] - cum[ship]
     share = _shares(scenario, ship, projected)
@@ -204,47 +326,28 @@ def build_plan(scenario: Scenario) -> Plan:
              else float(getattr(r.lead_time, attr)) for r in regions]
         )
 
-    p_region, p_due, p_source, p_amount = _pledge_instances(scenario, ship)
-    budget_share, budget_amount, policy_on = _budget(scenario)
-    out = scenario.donor.outages
-    cargo = scenario.shipments.cargo_cap
     row = np.newaxis
-    return Plan(
-        start=start,
-        n_days=n_days,
-        region_ids=tuple(scenario.region_ids),
-        ship_days=ship,
-        pledge_region=np.array(p_region, dtype=np.intp),
-        pledge_due=np.array(p_due, dtype=np.intp),
-        pledge_source=np.array(p_source, dtype=np.intp),
-        rule=scenario.allocation.rule,
-        min_shipment_masks=scenario.allocation.min_shipment,
-        pallet_masks=scenario.allocation.pallet_size,
-        mip_time_limit_seconds=scenario.allocation.mip_time_limit_seconds,
-        capacity_masks=_eval(scenario.donor.capacity, start, n_days)[row],
-        domestic_demand_masks=demand[row],
-        reserve_days=np.array([scenario.reserve.days]),
-        initial_stock_masks=np.array([scenario.donor.initial_stock]),
-        budget_share=np.array([budget_share]),
-        budget_per_shipment_masks=np.array([budget_amount]),
-        policy_on=np.array([policy_on]),
-        cargo_cap_masks=np.array([np.inf if cargo is None else cargo]),
-        outage_probability=np.array([out.daily_probability]),
-        outage_severity=np.array([out.severity]),
-        outage_mean_days=np.array([out.mean_duration_days]),
-        lead_min_days=lead("min")[row],
-        lead_mode_days=lead("mode")[row],
-        lead_max_days=lead("max")[row],
-        cap_masks=np.array(
+    block: dict[str, NDArray[Any]] = {
+        "lead_min_days": lead("min")[row],
+        "lead_mode_days": lead("mode")[row],
+        "lead_max_days": lead("max")[row],
+        "cap_masks": np.array(
             [np.inf if r.absorption_cap is None else r.absorption_cap for r in regions]
         )[row],
-        weight=np.array([r.weight for r in regions])[row],
-        tier=np.array([r.tier for r in regions], dtype=np.int64)[row],
-        need_masks=need_ext[:n_days][row],
-        projected_need_masks=projected[row],
-        share=share[row],
-        pledge_masks=np.array(p_amount, dtype=np.float64)[row],
-    )
+        "weight": np.array([r.weight for r in regions])[row],
+        "tier": np.array([r.tier for r in regions], dtype=np.int64)[row],
+        "need_masks": need_ext[:n_days][row],
+        "projected_need_masks": projected[row],
+        "share": share[row],
+    }
+    return {name: _frozen(a) for name, a in block.items()}
+
+
+def _pledge_arrays(scenario: Scenario, ship: Index) -> tuple[Index, Index, Index, Array]:
+    p_region, p_due, p_source, p_amount = _pledge_instances(scenario, ship)
+    return (_frozen(np.array(p_region, dtype=np.intp)), _frozen(np.array(p_due, dtype=np.intp)),
+            _frozen(np.array(p_source, dtype=np.intp)),
+            _frozen(np.array(p_amount, dtype=np.float64)[np.newaxis]))
 
 
 def _shares(scenario: Scenario, ship: Index, projected: Array) -> Array:
@@ -286,7 +389,8 @@ def stack_plans(plans: Sequence[Plan]) -> Plan:
     stacked = {}
     for name in _PER_ROW:
         arrays = [getattr(p, name) for p in plans]
-        if name in _SHAREABLE and all(np.array_equal(arrays[0], a) for a in arrays[1:]):
+        if name in _SHAREABLE and all(a is arrays[0] or np.array_equal(arrays[0], a)
+                                      for a in arrays[1:]):
             stacked[name] = arrays[0]  # kept once and broadcast: B copies would not fit
         else:
             stacked[name] = np.concatenate(arrays)
