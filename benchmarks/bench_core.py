@@ -38,7 +38,11 @@ from scipy.optimize import linprog
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from synthetic import batch_plan, problems, single_plan  # noqa: E402
 
-from sim.allocate.compiled import allocate_compiled  # noqa: E402
+from sim.allocate.compiled import (  # noqa: E402
+    PARALLEL_MIN_ROWS,
+    allocate_compiled,
+    allocate_rows,
+)
 from sim.allocate.lp import allocate_lp  # noqa: E402
 from sim.allocate.problem import serve_pledges  # noqa: E402
 from sim.allocate.vector import allocate_vector  # noqa: E402
@@ -122,10 +126,15 @@ def bench_allocators(quick: bool, lp: bool) -> list[dict[str, Any]]:
                     one_s = median_seconds(lambda p=p: allocate_compiled(p), 4 * reps) / n_rows
                 finally:
                     numba.set_num_threads(threads)
+                all_s = float("nan")  # threads forced on, whatever the policy would pick
+                if n_rows >= PARALLEL_MIN_ROWS:
+                    all_s = median_seconds(lambda p=p: allocate_rows(p, parallel=True),
+                                           4 * reps) / n_rows
                 rows.append({
                     "rule": str(rule), "R": n_regions, "B": n_rows,
                     "lp_sample_rows": n_lp if lp else 0, "threads": threads,
                     "compiled_per_s": 1 / comp_s, "compiled_1_thread_per_s": 1 / one_s,
+                    "compiled_all_threads_per_s": 1 / all_s,
                     "vector_per_s": 1 / vec_s, "lp_per_s": 1 / lp_s,
                     "highs_per_s": 1 / hi_s, "compiled_over_vector": vec_s / comp_s,
                     "compiled_over_lp": lp_s / comp_s, "vector_over_lp": lp_s / vec_s,
@@ -135,11 +144,14 @@ def bench_allocators(quick: bool, lp: bool) -> list[dict[str, Any]]:
 
 
 def print_allocators(alloc: list[dict[str, Any]], floor: dict[int, dict[str, float]]) -> None:
-    print(f"allocations/s (medians; compiled on {alloc[0]['threads']} threads, and on 1)")
-    print(f"{'rule':<13}{'R':>4}{'B':>7}{'compiled':>12}{'1 thread':>12}{'vector':>11}"
-          f"{'lp':>7}{'highs':>7}{'comp/vec':>9}{'comp/lp':>10}{'vec/lp':>8}")
+    print(f"allocations/s, medians: compiled as allocate_compiled runs it (threads while they "
+          f"pay), forced onto {alloc[0]['threads']} threads (B >= {PARALLEL_MIN_ROWS}), and "
+          f"on 1; load average {os.getloadavg()[0]:.2f} at the end")
+    print(f"{'rule':<13}{'R':>4}{'B':>7}{'compiled':>12}{'threads':>12}{'1 thread':>12}"
+          f"{'vector':>11}{'lp':>7}{'highs':>7}{'comp/vec':>9}{'comp/lp':>10}{'vec/lp':>8}")
     for r in alloc:
         print(f"{r['rule']:<13}{r['R']:>4}{r['B']:>7}{r['compiled_per_s']:>12,.0f}"
+              f"{r['compiled_all_threads_per_s']:>12,.0f}"
               f"{r['compiled_1_thread_per_s']:>12,.0f}{r['vector_per_s']:>11,.0f}"
               f"{r['lp_per_s']:>7,.0f}{r['highs_per_s']:>7,.0f}"
               f"{r['compiled_over_vector']:>9,.1f}{r['compiled_over_lp']:>10,.0f}"
