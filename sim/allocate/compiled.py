@@ -97,7 +97,7 @@ def allocate_rows(problem: AllocationProblem, *, parallel: bool) -> Allocation:
         _CODES[problem.rule],
         np.ascontiguousarray(problem.budget_masks, dtype=f8),
         np.ascontiguousarray(problem.policy_on, dtype=np.bool_),
-        np.ascontiguousarray(problem.pledge_due_masks, dtype=f8).reshape(n_rows, -1),
+        np.ascontiguousarray(problem.pledge_due_masks, dtype=f8),
         np.ascontiguousarray(problem.pledge_region, dtype=np.int64),
         np.ascontiguousarray(problem.projected_need_masks, dtype=f8),
         np.ascontiguousarray(problem.have_masks, dtype=f8),

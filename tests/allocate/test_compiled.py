@@ -49,8 +49,8 @@ def problem(rule: Rule, budget: list[float], need: list[list[float]], *,
         rule=rule,
         budget_masks=np.asarray(budget, dtype=float),
         policy_on=np.asarray(policy_on if policy_on is not None else [True] * len(budget)),
-        pledge_due_masks=np.asarray(due if due is not None else [[]] * len(budget),
-                                    dtype=float).reshape(len(budget), -1),
+        pledge_due_masks=(np.asarray(due, dtype=float).reshape(len(budget), -1)
+                          if due is not None else np.zeros((len(budget), 0))),
         pledge_region=np.asarray(pledge_region or [], dtype=np.intp),
         projected_need_masks=n,
         have_masks=np.asarray(have, dtype=float) if have is not None else 0 * ones,
@@ -95,6 +95,17 @@ def test_min_shipment_and_pallets_are_refused() -> None:
     for extra in ({"min_shipment_masks": 5.0}, {"pallet_masks": 10.0}):
         with pytest.raises(ValueError, match="lp"):
             allocate_compiled(AllocationProblem(**{**p.__dict__, **extra}))
+
+
+@pytest.mark.parametrize(("n_rows", "n_cols"), [(0, 0), (0, 3), (2, 0)])
+def test_empty_batches_give_empty_answers(n_rows: int, n_cols: int) -> None:
+    p = problem(Rule.PRIORITY, [5.0] * max(n_rows, 1), [[1.0] * n_cols] * max(n_rows, 1))
+    per_row = ("budget_masks", "policy_on", "pledge_due_masks", "projected_need_masks",
+               "have_masks", "cap_masks", "share", "tier", "weight")
+    p = AllocationProblem(**{**p.__dict__, **{f: getattr(p, f)[:n_rows] for f in per_row}})
+    out = allocate_compiled(p)
+    assert out.policy_masks.shape == out.shipped_masks.shape == (n_rows, n_cols)
+    assert out.pledge_masks.shape == (n_rows, 0)
 
 
 def test_the_seam_hands_out_the_compiled_backend() -> None:
