@@ -3,11 +3,15 @@
 Scenarios that share their structure (horizon, regions, shipment days, pledges, rule) are
 stacked into one batch and stepped together; others go into batches of their own. Each
 scenario keeps its own seed, so its row does not depend on what it was batched with.
+
+Plans stream: each is built when its scenario comes up and dropped once its chunk has run,
+so memory follows the chunk size, not the number of scenarios (``build_plan`` caches what
+scenarios share: the same Scenario object a hundred thousand times is built once).
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, fields, replace
 from typing import Any
 
@@ -20,11 +24,17 @@ from sim.engine.des import Run
 from sim.engine.draws import Draws, draw
 from sim.engine.plan import Plan, build_plan, stack_plans, structure_key
 from sim.results import metrics
+from sim.scenario.errors import InputError
 from sim.scenario.loading import validate
 from sim.scenario.models import Backend, Scenario
-from sim.scenario.overrides import set_dotted
+from sim.scenario.overrides import parse_path, set_path
 
 DEFAULT_CHUNK = 1024  # scenarios stepped together: enough to amortise, few enough for cache
+# Plans waiting for their group's chunk to fill, over all groups, before the largest group
+# runs early: interleaved structures cannot hold back more than this many plans.
+_MAX_WAITING_CHUNKS = 2
+
+Seed = int | np.random.SeedSequence
 
 
 @dataclass(frozen=True)
@@ -41,31 +51,68 @@ class BatchOutput:
 
 
 def run_plans(
-    plans: Sequence[Plan],
-    seeds: Sequence[int | np.random.SeedSequence],
-    backends: Sequence[Backend],
+    plans: Iterable[Plan],
+    seeds: Iterable[Seed],
+    backends: Iterable[Backend],
     *,
     keep_series: bool = False,
     chunk_size: int = DEFAULT_CHUNK,
 ) -> BatchOutput:
-    """Step single-scenario plans through the batch engine, grouped by structure."""
-    groups: dict[tuple[Any, ...], list[int]] = {}
-    for i, (plan, backend) in enumerate(zip(plans, backends, strict=True)):
-        groups.setdefault((*structure_key(plan), backend), []).append(i)
+    """Step single-scenario plans through the batch engine, grouped by structure; the
+    arguments may be generators (see ``run_stream``)."""
+    return run_stream(zip(plans, seeds, backends, strict=True), keep_series=keep_series,
+                      chunk_size=chunk_size)
+
+
+def run_stream(
+    experiments: Iterable[tuple[Plan, Seed, Backend]],
+    *,
+    keep_series: bool = False,
+    chunk_size: int = DEFAULT_CHUNK,
+) -> BatchOutput:
+    """Run (plan, seed, backend) triples, one metrics row each in the order given.
+
+    Triples are read as they come: a group of plans that share their structure runs as soon
+    as it holds ``chunk_size`` of them, and its plans are then dropped."""
+    if chunk_size < 1:
+        raise ValueError(f"chunk_size must be at least 1, not {chunk_size}")
+    waiting: dict[tuple[Any, ...], list[tuple[int, Plan, Seed]]] = {}
+    n_waiting = 0
+    done: list[tuple[list[int], dict[str, np.ndarray]]] = []
+    runs: dict[int, Run] = {}
+
+    def flush(key: tuple[Any, ...]) -> None:
+        nonlocal n_waiting
+        members = waiting.pop(key)
+        n_waiting -= len(members)
+        index = [i for i, _, _ in members]
+        plan = stack_plans([p for _, p, _ in members])
+        run = simulate_batch(plan, draw(plan, [s for _, _, s in members]), allocator(key[-1]),
+                             keep_series=keep_series)
+        done.append((index, metrics.scalars(run.totals, plan.pledge_masks)))
+        if keep_series:
+            runs.update((i, _row_run(run, j)) for j, i in enumerate(index))
+
+    n = 0
+    last: tuple[Plan | None, Backend | None, tuple[Any, ...]] = (None, None, ())
+    for n, (plan, seed, backend) in enumerate(experiments, start=1):
+        if plan is not last[0] or backend is not last[1]:  # [scenario] * N: one key
+            last = (plan, backend, (*structure_key(plan), backend))
+        key = last[2]
+        group = waiting.setdefault(key, [])
+        group.append((n - 1, plan, seed))
+        n_waiting += 1
+        if len(group) >= chunk_size:
+            flush(key)
+        elif n_waiting > _MAX_WAITING_CHUNKS * chunk_size:
+            flush(max(waiting, key=lambda k: len(waiting[k])))
+    for key in list(waiting):
+        flush(key)
     columns: dict[str, np.ndarray] = {}
-    runs: list[Run | None] = [None] * len(plans)
-    for (*_, backend), members in groups.items():
-        for lo in range(0, len(members), chunk_size):
-            chunk = members[lo : lo + chunk_size]
-            plan = stack_plans([plans[i] for i in chunk])
-            run = simulate_batch(plan, draw(plan, [seeds[i] for i in chunk]),
-                                 allocator(backend), keep_series=keep_series)
-            for name, values in metrics.scalars(run.totals, plan.pledge_masks).items():
-                columns.setdefault(name, np.full(len(plans), np.nan))[chunk] = values
-            if keep_series:
-                for j, i in enumerate(chunk):
-                    runs[i] = _row_run(run, j)
-    return BatchOutput(columns, [r for r in runs if r is not None] if keep_series else None)
+    for index, values in done:
+        for name, column in values.items():
+            columns.setdefault(name, np.full(n, np.nan))[index] = column
+    return BatchOutput(columns, [runs[i] for i in range(n)] if keep_series else None)
 
 
 def _row_run(run: Run, j: int) -> Run:
@@ -85,8 +132,8 @@ def _row_run(run: Run, j: int) -> Run:
 
 
 def run_scenarios(
-    scenarios: Sequence[Scenario],
-    seeds: Sequence[int | np.random.SeedSequence] | None = None,
+    scenarios: Iterable[Scenario],
+    seeds: Iterable[Seed] | None = None,
     *,
     backend: Backend | None = None,
     keep_series: bool = False,
@@ -95,30 +142,50 @@ def run_scenarios(
     """Run a list of scenarios (seeds default to each scenario's own) in batches.
 
     The metrics table has one row per scenario, in order, with the columns of
-    ``sim.results.metrics.SCALARS``.
+    ``sim.results.metrics.SCALARS``. ``scenarios`` may be a generator: each plan is built
+    when its scenario comes up, and memory stays bounded by ``chunk_size``.
     """
-    seeds = [s.seed for s in scenarios] if seeds is None else seeds
-    plans = [build_plan(s) for s in scenarios]
-    backends = [backend or s.allocation.backend for s in scenarios]
-    return run_plans(plans, seeds, backends, keep_series=keep_series, chunk_size=chunk_size)
+    return run_stream(_experiments(scenarios, seeds, backend), keep_series=keep_series,
+                      chunk_size=chunk_size)
+
+
+def _experiments(scenarios: Iterable[Scenario], seeds: Iterable[Seed] | None,
+                 backend: Backend | None) -> Iterator[tuple[Plan, Seed, Backend]]:
+    if seeds is None:
+        for s in scenarios:
+            yield build_plan(s), s.seed, backend or s.allocation.backend
+        return
+    for s, seed in zip(scenarios, seeds, strict=True):
+        yield build_plan(s), seed, backend or s.allocation.backend
 
 
 def with_overrides(base: Scenario, rows: Iterable[Mapping[str, Any]]) -> list[Scenario]:
     """One validated scenario per row of ``{dotted.path: value}`` overrides of ``base``."""
-    data = base.model_dump(mode="json", exclude_none=True)
-    out = []
+    return list(iter_overrides(base, rows))
+
+
+def iter_overrides(base: Scenario, rows: Iterable[Mapping[str, Any]]) -> Iterator[Scenario]:
+    """``with_overrides`` one scenario at a time. Only the models on the changed paths are
+    rebuilt; every untouched sub-model stays the instance it is in ``base`` (cheap to
+    validate, and ``build_plan`` reuses what it built from it)."""
+    source = f"<{base.name} override>"
+    paths: dict[str, tuple[str | int, ...]] = {}
     for row in rows:
-        changed = data
+        changed: Any = base
         for path, value in row.items():
-            changed = set_dotted(changed, path, value)
-        out.append(validate(changed, f"<{base.name} override>"))
-    return out
+            if path not in paths:
+                paths[path] = parse_path(path)
+            try:
+                changed = set_path(changed, paths[path], value)
+            except KeyError:
+                raise InputError(source, path, "no such field to set") from None
+        yield changed if isinstance(changed, Scenario) else validate(changed, source)
 
 
 def run_overrides(
     base: Scenario,
     rows: Sequence[Mapping[str, Any]],
-    seeds: Sequence[int | np.random.SeedSequence] | None = None,
+    seeds: Sequence[Seed] | None = None,
     *,
     backend: Backend | None = None,
     keep_series: bool = False,
@@ -128,14 +195,20 @@ def run_overrides(
 
     The metrics table starts with the override columns, so each row says what it ran.
     """
-    scenarios = with_overrides(base, rows)
-    out = run_scenarios(scenarios, seeds, backend=backend, keep_series=keep_series,
+    own_seeds: list[int] = []
+
+    def scenarios() -> Iterator[Scenario]:  # streamed: no list of N scenarios is kept
+        for s in iter_overrides(base, rows):
+            own_seeds.append(s.seed)
+            yield s
+
+    out = run_scenarios(scenarios(), seeds, backend=backend, keep_series=keep_series,
                         chunk_size=chunk_size)
     params: dict[str, np.ndarray] = {}
     for key in dict.fromkeys(k for row in rows for k in row):
         params[key] = np.array([row.get(key) for row in rows])
     if seeds is None:
-        params["seed"] = np.array([s.seed for s in scenarios])
+        params["seed"] = np.array(own_seeds)
     else:  # a SeedSequence is labelled by its entropy, which with its spawn key made it
         params["seed"] = np.array([s if isinstance(s, int) else s.entropy for s in seeds])
     return BatchOutput({**params, **out.metrics}, out.runs)

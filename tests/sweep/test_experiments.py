@@ -1,0 +1,147 @@
+"""The public batch API (run_scenarios, run_overrides) streams its plans: rows do not depend
+on chunking, plans are built as scenarios come up and dropped after their chunk, and plans
+built from shared sub-models equal plans built afresh."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import fields
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pytest
+
+from sim.engine import plan as plan_module
+from sim.engine.plan import Plan, build_plan, clear_plan_cache
+from sim.scenario.errors import InputError
+from sim.scenario.loading import load
+from sim.scenario.models import Scenario
+from sim.sweep import experiments
+from sim.sweep.experiments import run_overrides, run_scenarios, with_overrides
+
+
+def _mixed(repo: Path) -> list[Scenario]:
+    """Two structures (Taiwan, minimal) interleaved, with several rules and reserves."""
+    taiwan = with_overrides(load(repo / "scenarios" / "taiwan_2020.toml"), [
+        {"reserve.days": float(d), "allocation.rule": rule, "seed": 3 + d}
+        for d in (0, 14) for rule in ("proportional", "maxmin", "priority")])
+    minimal = with_overrides(load(repo / "scenarios" / "minimal.toml"), [
+        {"reserve.days": float(d), "seed": d} for d in range(6)])
+    return [s for pair in zip(taiwan, minimal, strict=True) for s in pair] * 2
+
+
+def _same_plans(a: Plan, b: Plan) -> None:
+    for f in fields(Plan):
+        x, y = getattr(a, f.name), getattr(b, f.name)
+        if isinstance(x, np.ndarray):
+            assert x.dtype == y.dtype and x.shape == y.shape, f.name
+            assert x.tobytes() == y.tobytes(), f.name
+        else:
+            assert x == y, f.name
+
+
+def test_rows_are_the_same_bytes_whatever_the_chunk_size(repo: Path) -> None:
+    scenarios = _mixed(repo)
+    outs = {size: run_scenarios(scenarios, chunk_size=size, keep_series=True)
+            for size in (1, 7, 1024)}
+    whole = outs[1024]
+    assert len(whole.metrics["donated_total"]) == len(scenarios)
+    for size, out in outs.items():
+        assert out.metrics.keys() == whole.metrics.keys()
+        for name, values in whole.metrics.items():
+            assert values.tobytes() == out.metrics[name].tobytes(), (size, name)
+        assert out.runs is not None and whole.runs is not None
+        for mine, theirs, scenario in zip(out.runs, whole.runs, scenarios, strict=True):
+            assert mine.plan.region_ids == tuple(scenario.region_ids)  # rows stay in order
+            assert mine.series is not None and theirs.series is not None
+            for name, series in theirs.series.donor.items():
+                np.testing.assert_array_equal(mine.series.donor[name], series)
+
+
+def test_plans_stream_chunk_by_chunk(repo: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The first chunk runs before the rest of the scenarios are even made, and no more
+    than two chunks of plans ever wait, however the structures interleave."""
+    scenarios = _mixed(repo)
+    pulled = 0
+    seen_at_run: list[tuple[int, int]] = []  # (scenarios pulled so far, rows in the batch)
+    real = experiments.simulate_batch
+
+    def spy(plan: Plan, *args: Any, **kwargs: Any) -> Any:
+        seen_at_run.append((pulled, plan.n_scenarios))
+        return real(plan, *args, **kwargs)
+
+    def lazily() -> Iterator[Scenario]:
+        nonlocal pulled
+        for s in scenarios:
+            pulled += 1
+            yield s
+
+    monkeypatch.setattr(experiments, "simulate_batch", spy)
+    out = run_scenarios(lazily(), chunk_size=2)
+    # Taiwan's rows differ in rule (three structures); minimal's share one: its first
+    # two rows (the 2nd and 4th scenarios) run as soon as the fourth is made.
+    assert seen_at_run[0] == (4, 2)
+    assert all(rows <= 2 for _, rows in seen_at_run)
+    assert sum(rows for _, rows in seen_at_run) == len(scenarios)
+    assert all(pulled_then - sum(r for _, r in seen_at_run[:i + 1]) <= 2 * 2
+               for i, (pulled_then, _) in enumerate(seen_at_run))
+    assert len(out.metrics["donated_total"]) == len(scenarios)
+
+
+def test_one_scenario_many_times_is_planned_once(repo: Path,
+                                                  monkeypatch: pytest.MonkeyPatch) -> None:
+    scenario = load(repo / "scenarios" / "minimal.toml")
+    calls = 0
+    real = plan_module._build_plan
+
+    def counting(s: Scenario) -> Plan:
+        nonlocal calls
+        calls += 1
+        return real(s)
+
+    monkeypatch.setattr(plan_module, "_build_plan", counting)
+    out = run_scenarios([scenario] * 50, chunk_size=16)
+    assert calls == 1
+    donated = out.metrics["donated_total"]
+    assert (donated == donated[0]).all()  # same scenario, same seed, same row
+
+
+def test_plans_from_shared_sub_models_equal_fresh_plans(repo: Path, tmp_path: Path) -> None:
+    """A plan pieced together from cached parts (untouched regions, demand, capacity) is
+    the plan a freshly loaded scenario gives, to the byte; and its arrays are read-only,
+    so no caller can change what other plans share."""
+    path = repo / "scenarios" / "taiwan_2020.toml"
+    base = load(path)
+    build_plan(base)
+    rows = [{"reserve.days": 21.0}, {"regions[1].weight": 2.5, "allocation.shares": "need"},
+            {"horizon.end": "2020-07-31"}, {"domestic.uptake": 0.5}]
+    cached = [build_plan(s) for s in with_overrides(base, rows)]
+    clear_plan_cache()
+    fresh = [build_plan(load(path, [f"{k}={v}" for k, v in row.items()])) for row in rows]
+    for a, b in zip(cached, fresh, strict=True):
+        _same_plans(a, b)
+    with pytest.raises(ValueError, match="read-only"):
+        cached[0].need_masks[0, 0, 0] = 1.0
+
+
+def test_overrides_keep_untouched_sub_models_and_name_unknown_fields(repo: Path) -> None:
+    base = load(repo / "scenarios" / "taiwan_2020.toml")
+    changed = with_overrides(base, [{"reserve.days": 3.0}])[0]
+    assert changed.reserve.days == 3.0
+    assert changed.regions[0] is base.regions[0] and changed.domestic is base.domestic
+    with pytest.raises(InputError, match="no such field"):
+        with_overrides(base, [{"reserve.dayz": 3.0}])
+    with pytest.raises(InputError, match="reserve.days"):
+        with_overrides(base, [{"reserve.days": -1.0}])
+
+
+def test_run_overrides_streams_and_labels_rows(repo: Path) -> None:
+    base = load(repo / "scenarios" / "minimal.toml")
+    rows = [{"reserve.days": float(d), "seed": 10 + d} for d in range(5)]
+    out = run_overrides(base, rows, chunk_size=2)
+    assert out.metrics["seed"].tolist() == [10, 11, 12, 13, 14]
+    for i, row in enumerate(rows):  # each row as if it had been run alone
+        alone = run_scenarios(with_overrides(base, [row]))
+        for name, values in alone.metrics.items():
+            np.testing.assert_array_equal(values, out.metrics[name][i : i + 1], err_msg=name)
