@@ -36,7 +36,7 @@ numbers come from ``SeedSequence(root)`` itself, which no experiment shares.
 Each experiment is one validated scenario: the base scenario with the point's values set at
 their dotted paths. Validation is cheap because only the models on the changed paths are
 rebuilt from dicts; every untouched sub-model is passed to pydantic as the already-valid
-instance it is. Experiments then run through the batch engine (``run_plans``), grouped by
+instance it is. Experiments then run through the batch engine (``run_stream``), grouped by
 structure; the LP backend is used only for scenarios that ask for it.
 """
 
@@ -44,6 +44,7 @@ from __future__ import annotations
 
 import re
 import time
+from collections.abc import Iterator
 from dataclasses import dataclass
 from enum import Enum, StrEnum
 from pathlib import Path
@@ -62,7 +63,7 @@ from sim.scenario.models import Backend, Scenario
 from sim.scenario.overrides import Step, parse_path
 from sim.scenario.overrides import set_path as _set
 from sim.sweep.design import Design, DesignKind, Model, Op, Parameter, check_size, points
-from sim.sweep.experiments import run_plans
+from sim.sweep.experiments import run_stream
 
 RESERVED = ("experiment", "replication", "seed")
 _PATH = re.compile(r"[^.\[\]]+(?:\.[^.\[\]]+|\[\d+\])*")
@@ -228,25 +229,28 @@ def run_chunk(task: ChunkTask) -> ChunkResult:
     seeds = experiment_seeds(task.root_seed, task.seeding, task.start, task.stop,
                              task.replications)
     values = {label: col.tolist() for label, col in task.columns.items()}
-    scenarios: list[Scenario] = []
-    plans: list[Plan] = []
-    for j, i in enumerate(index.tolist()):
-        if j and i % task.replications:  # another replication of the same point: same plan
-            scenarios.append(scenarios[-1])
-            plans.append(plans[-1])
-            continue
-        changes = [c for s in task.setters for c in s.changes(values[s.label][j])]
-        try:
-            scenarios.append(override(task.base, changes, task.source))
-        except InputError as exc:
-            point = ", ".join(f"{s.label}={_show(values[s.label][j])}" for s in task.setters)
-            raise ExperimentError(task.source, f"experiment {i}",
-                                  f"{point}: {exc.field}: {exc.message}") from None
-        plans.append(build_plan(scenarios[-1]))
-    # The batch engine runs every scenario (it matches the SimPy engine exactly); only the
-    # allocator differs: scenarios with min_shipment or pallets validate only with 'lp'.
-    backends = [s.allocation.backend for s in scenarios]
-    out = run_plans(plans, [int(s) for s in seeds], backends, keep_series=bool(task.series))
+    backends: list[Backend] = []
+
+    def experiments() -> Iterator[tuple[Plan, int, Backend]]:
+        """Each experiment's plan as the engine asks for it (a chunk may be large: plans
+        are dropped once their batch has run)."""
+        scenario = task.base
+        for j, (i, seed) in enumerate(zip(index.tolist(), seeds.tolist(), strict=True)):
+            if not (j and i % task.replications):  # else another replication: same plan
+                changes = [c for s in task.setters for c in s.changes(values[s.label][j])]
+                try:
+                    scenario = override(task.base, changes, task.source)
+                except InputError as exc:
+                    point = ", ".join(f"{s.label}={_show(values[s.label][j])}"
+                                      for s in task.setters)
+                    raise ExperimentError(task.source, f"experiment {i}",
+                                          f"{point}: {exc.field}: {exc.message}") from None
+            # The batch engine runs every scenario (it matches the SimPy engine exactly);
+            # only the allocator differs: min_shipment or pallets validate only with 'lp'.
+            backends.append(scenario.allocation.backend)
+            yield build_plan(scenario), int(seed), backends[-1]
+
+    out = run_stream(experiments(), keep_series=bool(task.series))
     columns: dict[str, NDArray[Any]] = {
         "experiment": index, "replication": index % task.replications, "seed": seeds,
         **task.columns,
