@@ -11,7 +11,7 @@ file is written). Pass ``fig=`` (a Figure or SubFigure) to draw into a page of t
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
@@ -173,10 +173,17 @@ RECORD_STYLE: dict[str, tuple[str, bool, Any]] = {
 
 
 def record(ax: Axes, run: RunData, colours: dict[str, str]) -> list[tuple[Artist, str]]:
-    """Draw on ``ax`` (in millions) the observations whose series path is a key of
+    """Draw on ``ax`` (in millions) the run's observations whose series path is a key of
     ``colours``; returns a legend entry for each kind drawn."""
+    return draw_record(ax, run.summary.get("observations", []), colours)
+
+
+def draw_record(ax: Axes, observations: Iterable[Mapping[str, Any]],
+                colours: dict[str, str]) -> list[tuple[Artist, str]]:
+    """``record`` for any observations as summary.json has them (date, series, kind, and
+    value or range), so that sweep figures draw the record the same way."""
     kinds = set()
-    for o in run.summary.get("observations", []):
+    for o in observations:
         colour = colours.get(o["series"])
         if colour is None:
             continue
