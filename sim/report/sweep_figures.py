@@ -384,4 +384,9 @@ def sweep_figures(sweep: SweepData) -> dict[str, Callable[[], FigureResult]]:
     if len(varied) >= 2:
         out["heatmap"] = partial(heatmap, sweep, varied[0], varied[1])
     out["tradeoff"] = partial(tradeoff, sweep)
+    from sim.report.replay import load_replay, replay  # (replay builds on this module)
+
+    data = load_replay(sweep.path)  # only with observations of series the sweep kept
+    if data is not None:
+        out["replay"] = partial(replay, sweep, data)
     return out
