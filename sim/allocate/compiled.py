@@ -7,13 +7,14 @@ x_r = clip(L * a_r - h_r, 0, ub_r) and sum x = S (``problem`` module: proportion
 h = 0; weighted a = share * weight; maxmin a = need, h = have + pledged; priority one tier at a
 time), found by variable fixing (Bitran-Hax, Kiwiel 2008): solve for L with every region
 free, fix the regions that overshoot their bound (or undershoot 0) at that bound, repeat.
-The fixed set only grows, so it ends in at most R passes, usually 3 to 5.
+The fixed set only grows, so it ends in at most R passes; on the benchmark's rows 2 to 4.
 
-Masks are 0.0/1.0 factors rather than branches so that the loops vectorize; ``x * 1.0`` and
-``x + 0.0`` are exact, so the answer equals the branchy one bit for bit. No fastmath: it
-would let LLVM reassociate sums and trade exactness for speed. ``cache=True`` keeps the
-machine code in ``__pycache__``: the first call of a fresh checkout compiles (seconds), later
-processes load it.
+Masks are 0.0/1.0 factors rather than branches, so the loops have no branch to mispredict;
+``x * 1.0`` and ``x + 0.0`` are exact, so the answer equals the branchy one bit for bit. No
+fastmath: reassociated sums would vectorize, but their rounding would then depend on the
+CPU's vector width, and the same scenario must give the same bytes on every machine.
+``cache=True`` keeps the machine code in ``__pycache__``: the first call of a fresh checkout
+compiles (seconds), later processes load it.
 """
 
 from __future__ import annotations
