@@ -102,6 +102,24 @@ def die_with_parent(parent: int) -> None:
                          name="die-with-parent").start()
 
 
+def init_worker(parent: int) -> None:
+    """Pool initializer: end with the sweep (``die_with_parent``) and compute on one thread.
+    Each worker has a core of its own, so a BLAS or numba thread pool per worker only makes
+    workers fight for cores (the engine's matrix products are small: a second BLAS thread
+    made them several times slower). Libraries loaded later read the variables; those
+    already loaded are limited now."""
+    die_with_parent(parent)
+    for name in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS",
+                 "NUMBA_NUM_THREADS"):
+        os.environ[name] = "1"
+    from threadpoolctl import threadpool_limits  # type: ignore[import-untyped]
+
+    threadpool_limits(limits=1)  # called, not entered: the limit lasts the worker's life
+    numba = sys.modules.get("numba")
+    if numba is not None:
+        numba.set_num_threads(1)
+
+
 class LocalExecutor:
     """``workers`` processes started with 'spawn' (explicitly: no global start method, and
     no fork of a process that may hold threads), each ending when this process ends."""
@@ -110,7 +128,7 @@ class LocalExecutor:
         self.workers = workers
         self._pool = cf.ProcessPoolExecutor(
             max_workers=workers, mp_context=multiprocessing.get_context("spawn"),
-            initializer=die_with_parent, initargs=(os.getpid(),))
+            initializer=init_worker, initargs=(os.getpid(),))
 
     def submit(self, task: ChunkTask) -> ChunkFuture:
         return self._pool.submit(run_chunk, task)

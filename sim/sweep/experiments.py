@@ -16,6 +16,7 @@ from dataclasses import dataclass, fields, replace
 from typing import Any
 
 import numpy as np
+from threadpoolctl import threadpool_limits  # type: ignore[import-untyped]
 
 from sim.allocate import allocator
 from sim.engine.batch import simulate_batch
@@ -95,19 +96,23 @@ def run_stream(
 
     n = 0
     last: tuple[Plan | None, Backend | None, tuple[Any, ...]] = (None, None, ())
-    for n, (plan, seed, backend) in enumerate(experiments, start=1):
-        if plan is not last[0] or backend is not last[1]:  # [scenario] * N: one key
-            last = (plan, backend, (*structure_key(plan), backend))
-        key = last[2]
-        group = waiting.setdefault(key, [])
-        group.append((n - 1, plan, seed))
-        n_waiting += 1
-        if len(group) >= chunk_size:
+    # One BLAS thread while batches run: the engine's only matrix products are small, and
+    # a second thread made a batch run three times slower on a busy two-core machine
+    # (bench_batch.py: 18-20 s against 6.2 s). The caller's setting comes back after.
+    with threadpool_limits(limits=1, user_api="blas"):
+        for n, (plan, seed, backend) in enumerate(experiments, start=1):
+            if plan is not last[0] or backend is not last[1]:  # [scenario] * N: one key
+                last = (plan, backend, (*structure_key(plan), backend))
+            key = last[2]
+            group = waiting.setdefault(key, [])
+            group.append((n - 1, plan, seed))
+            n_waiting += 1
+            if len(group) >= chunk_size:
+                flush(key)
+            elif n_waiting > _MAX_WAITING_CHUNKS * chunk_size:
+                flush(max(waiting, key=lambda k: len(waiting[k])))
+        for key in list(waiting):
             flush(key)
-        elif n_waiting > _MAX_WAITING_CHUNKS * chunk_size:
-            flush(max(waiting, key=lambda k: len(waiting[k])))
-    for key in list(waiting):
-        flush(key)
     columns: dict[str, np.ndarray] = {}
     for index, values in done:
         for name, column in values.items():

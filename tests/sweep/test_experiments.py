@@ -4,6 +4,9 @@ built from shared sub-models equal plans built afresh."""
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
 from collections.abc import Iterator
 from dataclasses import fields
 from pathlib import Path
@@ -145,3 +148,49 @@ def test_run_overrides_streams_and_labels_rows(repo: Path) -> None:
         alone = run_scenarios(with_overrides(base, [row]))
         for name, values in alone.metrics.items():
             np.testing.assert_array_equal(values, out.metrics[name][i : i + 1], err_msg=name)
+
+
+def _blas_threads() -> list[int]:
+    from threadpoolctl import threadpool_info
+
+    return [i["num_threads"] for i in threadpool_info() if i["user_api"] == "blas"]
+
+
+def test_batches_run_on_one_blas_thread_and_give_the_callers_back(
+        repo: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from threadpoolctl import threadpool_limits
+
+    scenario = load(repo / "scenarios" / "minimal.toml")
+    during: list[list[int]] = []
+    real = experiments.simulate_batch
+
+    def spy(*args: Any, **kwargs: Any) -> Any:
+        during.append(_blas_threads())
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(experiments, "simulate_batch", spy)
+    with threadpool_limits(limits=2, user_api="blas"):
+        before = _blas_threads()
+        run_scenarios([scenario] * 3, chunk_size=2)
+        assert _blas_threads() == before
+    assert during and all(threads and set(threads) == {1} for threads in during)
+
+
+def test_sweep_workers_compute_on_one_thread() -> None:
+    """What a local sweep worker runs first: afterwards BLAS (loaded already, and loaded
+    later, as scipy's own) and numba each use one thread."""
+    code = (
+        "import os, sys\n"
+        "from sim.sweep.executors import init_worker\n"
+        "init_worker(os.getppid())\n"
+        "import scipy.linalg, numba\n"
+        "from threadpoolctl import threadpool_info\n"
+        "blas = [i['num_threads'] for i in threadpool_info() if i['user_api'] == 'blas']\n"
+        "assert blas and set(blas) == {1}, blas\n"
+        "assert numba.get_num_threads() == 1, numba.get_num_threads()\n"
+    )
+    env = {k: v for k, v in os.environ.items()
+           if not k.endswith("_NUM_THREADS")}  # as a user's shell would have it
+    done = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True,
+                          text=True, timeout=300)
+    assert done.returncode == 0, done.stderr
