@@ -37,3 +37,14 @@ def test_taiwan_2020_keeps_its_people_supplied_and_every_pledge() -> None:
     assert pledges["on_time"] == pytest.approx(pledges["pledged"])
     # The recorded rounds: 10 M + 6 M + 2 M + 0.5 M + 7.07 M, plus 100,000 a week.
     assert pledges["pledged"] == pytest.approx(25.57e6 + 15 * 100_000)
+
+
+SWEEPS = sorted((Path(__file__).resolve().parents[1] / "scenarios" / "sweeps").glob("*.toml"))
+
+
+@pytest.mark.parametrize("path", SWEEPS, ids=lambda p: p.name)
+def test_sweep_file_validates_against_its_base(path: Path) -> None:
+    from sim.sweep.store import load_sweep
+
+    resolved = load_sweep(path)  # the sweep, its base scenario and its design, checked
+    assert resolved.n_experiments > 0
