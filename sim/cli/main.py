@@ -23,6 +23,9 @@ EXIT_OK, EXIT_INTERNAL, EXIT_INPUT = 0, 1, 2
 
 # Subcommands kept in modules of their own; each module has add_parsers(subparsers).
 COMMAND_MODULES: tuple[str, ...] = ("sim.cli.sweep", "sim.cli.figures", "sim.cli.calibrate")
+# Commands defined here: they need none of those modules (which bring matplotlib, pandas
+# and the sweep machinery), so `masksim run` does not import them.
+OWN_COMMANDS = ("run", "validate")
 
 
 def _masks(x: float | None) -> str:
@@ -140,7 +143,7 @@ def cmd_validate(args: argparse.Namespace) -> int:
     return status
 
 
-def build_parser() -> argparse.ArgumentParser:
+def build_parser(command_modules: Sequence[str] = COMMAND_MODULES) -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="masksim", description="Simulate donations of medical supplies.")
     sub = parser.add_subparsers(dest="command", required=True)
@@ -163,7 +166,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("files", nargs="+")
     p.add_argument("--set", **sets)  # type: ignore[arg-type]
     p.set_defaults(func=cmd_validate)
-    for name in COMMAND_MODULES:
+    for name in command_modules:
         importlib.import_module(name).add_parsers(sub)
     return parser
 
@@ -177,7 +180,10 @@ def _warn_in_one_line(message: Warning | str, category: type[Warning], filename:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    args = build_parser().parse_args(argv)
+    argv = sys.argv[1:] if argv is None else list(argv)
+    command = next((a for a in argv if not a.startswith("-")), None)
+    # Only `--help`, a misspelt command or another module's command needs them all.
+    args = build_parser(() if command in OWN_COMMANDS else COMMAND_MODULES).parse_args(argv)
     # Warnings raised during the command (the allocator's, numpy's) reach the user as one
     # line each; the filters stay as they are (each shown once per place).
     with warnings.catch_warnings():
