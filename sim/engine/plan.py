@@ -24,6 +24,7 @@ from sim.scenario.models import (
     ConstantNeed,
     FixedLeadTime,
     FixedPledge,
+    Group,
     Region,
     Rule,
     Scenario,
@@ -220,7 +221,7 @@ class _Memo:
 
 
 # Sizes: a plan or a region block of 50 regions x 365 days is ~0.2 MB; a need series ~3 kB.
-_PLANS, _BLOCKS, _SERIES = _Memo(8), _Memo(8), _Memo(1024)
+_PLANS, _BLOCKS, _SERIES = _Memo(8), _Memo(16), _Memo(1024)
 
 
 def clear_plan_cache() -> None:
@@ -250,11 +251,16 @@ def _build_plan(scenario: Scenario) -> Plan:
     demand = _SERIES.get((scenario.domestic,), span,
                          lambda: _frozen(_domestic_demand(scenario, start, n_days)))
     a = scenario.allocation
+    # Need, projections and shares depend on the regions' needs (and on populations or
+    # weights when shares come from them): a sweep that scales lead times keeps them.
+    basis_values = tuple(r.population if a.shares is ShareBasis.POPULATION else r.weight
+                         for r in regions) if a.shares in _VALUE_SHARES else ()
     block = _BLOCKS.get(
-        tuple(regions),
+        tuple(r.need for r in regions),
         (*span, a.planning_horizon_days, scenario.shipments.weekday,
-         scenario.shipments.cadence_days, a.shares),
-        lambda: _region_block(scenario, ship))
+         scenario.shipments.cadence_days, a.shares, basis_values),
+        lambda: _need_block(scenario, ship))
+    attributes = _BLOCKS.get(tuple(regions), (), lambda: _region_attributes(regions))
     pledges = _BLOCKS.get(
         tuple(scenario.pledges),
         (*span, scenario.shipments.weekday, scenario.shipments.cadence_days,
@@ -289,36 +295,31 @@ def _build_plan(scenario: Scenario) -> Plan:
         outage_mean_days=_frozen(np.array([out.mean_duration_days])),
         pledge_masks=pledges[3],
         **block,
+        **attributes,
     )
+
+
+_VALUE_SHARES = (ShareBasis.POPULATION, ShareBasis.WEIGHTS)
 
 
 def _domestic_demand(scenario: Scenario, start: dt.date, n_days: int) -> Array:
     dom = scenario.domestic
+
+    def ration(g: Group) -> Array:  # per person: outlives a change of uptake (swept)
+        return _SERIES.get((g,), (start, n_days),
+                           lambda: _frozen(_eval(g.schedule(), start, n_days)))
+
     demand = np.zeros(n_days)
     for g in dom.groups:
         uptake = dom.uptake if g.uptake is None else g.uptake
-        demand += uptake * g.population * _eval(g.schedule(), start, n_days)
+        demand += uptake * g.population * ration(g)
     if dom.set_aside is not None:
         demand += _eval(dom.set_aside, start, n_days)
     return demand
 
 
-def _region_block(scenario: Scenario, ship: Index) -> dict[str, NDArray[Any]]:
-    """The (1, ...) per-region arrays of a plan: they depend on the regions, the horizon,
-    the shipment days and the share basis only."""
-    start, n_days = scenario.horizon.start, scenario.horizon.n_days
-    horizon_h = scenario.allocation.planning_horizon_days
-    regions = scenario.regions
-    # Need is evaluated H days past the horizon so the last shipments still plan ahead.
-    span = (start, n_days + horizon_h)
-
-    def need(r: Region) -> Array:
-        return _SERIES.get((r.need,), span, lambda: _frozen(region_need(r, *span)))
-
-    need_ext = np.stack([need(r) for r in regions], axis=1)
-    cum = np.vstack([np.zeros((1, len(regions))), np.cumsum(need_ext, axis=0)])
-    projected = cum[ship + horizon_h] - cum[ship]
-    share = _shares(scenario, ship, projected)
+def _region_attributes(regions: Sequence[Region]) -> dict[str, NDArray[Any]]:
+    """The (1, R) arrays read straight from each region."""
 
     def lead(attr: str) -> Array:
         return np.array(
@@ -336,6 +337,28 @@ def _region_block(scenario: Scenario, ship: Index) -> dict[str, NDArray[Any]]:
         )[row],
         "weight": np.array([r.weight for r in regions])[row],
         "tier": np.array([r.tier for r in regions], dtype=np.int64)[row],
+    }
+    return {name: _frozen(a) for name, a in block.items()}
+
+
+def _need_block(scenario: Scenario, ship: Index) -> dict[str, NDArray[Any]]:
+    """Need, projected need and shares, (1, ...): they depend on the regions' needs, the
+    horizon, the shipment days and the share basis only."""
+    start, n_days = scenario.horizon.start, scenario.horizon.n_days
+    horizon_h = scenario.allocation.planning_horizon_days
+    regions = scenario.regions
+    # Need is evaluated H days past the horizon so the last shipments still plan ahead.
+    span = (start, n_days + horizon_h)
+
+    def need(r: Region) -> Array:
+        return _SERIES.get((r.need,), span, lambda: _frozen(region_need(r, *span)))
+
+    need_ext = np.stack([need(r) for r in regions], axis=1)
+    cum = np.vstack([np.zeros((1, len(regions))), np.cumsum(need_ext, axis=0)])
+    projected = cum[ship + horizon_h] - cum[ship]
+    share = _shares(scenario, ship, projected)
+    row = np.newaxis
+    block: dict[str, NDArray[Any]] = {
         "need_masks": need_ext[:n_days][row],
         "projected_need_masks": projected[row],
         "share": share[row],
