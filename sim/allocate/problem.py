@@ -21,7 +21,6 @@ and gap_r = projected need - (stock + in transit + pledged) clipped at 0.
 
 from __future__ import annotations
 
-import functools
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -89,26 +88,17 @@ def serve_pledges(problem: AllocationProblem) -> tuple[Array, PolicyInput]:
         served_share = np.where(short, budget / total_due, 1.0)
     pledge = due * served_share[:, None]
     b, r = problem.shape
-    # By region: a product with the pledge-to-region incidence matrix (ufunc.at is slow).
-    pledges = problem.pledge_region
-    pledged = (pledge @ _incidence(pledges.tobytes(), pledges.dtype.str, r) if len(pledges)
-               else np.zeros((b, r)))
+    # By region, adding the instances in their own order: a matrix product sums in an
+    # order that depends on the batch's size (BLAS kernels), so a row's last bits would
+    # depend on the rows beside it; same scenario and seed must give the same bytes.
+    pledged = np.zeros((b, r))
+    for p, region in enumerate(problem.pledge_region.tolist()):
+        pledged[:, region] += pledge[:, p]
     # When pledges take it all, nothing is left: not the 1e-16 a subtraction would leave.
     left = np.where(problem.policy_on & ~short, budget - total_due, 0.0)
     gap = np.maximum(problem.projected_need_masks - problem.have_masks - pledged, 0.0)
     upper = np.minimum(gap, np.maximum(problem.cap_masks - pledged, 0.0))
     return pledge, PolicyInput(left, upper, pledged)
-
-
-@functools.lru_cache(maxsize=64)
-def _incidence(region_bytes: bytes, dtype: str, n_regions: int) -> Array:
-    """(P, R) with a 1 where pledge instance p goes to region r; the same every shipment
-    day of a run, so it is built once."""
-    region = np.frombuffer(region_bytes, dtype=np.dtype(dtype))
-    out = np.zeros((len(region), n_regions))
-    out[np.arange(len(region)), region] = 1.0
-    out.flags.writeable = False
-    return out
 
 
 Allocator = Callable[[AllocationProblem], Allocation]
