@@ -12,6 +12,7 @@ import math
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from sim.cli.text import quantity
 from sim.scenario.errors import InputError
 
 if TYPE_CHECKING:
@@ -62,15 +63,7 @@ def parse_bounds(items: list[str], source: str) -> dict[str, tuple[float, float]
 
 
 def _num(x: float | None) -> str:
-    if x is None or math.isnan(x):
-        return "n/a"
-    if math.isinf(x):
-        return "inf"
-    if abs(x) >= 1e6:
-        return f"{x / 1e6:,.2f} M"
-    if abs(x) >= 1e3:
-        return f"{x / 1e3:,.1f} k"
-    return f"{x:.4g}"
+    return quantity(x, "{:.4g}")
 
 
 def _row(f: ObservationFit) -> str:

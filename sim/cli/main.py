@@ -15,6 +15,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any, TextIO
 
+from sim.cli.text import quantity
 from sim.scenario.errors import InputError
 from sim.scenario.loading import load
 from sim.scenario.models import Backend
@@ -29,13 +30,7 @@ OWN_COMMANDS = ("run", "validate")
 
 
 def _masks(x: float | None) -> str:
-    if x is None:
-        return "n/a"
-    if abs(x) >= 1e6:
-        return f"{x / 1e6:,.2f} M"
-    if abs(x) >= 1e3:
-        return f"{x / 1e3:,.1f} k"
-    return f"{x:,.0f}"
+    return quantity(x)
 
 
 def _pct(x: float | None) -> str:
