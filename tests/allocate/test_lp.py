@@ -432,9 +432,11 @@ def test_maxmin_lowest_coverage_matches_linprog(problem: AllocationProblem) -> N
         res = linprog(c, A_ub=a_ub, b_ub=b_ub, bounds=bounds, method="highs")
         assert res.status == 0
         coverage = (base[i, on] + x[i, on]) / n
-        # Amounts are good to 1e-9 of the row's budget, so a coverage is good to that over
-        # its need: a region needing 1e-9 masks has no meaningful coverage digit.
-        amount_tol = 1e-9 * float(s[i]) / float(n.min())
+        # Amounts are good to 1e-9 of the row's largest quantity (budget, need or stock), so
+        # a coverage is good to that over its need: a region needing a thousandth of a mask
+        # beside one needing a million has no meaningful coverage digit.
+        scale = max(float(s[i]), float(need[i].max()), float(base[i].max()))
+        amount_tol = 1e-9 * scale / float(n.min())
         assert coverage.min() == pytest.approx(-res.fun * unit, rel=RTOL,
                                                abs=1e-9 * unit + amount_tol)
 
