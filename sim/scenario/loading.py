@@ -123,6 +123,10 @@ def _attach_cases(scenario: Scenario, base_dir: Path, source: str | Path) -> Non
         need = region.need
         if not isinstance(need, CasesNeed):
             continue
+        if need._new_cases:
+            # Attached when the base was loaded: overrides and sweeps share this need object
+            # (and the plan cache keys its series on it), so it is read once, never merged again.
+            continue
         table_path = need.table if need.table.is_absolute() else base_dir / need.table
         try:
             table = read_cases_table(table_path.resolve())

@@ -159,6 +159,26 @@ def test_cases_table_resolved_relative_to_the_scenario(tmp_path: Path) -> None:
     assert (plan.need_masks[0, :, 0] == 14.0).all()
 
 
+def test_overrides_share_the_cases_read_at_load(tmp_path: Path) -> None:
+    # A sweep's rows share the base's cases need; re-validating a row must not read the
+    # table again (an edit mid-sweep would change the need under the plan cache).
+    from sim.engine.plan import build_plan
+    from sim.sweep.experiments import with_overrides
+
+    (tmp_path / "data").mkdir()
+    table = tmp_path / "data" / "t.csv"
+    table.write_text("iso_code,date,new_cases\nAAA,3/1/2020,5\nAAA,3/2/2020,7\n")
+    text = MINIMAL.read_text().replace(
+        'need = { kind = "constant", masks_per_day = 300_000 }',
+        'need = { kind = "cases", table = "data/t.csv", iso_codes = ["AAA"], '
+        'masks_per_case = 2, active_days = 2 }', 1)
+    base = load(write(tmp_path, text))
+    table.write_text("iso_code,date,new_cases\nAAA,3/1/2020,500\nAAA,3/2/2020,700\n")
+    (row,) = with_overrides(base, [{"reserve.days": 3}])
+    # 2 Mar: (5 + 7) cases x 2 masks, held after the table ends; not (500 + 700) x 2.
+    assert build_plan(row).need_masks[0, :3, 0].tolist() == [24.0, 24.0, 24.0]
+
+
 def test_resolved_scenario_reads_back_as_the_same_scenario() -> None:
     import tomllib
 
