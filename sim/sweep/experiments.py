@@ -51,20 +51,6 @@ class BatchOutput:
         return pd.DataFrame(self.metrics)
 
 
-def run_plans(
-    plans: Iterable[Plan],
-    seeds: Iterable[Seed],
-    backends: Iterable[Backend],
-    *,
-    keep_series: bool = False,
-    chunk_size: int = DEFAULT_CHUNK,
-) -> BatchOutput:
-    """Step single-scenario plans through the batch engine, grouped by structure; the
-    arguments may be generators (see ``run_stream``)."""
-    return run_stream(zip(plans, seeds, backends, strict=True), keep_series=keep_series,
-                      chunk_size=chunk_size)
-
-
 def run_stream(
     experiments: Iterable[tuple[Plan, Seed, Backend]],
     *,
