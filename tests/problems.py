@@ -12,9 +12,10 @@ def problem(rule: Rule, budget: list[float], need: list[list[float]], *,
             have: list[list[float]] | None = None, cap: list[list[float]] | None = None,
             share: list[list[float]] | None = None, tier: list[list[int]] | None = None,
             weight: list[list[float]] | None = None, due: list[list[float]] | None = None,
-            pledge_region: list[int] | None = None, policy_on: bool | list[bool] = True
-            ) -> AllocationProblem:
-    """Unset fields default to: nothing held, no cap, equal shares, one tier, weight 1."""
+            pledge_region: list[int] | None = None, policy_on: bool | list[bool] = True,
+            due_index: list[int] | None = None) -> AllocationProblem:
+    """Unset fields default to: nothing held, no cap, equal shares, one tier, weight 1,
+    every pledge due at once (``due_index``: the dispatch each fell due at, non-decreasing)."""
     n = np.asarray(need, dtype=float)
     ones = np.ones_like(n)
     return AllocationProblem(
@@ -30,4 +31,5 @@ def problem(rule: Rule, budget: list[float], need: list[list[float]], *,
         share=np.asarray(share, dtype=float) if share is not None else ones,
         tier=np.asarray(tier, dtype=np.int64) if tier is not None else ones.astype(np.int64),
         weight=np.asarray(weight, dtype=float) if weight is not None else ones,
+        pledge_due_index=None if due_index is None else np.asarray(due_index, dtype=np.intp),
     )

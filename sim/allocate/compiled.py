@@ -25,7 +25,7 @@ import numba
 import numpy as np
 from numpy.typing import NDArray
 
-from sim.allocate.problem import Allocation, AllocationProblem, Array
+from sim.allocate.problem import Allocation, AllocationProblem, Array, pledge_groups
 from sim.scenario.models import Rule
 
 # Rule codes inside the kernel (numba takes no enums of str).
@@ -100,6 +100,7 @@ def allocate_rows(problem: AllocationProblem, *, parallel: bool) -> Allocation:
         np.ascontiguousarray(problem.policy_on, dtype=np.bool_),
         np.ascontiguousarray(problem.pledge_due_masks, dtype=f8),
         np.ascontiguousarray(problem.pledge_region, dtype=np.int64),
+        _group_starts(problem),
         np.ascontiguousarray(problem.projected_need_masks, dtype=f8),
         np.ascontiguousarray(problem.have_masks, dtype=f8),
         np.ascontiguousarray(problem.cap_masks, dtype=f8),
@@ -118,21 +119,29 @@ def allocate_rows(problem: AllocationProblem, *, parallel: bool) -> Allocation:
     return Allocation(pledge, policy, shipped)
 
 
+def _group_starts(problem: AllocationProblem) -> NDArray[np.int64]:
+    """The pledge groups' edges: group g is instances [starts[g], starts[g + 1])."""
+    edges = [lo for lo, _ in pledge_groups(problem)] + [len(problem.pledge_region)]
+    return np.array(edges if len(edges) > 1 else [0], dtype=np.int64)
+
+
 @numba.njit(cache=True, parallel=True)
 def _rows_parallel(chunk: int, rule: int, budget: Array, policy_on: NDArray[np.bool_],
-                   due: Array, region: NDArray[np.int64], need: Array, have: Array,
+                   due: Array, region: NDArray[np.int64], groups: NDArray[np.int64],
+                   need: Array, have: Array,
                    cap: Array, share: Array, tier: NDArray[np.int64], weight: Array,
                    pledge: Array, policy: Array, shipped: Array) -> None:
     n_rows = budget.shape[0]
     for c in numba.prange((n_rows + chunk - 1) // chunk):
         lo = c * chunk
-        _rows(lo, min(lo + chunk, n_rows), rule, budget, policy_on, due, region, need, have,
-              cap, share, tier, weight, pledge, policy, shipped)
+        _rows(lo, min(lo + chunk, n_rows), rule, budget, policy_on, due, region, groups, need,
+              have, cap, share, tier, weight, pledge, policy, shipped)
 
 
 @numba.njit(cache=True)
 def _rows(lo: int, hi: int, rule: int, budget: Array, policy_on: NDArray[np.bool_],
-          due: Array, region: NDArray[np.int64], need: Array, have: Array, cap: Array,
+          due: Array, region: NDArray[np.int64], groups: NDArray[np.int64], need: Array,
+          have: Array, cap: Array,
           share: Array, tier: NDArray[np.int64], weight: Array,
           pledge: Array, policy: Array, shipped: Array) -> None:
     """Rows lo..hi, with scratch rows allocated once for the lot."""
@@ -144,26 +153,49 @@ def _rows(lo: int, hi: int, rule: int, budget: Array, policy_on: NDArray[np.bool
     free = np.empty(n_cols)  # 1.0 while a region is free, 0.0 once fixed
     fixed = np.empty(n_cols)  # the value a fixed region keeps
     x = np.empty(n_cols)
+    room = np.empty(n_cols)  # what a region may still absorb
+    want = np.empty(n_cols)
+    taken = np.empty(n_cols)
     for b in range(lo, hi):
-        # Pledges first, pro rata when the budget is short; shipped holds them by region.
-        total_due = 0.0
-        for p in range(n_pledges):
-            total_due += due[b, p]
-        short = total_due > budget[b]
-        served = budget[b] / total_due if short else 1.0
+        # Pledges first, oldest first (sim.allocate.problem.serve_pledges, step for step);
+        # shipped holds them by region.
+        left = budget[b]
         for r in range(n_cols):
             shipped[b, r] = 0.0
+            room[r] = cap[b, r]
         for p in range(n_pledges):
-            v = due[b, p] * served
-            pledge[b, p] = v
-            shipped[b, region[p]] += v
-        # When pledges take it all, nothing is left: not the 1e-16 a subtraction would leave.
-        left = budget[b] - total_due if policy_on[b] and not short else 0.0
+            pledge[b, p] = 0.0
+        for g in range(groups.shape[0] - 1):
+            g_lo, g_hi = groups[g], groups[g + 1]
+            for r in range(n_cols):
+                want[r] = 0.0
+                taken[r] = 0.0
+            for p in range(g_lo, g_hi):
+                want[region[p]] += due[b, p]
+            total = 0.0
+            for p in range(g_lo, g_hi):
+                r = region[p]
+                v = due[b, p] * (room[r] / want[r] if want[r] > room[r] else 1.0)
+                pledge[b, p] = v
+                total += v
+            cut = total > left
+            scale = left / total if cut else 1.0
+            for p in range(g_lo, g_hi):
+                v = pledge[b, p] * scale
+                pledge[b, p] = v
+                taken[region[p]] += v
+            for r in range(n_cols):
+                shipped[b, r] += taken[r]
+                room[r] = max(room[r] - taken[r], 0.0)
+            # When pledges take it all, nothing is left: not the 1e-16 a subtraction leaves.
+            left = 0.0 if cut else left - total
+        if not policy_on[b]:
+            left = 0.0
         total = 0.0
         for r in range(n_cols):
             pledged = shipped[b, r]
             gap = max(need[b, r] - have[b, r] - pledged, 0.0)
-            bound = min(gap, max(cap[b, r] - pledged, 0.0))
+            bound = min(gap, room[r])
             if rule == MAXMIN:
                 slope = need[b, r]
             elif rule == WEIGHTED:

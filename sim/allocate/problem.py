@@ -1,7 +1,9 @@
 """The allocation problem of one shipment day, batched over B scenarios: arrays shaped (B, R).
 
-Units: masks. The allocator first serves the pledges that are due (pro rata when the budget
-cannot cover them all), then spreads what is left over the regions by the rule. Each rule has
+Units: masks. The allocator first serves the pledges that are due, oldest first (those that
+fell due together pro rata when the budget cannot cover them all, and never more to a region
+than its absorption cap: the rest waits for the next dispatch), then spreads what is left
+over the regions by the rule. Each rule has
 one unique answer, so every backend must return the same allocation:
 
 * ``proportional`` - x_r = min(ub_r, lam * share_r), lam such that sum x = min(S, sum ub)
@@ -55,6 +57,9 @@ class AllocationProblem:
     min_shipment_masks: float | None = None  # LP backend only (MIP)
     pallet_masks: float | None = None  # LP backend only (MIP)
     mip_time_limit_seconds: float = 10.0  # LP backend only: the MIP's time for one row
+    # (P,) non-decreasing: the dispatch at which each instance fell due; lower is older and
+    # served first. None: all fell due together.
+    pledge_due_index: NDArray[np.intp] | None = None
 
     @property
     def shape(self) -> tuple[int, int]:
@@ -78,26 +83,58 @@ class PolicyInput:
     pledged_masks: Array  # (B, R) pledges shipped today, by region
 
 
+def pledge_groups(problem: AllocationProblem) -> list[tuple[int, int]]:
+    """[lo, hi) of each run of instances that fell due together, oldest first."""
+    n = len(problem.pledge_region)
+    order = problem.pledge_due_index
+    if order is None or n == 0:
+        return [(0, n)] if n else []
+    cuts = [0, *(np.flatnonzero(np.diff(order)) + 1).tolist(), n]
+    return list(zip(cuts[:-1], cuts[1:], strict=False))
+
+
 def serve_pledges(problem: AllocationProblem) -> tuple[Array, PolicyInput]:
-    """Pledges first, pro rata when the budget falls short; the rest is the rule's to spread."""
+    """Pledges first, oldest first: each group of instances that fell due together is cut to
+    what its regions may still absorb (pro rata within a region), then pro rata to what is
+    left of the budget; the rest is the rule's to spread."""
     due = problem.pledge_due_masks
-    total_due = due.sum(axis=1)
-    budget = problem.budget_masks
-    short = total_due > budget
-    with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
-        served_share = np.where(short, budget / total_due, 1.0)
-    pledge = due * served_share[:, None]
+    regions = problem.pledge_region.tolist()
     b, r = problem.shape
-    # By region, adding the instances in their own order: a matrix product sums in an
-    # order that depends on the batch's size (BLAS kernels), so a row's last bits would
-    # depend on the rows beside it; same scenario and seed must give the same bytes.
+    pledge = np.zeros_like(due)
     pledged = np.zeros((b, r))
-    for p, region in enumerate(problem.pledge_region.tolist()):
-        pledged[:, region] += pledge[:, p]
-    # When pledges take it all, nothing is left: not the 1e-16 a subtraction would leave.
-    left = np.where(problem.policy_on & ~short, budget - total_due, 0.0)
+    budget_left = np.asarray(problem.budget_masks, dtype=np.float64).copy()
+    room = np.asarray(problem.cap_masks, dtype=np.float64).copy()  # what a region may absorb
+    # Instances are added one by one in their own order, never by a matrix product: BLAS sums
+    # in an order that depends on the batch's size, so a row's last bits would depend on the
+    # rows beside it; same scenario and seed must give the same bytes.
+    live = np.asarray(due.any(axis=0)).tolist()
+    for lo, hi in pledge_groups(problem):
+        cols = [p for p in range(lo, hi) if live[p]]
+        if not cols:
+            continue
+        want = np.zeros((b, r))
+        for p in cols:
+            want[:, regions[p]] += due[:, p]
+        with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
+            fit = np.where(want > room, room / want, 1.0)
+        request = {p: due[:, p] * fit[:, regions[p]] for p in cols}
+        total = np.zeros(b)
+        for p in cols:
+            total += request[p]
+        cut = total > budget_left
+        with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
+            scale = np.where(cut, budget_left / total, 1.0)
+        taken = np.zeros((b, r))
+        for p in cols:
+            pledge[:, p] = request[p] * scale
+            taken[:, regions[p]] += pledge[:, p]
+        pledged += taken
+        room = np.maximum(room - taken, 0.0)
+        # When pledges take it all, nothing is left: not the 1e-16 a subtraction would leave.
+        budget_left = np.where(cut, 0.0, budget_left - total)
+    left = np.where(problem.policy_on, budget_left, 0.0)
     gap = np.maximum(problem.projected_need_masks - problem.have_masks - pledged, 0.0)
-    upper = np.minimum(gap, np.maximum(problem.cap_masks - pledged, 0.0))
+    upper = np.minimum(gap, room)
     return pledge, PolicyInput(left, upper, pledged)
 
 

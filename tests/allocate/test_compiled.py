@@ -90,21 +90,50 @@ def test_the_seam_hands_out_the_compiled_backend() -> None:
 
 
 # ---- an exact rational reference ---------------------------------------------------------
+def exact_pledges(p: AllocationProblem, b: int
+                  ) -> tuple[list[Fraction], list[Fraction], Fraction, list[Fraction | None]]:
+    """Row b's pledges in rationals, from the problem's definition: groups that fell due
+    together, oldest first; each cut to its regions' room (pro rata within a region), then
+    pro rata to the budget left. (per instance, per region, budget left, room; None: no cap)"""
+    f = Fraction
+    n_cols = p.shape[1]
+    room: list[Fraction | None] = [None if np.isinf(c) else f(c) for c in p.cap_masks[b]]
+    pledge, pledged, left = [f(0)] * len(p.pledge_region), [f(0)] * n_cols, f(p.budget_masks[b])
+    order = (p.pledge_due_index if p.pledge_due_index is not None
+             else np.zeros(len(p.pledge_region), dtype=np.intp))
+    for g in sorted(set(order.tolist())):
+        members = [k for k in range(len(order)) if order[k] == g]
+        want = [f(0)] * n_cols
+        for k in members:
+            want[p.pledge_region[k]] += f(p.pledge_due_masks[b, k])
+        request = {}
+        for k in members:
+            r, d = p.pledge_region[k], f(p.pledge_due_masks[b, k])
+            cap = room[r]
+            request[k] = d * cap / want[r] if cap is not None and want[r] > cap else d
+        total = sum(request.values(), f(0))
+        scale = left / total if total > left else f(1)
+        for k in members:
+            pledge[k] = request[k] * scale
+            r = p.pledge_region[k]
+            pledged[r] += pledge[k]
+            cap = room[r]
+            room[r] = None if cap is None else max(cap - pledge[k], f(0))
+        left = f(0) if total > left else left - total
+    return pledge, pledged, left, room
+
+
 def exact_policy(p: AllocationProblem, b: int) -> list[Fraction]:
     """The rule's answer for row b in rationals, from the problem's definition."""
     f = Fraction
-    due = [f(v) for v in p.pledge_due_masks[b]]
-    budget, total_due = f(p.budget_masks[b]), sum(due, f(0))
-    short = total_due > budget
-    pledged = [f(0)] * p.shape[1]
-    for k, r in enumerate(p.pledge_region):
-        pledged[r] += due[k] * budget / total_due if short else due[k]
-    left = budget - total_due if p.policy_on[b] and not short else f(0)
+    _, pledged, left, room = exact_pledges(p, b)
+    if not p.policy_on[b]:
+        left = f(0)
     ub = []
     for r in range(p.shape[1]):
         gap = max(f(p.projected_need_masks[b, r]) - f(p.have_masks[b, r]) - pledged[r], f(0))
-        cap = p.cap_masks[b, r]
-        ub.append(gap if np.isinf(cap) else min(gap, max(f(cap) - pledged[r], f(0))))
+        cap = room[r]
+        ub.append(gap if cap is None else min(gap, cap))
     if p.rule is Rule.MAXMIN:
         a = [f(v) for v in p.projected_need_masks[b]]
         h = [f(p.have_masks[b, r]) + pledged[r] for r in range(len(a))]
@@ -182,6 +211,9 @@ def adversarial(draw: st.DrawFn, rule: Rule) -> AllocationProblem:
         weight=grid(st.sampled_from([0.0, 1.0, 2.0, 2.5, 7.0]), (b, r)),
         due=grid(magnitude, (b, n_pledges)),
         pledge_region=[draw(st.integers(0, r - 1)) for _ in range(n_pledges)],
+        due_index=(sorted(draw(st.lists(st.integers(0, 2), min_size=n_pledges,
+                                        max_size=n_pledges)))
+                   if draw(st.booleans()) else None),
         policy_on=[draw(st.sampled_from([True, True, False])) for _ in range(b)],
     )
     # The budget: free, or pinned to the pledges and the sum of the rule's bounds.
