@@ -19,9 +19,10 @@ def check_mass_balance(result: Result) -> None:
     d, r = run_.series.donor, run_.series.region
     scale = float(max(d["production"].max(initial=0), run_.plan.initial_stock_masks.max(), 1.0))
     stock_before = np.concatenate([run_.plan.initial_stock_masks, d["stock"][0, :-1]])
-    # produced = domestic served + stock change + shipped, on every day
-    _close(d["production"][0], d["domestic_served"][0] + d["stock"][0] - stock_before
-           + d["shipped"][0], scale)
+    # produced = released + domestic served + stock change + shipped, on every day
+    _close(d["production"][0], d["released"][0] + d["domestic_served"][0] + d["stock"][0]
+           - stock_before + d["shipped"][0], scale)
+    assert (d["released"] >= 0).all() and (d["released"] <= d["production"]).all()
     # shipped = delivered + in transit, per region, on every day
     shipped_cum = np.cumsum(r["shipped"][0], axis=0)
     arrived_cum = np.cumsum(r["arrived"][0], axis=0)

@@ -61,7 +61,9 @@ def scenario_dicts(
         day = START + dt.timedelta(days=draw(st.integers(0, n_days - 1)))
         if draw(st.booleans()):
             pledges.append({"kind": "fixed", "region": draw(st.sampled_from(ids)),
-                            "amount": draw(masks), "date": day})
+                            "amount": draw(masks), "date": day,
+                            "dispatch": draw(st.sampled_from(["on_date",
+                                                              "next_shipment_day"]))})
         else:
             pledges.append({"kind": "standing", "region": draw(st.sampled_from(ids)),
                             "amount_per_week": draw(masks), "start": day,
@@ -73,6 +75,12 @@ def scenario_dicts(
         budget["share"] = draw(st.floats(0, 1))
     if budget_kind == "fixed_per_week":
         budget["amount_per_week"] = draw(masks)
+    # The government takes all, a share or an amount of each day's output, from a date.
+    requisition = [
+        {"date": START + dt.timedelta(days=d), **draw(st.one_of(
+            st.fixed_dictionaries({"share": st.floats(0, 1)}),
+            st.fixed_dictionaries({"amount": masks})))}
+        for d in sorted(draw(st.sets(st.integers(0, n_days - 1), max_size=2)))]
     shipments: dict[str, Any] = {
         "weekday": draw(st.sampled_from(WEEKDAYS)), "cadence_days": draw(st.integers(1, 14))}
     if cargo and draw(st.booleans()):
@@ -91,6 +99,7 @@ def scenario_dicts(
                 "severity": draw(st.floats(0, 1)),
                 "mean_duration_days": draw(st.floats(1, 5)),
             },
+            "requisition": requisition,
         },
         "domestic": {
             "uptake": draw(st.floats(0, 1)),

@@ -1,8 +1,9 @@
 """One day of the model, as pure array steps shared by both engines.
 
-The within-day order is fixed (DESIGN.md): produce, serve the domestic ration, stock the
-rest; on a shipment day offer the surplus above the reserve, serve pledges, spread the rest;
-then deliveries arrive and each region consumes. ``model`` (SimPy) and ``batch`` (numpy over
+The within-day order is fixed (DESIGN.md): produce, release what the government does not
+requisition, serve the domestic ration, stock the rest; on a dispatch day offer the surplus
+above the reserve, serve pledges (oldest first), and on a regular shipment day spread the
+rest; then deliveries arrive and each region consumes. ``model`` (SimPy) and ``batch`` (numpy over
 B scenarios) call these same functions, which is what makes their results identical.
 """
 
@@ -39,6 +40,7 @@ class Totals:
     """Per-scenario sums over the run: enough for every metric, whatever the engine."""
 
     produced_masks: Array
+    released_masks: Array  # (B,) output not requisitioned: left for the market or exports
     domestic_demand_masks: Array
     domestic_served_masks: Array
     shipped_masks: Array  # (B, R)
@@ -53,14 +55,20 @@ class Totals:
     @classmethod
     def zeros(cls, plan: Plan) -> Totals:
         b, r, p = plan.n_scenarios, len(plan.region_ids), len(plan.pledge_region)
-        return cls(np.zeros(b), np.zeros(b), np.zeros(b), np.zeros((b, r)), np.zeros((b, r)),
-                   np.zeros((b, r)), np.zeros((b, r)), np.zeros((b, p)), np.zeros((b, p)),
-                   np.full((b, r), -1, dtype=np.int64), np.zeros(b))
+        def z(*shape: int) -> Array:
+            return np.zeros(shape)
+
+        return cls(
+            produced_masks=z(b), released_masks=z(b), domestic_demand_masks=z(b),
+            domestic_served_masks=z(b), shipped_masks=z(b, r), delivered_masks=z(b, r),
+            consumed_masks=z(b, r), need_masks=z(b, r), pledge_on_time_masks=z(b, p),
+            pledge_late_masks=z(b, p), first_delivery_day=np.full((b, r), -1, dtype=np.int64),
+            final_stock_masks=z(b))
 
 
 DONOR_SERIES = (
-    "production", "domestic_demand", "domestic_served", "domestic_shortfall", "stock",
-    "reserve", "surplus", "offered", "shipped", "shipped_pledges",
+    "production", "released", "domestic_demand", "domestic_served", "domestic_shortfall",
+    "stock", "reserve", "surplus", "offered", "shipped", "shipped_pledges",
 )
 REGION_SERIES = (
     "need", "shipped", "pledged", "arrived", "consumed", "unmet", "stock", "in_transit",
@@ -84,17 +92,22 @@ class Series:
 
 def produce_and_serve(plan: Plan, draws: Draws, state: State, t: int,
                       totals: Totals, series: Series | None) -> None:
-    """Steps 1-3: production, the domestic ration (from production, then stock), stock."""
+    """Steps 1-3: production, what the government takes of it (the rest is released), the
+    domestic ration (from the requisitioned output, then stock), stock."""
     production = plan.capacity_masks[:, t] * (1.0 - draws.outage_loss[:, t])
+    taken = np.minimum(production * plan.requisition_share[:, t],
+                       plan.requisition_cap_masks[:, t])
     demand = plan.domestic_demand_masks[:, t]
-    served = np.minimum(demand, production + state.stock_masks)
-    state.stock_masks = state.stock_masks + production - served
+    served = np.minimum(demand, taken + state.stock_masks)
+    state.stock_masks = state.stock_masks + taken - served
     totals.produced_masks += production
+    totals.released_masks += production - taken
     totals.domestic_demand_masks += demand
     totals.domestic_served_masks += served
     if series is not None:
         d = series.donor
         d["production"][:, t] = production
+        d["released"][:, t] = production - taken
         d["domestic_demand"][:, t] = demand
         d["domestic_served"][:, t] = served
         d["domestic_shortfall"][:, t] = demand - served
@@ -104,7 +117,8 @@ def produce_and_serve(plan: Plan, draws: Draws, state: State, t: int,
 
 def dispatch(plan: Plan, state: State, t: int, k: int, lead_days: NDArray[np.int32],
              allocate: Allocator, totals: Totals, series: Series | None) -> Array:
-    """Step 4 on shipment day ``k``: offer, pledges first, the rule; returns (B, R) shipped."""
+    """Step 4 on dispatch day ``k``: offer, pledges first (oldest first), then on a regular
+    shipment day the rule; returns (B, R) shipped."""
     reserve = plan.reserve_days * plan.domestic_demand_masks[:, t]
     surplus = np.maximum(state.stock_masks - reserve, 0.0)
     offered = np.minimum(
@@ -118,9 +132,10 @@ def dispatch(plan: Plan, state: State, t: int, k: int, lead_days: NDArray[np.int
     problem = AllocationProblem(
         rule=plan.rule,
         budget_masks=offered,
-        policy_on=plan.policy_on,
+        policy_on=plan.policy_on & plan.policy_day[k],
         pledge_due_masks=state.pledge_outstanding_masks,
         pledge_region=plan.pledge_region,
+        pledge_due_index=plan.pledge_due,
         projected_need_masks=_full(plan.projected_need_masks[:, k], shape),
         have_masks=state.region_stock_masks + state.in_transit_masks,
         cap_masks=plan.cap_masks,

@@ -1,7 +1,9 @@
 """A scenario compiled to arrays: everything the engines need that is not random.
 
 Arrays carry a leading scenario axis B (1 for a single run) so the SimPy engine and the batch
-engine read the same plan. Axes: T days, K shipment days, R regions, P pledge instances.
+engine read the same plan. Axes: T days, K dispatch days, R regions, P pledge instances.
+A dispatch day is a regular shipment day (the rule spreads the offer) or the date of a fixed
+pledge that leaves on its own date (pledges only).
 """
 
 from __future__ import annotations
@@ -25,7 +27,9 @@ from sim.scenario.models import (
     FixedLeadTime,
     FixedPledge,
     Group,
+    PledgeDispatch,
     Region,
+    Requisition,
     Rule,
     Scenario,
     Schedule,
@@ -42,9 +46,10 @@ class Plan:
     start: dt.date
     n_days: int
     region_ids: tuple[str, ...]
-    ship_days: Index  # (K,) day index of each shipment day
+    ship_days: Index  # (K,) day index of each dispatch day, increasing
+    policy_day: NDArray[np.bool_]  # (K,) True on regular shipment days (the rule runs)
     pledge_region: Index  # (P,) region index of each pledge instance
-    pledge_due: Index  # (P,) shipment index at which it falls due
+    pledge_due: Index  # (P,) dispatch index at which it falls due; non-decreasing (oldest first)
     pledge_source: Index  # (P,) index into scenario.pledges
     rule: Rule
     min_shipment_masks: float | None
@@ -52,6 +57,8 @@ class Plan:
     mip_time_limit_seconds: float  # lp backend: the MIP's time for one row
     # Per scenario: leading axis B (the large arrays in _SHAREABLE may have 1, broadcast).
     capacity_masks: Array  # (B, T) per day
+    requisition_share: Array  # (B, T) share of the day's output the government takes
+    requisition_cap_masks: Array  # (B, T) at most this a day (inf: no cap)
     domestic_demand_masks: Array  # (B, T) per day
     reserve_days: Array  # (B,)
     initial_stock_masks: Array  # (B,)
@@ -69,7 +76,7 @@ class Plan:
     weight: Array  # (B, R)
     tier: NDArray[np.int64]  # (B, R)
     need_masks: Array  # (B, T, R) per day
-    projected_need_masks: Array  # (B, K, R) over the planning horizon from each shipment day
+    projected_need_masks: Array  # (B, K, R) over the planning window after landing
     share: Array  # (B, K, R) proportional shares on each shipment day
     pledge_masks: Array  # (B, P)
 
@@ -92,7 +99,7 @@ class Plan:
 
 
 _SHARED = (
-    "start", "n_days", "region_ids", "ship_days", "pledge_region", "pledge_due",
+    "start", "n_days", "region_ids", "ship_days", "policy_day", "pledge_region", "pledge_due",
     "pledge_source", "rule", "min_shipment_masks", "pallet_masks", "mip_time_limit_seconds",
 )
 _PER_ROW = tuple(f.name for f in fields(Plan) if f.name not in _SHARED)
@@ -105,9 +112,21 @@ def _replace(plan: Plan, values: dict[str, object]) -> Plan:
 
 
 def shipment_days(scenario: Scenario) -> Index:
+    """The regular shipment days (the weekday, every cadence_days), as day indices."""
     start, n_days = scenario.horizon.start, scenario.horizon.n_days
     first = (WEEKDAYS.index(scenario.shipments.weekday) - start.weekday()) % 7
     return np.arange(first, n_days, scenario.shipments.cadence_days, dtype=np.intp)
+
+
+def dispatch_days(scenario: Scenario) -> tuple[Index, NDArray[np.bool_]]:
+    """Every day something may leave: the regular shipment days and the dates of fixed
+    pledges that leave on their own date; and which of them are regular (K,)."""
+    start = scenario.horizon.start
+    regular = shipment_days(scenario)
+    dated = {(p.date - start).days for p in scenario.pledges
+             if isinstance(p, FixedPledge) and p.dispatch is PledgeDispatch.ON_DATE}
+    days = np.union1d(regular, np.array(sorted(dated), dtype=np.intp)).astype(np.intp)
+    return days, np.isin(days, regular)
 
 
 def _eval(s: Schedule, start: dt.date, n_days: int) -> Array:
@@ -145,32 +164,33 @@ def region_need(region: Region, start: dt.date, n_days: int) -> Array:
 
 
 def _pledge_instances(
-    scenario: Scenario, ship_days: Index
+    scenario: Scenario, ship_days: Index, policy_day: NDArray[np.bool_]
 ) -> tuple[list[int], list[int], list[int], list[float]]:
+    """(region, due, source, amount) of every pledge instance, oldest first: sorted by the
+    dispatch at which it falls due, then by its place in the file."""
     ids = scenario.region_ids
     start, cadence = scenario.horizon.start, scenario.shipments.cadence_days
     ship_dates = [start + dt.timedelta(days=int(d)) for d in ship_days]
-    region, due, source, amount = [], [], [], []
+    regular = [k for k in range(len(ship_days)) if policy_day[k]]
+    instances: list[tuple[int, int, int, float]] = []  # (due, source, region, amount)
     for i, p in enumerate(scenario.pledges):
         if isinstance(p, FixedPledge):
-            # Due on the first shipment day on or after its date; after the last one it
-            # cannot fall due in this horizon, and results report it as not due.
-            k = next((k for k, d in enumerate(ship_dates) if d >= p.date), None)
-            if k is None:
-                continue
-            region.append(ids.index(p.region))
-            due.append(k)
-            source.append(i)
-            amount.append(p.amount)
+            if p.dispatch is PledgeDispatch.ON_DATE:
+                k: int | None = ship_dates.index(p.date)
+            else:
+                # The first regular shipment day on or after its date; after the last one it
+                # cannot fall due in this horizon, and results report it as not due.
+                k = next((k for k in regular if ship_dates[k] >= p.date), None)
+            if k is not None:
+                instances.append((k, i, ids.index(p.region), p.amount))
             continue
         # Standing: each shipment day in [start, end] carries the weeks since the last one.
-        for k, d in enumerate(ship_dates):
-            if p.start <= d <= p.end:
-                region.append(ids.index(p.region))
-                due.append(k)
-                source.append(i)
-                amount.append(p.amount_per_week * cadence / 7)
-    return region, due, source, amount
+        for k in regular:
+            if p.start <= ship_dates[k] <= p.end:
+                instances.append((k, i, ids.index(p.region), p.amount_per_week * cadence / 7))
+    instances.sort(key=lambda x: (x[0], x[1]))
+    return ([x[2] for x in instances], [x[0] for x in instances], [x[1] for x in instances],
+            [x[3] for x in instances])
 
 
 def _budget(scenario: Scenario) -> tuple[float, float, bool]:
@@ -243,29 +263,33 @@ def build_plan(scenario: Scenario) -> Plan:
 
 def _build_plan(scenario: Scenario) -> Plan:
     start, n_days = scenario.horizon.start, scenario.horizon.n_days
-    ship = shipment_days(scenario)
+    ship, policy_day = dispatch_days(scenario)
     regions = scenario.regions
     span = (start, n_days)
     capacity = _SERIES.get((scenario.donor.capacity,), span,
                            lambda: _frozen(_eval(scenario.donor.capacity, start, n_days)))
+    requisition = tuple(scenario.donor.requisition)
+    req_share, req_cap = _SERIES.get(requisition, span,
+                                     lambda: _requisition(requisition, start, n_days))
     demand = _SERIES.get((scenario.domestic,), span,
                          lambda: _frozen(_domestic_demand(scenario, start, n_days)))
     a = scenario.allocation
-    # Need, projections and shares depend on the regions' needs (and on populations or
-    # weights when shares come from them): a sweep that scales lead times keeps them.
+    # Need, projections and shares depend on the regions' needs, the dispatch days and the
+    # planned transit (and on populations or weights when shares come from them).
     basis_values = tuple(r.population if a.shares is ShareBasis.POPULATION else r.weight
                          for r in regions) if a.shares in _VALUE_SHARES else ()
+    planned_lead = tuple(r.lead_time.planned_days for r in regions)
     block = _BLOCKS.get(
         tuple(r.need for r in regions),
-        (*span, a.planning_horizon_days, scenario.shipments.weekday,
-         scenario.shipments.cadence_days, a.shares, basis_values),
+        (*span, a.planning_horizon_days, tuple(ship.tolist()), planned_lead, a.shares,
+         basis_values),
         lambda: _need_block(scenario, ship))
     attributes = _BLOCKS.get(tuple(regions), (), lambda: _region_attributes(regions))
     pledges = _BLOCKS.get(
         tuple(scenario.pledges),
         (*span, scenario.shipments.weekday, scenario.shipments.cadence_days,
          tuple(scenario.region_ids)),
-        lambda: _pledge_arrays(scenario, ship))
+        lambda: _pledge_arrays(scenario, ship, policy_day))
     budget_share, budget_amount, policy_on = _budget(scenario)
     out = scenario.donor.outages
     cargo = scenario.shipments.cargo_cap
@@ -275,6 +299,7 @@ def _build_plan(scenario: Scenario) -> Plan:
         n_days=n_days,
         region_ids=tuple(scenario.region_ids),
         ship_days=_frozen(ship),
+        policy_day=_frozen(policy_day),
         pledge_region=pledges[0],
         pledge_due=pledges[1],
         pledge_source=pledges[2],
@@ -283,6 +308,8 @@ def _build_plan(scenario: Scenario) -> Plan:
         pallet_masks=a.pallet_size,
         mip_time_limit_seconds=a.mip_time_limit_seconds,
         capacity_masks=capacity[row],
+        requisition_share=req_share[row],
+        requisition_cap_masks=req_cap[row],
         domestic_demand_masks=demand[row],
         reserve_days=_frozen(np.array([scenario.reserve.days])),
         initial_stock_masks=_frozen(np.array([scenario.donor.initial_stock])),
@@ -300,6 +327,18 @@ def _build_plan(scenario: Scenario) -> Plan:
 
 
 _VALUE_SHARES = (ShareBasis.POPULATION, ShareBasis.WEIGHTS)
+
+
+def _requisition(entries: Sequence[Requisition], start: dt.date, n_days: int
+                 ) -> tuple[Array, Array]:
+    """(share, cap) a day: all of the output, uncapped, until the first entry; then each
+    entry's share (uncapped) or amount (the whole output up to it) until the next."""
+    share, cap = np.ones(n_days), np.full(n_days, np.inf)
+    for e in entries:
+        first = max((e.date - start).days, 0)
+        share[first:] = 1.0 if e.share is None else e.share
+        cap[first:] = np.inf if e.amount is None else e.amount
+    return _frozen(share), _frozen(cap)
 
 
 def _domestic_demand(scenario: Scenario, start: dt.date, n_days: int) -> Array:
@@ -343,19 +382,25 @@ def _region_attributes(regions: Sequence[Region]) -> dict[str, NDArray[Any]]:
 
 def _need_block(scenario: Scenario, ship: Index) -> dict[str, NDArray[Any]]:
     """Need, projected need and shares, (1, ...): they depend on the regions' needs, the
-    horizon, the shipment days and the share basis only."""
+    horizon, the dispatch days, the planned transit and the share basis only.
+
+    A shipment is planned for the H days after it would land (t + planned lead .. + H), not
+    for the days it spends in the air: what a region has covers it until then."""
     start, n_days = scenario.horizon.start, scenario.horizon.n_days
     horizon_h = scenario.allocation.planning_horizon_days
     regions = scenario.regions
-    # Need is evaluated H days past the horizon so the last shipments still plan ahead.
-    span = (start, n_days + horizon_h)
+    lead = np.array([r.lead_time.planned_days for r in regions], dtype=np.intp)
+    # Need is evaluated past the horizon so the last shipments still plan ahead.
+    span = (start, n_days + int(lead.max(initial=0)) + horizon_h)
 
     def need(r: Region) -> Array:
         return _SERIES.get((r.need,), span, lambda: _frozen(region_need(r, *span)))
 
     need_ext = np.stack([need(r) for r in regions], axis=1)
     cum = np.vstack([np.zeros((1, len(regions))), np.cumsum(need_ext, axis=0)])
-    projected = cum[ship + horizon_h] - cum[ship]
+    cols = np.arange(len(regions))
+    lands = ship[:, None] + lead[None, :]
+    projected = cum[lands + horizon_h, cols] - cum[lands, cols]
     share = _shares(scenario, ship, projected)
     row = np.newaxis
     block: dict[str, NDArray[Any]] = {
@@ -366,8 +411,9 @@ def _need_block(scenario: Scenario, ship: Index) -> dict[str, NDArray[Any]]:
     return {name: _frozen(a) for name, a in block.items()}
 
 
-def _pledge_arrays(scenario: Scenario, ship: Index) -> tuple[Index, Index, Index, Array]:
-    p_region, p_due, p_source, p_amount = _pledge_instances(scenario, ship)
+def _pledge_arrays(scenario: Scenario, ship: Index, policy_day: NDArray[np.bool_]
+                   ) -> tuple[Index, Index, Index, Array]:
+    p_region, p_due, p_source, p_amount = _pledge_instances(scenario, ship, policy_day)
     return (_frozen(np.array(p_region, dtype=np.intp)), _frozen(np.array(p_due, dtype=np.intp)),
             _frozen(np.array(p_source, dtype=np.intp)),
             _frozen(np.array(p_amount, dtype=np.float64)[np.newaxis]))
@@ -421,5 +467,5 @@ def stack_plans(plans: Sequence[Plan]) -> Plan:
 
 
 # Large per-row arrays that may keep a leading axis of 1 when every scenario shares them.
-_SHAREABLE = ("capacity_masks", "domestic_demand_masks", "need_masks", "projected_need_masks",
-              "share")
+_SHAREABLE = ("capacity_masks", "requisition_share", "requisition_cap_masks",
+              "domestic_demand_masks", "need_masks", "projected_need_masks", "share")

@@ -30,6 +30,7 @@ from sim.results import metrics
 from sim.results.reader import RUN_FILES as RUN_FILES
 from sim.results.reader import RunData as RunData
 from sim.results.reader import load_run as load_run
+from sim.scenario.models import WEEKDAYS, PledgeDispatch
 
 if TYPE_CHECKING:
     from matplotlib.typing import RcKeyType
@@ -142,13 +143,21 @@ def rolling_sum(a: Array, window: int) -> Array:
 
 
 def pledges_due(run: RunData) -> Array:
-    """Masks falling due per day and region (T, R), as the model schedules them: a fixed
-    pledge on the first shipment day on or after its date, a standing one on every
-    shipment day of its span (weeks since the last shipment)."""
+    """Masks falling due per day and region (T, R), as the model schedules them
+    (sim.engine.plan): a fixed pledge on its own date, or on the first regular shipment day
+    on or after it when it waits for one; a standing one on every regular shipment day of
+    its span (weeks since the last shipment)."""
     due = np.zeros((len(run.dates), len(run.region_ids)))
-    ships = run.dates[run.daily["shipment_day"] > 0]
     t0 = run.dates[0]
-    cadence = float(run.scenario.get("shipments", {}).get("cadence_days", 7))
+    shipments = run.scenario.get("shipments", {})
+    cadence = int(shipments.get("cadence_days", 7))
+    weekday = WEEKDAYS.index(shipments.get("weekday", "wednesday"))
+    first = (weekday - t0.astype(object).weekday()) % 7
+    ships = run.dates[first::cadence]
+
+    def day(d: np.datetime64) -> int:
+        return int((d - t0).astype(np.int64))
+
     for p in run.scenario.get("pledges", []):
         if p.get("region") not in run.region_ids:
             continue
@@ -156,11 +165,13 @@ def pledges_due(run: RunData) -> Array:
         if p.get("kind") == "standing":
             lo, hi = np.datetime64(p["start"], "D"), np.datetime64(p["end"], "D")
             for s in ships[(ships >= lo) & (ships <= hi)]:
-                due[int((s - t0).astype(np.int64)), i] += p["amount_per_week"] * cadence / 7
+                due[day(s), i] += p["amount_per_week"] * cadence / 7
+        elif p.get("dispatch", PledgeDispatch.ON_DATE) == PledgeDispatch.ON_DATE:
+            due[day(np.datetime64(p["date"], "D")), i] += p["amount"]
         else:
             later = ships[ships >= np.datetime64(p["date"], "D")]
             if len(later):
-                due[int((later[0] - t0).astype(np.int64)), i] += p["amount"]
+                due[day(later[0]), i] += p["amount"]
     return due
 
 

@@ -7,6 +7,7 @@ Loading from TOML, overrides and error formatting live in ``sim.scenario.loading
 from __future__ import annotations
 
 import datetime as dt
+import math
 import re
 from enum import StrEnum
 from pathlib import Path
@@ -150,11 +151,36 @@ class Outages(Model):
     mean_duration_days: Annotated[float, Field(ge=1, le=MAX_LEAD_DAYS)] = 1.0
 
 
+class Requisition(Model):
+    """From ``date`` on, the government takes ``share`` of each day's output or at most
+    ``amount`` masks a day (give one); the rest of the output leaves the donor's stock for
+    the market or exports (reported as ``released``). Before the first entry, and without
+    any, it takes everything."""
+
+    date: Date
+    share: Fraction | None = None
+    amount: NonNeg | None = None
+
+    @model_validator(mode="after")
+    def _one_of(self) -> Requisition:
+        if (self.share is None) == (self.amount is None):
+            raise ValueError("share: give exactly one of share and amount")
+        return self
+
+
 class Donor(Model):
     name: str = "donor"
     initial_stock: NonNeg = 0.0
     capacity: Schedule
     outages: Outages = Outages()
+    requisition: list[Requisition] = []
+
+    @model_validator(mode="after")
+    def _requisition_increasing(self) -> Donor:
+        dates = [r.date for r in self.requisition]
+        if any(b <= a for a, b in zip(dates, dates[1:], strict=False)):
+            raise ValueError("requisition: dates must be strictly increasing")
+        return self
 
 
 class Ration(Model):
@@ -267,6 +293,11 @@ class FixedLeadTime(Model):
     kind: Literal["fixed"] = "fixed"
     days: Annotated[int, Field(ge=0, le=MAX_LEAD_DAYS)]
 
+    @property
+    def planned_days(self) -> int:
+        """The transit a shipment is planned for: its planning window starts on landing."""
+        return self.days
+
 
 class TriangularLeadTime(Model):
     kind: Literal["triangular"] = "triangular"
@@ -279,6 +310,11 @@ class TriangularLeadTime(Model):
         if not self.min <= self.mode <= self.max:
             raise ValueError("mode: must satisfy min <= mode <= max")
         return self
+
+    @property
+    def planned_days(self) -> int:
+        """The mean transit, in whole days (rounded half up, as the draws are)."""
+        return math.floor((self.min + self.mode + self.max) / 3 + 0.5)
 
 
 LeadTime = Annotated[FixedLeadTime | TriangularLeadTime, Field(discriminator="kind")]
@@ -303,11 +339,20 @@ class Region(Model):
         return self
 
 
+class PledgeDispatch(StrEnum):
+    """When a fixed pledge leaves: on its own date (a dated dispatch, as a plane chartered
+    for it), or with the next regular shipment on or after that date."""
+
+    ON_DATE = "on_date"
+    NEXT_SHIPMENT_DAY = "next_shipment_day"
+
+
 class FixedPledge(Model):
     kind: Literal["fixed"] = "fixed"
     region: str
     amount: NonNeg
     date: Date
+    dispatch: PledgeDispatch = PledgeDispatch.ON_DATE
     note: str = ""
 
 
@@ -375,9 +420,11 @@ class Scenario(Model):
             if rid in ids[:i]:
                 raise ValueError(f"regions[{i}].id: duplicate id {rid!r}")
         h = self.horizon
-        days = h.n_days + self.allocation.planning_horizon_days  # need is planned ahead
+        # Need is planned ahead: for the planning horizon after a shipment lands.
+        days = (h.n_days + self.allocation.planning_horizon_days
+                + max(r.lead_time.planned_days for r in self.regions))
         if days * len(ids) > MAX_DAY_REGIONS:
-            raise ValueError(f"horizon: {days:,} days (planning horizon included) x "
+            raise ValueError(f"horizon: {days:,} days (planning horizon and lead time included) x "
                              f"{len(ids):,} regions is more than {MAX_DAY_REGIONS:,} "
                              "day-regions, more than a run's memory should hold")
         for i, p in enumerate(self.pledges):

@@ -29,8 +29,10 @@ def test_mass_balance_every_day(data: dict[str, Any]) -> None:
 @given(scenario_dicts(), st.floats(1.0, 3.0))
 def test_domestic_first_with_enough_capacity(data: dict[str, Any], headroom: float) -> None:
     """With capacity above the ration every day, the ration is met every day and no
-    shipment ever takes the donor's stock below its reserve."""
+    shipment ever takes the donor's stock below its reserve (when the government takes all
+    the output: what it releases is not the donor's to ration)."""
     data["donor"]["outages"]["daily_probability"] = 0.0
+    data["donor"]["requisition"] = []
     group = data["domestic"]["groups"][0]
     ration_per_day = group["rations"][0]["masks"] / group["rations"][0]["per_days"]
     demand = data["domestic"]["uptake"] * group["population"] * ration_per_day
@@ -84,13 +86,26 @@ def test_lead_time_zero_arrives_the_same_day(repo: Any) -> None:
 
 
 def test_first_shipment_on_the_chosen_weekday(repo: Any) -> None:
+    """The rule ships on the chosen weekday only; the dated pledge (Wed 11 Mar) leaves on its
+    own date, a dispatch of its own; told to wait, it leaves with the next Friday's."""
     scenario = load(repo / "scenarios" / "minimal.toml", ["shipments.weekday=friday"])
     result = run(scenario)
-    d = result.run.series.donor  # type: ignore[union-attr]
-    days = np.nonzero(d["offered"][0] > 0)[0]
-    assert len(days) > 0
-    for t in days:
-        assert (result.run.plan.start + dt.timedelta(days=int(t))).weekday() == 4
+    start = result.run.plan.start
+    r = result.run.series.region  # type: ignore[union-attr]
+    pledged = r["pledged"][0].sum(axis=1)
+    policy = r["shipped"][0].sum(axis=1) - pledged
+    assert (policy > 0).any()
+    for t in np.nonzero(policy > 0)[0]:
+        assert (start + dt.timedelta(days=int(t))).weekday() == 4
+    assert [start + dt.timedelta(days=int(t)) for t in np.nonzero(pledged > 0)[0]] == [
+        dt.date(2020, 3, 11)]
+    waits = run(load(repo / "scenarios" / "minimal.toml", [
+        "shipments.weekday=friday", "pledges[0].dispatch=next_shipment_day"]))
+    r = waits.run.series.region  # type: ignore[union-attr]
+    assert [start + dt.timedelta(days=int(t)) for t in np.nonzero(r["pledged"][0].sum(axis=1)
+                                                                    > 0)[0]] == [
+        dt.date(2020, 3, 13)]
+    assert waits.run.plan.policy_day.all()  # no dispatch of its own: every one a Friday
 
 
 @pytest.mark.parametrize("engine", ["des", "batch"])
@@ -110,10 +125,16 @@ def test_pledge_after_the_last_shipment_day_is_not_due_not_unmet(repo: Any) -> N
     from sim.results.summary import summary as summarize
 
     # minimal.toml ships on Wednesdays; its last is 22 April, the horizon ends 26 April.
-    scenario = load(repo / "scenarios" / "minimal.toml", ["pledges[0].date=2020-04-25"])
+    # Told to wait for the next shipment day, a pledge of 25 April never falls due here...
+    scenario = load(repo / "scenarios" / "minimal.toml", [
+        "pledges[0].date=2020-04-25", "pledges[0].dispatch=next_shipment_day"])
     pledges = summarize(run(scenario))["pledges"]
     assert pledges["pledged"] == 0 and pledges["unmet"] == 0
     assert pledges["not_due"] == 1_000_000 and pledges["each"][0]["not_due"] == 1_000_000
+    # ... while on its own date (the default) it leaves on 25 April.
+    on_date = summarize(run(load(repo / "scenarios" / "minimal.toml",
+                                 ["pledges[0].date=2020-04-25"])))["pledges"]
+    assert on_date["not_due"] == 0 and on_date["on_time"] == 1_000_000
 
 
 def test_pledge_outside_the_horizon_is_an_input_error(repo: Any) -> None:

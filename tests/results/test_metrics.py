@@ -32,7 +32,8 @@ def totals(need: list[float], consumed: list[float], delivered: list[float] | No
     r = len(need)
     delivered = consumed if delivered is None else delivered
     return Totals(
-        produced_masks=np.zeros(1), domestic_demand_masks=np.zeros(1),
+        produced_masks=np.zeros(1), released_masks=np.zeros(1),
+        domestic_demand_masks=np.zeros(1),
         domestic_served_masks=np.zeros(1),
         shipped_masks=np.array([delivered], dtype=float),
         delivered_masks=np.array([delivered], dtype=float),
@@ -169,11 +170,15 @@ TINY: dict[str, Any] = {
         {"id": "far", "population": 3, "need": {"kind": "constant", "masks_per_day": 10},
          "lead_time": {"kind": "fixed", "days": 5}},
     ],
+    # Each waits for the next shipment day (days 0 and 7).
     "pledges": [
-        {"kind": "fixed", "region": "near", "amount": 75, "date": START},
-        {"kind": "fixed", "region": "far", "amount": 50, "date": _day(7)},
+        {"kind": "fixed", "region": "near", "amount": 75, "date": START,
+         "dispatch": "next_shipment_day"},
+        {"kind": "fixed", "region": "far", "amount": 50, "date": _day(7),
+         "dispatch": "next_shipment_day"},
         # After the last shipment day (7): cannot fall due within the horizon.
-        {"kind": "fixed", "region": "near", "amount": 7, "date": _day(8)},
+        {"kind": "fixed", "region": "near", "amount": 7, "date": _day(8),
+         "dispatch": "next_shipment_day"},
     ],
 }
 
@@ -190,15 +195,15 @@ def tiny(request: pytest.FixtureRequest) -> dict[str, Any]:
 # Day by day (production 5 a day, no domestic demand, no reserve, pledges only):
 # day 0: stock 50 + 5 = 55; near's 75 falls due, 55 ship on time (arrive day 2), 20 owed.
 # days 1-7: + 5 a day -> 35 on day 7; owed near 20 (late) + far's 50 due now = 70 > 35:
-#   pro rata 35/70 = 1/2 -> near 10 late (arrives day 9), far 25 on time (lead 5: day 12,
+#   oldest first -> near's 20 late (arrives day 9), far 15 on time (lead 5: day 12,
 #   after the horizon's last day 9 -> still in transit, not delivered).
 # near consumes 10 a day on days 2-6 (50), 5 on day 7 (stock empty), 10 on day 9 -> 65.
 def test_tiny_run_totals(tiny: dict[str, Any]) -> None:
-    assert tiny["donated_total"] == pytest.approx(90)  # 55 + 10 + 25
-    assert tiny["delivered_total"] == pytest.approx(65)  # 55 + 10; far's 25 not arrived
-    assert tiny["in_transit_end"] == pytest.approx(25)
-    assert tiny["donated_by_region"] == pytest.approx({"near": 65, "far": 25})
-    assert tiny["delivered_by_region"] == pytest.approx({"near": 65, "far": 0})
+    assert tiny["donated_total"] == pytest.approx(90)  # 55 + 20 + 15
+    assert tiny["delivered_total"] == pytest.approx(75)  # 55 + 20; far's 15 not arrived
+    assert tiny["in_transit_end"] == pytest.approx(15)
+    assert tiny["donated_by_region"] == pytest.approx({"near": 75, "far": 15})
+    assert tiny["delivered_by_region"] == pytest.approx({"near": 75, "far": 0})
 
 
 def test_shipment_arriving_after_the_horizon_is_in_transit_and_not_in_fill(
@@ -223,13 +228,13 @@ def test_tiny_run_equity(tiny: dict[str, Any]) -> None:
 
 def test_tiny_run_pledges(tiny: dict[str, Any]) -> None:
     p = tiny["pledges"]
-    # pledged 75 + 50 = 125 (the day-8 pledge is not due); on time 55 + 25 = 80;
-    # late 10 (near); unmet (75 - 55 - 10) + (50 - 25) = 10 + 25 = 35.
+    # pledged 75 + 50 = 125 (the day-8 pledge is not due); on time 55 + 15 = 70;
+    # late 20 (near, paid first: older); unmet (75 - 55 - 20) + (50 - 15) = 0 + 35 = 35.
     assert (p["pledged"], p["on_time"], p["late"], p["unmet"], p["not_due"]) == \
-        pytest.approx((125, 80, 10, 35, 7))
+        pytest.approx((125, 70, 20, 35, 7))
     assert [e["region"] for e in p["each"]] == ["near", "far", "near"]
     each = [[e["on_time"], e["late"], e["unmet"], e["not_due"]] for e in p["each"]]
-    np.testing.assert_allclose(each, [[55, 10, 10, 0], [25, 0, 25, 0], [0, 0, 0, 7]])
+    np.testing.assert_allclose(each, [[55, 20, 0, 0], [15, 0, 35, 0], [0, 0, 0, 7]])
 
 
 def _nothing_delivered() -> dict[str, Any]:
