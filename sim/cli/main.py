@@ -60,7 +60,9 @@ def format_summary(s: dict[str, Any], seconds: float) -> str:
         f"{s['name']}: {s['horizon']['start']} to {s['horizon']['end']}  "
         f"(engine {prov['engine']}, backend {prov['backend']}, seed {prov['seed']}, "
         f"{seconds:.2f} s)",
-        f"  produced          {_masks(s['produced'])} masks",
+        f"  produced          {_masks(s['produced'])} masks"
+        + (f" ({_masks(s['released'])} released: not requisitioned)" if s.get("released")
+           else ""),
         f"  domestic demand   {_masks(s['domestic_demand'])}; shortfall "
         f"{_masks(s['domestic_shortfall'])}",
         f"  donated           {_masks(s['donated_total'])} (delivered "

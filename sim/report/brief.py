@@ -219,6 +219,7 @@ def _key_numbers(s: dict[str, Any]) -> list[tuple[str, str]]:
     p = s["pledges"]
     return [
         ("Masks produced", mm(s["produced"])),
+        ("Released to the market or exports (not requisitioned)", mm(s.get("released", 0.0))),
         ("Domestic demand (ration x uptake + set-aside)", mm(s["domestic_demand"])),
         ("Domestic shortfall", mm(s["domestic_shortfall"])),
         ("Masks donated (shipped)", mm(s["donated_total"])),

@@ -32,6 +32,7 @@ KEYS = ("experiment", "replication", "seed")
 # Label with unit, and the factor from stored units (masks, fractions) to plotted ones.
 OUTCOMES: dict[str, tuple[str, float]] = {
     "produced": ("Produced (million masks)", 1e-6),
+    "released": ("Released, not requisitioned (million masks)", 1e-6),
     "domestic_demand": ("Domestic demand (million masks)", 1e-6),
     "domestic_shortfall": ("Domestic shortfall (million masks)", 1e-6),
     "donated_total": ("Donated (million masks)", 1e-6),

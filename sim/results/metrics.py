@@ -21,8 +21,8 @@ from sim.engine.plan import Array
 
 # The scalar metrics a sweep can keep, in a stable order.
 SCALARS = (
-    "produced", "domestic_demand", "domestic_shortfall", "donated_total", "delivered_total",
-    "in_transit_end", "unmet_need_masks", "gini_fill_rate", "min_fill_rate",
+    "produced", "released", "domestic_demand", "domestic_shortfall", "donated_total",
+    "delivered_total", "in_transit_end", "unmet_need_masks", "gini_fill_rate", "min_fill_rate",
     "mean_fill_rate", "pledged_total", "pledges_on_time", "pledges_late", "pledges_unmet",
     "final_stock",
 )
@@ -93,6 +93,7 @@ def scalars(totals: Totals, pledge_masks: Array) -> dict[str, Array]:
     delivered = totals.delivered_masks.sum(axis=1)
     return {
         "produced": totals.produced_masks,
+        "released": totals.released_masks,
         "domestic_demand": totals.domestic_demand_masks,
         "domestic_shortfall": totals.domestic_demand_masks - totals.domestic_served_masks,
         "donated_total": donated,

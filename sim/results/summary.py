@@ -78,7 +78,7 @@ def summary(result: Result) -> dict[str, Any]:
         "name": scenario.name,
         "horizon": {"start": scenario.horizon.start.isoformat(),
                     "end": scenario.horizon.end.isoformat()},
-        **{k: scalar[k] for k in ("produced", "domestic_demand", "domestic_shortfall",
+        **{k: scalar[k] for k in ("produced", "released", "domestic_demand", "domestic_shortfall",
                                   "donated_total", "delivered_total", "in_transit_end")},
         "donated_by_region": per_region("donated_by_region"),
         "delivered_by_region": per_region("delivered_by_region"),
