@@ -11,9 +11,11 @@ half result that looks whole; an earlier run's folder has its files replaced one
 from __future__ import annotations
 
 import csv
+import datetime as dt
 import hashlib
 import io
 import json
+from collections.abc import Sequence
 from enum import Enum
 from pathlib import Path
 from typing import Any
@@ -21,6 +23,7 @@ from typing import Any
 import numpy as np
 import pyarrow as pa
 import pyarrow.parquet as pq
+from numpy.typing import NDArray
 
 from sim.engine.day import DONOR_SERIES, REGION_SERIES
 from sim.engine.runner import Result
@@ -29,9 +32,50 @@ from sim.results.summary import day_iso, summary
 from sim.scenario.errors import InputError
 from sim.scenario.writing import dump_toml
 
+# Columns are built from their buffers, never with pa.array or from bare numpy arrays:
+# those make pyarrow import pandas (~0.17 s, when installed) to check the input's type, and
+# `masksim run` needs no pandas. The arrays are the ones pa.array would build (no validity
+# buffer, same types), so the Parquet bytes are the same.
+_EPOCH = dt.date(1970, 1, 1)
 
-def _dates(result: Result) -> pa.Array:
-    return pa.array(result.run.plan.dates, type=pa.date32())
+
+def _column(values: NDArray[Any]) -> pa.Array:
+    """A 1-d numpy array of numbers or booleans as an Arrow array without nulls."""
+    arr = np.ascontiguousarray(values)
+    arr = arr.astype(arr.dtype.newbyteorder("="), copy=False)  # Arrow buffers: native order
+    if arr.ndim != 1 or arr.dtype.kind not in "biuf":
+        raise TypeError(f"a column must be 1-d numbers or booleans, not {arr.dtype} {arr.shape}")
+    if arr.dtype.kind == "b":  # Arrow packs booleans 8 to a byte, least significant bit first
+        data = pa.py_buffer(np.packbits(arr, bitorder="little"))
+        return pa.Array.from_buffers(pa.bool_(), len(arr), [None, data])
+    return pa.Array.from_buffers(pa.from_numpy_dtype(arr.dtype), len(arr),
+                                 [None, pa.py_buffer(arr)])
+
+
+def _epoch_days(dates: Sequence[dt.date]) -> NDArray[np.int32]:
+    return np.fromiter(((d - _EPOCH).days for d in dates), dtype=np.int32, count=len(dates))
+
+
+def _date32(days: NDArray[np.int32]) -> pa.Array:
+    data = pa.py_buffer(np.ascontiguousarray(days, dtype=np.int32))
+    return pa.Array.from_buffers(pa.date32(), len(days), [None, data])
+
+
+def _strings(values: Sequence[str]) -> pa.Array:
+    encoded = [v.encode() for v in values]
+    offsets = np.zeros(len(encoded) + 1, dtype=np.int32)
+    np.cumsum([len(b) for b in encoded], out=offsets[1:])
+    return pa.Array.from_buffers(pa.string(), len(encoded),
+                                 [None, pa.py_buffer(offsets), pa.py_buffer(b"".join(encoded))])
+
+
+def _repeated_labels(labels: Sequence[str], times: int) -> pa.DictionaryArray:
+    """``labels`` repeated ``times`` times, dictionary-encoded as
+    ``pa.array(labels * times).dictionary_encode()`` does it: each distinct label once, in
+    the order first seen, int32 indices."""
+    codes: dict[str, int] = {}
+    once = np.array([codes.setdefault(x, len(codes)) for x in labels], dtype=np.int32)
+    return pa.DictionaryArray.from_arrays(_column(np.tile(once, times)), _strings(list(codes)))
 
 
 def daily_table(result: Result) -> pa.Table:
@@ -40,13 +84,13 @@ def daily_table(result: Result) -> pa.Table:
     plan = run.plan
     is_ship = np.zeros(plan.n_days, dtype=bool)
     is_ship[plan.ship_days] = True
-    cols: dict[str, Any] = {
-        "date": _dates(result),
-        "capacity": plan.capacity_masks[0],
-        "outage_loss": run.draws.outage_loss[0],
-        "shipment_day": is_ship,
+    cols: dict[str, pa.Array] = {
+        "date": _date32(_epoch_days(plan.dates)),
+        "capacity": _column(plan.capacity_masks[0]),
+        "outage_loss": _column(run.draws.outage_loss[0]),
+        "shipment_day": _column(is_ship),
     }
-    cols.update({name: run.series.donor[name][0] for name in DONOR_SERIES})
+    cols.update({name: _column(run.series.donor[name][0]) for name in DONOR_SERIES})
     return pa.table(cols)
 
 
@@ -54,11 +98,12 @@ def regions_table(result: Result) -> pa.Table:
     run = result.run
     assert run.series is not None
     n_days, ids = run.plan.n_days, run.plan.region_ids
-    cols: dict[str, Any] = {
-        "date": pa.array([d for d in run.plan.dates for _ in ids], type=pa.date32()),
-        "region": pa.array(ids * n_days).dictionary_encode(),
+    cols: dict[str, pa.Array] = {
+        "date": _date32(np.repeat(_epoch_days(run.plan.dates), len(ids))),
+        "region": _repeated_labels(ids, n_days),
     }
-    cols.update({name: run.series.region[name][0].reshape(-1) for name in REGION_SERIES})
+    cols.update({name: _column(run.series.region[name][0].reshape(-1))
+                 for name in REGION_SERIES})
     return pa.table(cols)
 
 

@@ -7,8 +7,6 @@ import subprocess
 import sys
 from pathlib import Path
 
-import pytest
-
 RUN = """
 import sys
 from sim.cli.main import main
@@ -33,10 +31,8 @@ def test_run_imports_no_plotting_or_cluster_library(repo: Path, tmp_path: Path) 
                  tmp_path)
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "sim/results/writer.py builds its Parquet columns with pa.array, and pyarrow imports "
-    "pandas (~0.17 s) on any pa.array call when pandas is installed; columns built with "
-    "pa.Array.from_buffers would not. Remove this mark once the writer avoids it."))
+# pyarrow imports pandas (~0.17 s) whenever pa.array or pa.table is given plain Python or
+# numpy values, so the writer builds its columns from buffers.
 def test_run_imports_no_pandas(repo: Path, tmp_path: Path) -> None:
     _run_without(["pandas"], repo, tmp_path)
 
