@@ -29,6 +29,7 @@ Array = NDArray[np.float64]
 _SOURCE: dict[Measure, tuple[str, bool]] = {
     Measure.DONOR_STOCK: ("stock", False),
     Measure.DONOR_PRODUCTION: ("production", False),
+    Measure.DONOR_RELEASED: ("released", False),
     Measure.DOMESTIC_SERVED: ("domestic_served", False),
     Measure.DOMESTIC_DEMAND: ("domestic_demand", False),
     Measure.DONATED: ("shipped", True),

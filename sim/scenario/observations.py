@@ -42,6 +42,7 @@ class Measure(StrEnum):
 
     DONOR_STOCK = "donor.stock"
     DONOR_PRODUCTION = "donor.production"
+    DONOR_RELEASED = "donor.released"  # output not requisitioned: market or exports
     DOMESTIC_SERVED = "domestic.served_per_day"
     DOMESTIC_DEMAND = "domestic.demand_per_day"
     DONATED = "donated.cumulative"
