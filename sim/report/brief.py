@@ -109,11 +109,16 @@ def _captions(run: RunData) -> dict[str, str]:
     largest = (f" The largest, {mm(float(sh['masks'][big]))} masks to "
                f"{run.region_name(str(sh['region'][big]))}, left on "
                f"{_date(str(sh['ship_date'][big]))}." if big >= 0 else "")
+    released = d.get("released")
+    release = (f" What the government did not requisition (dash-dot, "
+               f"{words(float(released.sum()))} masks in all) left the stock for the market "
+               f"or exports." if released is not None and released.sum() > 0 else "")
     return {
         "supply": f"Top: daily flows. Production rose from {mm(float(d['production'][0]))} to "
                   f"{mm(float(d['production'][-1]))} masks a day; the domestic ration "
-                  f"(thick line) comes first, donations (hatched bars) leave on shipment days. "
-                  f"Bottom: stock at the end of each day against the reserve kept back.",
+                  f"(thick line) comes first, donations (hatched bars) leave on shipment "
+                  f"days.{release} Bottom: stock at the end of each day against the reserve "
+                  f"kept back.",
         "donations": "Each panel is one recipient region: masks delivered to date (solid) "
                      "against pledges due to ship by each date (dashed) and masks shipped "
                      "(dotted). The gap between dashed and solid is shipping time, or a "

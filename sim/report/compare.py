@@ -13,8 +13,9 @@ from sim.report.figures import FigureResult, M, RunData, canvas, mm, style
 
 # (key in summary.json, unit) of the metrics compared; "pledges.x" reads summary["pledges"].
 METRICS: tuple[tuple[str, str], ...] = (
-    ("produced", "masks"), ("released", "masks"), ("domestic_shortfall", "masks"), ("donated_total", "masks"),
-    ("delivered_total", "masks"), ("in_transit_end", "masks"), ("pledges.on_time", "masks"),
+    ("produced", "masks"), ("released", "masks"), ("domestic_shortfall", "masks"),
+    ("donated_total", "masks"), ("delivered_total", "masks"), ("in_transit_end", "masks"),
+    ("pledges.on_time", "masks"),
     ("pledges.late", "masks"), ("pledges.unmet", "masks"), ("mean_fill_rate", "share"),
     ("min_fill_rate", "share"), ("gini_fill_rate", "index"),
     ("gini_fill_rate_population", "index"), ("unmet_need_masks", "masks"),

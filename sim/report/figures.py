@@ -237,6 +237,10 @@ def supply(run: RunData, fig: FigureBase | None = None) -> FigureResult:
     if short.any():
         ax0.fill_between(x, d["domestic_served"] / M, d["domestic_demand"] / M, where=short,
                          color=VERMILLION, alpha=0.5, hatch="xxxx", label="domestic shortfall")
+    released = d.get("released")
+    if released is not None and (released > 0).any():
+        ax0.plot(x, released / M, color=PURPLE, linestyle="-.",
+                 label="released: not requisitioned (market, exports)")
     ship = d["shipment_day"] > 0
     ax0.bar(x[ship], d["shipped"][ship] / M, width=2.0, color=GREEN, hatch="////",
             edgecolor="white", linewidth=0.3, label="donations shipped that day")

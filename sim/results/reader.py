@@ -64,13 +64,15 @@ _SUMMARY_KEYS = ("name", "horizon", "produced", "domestic_demand", "domestic_sho
                  "pledges", "first_delivery_day_by_region", "final_stock", "provenance")
 _DAILY = ("date", "capacity", "shipment_day", "production", "domestic_demand",
           "domestic_served", "domestic_shortfall", "stock", "reserve", "shipped")
+_DAILY_OPTIONAL = ("released",)  # read when present: folders of older runs lack them
 _REGION = ("date", "region", "need", "shipped", "arrived", "consumed", "unmet")
 _SHIP = {"ship_date": pa.date32(), "region": pa.string(), "masks": pa.float64(),
          "pledged_masks": pa.float64(), "lead_days": pa.int64(), "arrival_date": pa.date32(),
          "arrived_in_horizon": pa.bool_()}
 
 
-def _columns(path: Path, names: tuple[str, ...]) -> dict[str, Any]:
+def _columns(path: Path, names: tuple[str, ...], optional: tuple[str, ...] = ()
+             ) -> dict[str, Any]:
     try:
         table = pq.read_table(path)
     except Exception as exc:  # pyarrow raises several types for a damaged file
@@ -78,7 +80,7 @@ def _columns(path: Path, names: tuple[str, ...]) -> dict[str, Any]:
     missing = [n for n in names if n not in table.column_names]
     if missing:
         raise InputError(path, missing[0], "missing column")
-    return {n: table.column(n) for n in names}
+    return {n: table.column(n) for n in (*names, *optional) if n in table.column_names}
 
 
 def _read(path: Path, parse: Callable[[str], Any]) -> Any:
@@ -105,7 +107,7 @@ def load_run(folder: str | Path) -> RunData:
     if not region_ids:
         raise InputError(path / "scenario.toml", "regions", "no regions")
 
-    d = _columns(path / "daily.parquet", _DAILY)
+    d = _columns(path / "daily.parquet", _DAILY, _DAILY_OPTIONAL)
     dates = np.asarray(d.pop("date").to_numpy(), dtype="datetime64[D]")
     daily = {k: np.asarray(v.to_numpy(), dtype=np.float64) for k, v in d.items()}
     r = _columns(path / "regions.parquet", _REGION)
