@@ -91,7 +91,10 @@ def _read_cases_table(path: Path, mtime_ns: int, size: int) -> dict[str, dict[in
             missing = set(CASES_COLUMNS) - set(reader.fieldnames or ())
             if missing:
                 raise InputError(path, "", f"missing column(s): {', '.join(sorted(missing))}")
-            for line, row in enumerate(reader, start=2):
+            for row in reader:
+                # The line the row ends on: DictReader skips blank lines, so a count of rows
+                # would name the wrong line after one.
+                line = reader.line_num
                 _add_row(out, row, path, line)
         except UnicodeDecodeError as exc:
             raise InputError(path, "", f"not UTF-8 text (byte {exc.start}): save the table "

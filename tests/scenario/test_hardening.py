@@ -100,6 +100,7 @@ def test_deep_nesting(tmp_path: Path, capsys: pytest.CaptureFixture[str], depth:
     ("TWN,2020-03-05,1e308\n", 4),
     ("TWN,9999-12-31,3\n", 4),
     ("TWN,2020-03-05,\x003\n", 4),
+    ("\nTWN,2020-03-04\n", 5),  # after a blank line (DictReader skips it)
 ])
 def test_broken_cases_table_names_the_line(tmp_path: Path, tail: str, line: int) -> None:
     with pytest.raises(InputError) as err:
