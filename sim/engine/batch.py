@@ -21,8 +21,8 @@ from sim.engine.plan import Plan
 def simulate_batch(plan: Plan, draws: Draws, allocate: Allocator, *,
                    keep_series: bool = False) -> Run:
     """Run the plan's B scenarios; day-by-day series only when ``keep_series``."""
-    n_rows, n_regions = plan.n_scenarios, len(plan.region_ids)
     state = State.initial(plan)
+    n_rows, n_regions = state.layout.n_rows, len(plan.region_ids)
     totals = Totals.zeros(plan)
     series = Series.empty(plan) if keep_series else None
     if series is not None:

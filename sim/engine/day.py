@@ -1,105 +1,53 @@
 """One day of the model, as pure array steps shared by both engines.
 
 The within-day order is fixed (DESIGN.md): produce, release what the government does not
-requisition, serve the domestic ration, stock the rest; on a dispatch day offer the surplus
-above the reserve, serve pledges (oldest first), and on a regular shipment day spread the
-rest; then deliveries arrive and each region consumes. ``model`` (SimPy) and ``batch`` (numpy over
-B scenarios) call these same functions, which is what makes their results identical.
+requisition, take in deliveries (procurement, exchanges), serve the domestic programme, stock
+the rest; on a dispatch day offer the surplus above the reserve (within the donor's cargo cap
+across its goods), serve pledges (oldest first), and on a regular shipment day spread the
+rest -- each donor its own offer (``independent``) or the donors of a good jointly
+(``pooled``); then deliveries arrive and each region consumes. ``des`` (SimPy) and ``batch``
+(numpy over B scenarios) call these same functions, which is what makes their results
+identical. Rows: see ``sim.engine.state``.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-
 import numpy as np
 from numpy.typing import NDArray
 
-from sim.allocate.problem import AllocationProblem, Allocator
+from sim.allocate.problem import Allocation, AllocationProblem, Allocator, serve_pledges
 from sim.engine.draws import Draws
 from sim.engine.plan import Array, Plan
-
-
-@dataclass
-class State:
-    """What carries from one day to the next, for B scenarios and R regions."""
-
-    stock_masks: Array  # (B,) donor stock
-    region_stock_masks: Array  # (B, R)
-    in_transit_masks: Array  # (B, R)
-    pledge_outstanding_masks: Array  # (B, P) due and not yet shipped
-
-    @classmethod
-    def initial(cls, plan: Plan) -> State:
-        b, r, p = plan.n_scenarios, len(plan.region_ids), len(plan.pledge_region)
-        return cls(plan.initial_stock_masks.astype(np.float64).copy(), np.zeros((b, r)),
-                   np.zeros((b, r)), np.zeros((b, p)))
-
-
-@dataclass
-class Totals:
-    """Per-scenario sums over the run: enough for every metric, whatever the engine."""
-
-    produced_masks: Array
-    released_masks: Array  # (B,) output not requisitioned: left for the market or exports
-    domestic_demand_masks: Array
-    domestic_served_masks: Array
-    shipped_masks: Array  # (B, R)
-    delivered_masks: Array  # (B, R)
-    consumed_masks: Array  # (B, R)
-    need_masks: Array  # (B, R)
-    pledge_on_time_masks: Array  # (B, P)
-    pledge_late_masks: Array  # (B, P)
-    first_delivery_day: NDArray[np.int64]  # (B, R); -1: never
-    final_stock_masks: Array  # (B,) donor stock at the end of the last day
-
-    @classmethod
-    def zeros(cls, plan: Plan) -> Totals:
-        b, r, p = plan.n_scenarios, len(plan.region_ids), len(plan.pledge_region)
-        def z(*shape: int) -> Array:
-            return np.zeros(shape)
-
-        return cls(
-            produced_masks=z(b), released_masks=z(b), domestic_demand_masks=z(b),
-            domestic_served_masks=z(b), shipped_masks=z(b, r), delivered_masks=z(b, r),
-            consumed_masks=z(b, r), need_masks=z(b, r), pledge_on_time_masks=z(b, p),
-            pledge_late_masks=z(b, p), first_delivery_day=np.full((b, r), -1, dtype=np.int64),
-            final_stock_masks=z(b))
-
-
-DONOR_SERIES = (
-    "production", "released", "domestic_demand", "domestic_served", "domestic_shortfall",
-    "stock", "reserve", "surplus", "offered", "shipped", "shipped_pledges",
+from sim.engine.state import (
+    DONOR_SERIES as DONOR_SERIES,
 )
-REGION_SERIES = (
-    "need", "shipped", "pledged", "arrived", "consumed", "unmet", "stock", "in_transit",
+from sim.engine.state import (
+    REGION_SERIES as REGION_SERIES,
 )
-
-
-@dataclass
-class Series:
-    """Day-by-day values (masks), kept when a caller asks for them."""
-
-    donor: dict[str, Array] = field(default_factory=dict)  # name -> (B, T)
-    region: dict[str, Array] = field(default_factory=dict)  # name -> (B, T, R)
-    lead_days: NDArray[np.int32] | None = None  # (B, K, R) of the shipments that left
-
-    @classmethod
-    def empty(cls, plan: Plan) -> Series:
-        b, t, r = plan.n_scenarios, plan.n_days, len(plan.region_ids)
-        return cls({k: np.zeros((b, t)) for k in DONOR_SERIES},
-                   {k: np.zeros((b, t, r)) for k in REGION_SERIES})
+from sim.engine.state import Series as Series
+from sim.engine.state import State as State
+from sim.engine.state import Totals as Totals
+from sim.engine.state import per_row
 
 
 def produce_and_serve(plan: Plan, draws: Draws, state: State, t: int,
                       totals: Totals, series: Series | None) -> None:
-    """Steps 1-3: production, what the government takes of it (the rest is released), the
-    domestic ration (from the requisitioned output, then stock), stock."""
-    production = plan.capacity_masks[:, t] * (1.0 - draws.outage_loss[:, t])
-    taken = np.minimum(production * plan.requisition_share[:, t],
-                       plan.requisition_cap_masks[:, t])
-    demand = plan.domestic_demand_masks[:, t]
-    served = np.minimum(demand, taken + state.stock_masks)
-    state.stock_masks = state.stock_masks + taken - served
+    """Steps 1-3: production, what the government takes of it (the rest is released), what
+    is delivered, the domestic programme (from what came in today, then stock), stock."""
+    n = state.layout.n_rows
+    production = per_row(plan.capacity_masks[:, t], n) * (1.0 - draws.outage_loss[:, t])
+    taken = np.minimum(production * per_row(plan.requisition_share[:, t], n),
+                       per_row(plan.requisition_cap_masks[:, t], n))
+    demand = per_row(plan.domestic_demand_masks[:, t], n)
+    incoming = taken
+    received: Array | None = None
+    if state.receives:
+        received = per_row(plan.procured_masks[:, t], n) + (
+            state.receipts_masks[:, t] if state.receipts_masks is not None else 0.0)
+        incoming = taken + received
+        totals.received_masks += received
+    served = np.minimum(demand, incoming + state.stock_masks)
+    state.stock_masks = state.stock_masks + incoming - served
     totals.produced_masks += production
     totals.released_masks += production - taken
     totals.domestic_demand_masks += demand
@@ -108,45 +56,65 @@ def produce_and_serve(plan: Plan, draws: Draws, state: State, t: int,
         d = series.donor
         d["production"][:, t] = production
         d["released"][:, t] = production - taken
+        if received is not None:
+            d["received"][:, t] = received
         d["domestic_demand"][:, t] = demand
         d["domestic_served"][:, t] = served
         d["domestic_shortfall"][:, t] = demand - served
-        d["reserve"][:, t] = plan.reserve_days * demand
+        d["reserve"][:, t] = per_row(plan.reserve_days, n) * demand
         d["stock"][:, t] = state.stock_masks
+
+
+def _offer(plan: Plan, state: State, t: int, k: int) -> tuple[Array, Array]:
+    """(surplus above the reserve, what is offered) of each channel row on dispatch k."""
+    layout, n = state.layout, state.layout.n_rows
+    reserve = per_row(plan.reserve_days, n) * per_row(plan.domestic_demand_masks[:, t], n)
+    surplus = np.maximum(state.stock_masks - reserve, 0.0)
+    offered = np.minimum(per_row(plan.budget_share, n) * surplus,
+                         per_row(plan.budget_per_shipment_masks, n))
+    if not plan.dispatches[:, k].all():
+        offered = np.where(per_row(plan.dispatches[:, k], n), offered, 0.0)
+    per_unit = per_row(plan.cargo_per_unit, n)
+    if layout.solo_donors:
+        return surplus, np.minimum(offered, per_row(plan.cargo_cap, n) / per_unit)
+    # A donor's goods share its cargo: scaled down together when they would not fit.
+    load = np.zeros(layout.n_donor_keys)
+    np.add.at(load, layout.donor_key, offered * per_unit)
+    cap = np.zeros(layout.n_donor_keys)
+    cap[layout.donor_key] = per_row(plan.cargo_cap, n)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        fits = np.where(load > cap, cap / load, 1.0)
+    return surplus, offered * fits[layout.donor_key]
 
 
 def dispatch(plan: Plan, state: State, t: int, k: int, lead_days: NDArray[np.int32],
              allocate: Allocator, totals: Totals, series: Series | None) -> Array:
     """Step 4 on dispatch day ``k``: offer, pledges first (oldest first), then on a regular
-    shipment day the rule; returns (B, R) shipped."""
-    reserve = plan.reserve_days * plan.domestic_demand_masks[:, t]
-    surplus = np.maximum(state.stock_masks - reserve, 0.0)
-    offered = np.minimum(
-        np.minimum(plan.budget_share * surplus, plan.budget_per_shipment_masks),
-        plan.cargo_cap_masks,
-    )
-    shape = state.region_stock_masks.shape
+    shipment day the rule; returns (N, R) shipped."""
+    layout, n = state.layout, state.layout.n_rows
+    surplus, offered = _offer(plan, state, t, k)
+    shape = state.in_transit_masks.shape
     falls_due = plan.pledge_due == k
     state.pledge_outstanding_masks = state.pledge_outstanding_masks + np.where(
-        falls_due, plan.pledge_masks, 0.0)
+        falls_due, per_row(plan.pledge_masks, n), 0.0)
     problem = AllocationProblem(
         rule=plan.rule,
         budget_masks=offered,
-        policy_on=plan.policy_on & plan.policy_day[k],
+        policy_on=per_row(plan.policy_on, n) & per_row(plan.policy_day[:, k], n),
         pledge_due_masks=state.pledge_outstanding_masks,
         pledge_region=plan.pledge_region,
         pledge_due_index=plan.pledge_due,
-        projected_need_masks=_full(plan.projected_need_masks[:, k], shape),
-        have_masks=state.region_stock_masks + state.in_transit_masks,
-        cap_masks=plan.cap_masks,
-        share=_full(plan.share[:, k], shape),
-        tier=plan.tier,
-        weight=plan.weight,
+        projected_need_masks=_full(per_row(plan.projected_need_masks[:, k], n), shape),
+        have_masks=layout.from_goods(state.region_stock_masks) + state.in_transit_masks,
+        cap_masks=per_row(plan.cap_masks, n),
+        share=_full(per_row(plan.share[:, k], n), shape),
+        tier=per_row(plan.tier, n),
+        weight=per_row(plan.weight, n),
         min_shipment_masks=plan.min_shipment_masks,
         pallet_masks=plan.pallet_masks,
         mip_time_limit_seconds=plan.mip_time_limit_seconds,
     )
-    result = allocate(problem)
+    result = _pooled(problem, state, allocate) if plan.pooled else allocate(problem)
     shipped = result.shipped_masks
     state.stock_masks = state.stock_masks - shipped.sum(axis=1)
     state.in_transit_masks = state.in_transit_masks + shipped
@@ -155,6 +123,8 @@ def dispatch(plan: Plan, state: State, t: int, k: int, lead_days: NDArray[np.int
     totals.shipped_masks += shipped
     totals.pledge_on_time_masks += np.where(falls_due, result.pledge_masks, 0.0)
     totals.pledge_late_masks += np.where(falls_due, 0.0, result.pledge_masks)
+    if state.receipts_masks is not None:
+        _exchange_receipts(plan, state, t, result.pledge_masks)
     # First delivery, known at dispatch: what lands inside the horizon, earliest first.
     arrival = t + lead_days
     first = totals.first_delivery_day
@@ -172,15 +142,62 @@ def dispatch(plan: Plan, state: State, t: int, k: int, lead_days: NDArray[np.int
     return shipped
 
 
+def _pooled(problem: AllocationProblem, state: State, allocate: Allocator) -> Allocation:
+    """Pooled giving: each donor pays its own pledges out of its own offer; what the donors
+    of a good have left is spread once, by the rule, over the regions' joint gaps (all their
+    stock, everything in transit and pledged today), and each donor ships its pro-rata part
+    of the result (its share of what was left)."""
+    layout = state.layout
+    pledge, given = serve_pledges(problem)
+    left = layout.to_goods(given.budget_masks[:, None])[:, 0]
+    pledged = layout.to_goods(given.pledged_masks)
+    first = layout.first_of_group
+    joint = AllocationProblem(
+        rule=problem.rule,
+        budget_masks=left,
+        policy_on=left > 0,
+        pledge_due_masks=np.zeros((len(left), 0)),
+        pledge_region=np.zeros(0, dtype=np.intp),
+        projected_need_masks=problem.projected_need_masks[first],
+        have_masks=state.region_stock_masks + layout.to_goods(state.in_transit_masks) + pledged,
+        cap_masks=np.maximum(problem.cap_masks[first] - pledged, 0.0),
+        share=problem.share[first],
+        tier=problem.tier[first],
+        weight=problem.weight[first],
+        min_shipment_masks=problem.min_shipment_masks,
+        pallet_masks=problem.pallet_masks,
+        mip_time_limit_seconds=problem.mip_time_limit_seconds,
+    )
+    spread = allocate(joint).policy_masks
+    total = left[layout.group]
+    with np.errstate(divide="ignore", invalid="ignore"):
+        part = np.where(total > 0, given.budget_masks / total, 0.0)
+    policy = spread[layout.group] * part[:, None]
+    return Allocation(pledge, policy, given.pledged_masks + policy)
+
+
+def _exchange_receipts(plan: Plan, state: State, t: int, served: Array) -> None:
+    """What each exchange's send brings back, booked for the day it lands."""
+    receipts = state.receipts_masks
+    assert receipts is not None
+    c = plan.n_channels
+    base = np.arange(plan.n_scenarios) * c
+    for p in np.flatnonzero(plan.receive_channel >= 0).tolist():
+        day = t + int(plan.receive_lead_days[p])
+        if day < plan.n_days:
+            sent = served[base + int(plan.pledge_channel[p]), p]
+            receipts[base + int(plan.receive_channel[p]), day] += plan.receive_ratio[p] * sent
+
+
 def _full(values: Array, shape: tuple[int, ...]) -> Array:
-    """A shared row seen as B rows (a view); most calls need nothing done."""
+    """A shared row seen as N rows (a view); most calls need nothing done."""
     return values if values.shape == shape else np.broadcast_to(values, shape)
 
 
 def receive(state: State, t: int, arrived: Array, series: Series | None) -> None:
     """Step 5a: what arrives today moves from in transit to the regions' stock (in place:
     a hot path)."""
-    state.region_stock_masks += arrived
+    state.region_stock_masks += state.layout.to_goods(arrived)
     state.in_transit_masks -= arrived
     np.maximum(state.in_transit_masks, 0.0, out=state.in_transit_masks)  # rounding only
     if series is not None:
@@ -188,8 +205,9 @@ def receive(state: State, t: int, arrived: Array, series: Series | None) -> None
 
 
 def consume(plan: Plan, state: State, t: int, totals: Totals, series: Series | None) -> None:
-    """Step 5b: each region uses what it has, up to its need; the rest of the need is unmet."""
-    need = plan.need_masks[:, t]
+    """Step 5b: each region uses what it has of each good, up to its need; the rest of the
+    need is unmet."""
+    need = per_row(plan.need_masks[:, t], state.layout.n_goods_rows)
     consumed = np.minimum(state.region_stock_masks, need)
     state.region_stock_masks -= consumed
     totals.consumed_masks += consumed
@@ -206,5 +224,7 @@ def finish(plan: Plan, state: State, totals: Totals) -> None:
     """Totals that follow from the end state."""
     totals.final_stock_masks = state.stock_masks.copy()
     totals.delivered_masks = totals.shipped_masks - state.in_transit_masks
-    totals.need_masks = np.broadcast_to(plan.need_masks.sum(axis=1),
-                                        totals.consumed_masks.shape).copy()
+    totals.need_masks = np.broadcast_to(
+        per_row(plan.need_masks.sum(axis=1), state.layout.n_goods_rows),
+        totals.consumed_masks.shape).copy()
+

@@ -4,7 +4,7 @@ Time is in days. Within a day the phases are fixed points in time, so SimPy's ev
 the model's order, never an accident of scheduling:
 
     t + 0.00  Donor: production, domestic ration, stock            (steps 1-3)
-    t + 0.25  Dispatcher: on shipment days, offer, pledges, rule    (step 4)
+    t + 0.25  Dispatcher: on dispatch days, offer, pledges, rule    (step 4)
     t + 0.50  deliveries land (one event per shipment and lead time)
     t + 0.75  Recipients: take in what landed, then each consumes   (step 5)
 """
@@ -45,7 +45,7 @@ class MaskModel:
         self.plan, self.draws, self.allocate = plan, draws, allocate
         self.env = simpy.Environment()
         self.state = State.initial(plan)
-        self.arriving = np.zeros_like(self.state.region_stock_masks)  # landed today
+        self.arriving = np.zeros_like(self.state.in_transit_masks)  # landed today
         self.totals = Totals.zeros(plan)
         self.series = Series.empty(plan)
         self.series.lead_days = np.zeros_like(draws.lead_days)
@@ -74,8 +74,8 @@ class MaskModel:
                                    self.totals, self.series)
             assert self.series.lead_days is not None
             self.series.lead_days[:, k] = lead
-            lead = lead[0]
-            for days in np.unique(lead[shipped[0] > 0]).tolist():
+            # One delivery event per transit time, carrying every channel's cargo of it.
+            for days in np.unique(lead[shipped > 0]).tolist():
                 cargo = np.where(lead == days, shipped, 0.0)
                 arrival = self.env.timeout(days + DELIVER - DISPATCH)
                 arrival.callbacks.append(self._deliverer(cargo))

@@ -1,9 +1,10 @@
 """Every random number of a run, drawn up front from its SeedSequence.
 
 Each scenario has its own SeedSequence and one PCG64 stream from it, read in a fixed order:
-outage starts (T), outage lengths (T), then lead times (K x R), all as uniforms that the
-scenario's parameters then shape. A scenario's draws therefore depend on its seed alone,
-never on which batch, engine or worker ran it; and two scenarios with the same seed and
+outage starts (C x T), outage lengths (C x T), then lead times (C x K x R) for its C channels
+(a donor's supply of a good), all as uniforms that the scenario's parameters then shape. A
+scenario's draws therefore depend on its seed alone, never on which batch, engine or worker
+ran it; and two scenarios with the same seed and
 shape see the same uniforms (common random numbers), which sharpens policy comparisons.
 One stream, not one per kind of draw: building a generator costs more than drawing from it.
 """
@@ -17,14 +18,15 @@ import numpy as np
 from numpy.typing import NDArray
 
 from sim.engine.plan import Plan
+from sim.engine.state import per_row
 
 Array = NDArray[np.float64]
 
 
 @dataclass(frozen=True)
 class Draws:
-    outage_loss: Array  # (B, T) share of capacity lost each day
-    lead_days: NDArray[np.int32]  # (B, K, R) transit days of each shipment to each region
+    outage_loss: Array  # (N, T) share of capacity lost each day, per channel row
+    lead_days: NDArray[np.int32]  # (N, K, R) transit days of each shipment to each region
 
 
 def seed_sequence(seed: int | np.random.SeedSequence) -> np.random.SeedSequence:
@@ -32,29 +34,39 @@ def seed_sequence(seed: int | np.random.SeedSequence) -> np.random.SeedSequence:
 
 
 def draw(plan: Plan, seeds: Sequence[int | np.random.SeedSequence]) -> Draws:
-    """The draws of each of the plan's B scenarios, one seed each."""
-    n_rows, n_days = plan.n_scenarios, plan.n_days
-    if len(seeds) != n_rows:
-        raise ValueError(f"{len(seeds)} seeds for {n_rows} scenarios")
+    """The draws of each of the plan's B scenarios (C channel rows each), one seed each."""
+    n_scen, n_days, c = plan.n_scenarios, plan.n_days, plan.n_channels
+    if len(seeds) != n_scen:
+        raise ValueError(f"{len(seeds)} seeds for {n_scen} scenarios")
     n_ship, n_regions = len(plan.ship_days), len(plan.region_ids)
+    n_rows = n_scen * c
     loss = np.empty((n_rows, n_days))
     lead = np.empty((n_rows, n_ship, n_regions), dtype=np.int32)
-    # Blocks of rows keep the uniforms in cache between drawing and shaping them.
-    block = max(1, (1 << 16) // max(1, n_days + n_ship * n_regions))
-    for lo in range(0, n_rows, block):
-        rows = slice(lo, min(lo + block, n_rows))
-        n = rows.stop - lo
-        u_start, u_length = np.empty((n, n_days)), np.empty((n, n_days))
-        u_lead = np.empty((n, n_ship, n_regions))
-        for i, seed in enumerate(seeds[rows]):
+
+    def rows_of(values: NDArray[np.float64], rows: slice) -> NDArray[np.float64]:
+        return np.asarray(per_row(values, n_rows)[rows] if values.shape[0] == c and c > 1
+                          else values[rows] if values.shape[0] > 1 else values)
+
+    # Blocks of scenarios keep the uniforms in cache between drawing and shaping them.
+    block = max(1, (1 << 16) // max(1, c * (n_days + n_ship * n_regions)))
+    for lo in range(0, n_scen, block):
+        scen = slice(lo, min(lo + block, n_scen))
+        n = scen.stop - lo
+        rows = slice(lo * c, scen.stop * c)
+        u_start, u_length = np.empty((n * c, n_days)), np.empty((n * c, n_days))
+        u_lead = np.empty((n * c, n_ship, n_regions))
+        for i, seed in enumerate(seeds[scen]):
             stream = np.random.Generator(np.random.PCG64(seed_sequence(seed)))
-            stream.random(out=u_start[i])
-            stream.random(out=u_length[i])
-            stream.random(out=u_lead[i])
-        loss[rows] = outage_loss(u_start, u_length, plan.outage_probability[rows],
-                                 plan.outage_severity[rows], plan.outage_mean_days[rows])
-        lead[rows] = lead_days(u_lead, plan.lead_min_days[rows], plan.lead_mode_days[rows],
-                               plan.lead_max_days[rows])
+            own = slice(i * c, (i + 1) * c)
+            stream.random(out=u_start[own])
+            stream.random(out=u_length[own])
+            stream.random(out=u_lead[own])
+        loss[rows] = outage_loss(u_start, u_length, rows_of(plan.outage_probability, rows),
+                                 rows_of(plan.outage_severity, rows),
+                                 rows_of(plan.outage_mean_days, rows))
+        lead[rows] = lead_days(u_lead, rows_of(plan.lead_min_days, rows),
+                               rows_of(plan.lead_mode_days, rows),
+                               rows_of(plan.lead_max_days, rows))
     return Draws(outage_loss=loss, lead_days=lead)
 
 

@@ -1,9 +1,12 @@
 """A scenario compiled to arrays: everything the engines need that is not random.
 
-Arrays carry a leading scenario axis B (1 for a single run) so the SimPy engine and the batch
-engine read the same plan. Axes: T days, K dispatch days, R regions, P pledge instances.
-A dispatch day is a regular shipment day (the rule spreads the offer) or the date of a fixed
-pledge that leaves on its own date (pledges only).
+Rows: a channel is one donor's supply of one good (``sim.engine.channels``); a scenario has C
+channels and G goods. Per-channel arrays carry a leading axis of C rows for one scenario, and
+a batch of B scenarios stacks them scenario by scenario (B x C rows) -- or keeps the C rows
+once when every scenario shares them (``_SHAREABLE``). Per-good arrays do the same with G.
+Other axes: T days, K dispatch days, R regions, P pledge instances. A dispatch day is a
+regular shipment day (the rule spreads the offer) or the date of a fixed pledge that leaves
+on its own date (pledges only). The single-donor scenario of masks is C = G = 1.
 """
 
 from __future__ import annotations
@@ -18,26 +21,13 @@ from typing import Any, TypeVar
 import numpy as np
 from numpy.typing import NDArray
 
-from sim.scenario import schedule
-from sim.scenario.models import (
-    WEEKDAYS,
-    BudgetKind,
-    CasesNeed,
-    ConstantNeed,
-    FixedLeadTime,
-    FixedPledge,
-    Group,
-    PledgeDispatch,
-    Region,
-    Requisition,
-    Rule,
-    Scenario,
-    Schedule,
-    ShareBasis,
-)
+from sim.engine import channels as ch
+from sim.scenario.donors import CargoUnit, Supply
+from sim.scenario.models import FixedLeadTime, Group, Need, Rule, Scenario, ShareBasis
 
 Array = NDArray[np.float64]
 Index = NDArray[np.intp]
+Flags = NDArray[np.bool_]
 
 
 @dataclass(frozen=True)
@@ -46,160 +36,102 @@ class Plan:
     start: dt.date
     n_days: int
     region_ids: tuple[str, ...]
+    good_ids: tuple[str, ...]  # (G,)
+    donor_ids: tuple[str, ...]  # (D,)
+    channel_donor: Index  # (C,) donor index of each channel
+    channel_good: Index  # (C,) good index of each channel
+    pooled: bool  # coordination: the donors' offers of a good spread once, jointly
     ship_days: Index  # (K,) day index of each dispatch day, increasing
-    policy_day: NDArray[np.bool_]  # (K,) True on regular shipment days (the rule runs)
+    dispatches: Flags  # (C, K) the channel may ship that day
+    policy_day: Flags  # (C, K) the rule runs (a regular shipment day of its donor)
+    pledge_channel: Index  # (P,) channel each pledge instance ships from
     pledge_region: Index  # (P,) region index of each pledge instance
     pledge_due: Index  # (P,) dispatch index at which it falls due; non-decreasing (oldest first)
-    pledge_source: Index  # (P,) index into scenario.pledges
+    pledge_source: Index  # (P,) index into scenario.pledges; -1: an exchange's send
+    pledge_exchange: Index  # (P,) index into scenario.exchanges; -1: a pledge
+    receive_channel: Index  # (P,) channel an exchange brings goods back to; -1: none
+    receive_ratio: Array  # (P,) units back per unit sent
+    receive_lead_days: Index  # (P,)
     rule: Rule
     min_shipment_masks: float | None
     pallet_masks: float | None
     mip_time_limit_seconds: float  # lp backend: the MIP's time for one row
-    # Per scenario: leading axis B (the large arrays in _SHAREABLE may have 1, broadcast).
-    capacity_masks: Array  # (B, T) per day
-    requisition_share: Array  # (B, T) share of the day's output the government takes
-    requisition_cap_masks: Array  # (B, T) at most this a day (inf: no cap)
-    domestic_demand_masks: Array  # (B, T) per day
-    reserve_days: Array  # (B,)
-    initial_stock_masks: Array  # (B,)
-    budget_share: Array  # (B,) share of the surplus offered
-    budget_per_shipment_masks: Array  # (B,) fixed amount offered (inf: no limit)
-    policy_on: NDArray[np.bool_]  # (B,) False for 'pledges only'
-    cargo_cap_masks: Array  # (B,) per shipment (inf: none)
-    outage_probability: Array  # (B,)
-    outage_severity: Array  # (B,)
-    outage_mean_days: Array  # (B,)
-    lead_min_days: Array  # (B, R)
-    lead_mode_days: Array  # (B, R)
-    lead_max_days: Array  # (B, R)
-    cap_masks: Array  # (B, R) absorption cap per shipment (inf: none)
-    weight: Array  # (B, R)
-    tier: NDArray[np.int64]  # (B, R)
-    need_masks: Array  # (B, T, R) per day
-    projected_need_masks: Array  # (B, K, R) over the planning window after landing
-    share: Array  # (B, K, R) proportional shares on each shipment day
-    pledge_masks: Array  # (B, P)
+    # Per channel row (C for one scenario; B x C or a shared C in a batch).
+    capacity_masks: Array  # (., T) per day
+    procured_masks: Array  # (., T) delivered into stock per day
+    requisition_share: Array  # (., T) share of the day's output the government takes
+    requisition_cap_masks: Array  # (., T) at most this a day (inf: no cap)
+    domestic_demand_masks: Array  # (., T) per day
+    reserve_days: Array  # (.,)
+    initial_stock_masks: Array  # (.,)
+    budget_share: Array  # (.,) share of the surplus offered
+    budget_per_shipment_masks: Array  # (.,) fixed amount offered (inf: no limit)
+    policy_on: Flags  # (.,) False for 'pledges only'
+    cargo_cap: Array  # (.,) the donor's cap per shipment, across its goods (inf: none)
+    cargo_per_unit: Array  # (.,) cargo one unit of the good takes (1, or its kg)
+    outage_probability: Array  # (.,)
+    outage_severity: Array  # (.,)
+    outage_mean_days: Array  # (.,)
+    lead_min_days: Array  # (., R)
+    lead_mode_days: Array  # (., R)
+    lead_max_days: Array  # (., R)
+    cap_masks: Array  # (., R) absorption cap of the good per shipment (inf: none)
+    weight: Array  # (., R)
+    tier: NDArray[np.int64]  # (., R)
+    projected_need_masks: Array  # (., K, R) over the planning window after landing
+    share: Array  # (., K, R) proportional shares on each dispatch day
+    pledge_masks: Array  # (., P) the channel's own instances (0 elsewhere)
+    # Per good row (G for one scenario; B x G or a shared G in a batch).
+    need_masks: Array  # (., T, R) per day
+
+    @property
+    def n_channels(self) -> int:
+        return len(self.channel_good)
+
+    @property
+    def n_goods(self) -> int:
+        return len(self.good_ids)
 
     @property
     def n_scenarios(self) -> int:
+        return int(self.reserve_days.shape[0]) // self.n_channels
+
+    @property
+    def n_rows(self) -> int:
+        """Channel rows: B x C."""
         return int(self.reserve_days.shape[0])
 
     @property
     def dates(self) -> list[dt.date]:
-        return schedule.date_range(self.start, self.n_days)
+        return [self.start + dt.timedelta(days=i) for i in range(self.n_days)]
 
     def row(self, b: int) -> Plan:
-        """Scenario ``b`` alone, as a plan with B = 1."""
+        """Scenario ``b`` alone, as a plan of one scenario."""
         sliced = {}
         for name in _PER_ROW:
             values = getattr(self, name)
-            i = b if values.shape[0] > 1 else 0  # a leading 1 is shared by every row
-            sliced[name] = values[i : i + 1]
+            per = self.n_goods if name in _PER_GOOD else self.n_channels
+            if values.shape[0] == per:
+                sliced[name] = values  # shared by every scenario
+            else:
+                sliced[name] = values[b * per : (b + 1) * per]
         return _replace(self, sliced)
 
 
 _SHARED = (
-    "start", "n_days", "region_ids", "ship_days", "policy_day", "pledge_region", "pledge_due",
-    "pledge_source", "rule", "min_shipment_masks", "pallet_masks", "mip_time_limit_seconds",
+    "start", "n_days", "region_ids", "good_ids", "donor_ids", "channel_donor", "channel_good",
+    "pooled", "ship_days", "dispatches", "policy_day", "pledge_channel", "pledge_region",
+    "pledge_due", "pledge_source", "pledge_exchange", "receive_channel", "receive_ratio",
+    "receive_lead_days", "rule", "min_shipment_masks", "pallet_masks", "mip_time_limit_seconds",
 )
 _PER_ROW = tuple(f.name for f in fields(Plan) if f.name not in _SHARED)
+_PER_GOOD = ("need_masks",)
 
 
 def _replace(plan: Plan, values: dict[str, object]) -> Plan:
     data = {f.name: getattr(plan, f.name) for f in fields(plan)}
     data.update(values)
     return Plan(**data)
-
-
-def shipment_days(scenario: Scenario) -> Index:
-    """The regular shipment days (the weekday, every cadence_days), as day indices."""
-    start, n_days = scenario.horizon.start, scenario.horizon.n_days
-    first = (WEEKDAYS.index(scenario.shipments.weekday) - start.weekday()) % 7
-    return np.arange(first, n_days, scenario.shipments.cadence_days, dtype=np.intp)
-
-
-def dispatch_days(scenario: Scenario) -> tuple[Index, NDArray[np.bool_]]:
-    """Every day something may leave: the regular shipment days and the dates of fixed
-    pledges that leave on their own date; and which of them are regular (K,)."""
-    start = scenario.horizon.start
-    regular = shipment_days(scenario)
-    dated = {(p.date - start).days for p in scenario.pledges
-             if isinstance(p, FixedPledge) and p.dispatch is PledgeDispatch.ON_DATE}
-    days = np.union1d(regular, np.array(sorted(dated), dtype=np.intp)).astype(np.intp)
-    return days, np.isin(days, regular)
-
-
-def _eval(s: Schedule, start: dt.date, n_days: int) -> Array:
-    return schedule.evaluate(
-        [p.date for p in s.points], [p.value for p in s.points], s.interpolation, start, n_days
-    )
-
-
-def _active_cases(need: CasesNeed, start: dt.date, n_days: int) -> Array:
-    """Cases reported in the last ``active_days`` days; held flat after the table ends,
-    even when it ends before ``start`` (the last known value, not a decay to zero)."""
-    last = max(need._new_cases, default=start.toordinal()) - start.toordinal()
-    offset = min(0, last)  # evaluate from the table's last day when it ends early
-    span = n_days - offset
-    lead_in = need.active_days - 1
-    new = need.new_cases_on(start + dt.timedelta(days=offset - lead_in), span + lead_in)
-    cum = np.concatenate([[0.0], np.cumsum(new)])
-    active = cum[need.active_days :] - cum[: -need.active_days]
-    hold_from = last - offset
-    if hold_from < span - 1:
-        active[hold_from + 1 :] = active[hold_from]
-    result: Array = active[-offset:] if offset else active
-    return result
-
-
-def region_need(region: Region, start: dt.date, n_days: int) -> Array:
-    """Masks a day the region needs, on each of ``n_days`` days from ``start``."""
-    need = region.need
-    if isinstance(need, ConstantNeed):
-        return np.full(n_days, need.masks_per_day)
-    if isinstance(need, CasesNeed):
-        active = _active_cases(need, start, n_days)
-        return need.floor_masks_per_day + need.masks_per_case * active
-    return _eval(need.schedule, start, n_days)
-
-
-def _pledge_instances(
-    scenario: Scenario, ship_days: Index, policy_day: NDArray[np.bool_]
-) -> tuple[list[int], list[int], list[int], list[float]]:
-    """(region, due, source, amount) of every pledge instance, oldest first: sorted by the
-    dispatch at which it falls due, then by its place in the file."""
-    ids = scenario.region_ids
-    start, cadence = scenario.horizon.start, scenario.shipments.cadence_days
-    ship_dates = [start + dt.timedelta(days=int(d)) for d in ship_days]
-    regular = [k for k in range(len(ship_days)) if policy_day[k]]
-    instances: list[tuple[int, int, int, float]] = []  # (due, source, region, amount)
-    for i, p in enumerate(scenario.pledges):
-        if isinstance(p, FixedPledge):
-            if p.dispatch is PledgeDispatch.ON_DATE:
-                k: int | None = ship_dates.index(p.date)
-            else:
-                # The first regular shipment day on or after its date; after the last one it
-                # cannot fall due in this horizon, and results report it as not due.
-                k = next((k for k in regular if ship_dates[k] >= p.date), None)
-            if k is not None:
-                instances.append((k, i, ids.index(p.region), p.amount))
-            continue
-        # Standing: each shipment day in [start, end] carries the weeks since the last one.
-        for k in regular:
-            if p.start <= ship_dates[k] <= p.end:
-                instances.append((k, i, ids.index(p.region), p.amount_per_week * cadence / 7))
-    instances.sort(key=lambda x: (x[0], x[1]))
-    return ([x[2] for x in instances], [x[0] for x in instances], [x[1] for x in instances],
-            [x[3] for x in instances])
-
-
-def _budget(scenario: Scenario) -> tuple[float, float, bool]:
-    b, per_shipment_weeks = scenario.budget, scenario.shipments.cadence_days / 7
-    if b.kind is BudgetKind.SHARE_OF_SURPLUS:
-        return float(b.share or 0.0), np.inf, True
-    if b.kind is BudgetKind.FIXED_PER_WEEK:
-        return 1.0, float(b.amount_per_week or 0.0) * per_shipment_weeks, True
-    return 1.0, np.inf, b.kind is not BudgetKind.PLEDGES_ONLY
 
 
 T = TypeVar("T")
@@ -256,72 +188,117 @@ def _frozen(a: NDArray[Any]) -> NDArray[Any]:
 
 
 def build_plan(scenario: Scenario) -> Plan:
-    """The arrays of one scenario (B = 1). Cached: the same Scenario object (or one sharing
-    its sub-models) gets the same arrays back, read-only."""
+    """The arrays of one scenario. Cached: the same Scenario object (or one sharing its
+    sub-models) gets the same arrays back, read-only."""
     return _PLANS.get((scenario,), (), lambda: _build_plan(scenario))
+
+
+def _stack(rows: Sequence[NDArray[Any]]) -> NDArray[Any]:
+    """One channel's arrays, each with a leading 1, as C rows (the one array itself, not a
+    copy, when C = 1: cached series stay shared)."""
+    return rows[0] if len(rows) == 1 else _frozen(np.concatenate(rows))
 
 
 def _build_plan(scenario: Scenario) -> Plan:
     start, n_days = scenario.horizon.start, scenario.horizon.n_days
-    ship, policy_day = dispatch_days(scenario)
-    regions = scenario.regions
+    chans = ch.channels(scenario)
+    days, dispatch, policy = ch.dispatch_days(scenario, chans)
     span = (start, n_days)
-    capacity = _SERIES.get((scenario.donor.capacity,), span,
-                           lambda: _frozen(_eval(scenario.donor.capacity, start, n_days)))
-    requisition = tuple(scenario.donor.requisition)
-    req_share, req_cap = _SERIES.get(requisition, span,
-                                     lambda: _requisition(requisition, start, n_days))
-    demand = _SERIES.get((scenario.domestic,), span,
-                         lambda: _frozen(_domestic_demand(scenario, start, n_days)))
-    a = scenario.allocation
-    # Need, projections and shares depend on the regions' needs, the dispatch days and the
-    # planned transit (and on populations or weights when shares come from them).
-    basis_values = tuple(r.population if a.shares is ShareBasis.POPULATION else r.weight
-                         for r in regions) if a.shares in _VALUE_SHARES else ()
-    planned_lead = tuple(r.lead_time.planned_days for r in regions)
-    block = _BLOCKS.get(
-        tuple(r.need for r in regions),
-        (*span, a.planning_horizon_days, tuple(ship.tolist()), planned_lead, a.shares,
-         basis_values),
-        lambda: _need_block(scenario, ship))
-    attributes = _BLOCKS.get(tuple(regions), (), lambda: _region_attributes(regions))
-    pledges = _BLOCKS.get(
-        tuple(scenario.pledges),
-        (*span, scenario.shipments.weekday, scenario.shipments.cadence_days,
-         tuple(scenario.region_ids)),
-        lambda: _pledge_arrays(scenario, ship, policy_day))
-    budget_share, budget_amount, policy_on = _budget(scenario)
-    out = scenario.donor.outages
-    cargo = scenario.shipments.cargo_cap
     row = np.newaxis
+
+    def series(tag: str, models: tuple[object, ...], compute: Callable[[], Array]) -> Array:
+        return _SERIES.get(models, (tag, *span), lambda: _frozen(compute()[row]))
+
+    def supply_series(s: Supply) -> tuple[Array, ...]:
+        capacity = series("capacity", (s.capacity,), lambda: (
+            ch.evaluate(s.capacity, *span) if s.capacity is not None else np.zeros(n_days)))
+        procured = series("procured", tuple(s.procurement), lambda: ch.procurement(s, *span))
+        share, cap = _SERIES.get(tuple(s.requisition), ("requisition", *span), lambda: tuple(
+            _frozen(a[row]) for a in ch.requisition(s.requisition, *span)))
+        demand = series("demand", (s.domestic, s.domestic_need),
+                        lambda: _domestic_demand(s, *span))
+        return capacity, procured, share, cap, demand
+
+    capacity, procured, req_share, req_cap, demand = zip(
+        *(supply_series(c.supply) for c in chans), strict=True)
+    a = scenario.allocation
+    # Blocks are cached on the sub-models they read (which sweeps keep when they vary
+    # something else) and the plain values that shape them. Donors are keyed by their parts:
+    # the single-donor form builds its donor afresh each time it is asked.
+    donors = scenario.donor_entries
+    donor_models = tuple(m for d in donors
+                         for m in (d.shipments, d.budget, *d.lead_times.values()))
+    donor_values = tuple((d.id, tuple(d.lead_times), tuple(s.good for s in d.supplies),
+                          d.cargo_cap_unit) for d in donors)
+    structure = (tuple(scenario.region_ids), tuple(scenario.good_ids), donor_values)
+    instances = _BLOCKS.get(
+        (*scenario.pledges, *scenario.exchanges, *donor_models),
+        ("instances", *span, structure),
+        lambda: ch.pledge_instances(scenario, chans, days, policy))
+    basis_values = tuple(r.population if a.shares is ShareBasis.POPULATION else r.weight
+                         for r in scenario.regions) if a.shares in _VALUE_SHARES else ()
+    planned_lead = tuple(ch.lead_time(scenario, c.donor, i).planned_days
+                         for c in chans for i in range(len(scenario.regions)))
+    goods = _BLOCKS.get(
+        tuple(scenario.region_need(r, g) for g in scenario.good_ids for r in scenario.regions),
+        ("goods", *span, a.planning_horizon_days, tuple(days.tolist()), planned_lead,
+         a.shares, basis_values, structure),
+        lambda: _good_block(scenario, chans, days))
+    attributes = _BLOCKS.get((*scenario.regions, *donor_models), ("attributes", structure),
+                             lambda: _channel_attributes(scenario, chans))
+    budgets = [ch.budget(c.donor) for c in chans]
+    masses = {g.id: g.mass_kg for g in scenario.good_entries}
+
+    def per_channel(values: list[Any], dtype: Any = np.float64) -> NDArray[Any]:
+        return _frozen(np.array(values, dtype=dtype))
+
+    n_p = len(instances.channel)
+    pledge_masks = np.zeros((len(chans), n_p))
+    pledge_masks[instances.channel, np.arange(n_p)] = instances.amount
     return Plan(
         start=start,
         n_days=n_days,
         region_ids=tuple(scenario.region_ids),
-        ship_days=_frozen(ship),
-        policy_day=_frozen(policy_day),
-        pledge_region=pledges[0],
-        pledge_due=pledges[1],
-        pledge_source=pledges[2],
+        good_ids=tuple(scenario.good_ids),
+        donor_ids=tuple(scenario.donor_ids),
+        channel_donor=per_channel([c.donor_index for c in chans], np.intp),
+        channel_good=per_channel([c.good_index for c in chans], np.intp),
+        pooled=scenario.coordination == "pooled",
+        ship_days=_frozen(days),
+        dispatches=_frozen(dispatch),
+        policy_day=_frozen(policy),
+        pledge_channel=per_channel(instances.channel, np.intp),
+        pledge_region=per_channel(instances.region, np.intp),
+        pledge_due=per_channel(instances.due, np.intp),
+        pledge_source=per_channel(instances.source, np.intp),
+        pledge_exchange=per_channel(instances.exchange, np.intp),
+        receive_channel=per_channel(instances.receive_channel, np.intp),
+        receive_ratio=per_channel(instances.receive_ratio),
+        receive_lead_days=per_channel(instances.receive_lead_days, np.intp),
         rule=a.rule,
         min_shipment_masks=a.min_shipment,
         pallet_masks=a.pallet_size,
         mip_time_limit_seconds=a.mip_time_limit_seconds,
-        capacity_masks=capacity[row],
-        requisition_share=req_share[row],
-        requisition_cap_masks=req_cap[row],
-        domestic_demand_masks=demand[row],
-        reserve_days=_frozen(np.array([scenario.reserve.days])),
-        initial_stock_masks=_frozen(np.array([scenario.donor.initial_stock])),
-        budget_share=_frozen(np.array([budget_share])),
-        budget_per_shipment_masks=_frozen(np.array([budget_amount])),
-        policy_on=_frozen(np.array([policy_on])),
-        cargo_cap_masks=_frozen(np.array([np.inf if cargo is None else cargo])),
-        outage_probability=_frozen(np.array([out.daily_probability])),
-        outage_severity=_frozen(np.array([out.severity])),
-        outage_mean_days=_frozen(np.array([out.mean_duration_days])),
-        pledge_masks=pledges[3],
-        **block,
+        capacity_masks=_stack(capacity),
+        procured_masks=_stack(procured),
+        requisition_share=_stack(req_share),
+        requisition_cap_masks=_stack(req_cap),
+        domestic_demand_masks=_stack(demand),
+        reserve_days=per_channel([c.supply.reserve.days for c in chans]),
+        initial_stock_masks=per_channel([c.supply.initial_stock for c in chans]),
+        budget_share=per_channel([b[0] for b in budgets]),
+        budget_per_shipment_masks=per_channel([b[1] for b in budgets]),
+        policy_on=per_channel([b[2] for b in budgets], bool),
+        cargo_cap=per_channel([np.inf if c.donor.shipments.cargo_cap is None
+                               else c.donor.shipments.cargo_cap for c in chans]),
+        cargo_per_unit=per_channel([
+            float(masses[c.supply.good] or 1.0) if c.donor.cargo_cap_unit is CargoUnit.KG
+            else 1.0 for c in chans]),
+        outage_probability=per_channel([c.supply.outages.daily_probability for c in chans]),
+        outage_severity=per_channel([c.supply.outages.severity for c in chans]),
+        outage_mean_days=per_channel([c.supply.outages.mean_duration_days for c in chans]),
+        pledge_masks=_frozen(pledge_masks),
+        **goods,
         **attributes,
     )
 
@@ -329,97 +306,96 @@ def _build_plan(scenario: Scenario) -> Plan:
 _VALUE_SHARES = (ShareBasis.POPULATION, ShareBasis.WEIGHTS)
 
 
-def _requisition(entries: Sequence[Requisition], start: dt.date, n_days: int
-                 ) -> tuple[Array, Array]:
-    """(share, cap) a day: all of the output, uncapped, until the first entry; then each
-    entry's share (uncapped) or amount (the whole output up to it) until the next."""
-    share, cap = np.ones(n_days), np.full(n_days, np.inf)
-    for e in entries:
-        first = max((e.date - start).days, 0)
-        share[first:] = 1.0 if e.share is None else e.share
-        cap[first:] = np.inf if e.amount is None else e.amount
-    return _frozen(share), _frozen(cap)
-
-
-def _domestic_demand(scenario: Scenario, start: dt.date, n_days: int) -> Array:
-    dom = scenario.domestic
+def _domestic_demand(supply: Supply, start: dt.date, n_days: int) -> Array:
+    """Units a day: ration groups (population x ration x uptake) plus a set-aside, or the
+    supply's need, or nothing."""
+    dom = supply.domestic
+    if dom is None:
+        return ch.need_series(supply.domestic_need, start, n_days)
 
     def ration(g: Group) -> Array:  # per person: outlives a change of uptake (swept)
-        return _SERIES.get((g,), (start, n_days),
-                           lambda: _frozen(_eval(g.schedule(), start, n_days)))
+        return _SERIES.get((g,), ("ration", start, n_days),
+                           lambda: _frozen(ch.ration_per_person(g, start, n_days)))
 
     demand = np.zeros(n_days)
     for g in dom.groups:
         uptake = dom.uptake if g.uptake is None else g.uptake
         demand += uptake * g.population * ration(g)
     if dom.set_aside is not None:
-        demand += _eval(dom.set_aside, start, n_days)
+        demand += ch.evaluate(dom.set_aside, start, n_days)
     return demand
 
 
-def _region_attributes(regions: Sequence[Region]) -> dict[str, NDArray[Any]]:
-    """The (1, R) arrays read straight from each region."""
+def _channel_attributes(scenario: Scenario, chans: Sequence[ch.Channel]
+                        ) -> dict[str, NDArray[Any]]:
+    """The (C, R) arrays read from each region (and each donor's lead times to it)."""
+    regions = scenario.regions
 
-    def lead(attr: str) -> Array:
-        return np.array(
-            [float(r.lead_time.days) if isinstance(r.lead_time, FixedLeadTime)
-             else float(getattr(r.lead_time, attr)) for r in regions]
-        )
+    def lead(c: ch.Channel, attr: str) -> list[float]:
+        out = []
+        for i in range(len(regions)):
+            lt = ch.lead_time(scenario, c.donor, i)
+            out.append(float(lt.days) if isinstance(lt, FixedLeadTime)
+                       else float(getattr(lt, attr)))
+        return out
 
-    row = np.newaxis
+    def cap(c: ch.Channel) -> list[float]:
+        good, first = c.supply.good, scenario.good_ids[0]
+        out = []
+        for r in regions:
+            value = r.absorption_caps.get(good, r.absorption_cap if good == first else None)
+            out.append(np.inf if value is None else value)
+        return out
+
     block: dict[str, NDArray[Any]] = {
-        "lead_min_days": lead("min")[row],
-        "lead_mode_days": lead("mode")[row],
-        "lead_max_days": lead("max")[row],
-        "cap_masks": np.array(
-            [np.inf if r.absorption_cap is None else r.absorption_cap for r in regions]
-        )[row],
-        "weight": np.array([r.weight for r in regions])[row],
-        "tier": np.array([r.tier for r in regions], dtype=np.int64)[row],
+        "lead_min_days": np.array([lead(c, "min") for c in chans]),
+        "lead_mode_days": np.array([lead(c, "mode") for c in chans]),
+        "lead_max_days": np.array([lead(c, "max") for c in chans]),
+        "cap_masks": np.array([cap(c) for c in chans]),
+        "weight": np.array([[r.weight for r in regions] for _ in chans]),
+        "tier": np.array([[r.tier for r in regions] for _ in chans], dtype=np.int64),
     }
-    return {name: _frozen(a) for name, a in block.items()}
+    return {name: _frozen(a.reshape(len(chans), len(regions))) for name, a in block.items()}
 
 
-def _need_block(scenario: Scenario, ship: Index) -> dict[str, NDArray[Any]]:
-    """Need, projected need and shares, (1, ...): they depend on the regions' needs, the
-    horizon, the dispatch days, the planned transit and the share basis only.
-
-    A shipment is planned for the H days after it would land (t + planned lead .. + H), not
-    for the days it spends in the air: what a region has covers it until then."""
+def _good_block(scenario: Scenario, chans: Sequence[ch.Channel], days: Index
+                ) -> dict[str, NDArray[Any]]:
+    """Need per good (G, T, R); projected need and shares per channel (C, K, R). A shipment
+    is planned for the H days after it would land (t + planned lead .. + H), not for the days
+    it spends in the air: what a region has covers it until then."""
     start, n_days = scenario.horizon.start, scenario.horizon.n_days
     horizon_h = scenario.allocation.planning_horizon_days
     regions = scenario.regions
-    lead = np.array([r.lead_time.planned_days for r in regions], dtype=np.intp)
+    n_r = len(regions)
+    lead = np.array([[ch.lead_time(scenario, c.donor, i).planned_days for i in range(n_r)]
+                     for c in chans], dtype=np.intp).reshape(len(chans), n_r)
     # Need is evaluated past the horizon so the last shipments still plan ahead.
     span = (start, n_days + int(lead.max(initial=0)) + horizon_h)
 
-    def need(r: Region) -> Array:
-        return _SERIES.get((r.need,), span, lambda: _frozen(region_need(r, *span)))
+    def need(n: Need | None) -> Array:
+        return _SERIES.get((n,), ("need", *span), lambda: _frozen(ch.need_series(n, *span)))
 
-    need_ext = np.stack([need(r) for r in regions], axis=1)
-    cum = np.vstack([np.zeros((1, len(regions))), np.cumsum(need_ext, axis=0)])
-    cols = np.arange(len(regions))
-    lands = ship[:, None] + lead[None, :]
-    projected = cum[lands + horizon_h, cols] - cum[lands, cols]
-    share = _shares(scenario, ship, projected)
-    row = np.newaxis
+    need_ext = np.stack([np.stack([need(scenario.region_need(r, g)) for r in regions], axis=1)
+                         for g in scenario.good_ids])  # (G, T + ..., R)
+    cum = np.concatenate([np.zeros((len(scenario.good_ids), 1, n_r)),
+                          np.cumsum(need_ext, axis=1)], axis=1)
+    cols = np.arange(n_r)
+    projected = np.empty((len(chans), len(days), n_r))
+    share = np.empty_like(projected)
+    for i, c in enumerate(chans):
+        lands = days[:, None] + lead[i][None, :]
+        g = cum[c.good_index]
+        projected[i] = g[lands + horizon_h, cols] - g[lands, cols]
+        share[i] = _shares(scenario, c, days, projected[i])
     block: dict[str, NDArray[Any]] = {
-        "need_masks": need_ext[:n_days][row],
-        "projected_need_masks": projected[row],
-        "share": share[row],
+        "need_masks": need_ext[:, :n_days],
+        "projected_need_masks": projected,
+        "share": share,
     }
-    return {name: _frozen(a) for name, a in block.items()}
+    return {name: _frozen(np.ascontiguousarray(a)) for name, a in block.items()}
 
 
-def _pledge_arrays(scenario: Scenario, ship: Index, policy_day: NDArray[np.bool_]
-                   ) -> tuple[Index, Index, Index, Array]:
-    p_region, p_due, p_source, p_amount = _pledge_instances(scenario, ship, policy_day)
-    return (_frozen(np.array(p_region, dtype=np.intp)), _frozen(np.array(p_due, dtype=np.intp)),
-            _frozen(np.array(p_source, dtype=np.intp)),
-            _frozen(np.array(p_amount, dtype=np.float64)[np.newaxis]))
-
-
-def _shares(scenario: Scenario, ship: Index, projected: Array) -> Array:
+def _shares(scenario: Scenario, c: ch.Channel, days: Index, projected: Array) -> Array:
     basis = scenario.allocation.shares
     regions = scenario.regions
     if basis is ShareBasis.NEED:
@@ -427,12 +403,12 @@ def _shares(scenario: Scenario, ship: Index, projected: Array) -> Array:
     if basis is ShareBasis.CASES:
         start, n_days = scenario.horizon.start, scenario.horizon.n_days
         active = np.stack(
-            [_active_cases(r.need, start, n_days) for r in regions  # type: ignore[arg-type]
-             ], axis=1,
+            [ch.active_cases(scenario.region_need(r, c.supply.good), start,  # type: ignore[arg-type]
+                             n_days) for r in regions], axis=1,
         )
-        return active[ship]
+        return active[days]
     values = [r.population if basis is ShareBasis.POPULATION else r.weight for r in regions]
-    return np.broadcast_to(np.array(values, dtype=np.float64), (len(ship), len(regions))).copy()
+    return np.broadcast_to(np.array(values, dtype=np.float64), (len(days), len(regions))).copy()
 
 
 def structure_key(plan: Plan) -> tuple[object, ...]:
@@ -466,6 +442,7 @@ def stack_plans(plans: Sequence[Plan]) -> Plan:
     return _replace(first, stacked)
 
 
-# Large per-row arrays that may keep a leading axis of 1 when every scenario shares them.
-_SHAREABLE = ("capacity_masks", "requisition_share", "requisition_cap_masks",
+# Large per-row arrays that may keep one scenario's rows (C, or G) when every scenario of a
+# batch shares them.
+_SHAREABLE = ("capacity_masks", "procured_masks", "requisition_share", "requisition_cap_masks",
               "domestic_demand_masks", "need_masks", "projected_need_masks", "share")

@@ -4,8 +4,7 @@ An observation names a model series by a path (``donor.stock``,
 ``regions.<id>.delivered.cumulative``...), a date, and what the record says on that date: a
 ``value`` or a ``range = [lo, hi]`` (a lower or upper bound is a range with a chosen far end).
 ``kind`` says how firm the record is; ``source`` where it comes from. ``good`` and ``donor``
-qualify the series: today the model has one good and one donor, so they are checked against
-those, and a path needs no change when more of either arrive.
+qualify the series; the scenario checks them against its goods and donors.
 """
 
 from __future__ import annotations
@@ -21,9 +20,6 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator, model_valida
 # bounds as models.NonNeg: masks, never negative, far inside float64.
 MAX_AMOUNT = 1e15
 Masks = Annotated[float, Field(ge=0, le=MAX_AMOUNT)]
-
-# The one good the model carries; the goods-and-donors work adds others here.
-GOODS = ("masks",)
 
 
 class ObservationKind(StrEnum):
@@ -96,13 +92,6 @@ class Observation(BaseModel):
     def _known_path(cls, text: str) -> str:
         parse_series(text)
         return text
-
-    @field_validator("good")
-    @classmethod
-    def _known_good(cls, good: str) -> str:
-        if good not in GOODS:
-            raise ValueError(f"unknown good {good!r}; the model carries {', '.join(GOODS)}")
-        return good
 
     @model_validator(mode="after")
     def _value_or_range(self) -> Observation:

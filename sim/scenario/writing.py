@@ -17,7 +17,19 @@ def dump_toml(scenario: Scenario) -> str:
     """The resolved scenario as TOML (what ran, defaults included); ``None`` fields dropped.
 
     Read back with ``tomllib`` and validated, it gives the same scenario."""
-    return to_toml(scenario.model_dump(mode="python", exclude_none=True))
+    data = scenario.model_dump(mode="python", exclude_none=True)
+    # Fields added with goods and donors are left out while empty, so a scenario written
+    # without them resolves to the same text (and the same run folder) as before they came.
+    for key in ("goods", "donors", "exchanges"):
+        if not data.get(key):
+            data.pop(key, None)
+    if not scenario.donors and scenario.coordination == "independent":
+        data.pop("coordination", None)
+    for region in data.get("regions", []):
+        for key in ("needs", "absorption_caps"):
+            if not region.get(key):
+                region.pop(key, None)
+    return to_toml(data)
 
 
 def to_toml(data: Mapping[str, Any]) -> str:

@@ -51,7 +51,8 @@ def test_a_fixed_pledge_leaves_on_its_own_date_unless_told_to_wait() -> None:
     pledge = {"kind": "fixed", "region": "a", "amount": 50, "date": _day(3)}  # a Thursday
     plan = build_plan(validate(scenario(pledges=[pledge])))
     assert plan.ship_days.tolist() == [0, 3, 7, 14, 21]
-    assert plan.policy_day.tolist() == [True, False, True, True, True]
+    assert plan.policy_day.tolist() == [[True, False, True, True, True]]  # one channel
+    assert plan.dispatches.all()
     assert plan.pledge_due.tolist() == [1]
     for engine in Engine:
         shipped = _run(scenario(pledges=[pledge]), engine).run.series.region["shipped"]  # type: ignore[union-attr]

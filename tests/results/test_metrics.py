@@ -32,7 +32,7 @@ def totals(need: list[float], consumed: list[float], delivered: list[float] | No
     r = len(need)
     delivered = consumed if delivered is None else delivered
     return Totals(
-        produced_masks=np.zeros(1), released_masks=np.zeros(1),
+        produced_masks=np.zeros(1), released_masks=np.zeros(1), received_masks=np.zeros(1),
         domestic_demand_masks=np.zeros(1),
         domestic_served_masks=np.zeros(1),
         shipped_masks=np.array([delivered], dtype=float),

@@ -1,0 +1,244 @@
+"""What a scenario says, day by day, for each channel: a donor's supply of one good.
+
+Pure functions from the validated scenario to arrays (``sim.engine.plan`` assembles and caches
+them): dispatch days, pledge instances, domestic demand, requisition, needs and planning
+windows. Channels are the donors' supplies in order: donor by donor, each donor's supplies as
+written; a scenario without ``[[donors]]`` has one channel, its donor's masks.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+from numpy.typing import NDArray
+
+from sim.scenario import schedule
+from sim.scenario.donors import DonorEntry, Exchange, Supply
+from sim.scenario.models import (
+    WEEKDAYS,
+    BudgetKind,
+    CasesNeed,
+    ConstantNeed,
+    FixedPledge,
+    Group,
+    LeadTime,
+    Need,
+    PledgeDispatch,
+    Requisition,
+    Scenario,
+    Schedule,
+    StandingPledge,
+)
+
+Array = NDArray[np.float64]
+Index = NDArray[np.intp]
+
+
+@dataclass(frozen=True)
+class Channel:
+    donor: DonorEntry
+    supply: Supply
+    donor_index: int
+    good_index: int
+
+
+def channels(scenario: Scenario) -> list[Channel]:
+    goods = scenario.good_ids
+    return [Channel(d, s, i, goods.index(s.good))
+            for i, d in enumerate(scenario.donor_entries) for s in d.supplies]
+
+
+# ---- schedules ------------------------------------------------------------------------
+def evaluate(s: Schedule, start: dt.date, n_days: int) -> Array:
+    return schedule.evaluate(
+        [p.date for p in s.points], [p.value for p in s.points], s.interpolation, start, n_days
+    )
+
+
+def active_cases(need: CasesNeed, start: dt.date, n_days: int) -> Array:
+    """Cases reported in the last ``active_days`` days; held flat after the table ends,
+    even when it ends before ``start`` (the last known value, not a decay to zero)."""
+    last = max(need._new_cases, default=start.toordinal()) - start.toordinal()
+    offset = min(0, last)  # evaluate from the table's last day when it ends early
+    span = n_days - offset
+    lead_in = need.active_days - 1
+    new = need.new_cases_on(start + dt.timedelta(days=offset - lead_in), span + lead_in)
+    cum = np.concatenate([[0.0], np.cumsum(new)])
+    active = cum[need.active_days :] - cum[: -need.active_days]
+    hold_from = last - offset
+    if hold_from < span - 1:
+        active[hold_from + 1 :] = active[hold_from]
+    result: Array = active[-offset:] if offset else active
+    return result
+
+
+def need_series(need: Need | None, start: dt.date, n_days: int) -> Array:
+    """Units a day needed, on each of ``n_days`` days from ``start`` (none: zeros)."""
+    if need is None:
+        return np.zeros(n_days)
+    if isinstance(need, ConstantNeed):
+        return np.full(n_days, need.masks_per_day)
+    if isinstance(need, CasesNeed):
+        active = active_cases(need, start, n_days)
+        return need.floor_masks_per_day + need.masks_per_case * active
+    return evaluate(need.schedule, start, n_days)
+
+
+def requisition(entries: Sequence[Requisition], start: dt.date, n_days: int
+                ) -> tuple[Array, Array]:
+    """(share, cap) a day: all of the output, uncapped, until the first entry; then each
+    entry's share (uncapped) or amount (the whole output up to it) until the next."""
+    share, cap = np.ones(n_days), np.full(n_days, np.inf)
+    for e in entries:
+        first = max((e.date - start).days, 0)
+        share[first:] = 1.0 if e.share is None else e.share
+        cap[first:] = np.inf if e.amount is None else e.amount
+    return share, cap
+
+
+def procurement(supply: Supply, start: dt.date, n_days: int) -> Array:
+    """Units delivered into stock each day (deliveries outside the horizon never arrive)."""
+    out = np.zeros(n_days)
+    for d in supply.procurement:
+        day = (d.date - start).days
+        if 0 <= day < n_days:
+            out[day] += d.amount
+    return out
+
+
+def ration_per_person(g: Group, start: dt.date, n_days: int) -> Array:
+    return evaluate(g.schedule(), start, n_days)
+
+
+def budget(donor: DonorEntry) -> tuple[float, float, bool]:
+    """(share of the surplus, amount per shipment, whether the rule spreads anything)."""
+    b, per_shipment_weeks = donor.budget, donor.shipments.cadence_days / 7
+    if b.kind is BudgetKind.SHARE_OF_SURPLUS:
+        return float(b.share or 0.0), np.inf, True
+    if b.kind is BudgetKind.FIXED_PER_WEEK:
+        return 1.0, float(b.amount_per_week or 0.0) * per_shipment_weeks, True
+    return 1.0, np.inf, b.kind is not BudgetKind.PLEDGES_ONLY
+
+
+def lead_time(scenario: Scenario, donor: DonorEntry, region_index: int) -> LeadTime:
+    region = scenario.regions[region_index]
+    return donor.lead_times.get(region.id, region.lead_time)
+
+
+# ---- when things leave -----------------------------------------------------------------
+def shipment_days(scenario: Scenario, donor: DonorEntry) -> Index:
+    """A donor's regular shipment days (its weekday, every cadence_days), as day indices."""
+    start, n_days = scenario.horizon.start, scenario.horizon.n_days
+    first = (WEEKDAYS.index(donor.shipments.weekday) - start.weekday()) % 7
+    return np.arange(first, n_days, donor.shipments.cadence_days, dtype=np.intp)
+
+
+def _dated(scenario: Scenario, chans: Sequence[Channel]) -> list[set[int]]:
+    """Per channel, the days of its fixed pledges and exchanges that leave on their date."""
+    start = scenario.horizon.start
+    index = {(c.donor.id, c.supply.good): i for i, c in enumerate(chans)}
+    out: list[set[int]] = [set() for _ in chans]
+    for i, p in enumerate(scenario.pledges):
+        if isinstance(p, FixedPledge) and p.dispatch is PledgeDispatch.ON_DATE:
+            c = index[(scenario.pledge_donor(i), scenario.pledge_good(i))]
+            out[c].add((p.date - start).days)
+    for x in scenario.exchanges:
+        if x.send.kind == "fixed":
+            assert x.send.date is not None
+            out[index[(x.donor, x.send.good)]].add((x.send.date - start).days)
+    return out
+
+
+def dispatch_days(scenario: Scenario, chans: Sequence[Channel]
+                  ) -> tuple[Index, NDArray[np.bool_], NDArray[np.bool_]]:
+    """Every day something may leave (K,), and per channel (C, K) whether it may dispatch
+    that day (its donor's shipment days and its own dated pledges) and whether the rule
+    runs (its donor's shipment days only)."""
+    regular = [shipment_days(scenario, c.donor) for c in chans]
+    dated = _dated(scenario, chans)
+    days = np.union1d(np.concatenate(regular) if regular else np.zeros(0, np.intp),
+                      np.array(sorted(set().union(*dated)), dtype=np.intp)).astype(np.intp)
+    policy = np.array([np.isin(days, r) for r in regular], dtype=bool).reshape(len(chans), -1)
+    dispatch = policy | np.array([np.isin(days, sorted(d)) for d in dated],
+                                 dtype=bool).reshape(len(chans), -1)
+    return days, dispatch, policy
+
+
+@dataclass(frozen=True)
+class Instances:
+    """Pledge instances (P,), oldest first: each falls due at one dispatch, from one
+    channel to one region; those of an exchange also bring goods back to the donor."""
+
+    channel: list[int]
+    region: list[int]
+    due: list[int]
+    source: list[int]  # index into scenario.pledges; -1: an exchange's send
+    exchange: list[int]  # index into scenario.exchanges; -1: a pledge
+    amount: list[float]
+    receive_channel: list[int]  # -1: nothing comes back
+    receive_ratio: list[float]
+    receive_lead_days: list[int]
+
+
+def _schedule_of(p: FixedPledge | StandingPledge, dispatch: PledgeDispatch, cadence: int,
+                 dates: list[dt.date], regular: list[int]) -> list[tuple[int, float]]:
+    """(dispatch index, amount) of each instance of a pledge-like promise."""
+    if isinstance(p, FixedPledge):
+        if dispatch is PledgeDispatch.ON_DATE:
+            return [(dates.index(p.date), p.amount)]
+        # The first regular shipment day on or after its date; after the last one it
+        # cannot fall due in this horizon, and results report it as not due.
+        k = next((k for k in regular if dates[k] >= p.date), None)
+        return [] if k is None else [(k, p.amount)]
+    # Standing: each shipment day in [start, end] carries the weeks since the last one.
+    return [(k, p.amount_per_week * cadence / 7) for k in regular
+            if p.start <= dates[k] <= p.end]
+
+
+def _exchange_as_pledge(x: Exchange) -> FixedPledge | StandingPledge:
+    """An exchange's send as the pledge it ships like (its fields checked by ExchangeSend)."""
+    s = x.send
+    if s.kind == "fixed":
+        assert s.amount is not None and s.date is not None
+        return FixedPledge.model_construct(region=x.partner, amount=s.amount, date=s.date)
+    assert s.amount_per_week is not None and s.start is not None and s.end is not None
+    return StandingPledge.model_construct(region=x.partner, amount_per_week=s.amount_per_week,
+                                          start=s.start, end=s.end)
+
+
+def pledge_instances(scenario: Scenario, chans: Sequence[Channel], days: Index,
+                     policy: NDArray[np.bool_]) -> Instances:
+    start = scenario.horizon.start
+    dates = [start + dt.timedelta(days=int(d)) for d in days]
+    regions = scenario.region_ids
+    index = {(c.donor.id, c.supply.good): i for i, c in enumerate(chans)}
+    rows: list[tuple[int, int, int, int, int, int, float, int, float, int]] = []
+    for i, p in enumerate(scenario.pledges):
+        c = index[(scenario.pledge_donor(i), scenario.pledge_good(i))]
+        regular = np.flatnonzero(policy[c]).tolist()
+        dispatch = p.dispatch if isinstance(p, FixedPledge) else PledgeDispatch.ON_DATE
+        for k, amount in _schedule_of(p, dispatch, chans[c].donor.shipments.cadence_days,
+                                      dates, regular):
+            rows.append((k, 0, i, c, regions.index(p.region), i, amount, -1, 0.0, 0))
+    for j, x in enumerate(scenario.exchanges):
+        c = index[(x.donor, x.send.good)]
+        back = index[(x.donor, x.receive.good)]
+        regular = np.flatnonzero(policy[c]).tolist()
+        sends = _schedule_of(_exchange_as_pledge(x), PledgeDispatch.ON_DATE,
+                             chans[c].donor.shipments.cadence_days, dates, regular)
+        total = sum(a for _, a in sends)
+        r = x.receive
+        ratio = (r.ratio if r.ratio is not None
+                 else (float(r.amount or 0.0) / total if total > 0 else 0.0))
+        for k, amount in sends:
+            rows.append((k, 1, j, c, regions.index(x.partner), -1, amount, back, ratio,
+                         r.lead_time_days))
+    rows.sort(key=lambda x: (x[0], x[1], x[2]))
+    return Instances(
+        channel=[x[3] for x in rows], region=[x[4] for x in rows], due=[x[0] for x in rows],
+        source=[x[5] for x in rows], exchange=[x[2] if x[1] else -1 for x in rows],
+        amount=[x[6] for x in rows], receive_channel=[x[7] for x in rows],
+        receive_ratio=[x[8] for x in rows], receive_lead_days=[x[9] for x in rows])

@@ -1,0 +1,161 @@
+"""What a run carries from day to day, what it sums and what it keeps, over its rows.
+
+Two kinds of rows (``sim.engine.plan``): channel rows (N = B x C: a donor's supply of one
+good, in one scenario) hold the donor's stock, what is in transit and the pledges; good rows
+(M = B x G) hold what the regions have of a good, which every donor of it adds to and the
+regions consume from. ``Layout`` maps one onto the other.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import TypeVar
+
+import numpy as np
+from numpy.typing import NDArray
+
+from sim.engine.plan import Array, Index, Plan
+
+S = TypeVar("S", bound=np.generic)
+
+
+def per_row(values: NDArray[S], n_rows: int) -> NDArray[S]:
+    """Values with a leading axis of 1 or n_rows as they are (numpy broadcasts a 1), or of
+    one scenario's rows (shared by a batch) repeated for each scenario."""
+    m = values.shape[0]
+    if m in (1, n_rows):
+        return values
+    tiled: NDArray[S] = np.tile(values, (n_rows // m,) + (1,) * (values.ndim - 1))
+    return tiled
+
+
+@dataclass(frozen=True)
+class Layout:
+    """Which good row each channel row feeds, and which donor's cargo it shares."""
+
+    n_rows: int  # N = B x C
+    n_goods_rows: int  # M = B x G
+    group: Index  # (N,) good row of each channel row
+    one_to_one: bool  # every good has one channel, in order: good rows are channel rows
+    first_of_group: Index  # (M,) the first channel row of each good row (-1: none)
+    donor_key: Index  # (N,) scenario x donor of each channel row
+    n_donor_keys: int
+    solo_donors: bool  # every donor supplies one good: its cargo cap is its channel's
+
+    @classmethod
+    def of(cls, plan: Plan) -> Layout:
+        b, c, g = plan.n_scenarios, plan.n_channels, plan.n_goods
+        scenario = np.repeat(np.arange(b), c)
+        group = scenario * g + np.tile(plan.channel_good, b)
+        first = np.full(b * g, -1, dtype=np.intp)
+        groups, lowest = np.unique(group, return_index=True)
+        first[groups] = lowest
+        n_donors = len(plan.donor_ids)
+        donor_key = scenario * n_donors + np.tile(plan.channel_donor, b)
+        one_to_one = c == g and bool((plan.channel_good == np.arange(g)).all())
+        solo = len(set(plan.channel_donor.tolist())) == c
+        return cls(b * c, b * g, group.astype(np.intp), one_to_one, first, donor_key.astype(
+            np.intp), b * n_donors, solo)
+
+    def to_goods(self, values: Array) -> Array:
+        """Channel rows summed into good rows, in row order (deterministic)."""
+        if self.one_to_one:
+            return values
+        out = np.zeros((self.n_goods_rows, *values.shape[1:]))
+        np.add.at(out, self.group, values)
+        return out
+
+    def from_goods(self, values: Array) -> Array:
+        """Each channel row's good row."""
+        return values if self.one_to_one else values[self.group]
+
+
+@dataclass
+class State:
+    """What carries from one day to the next."""
+
+    layout: Layout
+    stock_masks: Array  # (N,) donor stock
+    region_stock_masks: Array  # (M, R) what the regions hold of each good
+    in_transit_masks: Array  # (N, R)
+    pledge_outstanding_masks: Array  # (N, P) due and not yet shipped
+    receipts_masks: Array | None  # (N, T) what exchanges bring back, by the day it lands
+    receives: bool  # anything comes in besides production (procurement, exchanges)
+
+    @classmethod
+    def initial(cls, plan: Plan) -> State:
+        layout = Layout.of(plan)
+        n, m = layout.n_rows, layout.n_goods_rows
+        r, p = len(plan.region_ids), len(plan.pledge_region)
+        stock = np.array(per_row(plan.initial_stock_masks, n), dtype=np.float64)
+        receipts = (np.zeros((n, plan.n_days)) if (plan.receive_channel >= 0).any() else None)
+        receives = receipts is not None or bool(plan.procured_masks.any())
+        return cls(layout, stock.copy(), np.zeros((m, r)), np.zeros((n, r)),
+                   np.zeros((n, p)), receipts, receives)
+
+
+@dataclass
+class Totals:
+    """Per-row sums over the run: enough for every metric, whatever the engine. Channel rows
+    (N) unless marked (M): good rows."""
+
+    produced_masks: Array  # (N,)
+    released_masks: Array  # (N,) output not requisitioned: left for the market or exports
+    received_masks: Array  # (N,) procured, and brought back by exchanges
+    domestic_demand_masks: Array  # (N,)
+    domestic_served_masks: Array  # (N,)
+    shipped_masks: Array  # (N, R)
+    delivered_masks: Array  # (N, R)
+    consumed_masks: Array  # (M, R)
+    need_masks: Array  # (M, R)
+    pledge_on_time_masks: Array  # (N, P)
+    pledge_late_masks: Array  # (N, P)
+    first_delivery_day: NDArray[np.int64]  # (N, R); -1: never
+    final_stock_masks: Array  # (N,) donor stock at the end of the last day
+
+    @classmethod
+    def zeros(cls, plan: Plan) -> Totals:
+        layout = Layout.of(plan)
+        n, m = layout.n_rows, layout.n_goods_rows
+        r, p = len(plan.region_ids), len(plan.pledge_region)
+
+        def z(*shape: int) -> Array:
+            return np.zeros(shape)
+
+        return cls(
+            produced_masks=z(n), released_masks=z(n), received_masks=z(n),
+            domestic_demand_masks=z(n), domestic_served_masks=z(n), shipped_masks=z(n, r),
+            delivered_masks=z(n, r), consumed_masks=z(m, r), need_masks=z(m, r),
+            pledge_on_time_masks=z(n, p), pledge_late_masks=z(n, p),
+            first_delivery_day=np.full((n, r), -1, dtype=np.int64), final_stock_masks=z(n))
+
+
+DONOR_SERIES = (
+    "production", "released", "received", "domestic_demand", "domestic_served",
+    "domestic_shortfall", "stock", "reserve", "surplus", "offered", "shipped",
+    "shipped_pledges",
+)
+# Per channel row (N): what each donor sent; per good row (M): what the regions had and used.
+CHANNEL_REGION_SERIES = ("shipped", "pledged", "arrived", "in_transit")
+GOOD_REGION_SERIES = ("need", "consumed", "unmet", "stock")
+REGION_SERIES = (
+    "need", "shipped", "pledged", "arrived", "consumed", "unmet", "stock", "in_transit",
+)
+
+
+@dataclass
+class Series:
+    """Day-by-day values (units of each row's good), kept when a caller asks for them."""
+
+    donor: dict[str, Array] = field(default_factory=dict)  # name -> (N, T)
+    region: dict[str, Array] = field(default_factory=dict)  # name -> (N or M, T, R)
+    lead_days: NDArray[np.int32] | None = None  # (N, K, R) of the shipments that left
+
+    @classmethod
+    def empty(cls, plan: Plan) -> Series:
+        layout = Layout.of(plan)
+        t, r = plan.n_days, len(plan.region_ids)
+        rows = {k: layout.n_rows for k in CHANNEL_REGION_SERIES}
+        rows.update({k: layout.n_goods_rows for k in GOOD_REGION_SERIES})
+        return cls({k: np.zeros((layout.n_rows, t)) for k in DONOR_SERIES},
+                   {k: np.zeros((rows[k], t, r)) for k in REGION_SERIES})

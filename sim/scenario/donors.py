@@ -1,0 +1,189 @@
+"""Goods, donors and exchanges: who gives what, from which supply.
+
+A scenario names its goods (``[[goods]]``) and its donors (``[[donors]]``), each donor with a
+supply of one or more goods. A scenario without them is the original one: one donor
+(``[donor]``, ``[domestic]``, ``[reserve]``, ``[budget]``, ``[shipments]``) giving masks;
+``Scenario.donor_entries`` and ``Scenario.good_entries`` present both the same way.
+Quantities are in units of their good.
+"""
+
+from __future__ import annotations
+
+import re
+from enum import StrEnum
+from typing import Annotated, Literal
+
+from pydantic import Field, model_validator
+
+from sim.scenario.models import (
+    MAX_LEAD_DAYS,
+    Budget,
+    Date,
+    Domestic,
+    LeadTime,
+    Model,
+    Need,
+    NonNeg,
+    Outages,
+    Positive,
+    Requisition,
+    Reserve,
+    Schedule,
+    Shipments,
+)
+
+_ID = re.compile(r"[A-Za-z0-9_.-]+")
+DEFAULT_GOOD = "masks"
+
+
+def _check_id(value: str) -> str:
+    if not _ID.fullmatch(value):
+        raise ValueError("id: use letters, digits, '_', '-' or '.'")
+    return value
+
+
+class Good(Model):
+    """A good and its unit (``masks``, ``kits``, ``tests``, ``suits``...): a kit is not a
+    test, so they are two goods. ``mass_kg`` per unit lets a cargo cap be given in kg;
+    ``shelf_life_days``: a donor's stock older than that is written off."""
+
+    id: str
+    name: str = ""
+    unit: str = "units"
+    mass_kg: Positive | None = None
+    shelf_life_days: Annotated[int, Field(ge=1, le=MAX_LEAD_DAYS)] | None = None
+
+    @model_validator(mode="after")
+    def _id_ok(self) -> Good:
+        _check_id(self.id)
+        return self
+
+
+MASKS = Good(id=DEFAULT_GOOD, name="Masks", unit="masks")
+
+
+class Delivery(Model):
+    """Procurement: ``amount`` units delivered into the donor's stock on ``date``."""
+
+    date: Date
+    amount: NonNeg
+
+
+class Supply(Model):
+    """A donor's supply of one good: production (capacity less outages, of which the
+    government may requisition only part), dated deliveries, initial stock, the domestic
+    programme it serves first (ration groups, or a need), and the reserve it keeps."""
+
+    good: str = DEFAULT_GOOD
+    initial_stock: NonNeg = 0.0
+    capacity: Schedule | None = None  # None: nothing produced (a foundation buys)
+    procurement: list[Delivery] = []
+    outages: Outages = Outages()
+    requisition: list[Requisition] = []
+    domestic: Domestic | None = None  # ration groups and a set-aside (masks)
+    domestic_need: Need | None = None  # or a need: constant, schedule or from cases
+    reserve: Reserve = Reserve()
+
+    @model_validator(mode="after")
+    def _checks(self) -> Supply:
+        if self.domestic is not None and self.domestic_need is not None:
+            raise ValueError("domestic_need: give domestic (ration groups) or domestic_need, "
+                             "not both")
+        for name in ("requisition", "procurement"):
+            dates = [e.date for e in getattr(self, name)]
+            if any(b <= a for a, b in zip(dates, dates[1:], strict=False)):
+                raise ValueError(f"{name}: dates must be strictly increasing")
+        return self
+
+
+class CargoUnit(StrEnum):
+    UNITS = "units"  # summed over goods, unit for unit
+    KG = "kg"  # each good's mass_kg per unit
+
+
+class DonorEntry(Model):
+    """A donor: its supplies, what it offers (budget), when it ships and how much fits in a
+    shipment (``cargo_cap`` across goods, in ``cargo_cap_unit``), and lead times to regions
+    that differ from the regions' own (``lead_times``, by region id)."""
+
+    id: str
+    name: str = ""
+    supplies: Annotated[list[Supply], Field(min_length=1)]
+    budget: Budget = Budget()
+    shipments: Shipments = Shipments()
+    cargo_cap_unit: CargoUnit = CargoUnit.UNITS
+    lead_times: dict[str, LeadTime] = {}
+
+    @model_validator(mode="after")
+    def _checks(self) -> DonorEntry:
+        _check_id(self.id)
+        goods = [s.good for s in self.supplies]
+        for i, g in enumerate(goods):
+            if g in goods[:i]:
+                raise ValueError(f"supplies[{i}].good: {g!r} is supplied twice")
+        return self
+
+    @property
+    def label(self) -> str:
+        return self.name or self.id
+
+
+class ExchangeSend(Model):
+    """What the donor sends to the partner region: ``amount`` on ``date`` (fixed) or
+    ``amount_per_week`` from ``start`` to ``end`` (standing), on the donor's shipment days;
+    shipped like a pledge (first out of what the donor offers)."""
+
+    good: str = DEFAULT_GOOD
+    kind: Literal["fixed", "standing"] = "standing"
+    amount: NonNeg | None = None
+    date: Date | None = None
+    amount_per_week: NonNeg | None = None
+    start: Date | None = None
+    end: Date | None = None
+
+    @model_validator(mode="after")
+    def _fields_for_kind(self) -> ExchangeSend:
+        need = (("amount", "date") if self.kind == "fixed"
+                else ("amount_per_week", "start", "end"))
+        for name in need:
+            if getattr(self, name) is None:
+                raise ValueError(f"{name}: required when kind = {self.kind!r}")
+        if self.kind == "standing" and self.end < self.start:  # type: ignore[operator]
+            raise ValueError("end: must not be before start")
+        return self
+
+
+class ExchangeReceive(Model):
+    """What comes back into the donor's stock: ``ratio`` units of ``good`` per unit sent, or
+    an ``amount`` in all (spread over the sends in proportion), ``lead_time_days`` after each
+    send leaves."""
+
+    good: str
+    ratio: NonNeg | None = None
+    amount: NonNeg | None = None
+    lead_time_days: Annotated[int, Field(ge=0, le=MAX_LEAD_DAYS)] = 0
+
+    @model_validator(mode="after")
+    def _one_of(self) -> ExchangeReceive:
+        if (self.ratio is None) == (self.amount is None):
+            raise ValueError("ratio: give exactly one of ratio and amount")
+        return self
+
+
+class Exchange(Model):
+    """Goods for goods: ``donor`` sends to the ``partner`` region and receives back."""
+
+    donor: str
+    partner: str  # a region id
+    send: ExchangeSend
+    receive: ExchangeReceive
+    note: str = ""
+
+
+class Coordination(StrEnum):
+    """``independent``: each donor spreads its own offer by the rule and sees only its own
+    shipments in flight. ``pooled``: the donors' offers of a good are spread once over the
+    regions' joint gaps, and each donor ships its pro-rata part."""
+
+    INDEPENDENT = "independent"
+    POOLED = "pooled"

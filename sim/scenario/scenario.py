@@ -1,0 +1,284 @@
+"""The scenario: horizon, goods, donors, regions, pledges, exchanges, allocation, record.
+
+Two ways to write the supply side, presented the same way to everything downstream
+(``donor_entries``, ``good_entries``): the original single donor of masks (``[donor]``,
+``[domestic]``, ``[reserve]``, ``[budget]``, ``[shipments]``), or ``[[goods]]`` and
+``[[donors]]`` with their supplies.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from pydantic import Field, model_validator
+
+from sim.scenario.donors import (
+    DEFAULT_GOOD,
+    MASKS,
+    CargoUnit,
+    Coordination,
+    DonorEntry,
+    Exchange,
+    Good,
+    Supply,
+)
+from sim.scenario.models import (
+    MAX_DAY_REGIONS,
+    Allocation,
+    Backend,
+    Budget,
+    CasesNeed,
+    Domestic,
+    Donor,
+    FixedPledge,
+    Horizon,
+    Model,
+    Need,
+    Pledge,
+    Region,
+    Reserve,
+    Rule,
+    ShareBasis,
+    Shipments,
+)
+from sim.scenario.observations import Observation
+
+_LEGACY = ("donor", "domestic", "reserve", "budget", "shipments")
+
+
+class Calibration(Model):
+    """Bounds for ``masksim calibrate`` (sim.sweep.calibrate): dotted path -> [lo, hi].
+    Never used by a run; the command line's ``--bounds`` take precedence."""
+
+    bounds: dict[str, tuple[float, float]] = {}
+
+
+class Scenario(Model):
+    # pydantic matches patterns with Rust's regex, where $ is the very end (unlike Python's re)
+    name: Annotated[str, Field(pattern=r"^[A-Za-z0-9_.-]+$")]
+    seed: Annotated[int, Field(ge=0)] = 0
+    horizon: Horizon
+    # The single donor of masks...
+    donor: Donor | None = None
+    domestic: Domestic | None = None
+    reserve: Reserve = Reserve()
+    budget: Budget = Budget()
+    shipments: Shipments = Shipments()
+    # ... or goods and donors.
+    goods: list[Good] = []
+    donors: list[DonorEntry] = []
+    coordination: Coordination = Coordination.INDEPENDENT
+    exchanges: list[Exchange] = []
+    regions: Annotated[list[Region], Field(min_length=1)]
+    pledges: list[Pledge] = []
+    allocation: Allocation = Allocation()
+    # The record beside the model: compared with the run, never used by it.
+    observations: list[Observation] = []
+    calibration: Calibration | None = None
+
+    # ---- one view of both ways of writing it -------------------------------------------
+    @property
+    def good_entries(self) -> tuple[Good, ...]:
+        """The goods, in order (the single-donor form carries masks only)."""
+        return tuple(self.goods) if self.goods else (MASKS,)
+
+    @property
+    def donor_entries(self) -> tuple[DonorEntry, ...]:
+        """The donors, in order; the single-donor form as one donor supplying masks."""
+        if self.donors:
+            return tuple(self.donors)
+        d = self.donor
+        assert d is not None and self.domestic is not None  # checked at validation
+        # Built from checked parts, which keep their identity (plans are cached on it), each
+        # time it is asked for: a cached copy could outlive a model_copy of the scenario.
+        supply = Supply.model_construct(
+            good=DEFAULT_GOOD, initial_stock=d.initial_stock, capacity=d.capacity,
+            procurement=[], outages=d.outages, requisition=d.requisition,
+            domestic=self.domestic, domestic_need=None, reserve=self.reserve)
+        return (DonorEntry.model_construct(
+            id=d.name, name=d.name, supplies=[supply], budget=self.budget,
+            shipments=self.shipments, cargo_cap_unit=CargoUnit.UNITS, lead_times={}),)
+
+    @property
+    def good_ids(self) -> list[str]:
+        return [g.id for g in self.good_entries]
+
+    @property
+    def donor_ids(self) -> list[str]:
+        return [d.id for d in self.donor_entries]
+
+    @property
+    def region_ids(self) -> list[str]:
+        return [r.id for r in self.regions]
+
+    def region_need(self, region: Region, good: str) -> Need | None:
+        """A region's need for a good: ``needs[good]``, else ``need`` for the first good."""
+        if good in region.needs:
+            return region.needs[good]
+        return region.need if good == self.good_ids[0] else None
+
+    def pledge_donor(self, i: int) -> str:
+        p = self.pledges[i]
+        return self.donor_ids[0] if p.donor is None else p.donor
+
+    def pledge_good(self, i: int) -> str:
+        p = self.pledges[i]
+        return self.good_ids[0] if p.good is None else p.good
+
+    # ---- checks ----------------------------------------------------------------------
+    @model_validator(mode="after")
+    def _cross_checks(self) -> Scenario:
+        self._check_supply_side()
+        ids = [r.id for r in self.regions]
+        for i, rid in enumerate(ids):
+            if rid in ids[:i]:
+                raise ValueError(f"regions[{i}].id: duplicate id {rid!r}")
+        self._check_regions()
+        h = self.horizon
+        # Need is planned ahead: for the planning horizon after a shipment lands.
+        leads = [r.lead_time.planned_days for r in self.regions] + [
+            lt.planned_days for d in self.donor_entries for lt in d.lead_times.values()]
+        days = h.n_days + self.allocation.planning_horizon_days + max(leads)
+        if days * len(ids) * len(self.good_entries) > MAX_DAY_REGIONS:
+            raise ValueError(f"horizon: {days:,} days (planning horizon and lead time included) x "
+                             f"{len(ids):,} regions x {len(self.good_entries)} goods is more "
+                             f"than {MAX_DAY_REGIONS:,} day-regions, more than a run's memory "
+                             "should hold")
+        self._check_pledges()
+        self._check_exchanges()
+        self._check_observations()
+        a = self.allocation
+        if a.backend is not Backend.LP and (a.min_shipment or a.pallet_size):
+            raise ValueError(
+                "allocation.backend: min_shipment and pallet_size need backend = 'lp'"
+            )
+        if a.rule is Rule.WEIGHTED and a.shares is ShareBasis.WEIGHTS:
+            # The weighted rule multiplies the share by the weight: shares from the weights
+            # too would give in proportion to weight squared, which nobody means.
+            raise ValueError(
+                "allocation.shares: the weighted rule already applies the weights; use shares "
+                "= 'population', 'need' or 'cases' (or rule = 'proportional' with shares = "
+                "'weights')"
+            )
+        if a.shares is ShareBasis.CASES:
+            for i, r in enumerate(self.regions):
+                for g in self.supplied_goods:
+                    if not isinstance(self.region_need(r, g), CasesNeed):
+                        raise ValueError(f"regions[{i}].need: shares = 'cases' needs every "
+                                         f"need from a cases table (good {g!r})")
+        return self
+
+    @property
+    def supplied_goods(self) -> list[str]:
+        """The goods some donor supplies, in the order of the goods."""
+        have = {s.good for d in self.donor_entries for s in d.supplies}
+        return [g for g in self.good_ids if g in have]
+
+    def _check_supply_side(self) -> None:
+        if self.donors:
+            for name in _LEGACY:
+                if name in self.model_fields_set:
+                    where = {"donor": "donors[i] and their supplies",
+                             "domestic": "donors[i].supplies[j].domestic",
+                             "reserve": "donors[i].supplies[j].reserve"}.get(
+                                 name, f"donors[i].{name}")
+                    raise ValueError(f"{name}: with [[donors]], give it as {where}")
+        elif self.donor is None or self.domestic is None:
+            missing = "donor" if self.donor is None else "domestic"
+            raise ValueError(f"{missing}: required (or give [[donors]] and their supplies)")
+        goods = [g.id for g in self.good_entries]
+        for i, g in enumerate(goods):
+            if g in goods[:i]:
+                raise ValueError(f"goods[{i}].id: duplicate id {g!r}")
+        donor_ids = [d.id for d in self.donor_entries]
+        for i, did in enumerate(donor_ids):
+            if did in donor_ids[:i]:
+                raise ValueError(f"donors[{i}].id: duplicate id {did!r}")
+        masses = {g.id: g.mass_kg for g in self.good_entries}
+        region_ids = {r.id for r in self.regions}
+        for i, d in enumerate(self.donors):
+            for j, s in enumerate(d.supplies):
+                if s.good not in masses:
+                    raise ValueError(f"donors[{i}].supplies[{j}].good: unknown good {s.good!r}"
+                                     f"; the goods are {', '.join(goods)}")
+                if d.cargo_cap_unit is CargoUnit.KG and masses[s.good] is None:
+                    raise ValueError(f"donors[{i}].cargo_cap_unit: a cargo cap in kg needs "
+                                     f"goods' mass_kg, and {s.good!r} has none")
+            for rid in d.lead_times:
+                if rid not in region_ids:
+                    raise ValueError(f"donors[{i}].lead_times: unknown region {rid!r}")
+
+    def _check_regions(self) -> None:
+        goods = self.good_ids
+        for i, r in enumerate(self.regions):
+            if not self.donors and r.need is None:
+                raise ValueError(f"regions[{i}].need: field required")
+            for table in ("needs", "absorption_caps"):
+                for g in getattr(r, table):
+                    if g not in goods:
+                        raise ValueError(f"regions[{i}].{table}: unknown good {g!r}; the goods "
+                                         f"are {', '.join(goods)}")
+
+    def _check_pledges(self) -> None:
+        h, ids = self.horizon, self.region_ids
+        supplies = {(d.id, s.good) for d in self.donor_entries for s in d.supplies}
+        for i, p in enumerate(self.pledges):
+            if p.region not in ids:
+                raise ValueError(f"pledges[{i}].region: unknown region {p.region!r}")
+            if p.donor is not None and p.donor not in self.donor_ids:
+                raise ValueError(f"pledges[{i}].donor: unknown donor {p.donor!r}; the donors "
+                                 f"are {', '.join(self.donor_ids)}")
+            if p.good is not None and p.good not in self.good_ids:
+                raise ValueError(f"pledges[{i}].good: unknown good {p.good!r}; the goods are "
+                                 f"{', '.join(self.good_ids)}")
+            if (self.pledge_donor(i), self.pledge_good(i)) not in supplies:
+                raise ValueError(f"pledges[{i}].good: donor {self.pledge_donor(i)!r} has no "
+                                 f"supply of {self.pledge_good(i)!r}")
+            first, last = (p.date, p.date) if isinstance(p, FixedPledge) else (p.start, p.end)
+            if first > h.end or last < h.start:
+                field = "date" if isinstance(p, FixedPledge) else "start"
+                raise ValueError(f"pledges[{i}].{field}: outside the horizon "
+                                 f"({h.start} to {h.end})")
+
+    def _check_exchanges(self) -> None:
+        h = self.horizon
+        supplies = {(d.id, s.good) for d in self.donor_entries for s in d.supplies}
+        for i, x in enumerate(self.exchanges):
+            if x.donor not in self.donor_ids:
+                raise ValueError(f"exchanges[{i}].donor: unknown donor {x.donor!r}")
+            if x.partner == x.donor:
+                raise ValueError(f"exchanges[{i}].partner: {x.partner!r} cannot exchange with "
+                                 "itself")
+            if x.partner not in self.region_ids:
+                raise ValueError(f"exchanges[{i}].partner: unknown region {x.partner!r}")
+            for side in ("send", "receive"):
+                good = getattr(x, side).good
+                if good not in self.good_ids:
+                    raise ValueError(f"exchanges[{i}].{side}.good: unknown good {good!r}")
+                if (x.donor, good) not in supplies:
+                    raise ValueError(f"exchanges[{i}].{side}.good: donor {x.donor!r} has no "
+                                     f"supply of {good!r}")
+            s = x.send
+            first, last = ((s.date, s.date) if s.kind == "fixed" else (s.start, s.end))
+            assert first is not None and last is not None
+            if first > h.end or last < h.start:
+                raise ValueError(f"exchanges[{i}].send: outside the horizon "
+                                 f"({h.start} to {h.end})")
+
+    def _check_observations(self) -> None:
+        h, ids = self.horizon, self.region_ids
+        names = {d.id for d in self.donor_entries} | {d.label for d in self.donor_entries}
+        for i, o in enumerate(self.observations):
+            if not h.start <= o.date <= h.end:
+                raise ValueError(f"observations[{i}].date: {o.date} is outside the horizon "
+                                 f"({h.start} to {h.end})")
+            region = o.path.region
+            if region is not None and region not in ids:
+                raise ValueError(f"observations[{i}].series: unknown region {region!r} "
+                                 f"in {o.series!r}")
+            if o.good not in self.good_ids:
+                raise ValueError(f"observations[{i}].good: unknown good {o.good!r}; the goods "
+                                 f"are {', '.join(self.good_ids)}")
+            if o.donor is not None and o.donor not in names:
+                raise ValueError(f"observations[{i}].donor: unknown donor {o.donor!r}; the "
+                                 f"donors are {', '.join(sorted(names))}")
