@@ -14,22 +14,31 @@ def _close(a: Any, b: Any, scale: float) -> None:
 
 
 def check_mass_balance(result: Result) -> None:
+    """Every day, for every channel (a donor's supply of a good) and every good:
+    production + received = released + domestic served + stock change + shipped; shipped =
+    arrived + in transit; a region's stock of a good moves only by what arrives of it (from
+    every donor) and what it consumes."""
     run_ = result.run
     assert run_.series is not None
+    plan = run_.plan
     d, r = run_.series.donor, run_.series.region
-    scale = float(max(d["production"].max(initial=0), run_.plan.initial_stock_masks.max(), 1.0))
-    stock_before = np.concatenate([run_.plan.initial_stock_masks, d["stock"][0, :-1]])
-    # produced = released + domestic served + stock change + shipped, on every day
-    _close(d["production"][0], d["released"][0] + d["domestic_served"][0] + d["stock"][0]
-           - stock_before + d["shipped"][0], scale)
+    initial = np.broadcast_to(plan.initial_stock_masks, d["stock"].shape[:1])
+    scale = float(max(d["production"].max(initial=0), d["received"].max(initial=0),
+                      initial.max(initial=0), 1.0))
+    for c in range(d["stock"].shape[0]):
+        stock_before = np.concatenate([[initial[c]], d["stock"][c, :-1]])
+        _close(d["production"][c] + d["received"][c],
+               d["released"][c] + d["domestic_served"][c] + d["stock"][c] - stock_before
+               + d["shipped"][c], scale)
+        shipped_cum = np.cumsum(r["shipped"][c], axis=0)
+        arrived_cum = np.cumsum(r["arrived"][c], axis=0)
+        _close(shipped_cum, arrived_cum + r["in_transit"][c], scale)
     assert (d["released"] >= 0).all() and (d["released"] <= d["production"]).all()
-    # shipped = delivered + in transit, per region, on every day
-    shipped_cum = np.cumsum(r["shipped"][0], axis=0)
-    arrived_cum = np.cumsum(r["arrived"][0], axis=0)
-    _close(shipped_cum, arrived_cum + r["in_transit"][0], scale)
-    # a region's stock moves only by arrivals and consumption
-    region_before = np.vstack([np.zeros((1, r["stock"].shape[2])), r["stock"][0, :-1]])
-    _close(r["stock"][0], region_before + r["arrived"][0] - r["consumed"][0], scale)
+    goods = np.tile(plan.channel_good, d["stock"].shape[0] // plan.n_channels)
+    for g in range(r["stock"].shape[0]):
+        arrived = r["arrived"][goods == g].sum(axis=0)
+        region_before = np.vstack([np.zeros((1, r["stock"].shape[2])), r["stock"][g, :-1]])
+        _close(r["stock"][g], region_before + arrived - r["consumed"][g], scale)
     assert (d["stock"] >= -1e-9 * scale).all()
     assert (r["consumed"] <= r["need"] + 1e-9 * scale).all()
     totals = run_.totals
