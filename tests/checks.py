@@ -29,7 +29,7 @@ def check_mass_balance(result: Result) -> None:
         stock_before = np.concatenate([[initial[c]], d["stock"][c, :-1]])
         _close(d["production"][c] + d["received"][c],
                d["released"][c] + d["domestic_served"][c] + d["stock"][c] - stock_before
-               + d["shipped"][c], scale)
+               + d["shipped"][c] + d["written_off"][c], scale)
         shipped_cum = np.cumsum(r["shipped"][c], axis=0)
         arrived_cum = np.cumsum(r["arrived"][c], axis=0)
         _close(shipped_cum, arrived_cum + r["in_transit"][c], scale)

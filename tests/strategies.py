@@ -120,3 +120,85 @@ def scenario_dicts(
             "planning_horizon_days": draw(st.integers(1, 40)),
         },
     }
+
+
+@st.composite
+def supply_dicts(draw: st.DrawFn, good: str, n_days: int) -> dict[str, Any]:
+    """A donor's supply of one good: production and/or procurement, a domestic programme."""
+    supply: dict[str, Any] = {"good": good, "initial_stock": draw(st.one_of(
+        st.just(0.0), st.floats(1, 1e6)))}
+    if draw(st.booleans()):
+        supply["capacity"] = {"points": [{"date": START, "value": draw(masks)}]}
+    if draw(st.booleans()):
+        supply["procurement"] = [
+            {"date": START + dt.timedelta(days=d), "amount": draw(masks)}
+            for d in sorted(draw(st.sets(st.integers(0, n_days - 1), max_size=2)))]
+    if draw(st.booleans()):
+        supply["domestic_need"] = {"kind": "constant", "per_day": draw(masks)}
+    if draw(st.booleans()):
+        supply["reserve"] = {"days": draw(st.floats(0, 10))}
+    return supply
+
+
+@st.composite
+def multi_scenario_dicts(draw: st.DrawFn, rule: str | None = None) -> dict[str, Any]:
+    """Scenarios with 1-3 goods and 1-3 donors, each donor supplying some of the goods, with
+    pledges, an exchange, lead-time overrides, cargo caps in units or kg, either coordination."""
+    data = draw(scenario_dicts(rule=rule))
+    n_days = (data["horizon"]["end"] - START).days + 1
+    ids = [r["id"] for r in data["regions"]]
+    goods = [f"g{i}" for i in range(draw(st.integers(1, 3)))]
+    data["goods"] = [{"id": g, "unit": draw(st.sampled_from(["masks", "kits"])),
+                      "mass_kg": draw(st.floats(0.001, 2)),
+                      "shelf_life_days": draw(st.one_of(st.none(), st.integers(1, 30)))}
+                     for g in goods]
+    for g in data["goods"]:
+        if g["shelf_life_days"] is None:
+            del g["shelf_life_days"]
+    for r in data["regions"]:
+        r["needs"] = {g: {"kind": "constant", "per_day": draw(masks)} for g in goods[1:]
+                      if draw(st.booleans())}
+        if draw(st.booleans()):
+            r["absorption_caps"] = {goods[-1]: draw(masks)}
+    donors = []
+    for i in range(draw(st.integers(1, 3))):
+        supplied = draw(st.lists(st.sampled_from(goods), min_size=1, max_size=len(goods),
+                                 unique=True))
+        donor: dict[str, Any] = {
+            "id": f"d{i}", "supplies": [draw(supply_dicts(g, n_days)) for g in supplied],
+            "reserve": data["reserve"] if i == 0 else {"days": draw(st.floats(0, 10))},
+            "budget": data["budget"] if i == 0 else {"kind": draw(st.sampled_from(
+                ["all_surplus", "pledges_only"]))},
+            "shipments": {"weekday": draw(st.sampled_from(WEEKDAYS)),
+                          "cadence_days": draw(st.integers(1, 14))},
+        }
+        if i == 0:  # the generated donor keeps its production and rations on its first good
+            first = donor["supplies"][0]
+            first["capacity"] = data["donor"]["capacity"]
+            first["outages"] = data["donor"]["outages"]
+            first["requisition"] = data["donor"]["requisition"]
+            first["domestic"] = data["domestic"]
+            first.pop("domestic_need", None)
+        if draw(st.booleans()):
+            donor["shipments"]["cargo_cap"] = draw(masks)
+            donor["cargo_cap_unit"] = draw(st.sampled_from(["units", "kg"]))
+        if draw(st.booleans()):
+            donor["lead_times"] = {draw(st.sampled_from(ids)): draw(lead_times())}
+        donors.append(donor)
+    for name in ("donor", "domestic", "reserve", "budget", "shipments"):
+        data.pop(name, None)
+    data["donors"] = donors
+    data["coordination"] = draw(st.sampled_from(["independent", "pooled"]))
+    supplies = [(d["id"], s["good"]) for d in donors for s in d["supplies"]]
+    for p in data["pledges"]:
+        p["donor"], p["good"] = draw(st.sampled_from(supplies))
+    donor = donors[0]
+    own = [s["good"] for s in donor["supplies"]]
+    if draw(st.booleans()):
+        data["exchanges"] = [{
+            "donor": donor["id"], "partner": draw(st.sampled_from(ids)),
+            "send": {"good": own[0], "kind": "standing", "amount_per_week": draw(masks),
+                     "start": START, "end": data["horizon"]["end"]},
+            "receive": {"good": draw(st.sampled_from(own)), "ratio": draw(st.floats(0, 3)),
+                        "lead_time_days": draw(st.integers(0, 10))}}]
+    return data

@@ -35,6 +35,8 @@ def produce_and_serve(plan: Plan, draws: Draws, state: State, t: int,
     """Steps 1-3: production, what the government takes of it (the rest is released), what
     is delivered, the domestic programme (from what came in today, then stock), stock."""
     n = state.layout.n_rows
+    if state.cohorts_masks is not None:
+        _expire(state, t, totals, series)
     production = per_row(plan.capacity_masks[:, t], n) * (1.0 - draws.outage_loss[:, t])
     taken = np.minimum(production * per_row(plan.requisition_share[:, t], n),
                        per_row(plan.requisition_cap_masks[:, t], n))
@@ -48,6 +50,10 @@ def produce_and_serve(plan: Plan, draws: Draws, state: State, t: int,
         totals.received_masks += received
     served = np.minimum(demand, incoming + state.stock_masks)
     state.stock_masks = state.stock_masks + incoming - served
+    if state.cohorts_masks is not None:
+        state.cohorts_masks[:, t % state.cohorts_masks.shape[1]] += np.where(
+            state.shelf_life_days > 0, incoming, 0.0)
+        _take_oldest(state, t, served)
     totals.produced_masks += production
     totals.released_masks += production - taken
     totals.domestic_demand_masks += demand
@@ -63,6 +69,34 @@ def produce_and_serve(plan: Plan, draws: Draws, state: State, t: int,
         d["domestic_shortfall"][:, t] = demand - served
         d["reserve"][:, t] = per_row(plan.reserve_days, n) * demand
         d["stock"][:, t] = state.stock_masks
+
+
+def _expire(state: State, t: int, totals: Totals, series: Series | None) -> None:
+    """Stock that has reached its shelf life today is written off (before anything else)."""
+    cohorts = state.cohorts_masks
+    assert cohorts is not None
+    life = state.shelf_life_days
+    born = t - life
+    rows = np.flatnonzero((life > 0) & (born >= 0))
+    slot = born[rows] % cohorts.shape[1]
+    gone = np.zeros(len(life))
+    gone[rows] = np.minimum(cohorts[rows, slot], state.stock_masks[rows])
+    cohorts[rows, slot] = 0.0
+    state.stock_masks = state.stock_masks - gone
+    totals.written_off_masks += gone
+    if series is not None:
+        series.donor["written_off"][:, t] = gone
+
+
+def _take_oldest(state: State, t: int, amount: Array) -> None:
+    """What leaves the stock leaves the oldest first (first in, first out)."""
+    cohorts = state.cohorts_masks
+    assert cohorts is not None
+    size = cohorts.shape[1]
+    order = (t + 1 + np.arange(size)) % size  # oldest slot first, today's last
+    held = np.cumsum(cohorts[:, order], axis=1)
+    left = np.maximum(held - amount[:, None], 0.0)
+    cohorts[:, order] = np.diff(left, axis=1, prepend=0.0)
 
 
 def _offer(plan: Plan, state: State, t: int, k: int) -> tuple[Array, Array]:
@@ -117,6 +151,8 @@ def dispatch(plan: Plan, state: State, t: int, k: int, lead_days: NDArray[np.int
     result = _pooled(problem, state, allocate) if plan.pooled else allocate(problem)
     shipped = result.shipped_masks
     state.stock_masks = state.stock_masks - shipped.sum(axis=1)
+    if state.cohorts_masks is not None:
+        _take_oldest(state, t, shipped.sum(axis=1))
     state.in_transit_masks = state.in_transit_masks + shipped
     state.pledge_outstanding_masks = np.maximum(
         state.pledge_outstanding_masks - result.pledge_masks, 0.0)

@@ -69,6 +69,7 @@ class Plan:
     policy_on: Flags  # (.,) False for 'pledges only'
     cargo_cap: Array  # (.,) the donor's cap per shipment, across its goods (inf: none)
     cargo_per_unit: Array  # (.,) cargo one unit of the good takes (1, or its kg)
+    shelf_life_days: NDArray[np.int64]  # (.,) stock older than this is written off (0: never)
     outage_probability: Array  # (.,)
     outage_severity: Array  # (.,)
     outage_mean_days: Array  # (.,)
@@ -227,7 +228,7 @@ def _build_plan(scenario: Scenario) -> Plan:
     # the single-donor form builds its donor afresh each time it is asked.
     donors = scenario.donor_entries
     donor_models = tuple(m for d in donors
-                         for m in (d.shipments, d.budget, *d.lead_times.values()))
+                         for m in (d.shipments, d.budget, d.reserve, *d.lead_times.values()))
     donor_values = tuple((d.id, tuple(d.lead_times), tuple(s.good for s in d.supplies),
                           d.cargo_cap_unit) for d in donors)
     structure = (tuple(scenario.region_ids), tuple(scenario.good_ids), donor_values)
@@ -248,6 +249,7 @@ def _build_plan(scenario: Scenario) -> Plan:
                              lambda: _channel_attributes(scenario, chans))
     budgets = [ch.budget(c.donor) for c in chans]
     masses = {g.id: g.mass_kg for g in scenario.good_entries}
+    lives = {g.id: g.shelf_life_days for g in scenario.good_entries}
 
     def per_channel(values: list[Any], dtype: Any = np.float64) -> NDArray[Any]:
         return _frozen(np.array(values, dtype=dtype))
@@ -284,7 +286,7 @@ def _build_plan(scenario: Scenario) -> Plan:
         requisition_share=_stack(req_share),
         requisition_cap_masks=_stack(req_cap),
         domestic_demand_masks=_stack(demand),
-        reserve_days=per_channel([c.supply.reserve.days for c in chans]),
+        reserve_days=per_channel([(c.supply.reserve or c.donor.reserve).days for c in chans]),
         initial_stock_masks=per_channel([c.supply.initial_stock for c in chans]),
         budget_share=per_channel([b[0] for b in budgets]),
         budget_per_shipment_masks=per_channel([b[1] for b in budgets]),
@@ -294,6 +296,7 @@ def _build_plan(scenario: Scenario) -> Plan:
         cargo_per_unit=per_channel([
             float(masses[c.supply.good] or 1.0) if c.donor.cargo_cap_unit is CargoUnit.KG
             else 1.0 for c in chans]),
+        shelf_life_days=per_channel([lives[c.supply.good] or 0 for c in chans], np.int64),
         outage_probability=per_channel([c.supply.outages.daily_probability for c in chans]),
         outage_severity=per_channel([c.supply.outages.severity for c in chans]),
         outage_mean_days=per_channel([c.supply.outages.mean_duration_days for c in chans]),

@@ -81,6 +81,10 @@ class State:
     pledge_outstanding_masks: Array  # (N, P) due and not yet shipped
     receipts_masks: Array | None  # (N, T) what exchanges bring back, by the day it lands
     receives: bool  # anything comes in besides production (procurement, exchanges)
+    # (N, L) the donor's stock by the day it came in, a ring of L = the longest shelf life
+    # (slot t % L: day t); None when no good expires.
+    cohorts_masks: Array | None
+    shelf_life_days: NDArray[np.int64]  # (N,) 0: never expires
 
     @classmethod
     def initial(cls, plan: Plan) -> State:
@@ -90,8 +94,15 @@ class State:
         stock = np.array(per_row(plan.initial_stock_masks, n), dtype=np.float64)
         receipts = (np.zeros((n, plan.n_days)) if (plan.receive_channel >= 0).any() else None)
         receives = receipts is not None or bool(plan.procured_masks.any())
+        life = np.asarray(per_row(plan.shelf_life_days, n), dtype=np.int64)
+        life = np.broadcast_to(life, (n,)).copy()
+        longest = int(life.max(initial=0))
+        cohorts = None
+        if longest > 0:  # the initial stock counts as new on the first day
+            cohorts = np.zeros((n, longest))
+            cohorts[:, 0] = np.where(life > 0, stock, 0.0)
         return cls(layout, stock.copy(), np.zeros((m, r)), np.zeros((n, r)),
-                   np.zeros((n, p)), receipts, receives)
+                   np.zeros((n, p)), receipts, receives, cohorts, life)
 
 
 @dataclass
@@ -102,6 +113,7 @@ class Totals:
     produced_masks: Array  # (N,)
     released_masks: Array  # (N,) output not requisitioned: left for the market or exports
     received_masks: Array  # (N,) procured, and brought back by exchanges
+    written_off_masks: Array  # (N,) stock past its shelf life
     domestic_demand_masks: Array  # (N,)
     domestic_served_masks: Array  # (N,)
     shipped_masks: Array  # (N, R)
@@ -124,6 +136,7 @@ class Totals:
 
         return cls(
             produced_masks=z(n), released_masks=z(n), received_masks=z(n),
+            written_off_masks=z(n),
             domestic_demand_masks=z(n), domestic_served_masks=z(n), shipped_masks=z(n, r),
             delivered_masks=z(n, r), consumed_masks=z(m, r), need_masks=z(m, r),
             pledge_on_time_masks=z(n, p), pledge_late_masks=z(n, p),
@@ -131,7 +144,7 @@ class Totals:
 
 
 DONOR_SERIES = (
-    "production", "released", "received", "domestic_demand", "domestic_served",
+    "production", "released", "received", "written_off", "domestic_demand", "domestic_served",
     "domestic_shortfall", "stock", "reserve", "surplus", "offered", "shipped",
     "shipped_pledges",
 )

@@ -82,7 +82,7 @@ class Supply(Model):
     requisition: list[Requisition] = []
     domestic: Domestic | None = None  # ration groups and a set-aside (masks)
     domestic_need: Need | None = None  # or a need: constant, schedule or from cases
-    reserve: Reserve = Reserve()
+    reserve: Reserve | None = None  # None: the donor's reserve
 
     @model_validator(mode="after")
     def _checks(self) -> Supply:
@@ -102,13 +102,15 @@ class CargoUnit(StrEnum):
 
 
 class DonorEntry(Model):
-    """A donor: its supplies, what it offers (budget), when it ships and how much fits in a
-    shipment (``cargo_cap`` across goods, in ``cargo_cap_unit``), and lead times to regions
-    that differ from the regions' own (``lead_times``, by region id)."""
+    """A donor: its supplies, the reserve it keeps (days of domestic demand; a supply may set
+    its own), what it offers (budget), when it ships and how much fits in a shipment
+    (``cargo_cap`` across goods, in ``cargo_cap_unit``), and lead times to regions that differ
+    from the regions' own (``lead_times``, by region id)."""
 
     id: str
     name: str = ""
     supplies: Annotated[list[Supply], Field(min_length=1)]
+    reserve: Reserve = Reserve()  # days of each good's domestic demand kept back
     budget: Budget = Budget()
     shipments: Shipments = Shipments()
     cargo_cap_unit: CargoUnit = CargoUnit.UNITS

@@ -94,9 +94,9 @@ class Scenario(Model):
         supply = Supply.model_construct(
             good=DEFAULT_GOOD, initial_stock=d.initial_stock, capacity=d.capacity,
             procurement=[], outages=d.outages, requisition=d.requisition,
-            domestic=self.domestic, domestic_need=None, reserve=self.reserve)
+            domestic=self.domestic, domestic_need=None, reserve=None)
         return (DonorEntry.model_construct(
-            id=d.name, name=d.name, supplies=[supply], budget=self.budget,
+            id=d.name, name=d.name, supplies=[supply], reserve=self.reserve, budget=self.budget,
             shipments=self.shipments, cargo_cap_unit=CargoUnit.UNITS, lead_times={}),)
 
     @property
@@ -179,8 +179,7 @@ class Scenario(Model):
             for name in _LEGACY:
                 if name in self.model_fields_set:
                     where = {"donor": "donors[i] and their supplies",
-                             "domestic": "donors[i].supplies[j].domestic",
-                             "reserve": "donors[i].supplies[j].reserve"}.get(
+                             "domestic": "donors[i].supplies[j].domestic"}.get(
                                  name, f"donors[i].{name}")
                     raise ValueError(f"{name}: with [[donors]], give it as {where}")
         elif self.donor is None or self.domestic is None:
