@@ -177,7 +177,8 @@ class Scenario(Model):
     def _check_supply_side(self) -> None:
         if self.donors:
             for name in _LEGACY:
-                if name in self.model_fields_set:
+                # Given and not the default (a resolved scenario writes the defaults out).
+                if getattr(self, name) != type(self).model_fields[name].default:
                     where = {"donor": "donors[i] and their supplies",
                              "domestic": "donors[i].supplies[j].domestic"}.get(
                                  name, f"donors[i].{name}")

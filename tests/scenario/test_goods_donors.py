@@ -1,0 +1,142 @@
+"""Goods, donors and exchanges at the edge: what a scenario may say, and one clear line (exit 2,
+file and field) for what it may not."""
+
+from __future__ import annotations
+
+import copy
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from sim.cli.main import main
+from sim.scenario.loading import load, validate
+from sim.scenario.writing import dump_toml, to_toml
+
+REPO = Path(__file__).resolve().parents[2]
+THREE = REPO / "scenarios" / "three_donors.toml"
+
+
+def three() -> dict[str, Any]:
+    """three_donors.toml as plain data (its own defaults written out)."""
+    import tomllib
+
+    return tomllib.loads(THREE.read_text())
+
+
+def test_the_single_donor_form_is_one_donor_of_masks() -> None:
+    s = load(REPO / "scenarios" / "minimal.toml")
+    assert s.good_ids == ["masks"] and s.donor_ids == ["donor"]
+    (entry,) = s.donor_entries
+    assert [sup.good for sup in entry.supplies] == ["masks"]
+    assert entry.supplies[0].capacity is s.donor.capacity  # type: ignore[union-attr]
+    assert entry.reserve is s.reserve and entry.budget is s.budget
+    # Written back, the new fields are left out: the text (and the run folder) is unchanged.
+    text = dump_toml(s)
+    for key in ("goods", "donors", "exchanges", "coordination", "needs", "absorption_caps"):
+        assert f"{key} =" not in text and f"[[{key}]]" not in text
+
+
+def test_three_donors_round_trips_through_its_resolved_toml() -> None:
+    import tomllib
+
+    s = load(THREE)
+    again = validate(tomllib.loads(dump_toml(s)))
+    assert again == s
+    assert s.good_ids == ["masks", "kits", "suits"]
+    assert s.donor_ids == ["taiwan", "jack_ma", "korea"]
+    assert s.pledge_donor(0) == "jack_ma" and s.pledge_good(2) == "kits"
+
+
+def test_needs_accept_per_day_and_the_older_masks_per_day() -> None:
+    a = validate(_with(_set(["regions", 0, "need"], {"kind": "constant", "per_day": 5})))
+    b = validate(_with(_set(["regions", 0, "need"], {"kind": "constant", "masks_per_day": 5})))
+    assert a.regions[0].need == b.regions[0].need
+
+
+def _with(change: Any) -> dict[str, Any]:
+    data = copy.deepcopy(three())
+    change(data)
+    return data
+
+
+def _set(path: list[Any], value: Any) -> Any:
+    def change(data: dict[str, Any]) -> None:
+        node = data
+        for key in path[:-1]:
+            node = node[key]
+        node[path[-1]] = value
+    return change
+
+
+BAD: dict[str, tuple[Any, str]] = {
+    "supply of an unknown good": (_set(["donors", 0, "supplies", 0, "good"], "gloves"),
+                                  "donors[0].supplies[0].good: unknown good 'gloves'"),
+    "need of an unknown good": (_set(["regions", 0, "needs", "gloves"],
+                                     {"kind": "constant", "per_day": 1}),
+                                "regions[0].needs: unknown good 'gloves'"),
+    "cap of an unknown good": (_set(["regions", 3, "absorption_caps"], {"gloves": 5}),
+                               "regions[3].absorption_caps: unknown good 'gloves'"),
+    "pledge of an unknown good": (_set(["pledges", 0, "good"], "gloves"),
+                                  "pledges[0].good: unknown good 'gloves'"),
+    "pledge of a good its donor lacks": (_set(["pledges", 2, "good"], "suits"),
+                                         "pledges[2].good: donor 'korea' has no supply of"),
+    "pledge from an unknown donor": (_set(["pledges", 0, "donor"], "unicef"),
+                                     "pledges[0].donor: unknown donor 'unicef'"),
+    "exchange of an unknown good": (_set(["exchanges", 0, "receive", "good"], "gloves"),
+                                    "exchanges[0].receive.good: unknown good 'gloves'"),
+    "exchange with an unknown donor": (_set(["exchanges", 0, "donor"], "unicef"),
+                                       "exchanges[0].donor: unknown donor 'unicef'"),
+    "exchange with itself": (_set(["exchanges", 0, "partner"], "taiwan"),
+                             "exchanges[0].partner: 'taiwan' cannot exchange with itself"),
+    "exchange with an unknown partner": (_set(["exchanges", 0, "partner"], "mars"),
+                                         "exchanges[0].partner: unknown region 'mars'"),
+    "cargo in kg without a mass": (_set(["goods", 1, "mass_kg"], None),
+                                   "donors[1].cargo_cap_unit: a cargo cap in kg needs"),
+    "duplicate good": (_set(["goods", 2, "id"], "masks"), "goods[2].id: duplicate id 'masks'"),
+    "duplicate donor": (_set(["donors", 2, "id"], "taiwan"),
+                        "donors[2].id: duplicate id 'taiwan'"),
+    "a good supplied twice": (_set(["donors", 1, "supplies", 1, "good"], "masks"),
+                              "donors[1].supplies[1].good: 'masks' is supplied twice"),
+    "single-donor fields beside donors": (_set(["reserve"], {"days": 3}),
+                                          "reserve: with [[donors]], give it as donors[i]"),
+    "lead time to an unknown region": (_set(["donors", 1, "lead_times"],
+                                            {"mars": {"kind": "fixed", "days": 1}}),
+                                       "donors[1].lead_times: unknown region 'mars'"),
+    "observation of an unknown good": (_set(["observations"], [{
+        "date": "2020-04-01", "series": "donor.stock", "value": 1, "source": "x",
+        "kind": "documented", "good": "gloves"}]), "observations[0].good: unknown good"),
+}
+
+
+@pytest.mark.parametrize("case", list(BAD), ids=list(BAD))
+def test_bad_goods_and_donors_exit_2_naming_file_and_field(
+        case: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    change, message = BAD[case]
+    data = _with(change)
+    if case == "exchange with itself":  # a region that shares the donor's id
+        data["regions"].append({**data["regions"][0], "id": "taiwan"})
+    if case == "cargo in kg without a mass":
+        data["goods"][1] = {k: v for k, v in data["goods"][1].items() if v is not None}
+    path = tmp_path / "bad.toml"
+    path.write_text(to_toml(_dates(data)))
+    assert main(["validate", str(path)]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and err.startswith(f"{path}: "), err
+    assert message in err, err
+
+
+def _dates(data: Any) -> Any:
+    """ISO date strings back to dates (tomllib gave dates; the cases above add strings)."""
+    import datetime as dt
+
+    if isinstance(data, dict):
+        return {k: _dates(v) for k, v in data.items()}
+    if isinstance(data, list):
+        return [_dates(v) for v in data]
+    if isinstance(data, str) and len(data) == 10 and data[4] == "-" and data[7] == "-":
+        try:
+            return dt.date.fromisoformat(data)
+        except ValueError:
+            return data
+    return data
