@@ -75,6 +75,31 @@ def scenario(n_regions: int = 50, n_days: int = 365, rule: str = "maxmin") -> Sc
     return validate(data)
 
 
+def multi_scenario(n_regions: int = 50, n_days: int = 365, n_goods: int = 3,
+                   n_donors: int = 3, rule: str = "maxmin") -> Scenario:
+    """The synthetic scenario with ``n_goods`` goods, each of ``n_donors`` donors supplying
+    every good as the single donor supplies masks (donor i at 1/(i + 1) of its capacity),
+    each good needed as masks are; pledges from the first donor."""
+    base = scenario(n_regions, n_days, rule).model_dump(mode="python", exclude_none=True)
+    goods = [f"g{j}" for j in range(n_goods)]
+    donor, domestic = base.pop("donor"), base.pop("domestic")
+    reserve, budget, shipments = base.pop("reserve"), base.pop("budget"), base.pop("shipments")
+    donors = []
+    for i in range(n_donors):
+        scale = 1.0 / (i + 1)
+        capacity = {**donor["capacity"], "points": [
+            {**p, "value": p["value"] * scale} for p in donor["capacity"]["points"]]}
+        supplies = [{"good": g, "initial_stock": donor["initial_stock"] * scale,
+                     "capacity": capacity, "outages": donor["outages"],
+                     "domestic": domestic if i == 0 else None} for g in goods]
+        donors.append({"id": f"d{i}", "supplies": [
+            {k: v for k, v in s.items() if v is not None} for s in supplies],
+            "reserve": reserve, "budget": budget, "shipments": shipments})
+    for r in base["regions"]:
+        r["needs"] = {g: r["need"] for g in goods[1:]}
+    return validate({**base, "goods": [{"id": g} for g in goods], "donors": donors})
+
+
 def batch_plan(base: Plan, n_scenarios: int, seed: int = 1) -> Plan:
     """B variants of one plan differing in reserve, outage rate and lead-time spread."""
     rng = np.random.default_rng(seed)
