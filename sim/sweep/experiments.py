@@ -24,6 +24,7 @@ from sim.engine.day import Series, Totals
 from sim.engine.des import Run
 from sim.engine.draws import Draws, draw
 from sim.engine.plan import Plan, build_plan, stack_plans, structure_key
+from sim.engine.state import GOOD_REGION_SERIES
 from sim.results import metrics
 from sim.scenario.errors import InputError
 from sim.scenario.loading import validate
@@ -107,19 +108,30 @@ def run_stream(
 
 
 def _row_run(run: Run, j: int) -> Run:
-    """Scenario ``j`` of a batch run, as a run of its own (B = 1)."""
+    """Scenario ``j`` of a batch run, as a run of its own: its C channel rows and G good
+    rows."""
+    c, g = run.plan.n_channels, run.plan.n_goods
+
+    def rows(name: str, values: Any, per_good: frozenset[str] = frozenset()) -> Any:
+        per = g if name in per_good else c
+        return values[j * per : (j + 1) * per]
 
     def pick(obj: Any) -> dict[str, Any]:
-        return {f.name: getattr(obj, f.name)[j : j + 1] for f in fields(obj)}
+        return {f.name: rows(f.name, getattr(obj, f.name), _GOOD_TOTALS) for f in fields(obj)}
 
     series = None
     if run.series is not None:
-        series = Series({k: v[j : j + 1] for k, v in run.series.donor.items()},
-                        {k: v[j : j + 1] for k, v in run.series.region.items()},
+        series = Series({k: rows(k, v) for k, v in run.series.donor.items()},
+                        {k: rows(k, v, _GOOD_SERIES) for k, v in run.series.region.items()},
                         None if run.series.lead_days is None
-                        else run.series.lead_days[j : j + 1])
+                        else rows("lead_days", run.series.lead_days))
     return replace(run, plan=run.plan.row(j), draws=Draws(**pick(run.draws)),
                    totals=Totals(**pick(run.totals)), series=series)
+
+
+# Totals and region series kept per good (what the regions hold and use), not per channel.
+_GOOD_TOTALS = frozenset({"consumed_masks", "need_masks"})
+_GOOD_SERIES = frozenset(GOOD_REGION_SERIES)
 
 
 def run_scenarios(
