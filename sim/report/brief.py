@@ -24,8 +24,9 @@ from matplotlib.transforms import Bbox
 
 import sim
 from sim.report import figures
-from sim.report.figures import RunData, mm
+from sim.report.style import mm
 from sim.results.files import atomic_path
+from sim.results.reader import RunData
 
 A4 = (8.27, 11.69)  # inches, portrait
 AX_W, AX_H = 0.84 * A4[0], 0.88 * A4[1]  # a text page's axes, inches

@@ -9,7 +9,8 @@ from typing import Any
 import numpy as np
 from matplotlib.figure import FigureBase
 
-from sim.report.figures import FigureResult, M, RunData, canvas, mm, style
+from sim.report.style import FigureResult, M, canvas, mm, style
+from sim.results.reader import RunData
 
 # (key in summary.json, unit) of the metrics compared; "pledges.x" reads summary["pledges"].
 METRICS: tuple[tuple[str, str], ...] = (

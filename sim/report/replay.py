@@ -22,17 +22,8 @@ from matplotlib.lines import Line2D
 from matplotlib.patches import Patch
 from numpy.typing import NDArray
 
-from sim.report.figures import (
-    BLUE,
-    GREEN,
-    ORANGE,
-    PURPLE,
-    VERMILLION,
-    FigureResult,
-    M,
-    canvas,
-    draw_record,
-)
+from sim.report.figures import draw_record
+from sim.report.style import BLUE, GREEN, ORANGE, PURPLE, VERMILLION, FigureResult, M, canvas
 from sim.report.sweep_figures import SweepData, footnote
 from sim.scenario.errors import InputError
 from sim.scenario.loading import load

@@ -24,7 +24,7 @@ from matplotlib.axes import Axes
 from matplotlib.figure import FigureBase
 from numpy.typing import NDArray
 
-from sim.report.figures import BLACK, FigureResult, canvas, style
+from sim.report.style import BLACK, FigureResult, canvas, style
 from sim.results.metrics import SCALARS
 from sim.scenario.errors import InputError
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 import json
 import tomllib
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -25,9 +25,16 @@ Array = NDArray[np.float64]
 Dates = NDArray[np.datetime64]
 
 
+Channel = tuple[str, str]  # (donor id, good id): one donor's supply of one good
+
+
 @dataclass(frozen=True)
 class RunData:
-    """A run's result folder, read back: series keyed by name, region series (T, R)."""
+    """A run's result folder, read back: series keyed by name, region series (T, R).
+
+    ``daily`` and ``regions`` are the first channel's and the first good's, so that a figure
+    of a single-donor run reads them as before; ``daily_of`` and ``regions_of`` give every
+    channel's and every good's (a legacy run has one of each: its donor giving masks)."""
 
     path: Path
     summary: dict[str, Any]
@@ -37,6 +44,9 @@ class RunData:
     region_ids: list[str]
     regions: dict[str, Array]
     shipments: dict[str, NDArray[Any]]  # shipments.csv by column, one entry a shipment
+    # Every channel's daily series and every good's region series, in the folder's order.
+    by_channel: dict[Channel, dict[str, Array]] = field(default_factory=dict)
+    by_good: dict[str, dict[str, Array]] = field(default_factory=dict)
 
     @property
     def name(self) -> str:
@@ -44,6 +54,10 @@ class RunData:
 
     @property
     def donor(self) -> str:
+        """Who gave, for titles and sentences: the donor, or the donors named in turn."""
+        if "donors" in self.scenario:
+            names = [self.donor_name(d) for d in self.donors]
+            return names[0] if len(names) == 1 else ", ".join(names[:-1]) + " and " + names[-1]
         return str(self.scenario.get("donor", {}).get("name", "the donor"))
 
     def region_name(self, rid: str) -> str:
@@ -52,6 +66,79 @@ class RunData:
                 return str(r.get("name") or rid)
         return rid
 
+    @property
+    def channels(self) -> list[Channel]:
+        """(donor, good) of each channel, in the engine's order (donor-major)."""
+        return list(self.by_channel) or [(self.donor, LEGACY_GOOD)]
+
+    @property
+    def goods(self) -> list[str]:
+        """Good ids in the scenario's order; a legacy run gives masks."""
+        listed = [str(g["id"]) for g in self.scenario.get("goods", []) if "id" in g]
+        return listed or list(self.by_good) or [LEGACY_GOOD]
+
+    @property
+    def donors(self) -> list[str]:
+        """Donor ids in the scenario's order; a legacy run's one donor goes by its name."""
+        listed = [str(d["id"]) for d in self.scenario.get("donors", []) if "id" in d]
+        return listed or list(dict.fromkeys(d for d, _ in self.channels))
+
+    @property
+    def several(self) -> bool:
+        """More than one good or more than one donor: figures and the brief facet by them."""
+        return len(self.goods) > 1 or len(self.donors) > 1
+
+    def _good(self, good: str) -> dict[str, Any]:
+        for g in self.scenario.get("goods", []):
+            if g.get("id") == good:
+                return dict(g)
+        return {}
+
+    def unit(self, good: str) -> str:
+        """The good's unit (masks, kits, suits), from summary.json or the scenario."""
+        return str(self.good_summary(good).get("unit") or self._good(good).get("unit")
+                   or ("masks" if good == LEGACY_GOOD else "units"))
+
+    def good_name(self, good: str) -> str:
+        return str(self.good_summary(good).get("name") or self._good(good).get("name")
+                   or good.replace("_", " ").capitalize())
+
+    def donor_name(self, donor: str) -> str:
+        for d in self.scenario.get("donors", []):
+            if d.get("id") == donor:
+                return str(d.get("name") or donor)
+        entry = self.summary.get("donors", {}).get(donor, {})
+        return str(entry.get("name") or donor)
+
+    def daily_of(self, donor: str, good: str) -> dict[str, Array]:
+        """One channel's daily series; KeyError names a channel the run does not have."""
+        if not self.by_channel:
+            return self.daily
+        return self.by_channel[(donor, good)]
+
+    def channels_of(self, good: str) -> list[Channel]:
+        """The channels that supply ``good`` (its donors), in channel order."""
+        return [c for c in self.channels if c[1] == good]
+
+    def regions_of(self, good: str) -> dict[str, Array]:
+        """One good's region series (T, R), over all its donors."""
+        if not self.by_good:
+            return self.regions
+        return self.by_good[good]
+
+    def good_summary(self, good: str) -> dict[str, Any]:
+        """summary.json's entry for one good; a legacy run's whole summary is its masks'."""
+        goods = self.summary.get("goods")
+        if goods is None:
+            return self.summary if good == LEGACY_GOOD else {}
+        return dict(goods.get(good, {}))
+
+    def donor_summary(self, donor: str) -> dict[str, Any]:
+        """summary.json's entry for one donor ({} when the run has no donors section)."""
+        return dict(self.summary.get("donors", {}).get(donor, {}))
+
+
+LEGACY_GOOD = "masks"  # what a scenario without [[goods]] gives
 
 RUN_FILES = ("summary.json", "scenario.toml", "daily.parquet", "regions.parquet",
              "shipments.csv")
@@ -64,11 +151,13 @@ _SUMMARY_KEYS = ("name", "horizon", "produced", "domestic_demand", "domestic_sho
                  "pledges", "first_delivery_day_by_region", "final_stock", "provenance")
 _DAILY = ("date", "capacity", "shipment_day", "production", "domestic_demand",
           "domestic_served", "domestic_shortfall", "stock", "reserve", "shipped")
-_DAILY_OPTIONAL = ("released",)  # read when present: folders of older runs lack them
+_DAILY_OPTIONAL = ("released", "received")  # read when present: older folders lack them
+_CHANNEL = ("donor", "good")  # goods-and-donors folders: one block of rows per channel
 _REGION = ("date", "region", "need", "shipped", "arrived", "consumed", "unmet")
 _SHIP = {"ship_date": pa.date32(), "region": pa.string(), "masks": pa.float64(),
          "pledged_masks": pa.float64(), "lead_days": pa.int64(), "arrival_date": pa.date32(),
          "arrived_in_horizon": pa.bool_()}
+_SHIP_CHANNEL = {"donor": pa.string(), "good": pa.string()}  # read when present
 
 
 def _columns(path: Path, names: tuple[str, ...], optional: tuple[str, ...] = ()
@@ -107,32 +196,86 @@ def load_run(folder: str | Path) -> RunData:
     if not region_ids:
         raise InputError(path / "scenario.toml", "regions", "no regions")
 
-    d = _columns(path / "daily.parquet", _DAILY, _DAILY_OPTIONAL)
-    dates = np.asarray(d.pop("date").to_numpy(), dtype="datetime64[D]")
-    daily = {k: np.asarray(v.to_numpy(), dtype=np.float64) for k, v in d.items()}
-    r = _columns(path / "regions.parquet", _REGION)
+    d = _columns(path / "daily.parquet", _DAILY, (*_DAILY_OPTIONAL, *_CHANNEL))
+    by_channel, first_rows = _by_channel(path / "daily.parquet", d)
+    dates = np.asarray(d.pop("date").to_numpy(), dtype="datetime64[D]")[first_rows]
+    daily = (dict(next(iter(by_channel.values()))) if by_channel else
+             {k: np.asarray(v.to_numpy(), dtype=np.float64) for k, v in d.items()})
+    r = _columns(path / "regions.parquet", _REGION, ("good",))
+    goods = _labels(r.pop("good")) if "good" in r else None
+    by_good: dict[str, dict[str, Array]] = {}
+    if goods is None:
+        regions = _grids(path / "regions.parquet", r, dates, region_ids)
+    else:
+        for good in dict.fromkeys(goods):
+            rows = np.flatnonzero(goods == good)
+            by_good[good] = _grids(path / "regions.parquet",
+                                   {k: v.take(rows) for k, v in r.items()}, dates, region_ids)
+        regions = next(iter(by_good.values()))
+    return RunData(path, summary, scenario, dates, daily, region_ids, regions,
+                   _read_shipments(path / "shipments.csv", _legacy_donor(scenario)), by_channel,
+                   by_good)
+
+
+def _legacy_donor(scenario: dict[str, Any]) -> str:
+    return str(scenario.get("donor", {}).get("name", "the donor"))
+
+
+def _labels(column: Any) -> NDArray[np.str_]:
+    """A (dictionary-encoded) string column as a numpy array of str."""
+    return np.asarray([str(x) for x in column.to_pylist()], dtype=np.str_)
+
+
+def _by_channel(path: Path, d: dict[str, Any]
+                ) -> tuple[dict[Channel, dict[str, Array]], slice | NDArray[np.intp]]:
+    """daily.parquet's rows split by (donor, good), in the order first seen, and the first
+    channel's rows (every row, and no channels, for a folder without those columns)."""
+    if not all(c in d for c in _CHANNEL):
+        return {}, slice(None)
+    donors, goods = _labels(d.pop("donor")), _labels(d.pop("good"))
+    out: dict[Channel, dict[str, Array]] = {}
+    first: NDArray[np.intp] | None = None
+    for key in dict.fromkeys(zip(donors.tolist(), goods.tolist(), strict=True)):
+        rows = np.flatnonzero((donors == key[0]) & (goods == key[1]))
+        if first is not None and len(rows) != len(first):
+            raise InputError(path, "donor", "channels have different numbers of days")
+        first = rows if first is None else first
+        out[key] = {k: np.asarray(v.take(rows).to_numpy(), dtype=np.float64)
+                    for k, v in d.items() if k != "date"}
+    return out, first if first is not None else slice(None)
+
+
+def _grids(path: Path, r: dict[str, Any], dates: Dates, region_ids: list[str]
+           ) -> dict[str, Array]:
+    """One good's region rows as (T, R) grids; exactly one row per day and region, or the
+    folder was not written by this version."""
     t = (np.asarray(r["date"].to_numpy(), dtype="datetime64[D]") - dates[0]).astype(np.int64)
     index = {rid: i for i, rid in enumerate(region_ids)}
     i = np.array([index.get(str(x), -1) for x in r["region"].to_pylist()], dtype=np.int64)
-    # Exactly one row per day and region, or the folder was not written by this version.
     cells = t * len(region_ids) + i
     if (len(cells) != len(dates) * len(region_ids) or (i < 0).any() or (t < 0).any()
             or (t >= len(dates)).any() or len(np.unique(cells)) != len(cells)):
-        raise InputError(path / "regions.parquet", "", "does not match daily.parquet and "
+        raise InputError(path, "", "does not match daily.parquet and "
                          "the regions of scenario.toml")
     regions = {}
     for name in _REGION[2:]:
         grid = np.zeros((len(dates), len(region_ids)))
         grid[t, i] = np.asarray(r[name].to_numpy(), dtype=np.float64)
         regions[name] = grid
-    return RunData(path, summary, scenario, dates, daily, region_ids, regions,
-                   _read_shipments(path / "shipments.csv"))
+    return regions
 
 
-def _read_shipments(path: Path) -> dict[str, NDArray[Any]]:
+def _read_shipments(path: Path, donor: str) -> dict[str, NDArray[Any]]:
+    """shipments.csv by column; a legacy file (no donor, good) is its donor's masks."""
+    header = _read(path, lambda text: text.partition("\n")[0].strip().split(","))
+    extra = {k: v for k, v in _SHIP_CHANNEL.items() if k in header}
     try:
         table = pa_csv.read_csv(path, convert_options=pa_csv.ConvertOptions(
-            column_types=_SHIP, include_columns=list(_SHIP)))
+            column_types={**_SHIP, **extra}, include_columns=[*_SHIP, *extra]))
     except (pa.ArrowInvalid, KeyError) as exc:  # a missing column or a bad value
         raise InputError(path, "", f"cannot read: {exc}") from None
-    return {k: table.column(k).to_numpy() for k in _SHIP}
+    out = {k: table.column(k).to_numpy(zero_copy_only=False) for k in (*_SHIP, *extra)}
+    for k, legacy in (("donor", donor), ("good", LEGACY_GOOD)):
+        if k not in out:
+            out[k] = np.full(len(table), legacy, dtype=object)
+    return out
