@@ -189,6 +189,18 @@ def multi_scenario_dicts(draw: st.DrawFn, rule: str | None = None) -> dict[str, 
         data.pop(name, None)
     data["donors"] = donors
     data["coordination"] = draw(st.sampled_from(["independent", "pooled"]))
+    if draw(st.booleans()):  # a hub some donors reach some regions through
+        data["hubs"] = [{
+            "id": "hub", "throughput_per_day": draw(st.floats(1, 5e6)),
+            "throughput_unit": draw(st.sampled_from(["units", "kg"])),
+            "handling_days": draw(st.integers(0, 3)),
+            "lead_times": {r: draw(st.integers(0, 5)) for r in ids if draw(st.booleans())}}]
+        for d in donors:
+            if draw(st.booleans()):
+                d["via"] = "hub" if draw(st.booleans()) else {
+                    r: "hub" for r in ids if draw(st.booleans())}
+                if draw(st.booleans()):
+                    d.setdefault("lead_times", {})["hub"] = draw(lead_times())
     supplies = [(d["id"], s["good"]) for d in donors for s in d["supplies"]]
     for p in data["pledges"]:
         p["donor"], p["good"] = draw(st.sampled_from(supplies))

@@ -9,13 +9,15 @@ event per shipment and lead time.
 from __future__ import annotations
 
 import numpy as np
+from numpy.typing import NDArray
 
 from sim.allocate.problem import Allocator
-from sim.engine import day
+from sim.engine import day, hubs
 from sim.engine.day import Series, State, Totals
 from sim.engine.des import Run
 from sim.engine.draws import Draws
 from sim.engine.plan import Plan
+from sim.engine.state import per_row
 
 
 def simulate_batch(plan: Plan, draws: Draws, allocate: Allocator, *,
@@ -27,8 +29,14 @@ def simulate_batch(plan: Plan, draws: Draws, allocate: Allocator, *,
     series = Series.empty(plan) if keep_series else None
     if series is not None:
         series.lead_days = draws.lead_days.copy()
-    slots = min(int(draws.lead_days.max(initial=0)), plan.n_days) + 1
+    onward = (plan.hub_handling_days[:, None] + plan.hub_onward_days).max(initial=0)
+    slots = min(max(int(draws.lead_days.max(initial=0)), int(onward)), plan.n_days) + 1
     ring = np.zeros((slots, n_rows, n_regions))  # ring[t % slots]: what lands on day t
+    through_hubs = len(plan.hub_ids) > 0
+    if through_hubs:
+        routed = np.broadcast_to(per_row(plan.route_hub >= 0, n_rows), (n_rows, n_regions))
+        at_hubs = np.zeros_like(ring)  # at_hubs[t % slots]: what lands at a hub on day t
+        queues = hubs.Queues.empty(plan)
     rows = np.arange(n_rows)[:, None]
     cols = np.arange(n_regions)[None, :]
     ship_index = {int(t): k for k, t in enumerate(plan.ship_days)}
@@ -40,10 +48,29 @@ def simulate_batch(plan: Plan, draws: Draws, allocate: Allocator, *,
             shipped = day.dispatch(plan, state, t, k, lead, allocate, totals, series)
             # Beyond the horizon every lead is alike: it never lands (clipped, so the ring
             # is at most a horizon long however long the tails of the lead times).
-            ring[(t + np.minimum(lead, plan.n_days)) % slots, rows, cols] += shipped
+            slot = (t + np.minimum(lead, plan.n_days)) % slots
+            if through_hubs:
+                at_hubs[slot, rows, cols] += np.where(routed, shipped, 0.0)
+                shipped = np.where(routed, 0.0, shipped)
+            ring[slot, rows, cols] += shipped
+        if through_hubs:
+            _hubs_day(plan, queues, t, at_hubs[t % slots], ring, totals, series)
+            at_hubs[t % slots] = 0.0
         arrived = ring[t % slots]
         day.receive(state, t, arrived, series)
         arrived[...] = 0.0
         day.consume(plan, state, t, totals, series)
     day.finish(plan, state, totals)
     return Run(plan, draws, totals, series)
+
+
+def _hubs_day(plan: Plan, queues: hubs.Queues, t: int, landed: NDArray[np.float64],
+              ring: NDArray[np.float64], totals: Totals, series: Series | None) -> None:
+    """Every hub's day: take in what landed, handle oldest first, send it on."""
+    slots = ring.shape[0]
+    for h, r in enumerate(queues.routes):
+        handled, waited = hubs.handle_batch(plan, queues, h, t, landed)
+        hubs.record(plan, h, t, landed, handled, waited, hubs.queued_batch(queues, h, t),
+                    totals, series, totals.first_delivery_day, r)
+        for day_, cargo in hubs.departures(plan, h, t, r, handled):
+            ring[day_ % slots] += cargo

@@ -22,6 +22,7 @@ from sim.scenario.models import (
     BudgetKind,
     CasesNeed,
     ConstantNeed,
+    FixedLeadTime,
     FixedPledge,
     Group,
     LeadTime,
@@ -124,8 +125,25 @@ def budget(donor: DonorEntry) -> tuple[float, float, bool]:
 
 
 def lead_time(scenario: Scenario, donor: DonorEntry, region_index: int) -> LeadTime:
+    """The drawn transit of a shipment: to the region, or to the hub it is routed through
+    (the donor's lead time to that hub; none given: no time)."""
     region = scenario.regions[region_index]
+    hub = donor.hub_for(region.id)
+    if hub is not None:
+        return donor.lead_times.get(hub, FixedLeadTime(days=0))
     return donor.lead_times.get(region.id, region.lead_time)
+
+
+def planned_lead_days(scenario: Scenario, donor: DonorEntry, region_index: int) -> int:
+    """The transit a shipment is planned for: through a hub, the legs and the handling
+    (not the queue, which nobody knows ahead)."""
+    days = lead_time(scenario, donor, region_index).planned_days
+    region = scenario.regions[region_index]
+    hub_id = donor.hub_for(region.id)
+    if hub_id is not None:
+        hub = next(h for h in scenario.hubs if h.id == hub_id)
+        days += hub.handling_days + hub.lead_times.get(region.id, 0)
+    return days
 
 
 # ---- when things leave -----------------------------------------------------------------

@@ -165,6 +165,8 @@ def dispatch(plan: Plan, state: State, t: int, k: int, lead_days: NDArray[np.int
     arrival = t + lead_days
     first = totals.first_delivery_day
     lands = (shipped > 0) & (arrival < plan.n_days) & ((first < 0) | (arrival < first))
+    if plan.hub_ids:  # what goes through a hub is known to land only once the hub sends it on
+        lands &= per_row(plan.route_hub < 0, n)
     totals.first_delivery_day = np.where(lands, arrival, first)
     if series is not None:
         d = series.donor

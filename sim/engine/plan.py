@@ -16,7 +16,7 @@ import threading
 from collections import OrderedDict
 from collections.abc import Callable, Hashable, Sequence
 from dataclasses import dataclass, fields
-from typing import Any, TypeVar
+from typing import Any, TypeVar, cast
 
 import numpy as np
 from numpy.typing import NDArray
@@ -52,6 +52,11 @@ class Plan:
     receive_channel: Index  # (P,) channel an exchange brings goods back to; -1: none
     receive_ratio: Array  # (P,) units back per unit sent
     receive_lead_days: Index  # (P,)
+    hub_ids: tuple[str, ...]  # (H,)
+    route_hub: Index  # (C, R) hub a channel reaches a region through; -1: directly
+    hub_handling_days: Index  # (H,)
+    hub_onward_days: Index  # (H, R) fixed days from the hub on to each region
+    hub_per_unit: Array  # (H, C) throughput one unit of the channel's good takes (1 or kg)
     rule: Rule
     min_shipment_masks: float | None
     pallet_masks: float | None
@@ -84,6 +89,8 @@ class Plan:
     pledge_masks: Array  # (., P) the channel's own instances (0 elsewhere)
     # Per good row (G for one scenario; B x G or a shared G in a batch).
     need_masks: Array  # (., T, R) per day
+    # Per scenario (1 for one scenario; B, or a shared 1, in a batch).
+    hub_throughput: Array  # (., H) units (or kg) a hub handles a day
 
     @property
     def n_channels(self) -> int:
@@ -111,7 +118,8 @@ class Plan:
         sliced = {}
         for name in _PER_ROW:
             values = getattr(self, name)
-            per = self.n_goods if name in _PER_GOOD else self.n_channels
+            per = (self.n_goods if name in _PER_GOOD else 1 if name in _PER_SCENARIO
+                   else self.n_channels)
             if values.shape[0] == per:
                 sliced[name] = values  # shared by every scenario
             else:
@@ -123,10 +131,12 @@ _SHARED = (
     "start", "n_days", "region_ids", "good_ids", "donor_ids", "channel_donor", "channel_good",
     "pooled", "ship_days", "dispatches", "policy_day", "pledge_channel", "pledge_region",
     "pledge_due", "pledge_source", "pledge_exchange", "receive_channel", "receive_ratio",
-    "receive_lead_days", "rule", "min_shipment_masks", "pallet_masks", "mip_time_limit_seconds",
+    "receive_lead_days", "hub_ids", "route_hub", "hub_handling_days", "hub_onward_days",
+    "hub_per_unit", "rule", "min_shipment_masks", "pallet_masks", "mip_time_limit_seconds",
 )
 _PER_ROW = tuple(f.name for f in fields(Plan) if f.name not in _SHARED)
 _PER_GOOD = ("need_masks",)
+_PER_SCENARIO = ("hub_throughput",)
 
 
 def _replace(plan: Plan, values: dict[str, object]) -> Plan:
@@ -227,10 +237,12 @@ def _build_plan(scenario: Scenario) -> Plan:
     # something else) and the plain values that shape them. Donors are keyed by their parts:
     # the single-donor form builds its donor afresh each time it is asked.
     donors = scenario.donor_entries
-    donor_models = tuple(m for d in donors
-                         for m in (d.shipments, d.budget, d.reserve, *d.lead_times.values()))
+    donor_models = (*scenario.hubs, *(
+        m for d in donors for m in (d.shipments, d.budget, d.reserve, *d.lead_times.values())))
     donor_values = tuple((d.id, tuple(d.lead_times), tuple(s.good for s in d.supplies),
-                          d.cargo_cap_unit) for d in donors)
+                          d.cargo_cap_unit,
+                          d.via if isinstance(d.via, str) else tuple(sorted(d.via.items())))
+                         for d in donors)
     structure = (tuple(scenario.region_ids), tuple(scenario.good_ids), donor_values)
     instances = _BLOCKS.get(
         (*scenario.pledges, *scenario.exchanges, *donor_models),
@@ -238,7 +250,7 @@ def _build_plan(scenario: Scenario) -> Plan:
         lambda: ch.pledge_instances(scenario, chans, days, policy))
     basis_values = tuple(r.population if a.shares is ShareBasis.POPULATION else r.weight
                          for r in scenario.regions) if a.shares in _VALUE_SHARES else ()
-    planned_lead = tuple(ch.lead_time(scenario, c.donor, i).planned_days
+    planned_lead = tuple(ch.planned_lead_days(scenario, c.donor, i)
                          for c in chans for i in range(len(scenario.regions)))
     goods = _BLOCKS.get(
         tuple(scenario.region_need(r, g) for g in scenario.good_ids for r in scenario.regions),
@@ -301,12 +313,35 @@ def _build_plan(scenario: Scenario) -> Plan:
         outage_severity=per_channel([c.supply.outages.severity for c in chans]),
         outage_mean_days=per_channel([c.supply.outages.mean_duration_days for c in chans]),
         pledge_masks=_frozen(pledge_masks),
-        **goods,
-        **attributes,
+        **_hub_arrays(scenario, chans),
+        **cast(dict[str, Any], goods),
+        **cast(dict[str, Any], attributes),
     )
 
 
 _VALUE_SHARES = (ShareBasis.POPULATION, ShareBasis.WEIGHTS)
+
+
+def _hub_arrays(scenario: Scenario, chans: Sequence[ch.Channel]) -> dict[str, Any]:
+    """Routes, handling and onward days, throughput units per unit of each channel's good."""
+    hubs, regions = scenario.hubs, scenario.region_ids
+    index = {h.id: i for i, h in enumerate(hubs)}
+    route = np.array([[index.get(c.donor.hub_for(r) or "", -1) for r in regions]
+                      for c in chans], dtype=np.intp).reshape(len(chans), len(regions))
+    masses = {g.id: g.mass_kg for g in scenario.good_entries}
+    per_unit = np.array([[float(masses[c.supply.good] or 1.0) if h.throughput_unit == "kg"
+                          else 1.0 for c in chans] for h in hubs]).reshape(len(hubs), len(chans))
+    return {
+        "hub_ids": tuple(h.id for h in hubs),
+        "route_hub": _frozen(route),
+        "hub_handling_days": _frozen(np.array([h.handling_days for h in hubs], dtype=np.intp)),
+        "hub_onward_days": _frozen(np.array([[h.lead_times.get(r, 0) for r in regions]
+                                             for h in hubs], dtype=np.intp).reshape(
+                                                 len(hubs), len(regions))),
+        "hub_per_unit": _frozen(per_unit),
+        "hub_throughput": _frozen(np.array([[h.throughput_per_day for h in hubs]]).reshape(
+            1, len(hubs))),
+    }
 
 
 def _domestic_demand(supply: Supply, start: dt.date, n_days: int) -> Array:
@@ -370,7 +405,7 @@ def _good_block(scenario: Scenario, chans: Sequence[ch.Channel], days: Index
     horizon_h = scenario.allocation.planning_horizon_days
     regions = scenario.regions
     n_r = len(regions)
-    lead = np.array([[ch.lead_time(scenario, c.donor, i).planned_days for i in range(n_r)]
+    lead = np.array([[ch.planned_lead_days(scenario, c.donor, i) for i in range(n_r)]
                      for c in chans], dtype=np.intp).reshape(len(chans), n_r)
     # Need is evaluated past the horizon so the last shipments still plan ahead.
     span = (start, n_days + int(lead.max(initial=0)) + horizon_h)

@@ -124,6 +124,8 @@ class Totals:
     pledge_late_masks: Array  # (N, P)
     first_delivery_day: NDArray[np.int64]  # (N, R); -1: never
     final_stock_masks: Array  # (N,) donor stock at the end of the last day
+    hub_handled: Array  # (B, H) throughput units each hub handled
+    hub_waited: Array  # (B, H) units handled x days they waited
 
     @classmethod
     def zeros(cls, plan: Plan) -> Totals:
@@ -140,7 +142,9 @@ class Totals:
             domestic_demand_masks=z(n), domestic_served_masks=z(n), shipped_masks=z(n, r),
             delivered_masks=z(n, r), consumed_masks=z(m, r), need_masks=z(m, r),
             pledge_on_time_masks=z(n, p), pledge_late_masks=z(n, p),
-            first_delivery_day=np.full((n, r), -1, dtype=np.int64), final_stock_masks=z(n))
+            first_delivery_day=np.full((n, r), -1, dtype=np.int64), final_stock_masks=z(n),
+            hub_handled=z(plan.n_scenarios, len(plan.hub_ids)),
+            hub_waited=z(plan.n_scenarios, len(plan.hub_ids)))
 
 
 DONOR_SERIES = (
@@ -151,6 +155,7 @@ DONOR_SERIES = (
 # Per channel row (N): what each donor sent; per good row (M): what the regions had and used.
 CHANNEL_REGION_SERIES = ("shipped", "pledged", "arrived", "in_transit")
 GOOD_REGION_SERIES = ("need", "consumed", "unmet", "stock")
+HUB_SERIES = ("arrived", "handled", "queue", "wait_days")
 REGION_SERIES = (
     "need", "shipped", "pledged", "arrived", "consumed", "unmet", "stock", "in_transit",
 )
@@ -163,6 +168,9 @@ class Series:
     donor: dict[str, Array] = field(default_factory=dict)  # name -> (N, T)
     region: dict[str, Array] = field(default_factory=dict)  # name -> (N or M, T, R)
     lead_days: NDArray[np.int32] | None = None  # (N, K, R) of the shipments that left
+    # name -> (B, H, T): landed at each hub, handled, queue at the end of the day (throughput
+    # units), and the mean days what it handled had waited (NaN: nothing handled)
+    hub: dict[str, Array] = field(default_factory=dict)
 
     @classmethod
     def empty(cls, plan: Plan) -> Series:
@@ -170,5 +178,7 @@ class Series:
         t, r = plan.n_days, len(plan.region_ids)
         rows = {k: layout.n_rows for k in CHANNEL_REGION_SERIES}
         rows.update({k: layout.n_goods_rows for k in GOOD_REGION_SERIES})
+        hubs = (plan.n_scenarios, len(plan.hub_ids), t)
         return cls({k: np.zeros((layout.n_rows, t)) for k in DONOR_SERIES},
-                   {k: np.zeros((rows[k], t, r)) for k in REGION_SERIES})
+                   {k: np.zeros((rows[k], t, r)) for k in REGION_SERIES}, None,
+                   {k: np.zeros(hubs) for k in HUB_SERIES})

@@ -115,6 +115,9 @@ class DonorEntry(Model):
     shipments: Shipments = Shipments()
     cargo_cap_unit: CargoUnit = CargoUnit.UNITS
     lead_times: dict[str, LeadTime] = {}
+    # Regions reached through a hub: {region id: hub id}, or one hub id for every region.
+    # The transit to the hub is lead_times[hub id] (default: none).
+    via: str | dict[str, str] = {}
 
     @model_validator(mode="after")
     def _checks(self) -> DonorEntry:
@@ -128,6 +131,34 @@ class DonorEntry(Model):
     @property
     def label(self) -> str:
         return self.name or self.id
+
+    def hub_for(self, region: str) -> str | None:
+        """The hub this donor reaches a region through (None: directly)."""
+        return self.via if isinstance(self.via, str) else self.via.get(region)
+
+
+class ThroughputUnit(StrEnum):
+    UNITS = "units"  # any good, unit for unit
+    KG = "kg"  # each good's mass_kg per unit
+
+
+class Hub(Model):
+    """A hub consignments pass through on their way to the regions it serves (Addis Ababa in
+    2020): a first-come, first-served queue that handles at most ``throughput_per_day`` a day
+    (in ``throughput_unit``), then ``handling_days`` later sends each part on, taking the
+    hub's fixed ``lead_times`` (days, by region id) to arrive."""
+
+    id: str
+    name: str = ""
+    throughput_per_day: Annotated[float, Field(gt=0, le=1e15)]
+    throughput_unit: ThroughputUnit = ThroughputUnit.UNITS
+    handling_days: Annotated[int, Field(ge=0, le=MAX_LEAD_DAYS)] = 0
+    lead_times: dict[str, Annotated[int, Field(ge=0, le=MAX_LEAD_DAYS)]] = {}
+
+    @model_validator(mode="after")
+    def _id_ok(self) -> Hub:
+        _check_id(self.id)
+        return self
 
 
 class ExchangeSend(Model):

@@ -20,6 +20,7 @@ from sim.scenario.donors import (
     DonorEntry,
     Exchange,
     Good,
+    Hub,
     Supply,
 )
 from sim.scenario.models import (
@@ -69,6 +70,7 @@ class Scenario(Model):
     donors: list[DonorEntry] = []
     coordination: Coordination = Coordination.INDEPENDENT
     exchanges: list[Exchange] = []
+    hubs: list[Hub] = []
     regions: Annotated[list[Region], Field(min_length=1)]
     pledges: list[Pledge] = []
     allocation: Allocation = Allocation()
@@ -134,6 +136,7 @@ class Scenario(Model):
             if rid in ids[:i]:
                 raise ValueError(f"regions[{i}].id: duplicate id {rid!r}")
         self._check_regions()
+        self._check_hubs()
         h = self.horizon
         # Need is planned ahead: for the planning horizon after a shipment lands.
         leads = [r.lead_time.planned_days for r in self.regions] + [
@@ -204,9 +207,16 @@ class Scenario(Model):
                 if d.cargo_cap_unit is CargoUnit.KG and masses[s.good] is None:
                     raise ValueError(f"donors[{i}].cargo_cap_unit: a cargo cap in kg needs "
                                      f"goods' mass_kg, and {s.good!r} has none")
+            hub_ids = {h.id for h in self.hubs}
             for rid in d.lead_times:
+                if rid not in region_ids and rid not in hub_ids:
+                    raise ValueError(f"donors[{i}].lead_times: unknown region or hub {rid!r}")
+            routes = ({r: d.via for r in region_ids} if isinstance(d.via, str) else d.via)
+            for rid, hub in routes.items():
                 if rid not in region_ids:
-                    raise ValueError(f"donors[{i}].lead_times: unknown region {rid!r}")
+                    raise ValueError(f"donors[{i}].via: unknown region {rid!r}")
+                if hub not in hub_ids:
+                    raise ValueError(f"donors[{i}].via: unknown hub {hub!r}")
 
     def _check_regions(self) -> None:
         goods = self.good_ids
@@ -218,6 +228,32 @@ class Scenario(Model):
                     if g not in goods:
                         raise ValueError(f"regions[{i}].{table}: unknown good {g!r}; the goods "
                                          f"are {', '.join(goods)}")
+
+    def _check_hubs(self) -> None:
+        ids, regions = [h.id for h in self.hubs], set(self.region_ids)
+        masses = {g.id: g.mass_kg for g in self.good_entries}
+        for i, h in enumerate(self.hubs):
+            if h.id in ids[:i]:
+                raise ValueError(f"hubs[{i}].id: duplicate id {h.id!r}")
+            if h.id in regions:
+                raise ValueError(f"hubs[{i}].id: {h.id!r} is also a region's id")
+            for rid in h.lead_times:
+                if rid not in regions:
+                    raise ValueError(f"hubs[{i}].lead_times: unknown region {rid!r}")
+            if h.throughput_unit == "kg":
+                for d in self.donor_entries:
+                    if any(d.hub_for(r) == h.id for r in regions):
+                        for s in d.supplies:
+                            if masses[s.good] is None:
+                                raise ValueError(
+                                    f"hubs[{i}].throughput_unit: a throughput in kg needs "
+                                    f"goods' mass_kg, and {s.good!r} has none")
+
+    def hub_warnings(self) -> list[str]:
+        """What is allowed but probably not meant: a hub no donor routes anything through."""
+        used = {d.hub_for(r) for d in self.donor_entries for r in self.region_ids}
+        return [f"hubs[{i}]: no donor routes a region through hub {h.id!r}"
+                for i, h in enumerate(self.hubs) if h.id not in used]
 
     def _check_pledges(self) -> None:
         h, ids = self.horizon, self.region_ids

@@ -20,7 +20,7 @@ def dump_toml(scenario: Scenario) -> str:
     data = scenario.model_dump(mode="python", exclude_none=True)
     # Fields added with goods and donors are left out while empty, so a scenario written
     # without them resolves to the same text (and the same run folder) as before they came.
-    for key in ("goods", "donors", "exchanges"):
+    for key in ("goods", "donors", "exchanges", "hubs"):
         if not data.get(key):
             data.pop(key, None)
     if not scenario.donors and scenario.coordination == "independent":

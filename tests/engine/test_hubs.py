@@ -1,0 +1,99 @@
+"""Hubs: a first come, first served queue with a daily throughput, in both engines alike."""
+
+from __future__ import annotations
+
+import copy
+import datetime as dt
+from typing import Any
+
+import numpy as np
+import pytest
+from checks import check_mass_balance
+
+from sim.engine.runner import Engine, Result, run
+from sim.scenario.errors import InputError
+from sim.scenario.loading import validate
+
+START = dt.date(2020, 3, 2)  # a Monday
+
+BASE: dict[str, Any] = {
+    "name": "hubs", "seed": 1,
+    "horizon": {"start": START, "end": START + dt.timedelta(days=9)},
+    "goods": [{"id": "masks", "mass_kg": 0.5}, {"id": "kits", "mass_kg": 2.0}],
+    "hubs": [{"id": "addis", "throughput_per_day": 100, "handling_days": 1,
+              "lead_times": {"r": 2}}],
+    "donors": [{"id": "a", "via": "addis", "budget": {"kind": "all_surplus"},
+                "shipments": {"weekday": "monday", "cadence_days": 7},
+                "supplies": [{"good": "masks", "initial_stock": 300}]}],
+    "regions": [{"id": "r", "need": {"kind": "constant", "per_day": 100},
+                 "needs": {"kits": {"kind": "constant", "per_day": 100}},
+                 "lead_time": {"kind": "fixed", "days": 9}}],  # direct: never used here
+    "allocation": {"rule": "proportional", "shares": "need", "planning_horizon_days": 5},
+}
+
+
+def _run(data: dict[str, Any], engine: Engine = Engine.DES) -> Result:
+    result = run(validate(data), engine=engine)
+    check_mass_balance(result)
+    return result
+
+
+@pytest.mark.parametrize("engine", list(Engine))
+def test_a_hub_handles_its_throughput_a_day_oldest_first(engine: Engine) -> None:
+    # 300 masks land at the hub on day 0 (no transit to it); it handles 100 a day, each part
+    # leaves a day later and takes 2 more days: they land on days 3, 4 and 5.
+    result = _run(copy.deepcopy(BASE), engine)
+    s = result.run.series
+    assert s is not None
+    np.testing.assert_allclose(s.region["arrived"][0, :, 0], [0, 0, 0, 100, 100, 100, 0, 0, 0, 0])
+    np.testing.assert_allclose(s.hub["handled"][0, 0, :4], [100, 100, 100, 0])
+    np.testing.assert_allclose(s.hub["queue"][0, 0, :4], [200, 100, 0, 0])
+    np.testing.assert_allclose(s.hub["wait_days"][0, 0, :3], [0, 1, 2])
+    assert result.run.totals.first_delivery_day[0, 0] == 3
+    np.testing.assert_allclose(result.run.totals.hub_waited[0, 0], 100 * (0 + 1 + 2))
+
+
+def test_consignments_are_handled_in_the_order_they_landed() -> None:
+    # Donor b's 300 kits take 1 day to the hub, donor a's masks none: a's are first in line.
+    # In kg (masks 0.5, kits 2), 100 kg a day: 150 kg of masks, then 300 x 2 = 600 kg of kits.
+    data = copy.deepcopy(BASE)
+    data["hubs"][0].update(throughput_unit="kg")
+    data["donors"].append({**data["donors"][0], "id": "b", "lead_times": {
+        "addis": {"kind": "fixed", "days": 1}},
+        "supplies": [{"good": "kits", "initial_stock": 300}]})
+    s = _run(data).run.series
+    assert s is not None
+    handled = s.hub["handled"][0, 0]  # kg
+    np.testing.assert_allclose(handled[:8], [100, 100, 100, 100, 100, 100, 100, 50])
+    # masks: 200 on day 0, 100 on day 1 (then 50 kg of day 1 goes to the kits)
+    arrived = s.region["arrived"][:, :, 0]
+    np.testing.assert_allclose(arrived[0, 3:5], [200, 100])
+    np.testing.assert_allclose(arrived[1, 4:10], [25, 50, 50, 50, 50, 50])
+
+
+def test_bad_hubs_are_input_errors() -> None:
+    data = copy.deepcopy(BASE)
+    data["donors"][0]["via"] = {"r": "nairobi"}
+    with pytest.raises(InputError, match=r"donors\[0\]\.via: unknown hub 'nairobi'"):
+        validate(data)
+    data = copy.deepcopy(BASE)
+    data["hubs"][0]["throughput_per_day"] = 0
+    with pytest.raises(InputError, match=r"hubs\[0\]\.throughput_per_day"):
+        validate(data)
+    data = copy.deepcopy(BASE)
+    data["hubs"][0]["lead_times"] = {"mars": 1}
+    with pytest.raises(InputError, match=r"hubs\[0\]\.lead_times: unknown region 'mars'"):
+        validate(data)
+    data = copy.deepcopy(BASE)
+    data["goods"][0].pop("mass_kg")
+    data["hubs"][0]["throughput_unit"] = "kg"
+    with pytest.raises(InputError, match=r"hubs\[0\]\.throughput_unit: a throughput in kg"):
+        validate(data)
+
+
+def test_a_hub_nobody_uses_is_allowed_with_a_warning() -> None:
+    data = copy.deepcopy(BASE)
+    data["donors"][0]["via"] = {}
+    scenario = validate(data)
+    assert scenario.hub_warnings() == ["hubs[0]: no donor routes a region through hub 'addis'"]
+    assert validate(copy.deepcopy(BASE)).hub_warnings() == []
