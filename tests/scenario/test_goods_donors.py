@@ -102,7 +102,7 @@ BAD: dict[str, tuple[Any, str]] = {
                                           "reserve: with [[donors]], give it as donors[i]"),
     "lead time to an unknown region": (_set(["donors", 1, "lead_times"],
                                             {"mars": {"kind": "fixed", "days": 1}}),
-                                       "donors[1].lead_times: unknown region 'mars'"),
+                                       "donors[1].lead_times: unknown region or hub 'mars'"),
     "observation of an unknown good": (_set(["observations"], [{
         "date": "2020-04-01", "series": "donor.stock", "value": 1, "source": "x",
         "kind": "documented", "good": "gloves"}]), "observations[0].good: unknown good"),
