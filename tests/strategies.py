@@ -184,6 +184,9 @@ def multi_scenario_dicts(draw: st.DrawFn, rule: str | None = None) -> dict[str, 
             donor["cargo_cap_unit"] = draw(st.sampled_from(["units", "kg"]))
         if draw(st.booleans()):
             donor["lead_times"] = {draw(st.sampled_from(ids)): draw(lead_times())}
+        if draw(st.booleans()):  # its own rule (giving independently)
+            donor["rule"] = draw(st.sampled_from(
+                [r for r in RULES if r != "weighted" or data["allocation"]["shares"] != "weights"]))
         donors.append(donor)
     for name in ("donor", "domestic", "reserve", "budget", "shipments"):
         data.pop(name, None)

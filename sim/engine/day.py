@@ -12,6 +12,8 @@ identical. Rows: see ``sim.engine.state``.
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import numpy as np
 from numpy.typing import NDArray
 
@@ -132,7 +134,8 @@ def dispatch(plan: Plan, state: State, t: int, k: int, lead_days: NDArray[np.int
     state.pledge_outstanding_masks = state.pledge_outstanding_masks + np.where(
         falls_due, per_row(plan.pledge_masks, n), 0.0)
     problem = AllocationProblem(
-        rule=plan.rule,
+        # Pooled giving spreads by the scenario's rule; independent donors by their own.
+        rule=plan.rule if plan.pooled else plan.channel_rule[0],
         budget_masks=offered,
         policy_on=per_row(plan.policy_on, n) & per_row(plan.policy_day[:, k], n),
         pledge_due_masks=state.pledge_outstanding_masks,
@@ -148,7 +151,12 @@ def dispatch(plan: Plan, state: State, t: int, k: int, lead_days: NDArray[np.int
         pallet_masks=plan.pallet_masks,
         mip_time_limit_seconds=plan.mip_time_limit_seconds,
     )
-    result = _pooled(problem, state, allocate) if plan.pooled else allocate(problem)
+    if plan.pooled:
+        result = _pooled(problem, state, allocate)
+    elif len(set(plan.channel_rule)) > 1:
+        result = _by_rule(plan, problem, allocate)
+    else:
+        result = allocate(problem)
     shipped = result.shipped_masks
     state.stock_masks = state.stock_masks - shipped.sum(axis=1)
     if state.cohorts_masks is not None:
@@ -178,6 +186,25 @@ def dispatch(plan: Plan, state: State, t: int, k: int, lead_days: NDArray[np.int
         series.region["shipped"][:, t] = shipped
         series.region["pledged"][:, t] = shipped - result.policy_masks
     return shipped
+
+
+def _by_rule(plan: Plan, problem: AllocationProblem, allocate: Allocator) -> Allocation:
+    """Donors that spread by different rules: one allocation per rule over its rows."""
+    n = problem.shape[0]
+    rules = np.array([str(r) for r in plan.channel_rule] * (n // plan.n_channels))
+    pledge = np.zeros_like(problem.pledge_due_masks)
+    policy, shipped = np.zeros(problem.shape), np.zeros(problem.shape)
+    for rule in dict.fromkeys(plan.channel_rule):
+        rows = np.flatnonzero(rules == str(rule))
+        part = allocate(replace(problem, rule=rule, **{
+            name: getattr(problem, name)[rows] for name in _PER_ROW_PROBLEM}))
+        pledge[rows], policy[rows] = part.pledge_masks, part.policy_masks
+        shipped[rows] = part.shipped_masks
+    return Allocation(pledge, policy, shipped)
+
+
+_PER_ROW_PROBLEM = ("budget_masks", "policy_on", "pledge_due_masks", "projected_need_masks",
+                    "have_masks", "cap_masks", "share", "tier", "weight")
 
 
 def _pooled(problem: AllocationProblem, state: State, allocate: Allocator) -> Allocation:

@@ -57,7 +57,8 @@ class Plan:
     hub_handling_days: Index  # (H,)
     hub_onward_days: Index  # (H, R) fixed days from the hub on to each region
     hub_per_unit: Array  # (H, C) throughput one unit of the channel's good takes (1 or kg)
-    rule: Rule
+    rule: Rule  # the scenario's (and pooled giving's)
+    channel_rule: tuple[Rule, ...]  # (C,) each channel's donor's own, giving independently
     min_shipment_masks: float | None
     pallet_masks: float | None
     mip_time_limit_seconds: float  # lp backend: the MIP's time for one row
@@ -132,7 +133,8 @@ _SHARED = (
     "pooled", "ship_days", "dispatches", "policy_day", "pledge_channel", "pledge_region",
     "pledge_due", "pledge_source", "pledge_exchange", "receive_channel", "receive_ratio",
     "receive_lead_days", "hub_ids", "route_hub", "hub_handling_days", "hub_onward_days",
-    "hub_per_unit", "rule", "min_shipment_masks", "pallet_masks", "mip_time_limit_seconds",
+    "hub_per_unit", "rule", "channel_rule", "min_shipment_masks", "pallet_masks",
+    "mip_time_limit_seconds",
 )
 _PER_ROW = tuple(f.name for f in fields(Plan) if f.name not in _SHARED)
 _PER_GOOD = ("need_masks",)
@@ -290,6 +292,7 @@ def _build_plan(scenario: Scenario) -> Plan:
         receive_ratio=per_channel(instances.receive_ratio),
         receive_lead_days=per_channel(instances.receive_lead_days, np.intp),
         rule=a.rule,
+        channel_rule=tuple(c.donor.rule or a.rule for c in chans),
         min_shipment_masks=a.min_shipment,
         pallet_masks=a.pallet_size,
         mip_time_limit_seconds=a.mip_time_limit_seconds,

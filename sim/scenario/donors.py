@@ -28,6 +28,7 @@ from sim.scenario.models import (
     Positive,
     Requisition,
     Reserve,
+    Rule,
     Schedule,
     Shipments,
 )
@@ -115,6 +116,9 @@ class DonorEntry(Model):
     shipments: Shipments = Shipments()
     cargo_cap_unit: CargoUnit = CargoUnit.UNITS
     lead_times: dict[str, LeadTime] = {}
+    # The rule this donor spreads its own offer by when giving independently (None: the
+    # scenario's allocation.rule; pooled giving spreads by the scenario's rule).
+    rule: Rule | None = None
     # Regions reached through a hub: {region id: hub id}, or one hub id for every region.
     # The transit to the hub is lead_times[hub id] (default: none).
     via: str | dict[str, str] = {}

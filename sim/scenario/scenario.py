@@ -155,7 +155,8 @@ class Scenario(Model):
             raise ValueError(
                 "allocation.backend: min_shipment and pallet_size need backend = 'lp'"
             )
-        if a.rule is Rule.WEIGHTED and a.shares is ShareBasis.WEIGHTS:
+        weighted = [d.rule for d in self.donors] + [a.rule]
+        if Rule.WEIGHTED in weighted and a.shares is ShareBasis.WEIGHTS:
             # The weighted rule multiplies the share by the weight: shares from the weights
             # too would give in proportion to weight squared, which nobody means.
             raise ValueError(

@@ -197,3 +197,16 @@ def test_stock_past_its_shelf_life_is_written_off_oldest_first() -> None:
     assert np.flatnonzero(d["written_off"][0]).tolist() == [3]
     np.testing.assert_allclose(d["written_off"][0, 3], 80)
     np.testing.assert_allclose(d["domestic_served"][0], 10)  # never short
+
+
+def test_each_donor_spreads_its_own_offer_by_its_own_rule() -> None:
+    # Two regions, tier 1 and tier 2, each with a gap of 50; each donor offers 60. Donor a
+    # gives by priority (tier 1 first: 50, then 10), donor b by the scenario's proportional
+    # rule over equal shares (30 and 30).
+    region = {**BASE["regions"][0], "needs": {}}
+    data = scenario(
+        regions=[{**region, "id": "first", "tier": 1}, {**region, "id": "second", "tier": 2}],
+        donors=[donor("a", supply(stock=60), rule="priority"), donor("b", supply(stock=60))])
+    data["allocation"]["shares"] = "population"
+    shipped = _run(data).run.series.region["shipped"]  # type: ignore[union-attr]
+    np.testing.assert_allclose(shipped[:, 0, :], [[50, 10], [30, 30]])
