@@ -1,11 +1,12 @@
 """Every random number of a run, drawn up front from its SeedSequence.
 
 Each scenario has its own SeedSequence and one PCG64 stream from it, read in a fixed order:
-outage starts (C x T), outage lengths (C x T), then lead times (C x K x R) for its C channels
-(a donor's supply of a good), all as uniforms that the scenario's parameters then shape. A
-scenario's draws therefore depend on its seed alone, never on which batch, engine or worker
-ran it; and two scenarios with the same seed and
-shape see the same uniforms (common random numbers), which sharpens policy comparisons.
+channel by channel (a donor's supply of a good), outage starts (T), outage lengths (T), then
+lead times (K x R), all as uniforms that the scenario's parameters then shape. A scenario's
+draws therefore depend on its seed alone, never on which batch, engine or worker ran it, and
+a channel's on the channels before it only (a good or donor added at the end leaves the
+others' draws as they were); and two scenarios with the same seed and shape see the same
+uniforms (common random numbers), which sharpens policy comparisons.
 One stream, not one per kind of draw: building a generator costs more than drawing from it.
 """
 
@@ -57,10 +58,10 @@ def draw(plan: Plan, seeds: Sequence[int | np.random.SeedSequence]) -> Draws:
         u_lead = np.empty((n * c, n_ship, n_regions))
         for i, seed in enumerate(seeds[scen]):
             stream = np.random.Generator(np.random.PCG64(seed_sequence(seed)))
-            own = slice(i * c, (i + 1) * c)
-            stream.random(out=u_start[own])
-            stream.random(out=u_length[own])
-            stream.random(out=u_lead[own])
+            for row in range(i * c, (i + 1) * c):
+                stream.random(out=u_start[row])
+                stream.random(out=u_length[row])
+                stream.random(out=u_lead[row])
         loss[rows] = outage_loss(u_start, u_length, rows_of(plan.outage_probability, rows),
                                  rows_of(plan.outage_severity, rows),
                                  rows_of(plan.outage_mean_days, rows))
