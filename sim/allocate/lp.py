@@ -75,6 +75,9 @@ class MIPStoppedEarly(UserWarning):
     """The shipment MIP hit its time limit; the best feasible shipments found were used."""
 
 
+TINY_UNIT = 1e-9
+
+
 def allocate_lp(problem: AllocationProblem) -> Allocation:
     """Pledges pro rata first, then the rule's answer row by row from LPs solved by HiGHS."""
     pledge, given = serve_pledges(problem)
@@ -83,7 +86,9 @@ def allocate_lp(problem: AllocationProblem) -> Allocation:
     stops: list[str] = []
     for i in range(b):
         unit = min(float(given.budget_masks[i]), float(given.upper_masks[i].sum()))
-        if unit > 0:
+        # Below a billionth of a unit there is nothing to ship, and the LP, scaled by it,
+        # would see needs of 1e300 and more (a budget of 5e-324 overflowed to inf).
+        if unit > TINY_UNIT:
             policy[i], stop = _allocate_row(problem, given, i, unit)
             if stop:
                 stops.append(f"row {i}: {stop}")

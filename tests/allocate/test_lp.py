@@ -506,3 +506,11 @@ def test_lp_equals_vector_on_every_rule(problem: AllocationProblem) -> None:
         ours, theirs = getattr(lp, field), getattr(vector, field)
         bad = np.abs(ours - theirs) > 1e-9 * np.abs(theirs) + 1e-8 * scale
         assert not bad.any(), f"{field}: lp {ours[bad]} vs vector {theirs[bad]}"
+
+
+def test_a_budget_of_a_denormal_ships_nothing_and_does_not_overflow() -> None:
+    # Found by hypothesis: a budget share of 5e-324 made the LP's scale 5e-324 and its
+    # needs infinite (PulpError: cannot multiply variables with NaN/inf values).
+    for rule in Rule:
+        p = make_problem(rule, 5e-324, [1.0, 2.0])
+        np.testing.assert_array_equal(allocate_lp(p).policy_masks, [[0.0, 0.0]])
