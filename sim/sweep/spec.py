@@ -258,14 +258,22 @@ def run_chunk(task: ChunkTask) -> ChunkResult:
     }
     series = None
     if task.series and out.runs is not None:
-        n_days = out.runs[0].plan.n_days if out.runs else 0
+        plan = out.runs[0].plan if out.runs else None
+        n_days = plan.n_days if plan is not None else 0
+        n_channels = plan.n_channels if plan is not None else 1
         start = np.datetime64(task.base.horizon.start, "D")
+        # One row per experiment and day; with several goods or donors, per channel too.
         series = {
-            "experiment": np.repeat(index, n_days),
-            "date": np.tile(start + np.arange(n_days), len(index)),
-            **{name: np.concatenate([r.series.donor[name][0] for r in out.runs
+            "experiment": np.repeat(index, n_days * n_channels),
+            "date": np.tile(start + np.arange(n_days), len(index) * n_channels),
+            **{name: np.concatenate([r.series.donor[name].reshape(-1) for r in out.runs
                                      if r.series is not None]) for name in task.series},
         }
+        if plan is not None and n_channels > 1:
+            for column, ids, which in (("donor", plan.donor_ids, plan.channel_donor),
+                                       ("good", plan.good_ids, plan.channel_good)):
+                labels = np.array([ids[i] for i in which.tolist()])
+                series[column] = np.tile(np.repeat(labels, n_days), len(index))
     return ChunkResult(task.index, columns, series, sum(b is Backend.LP for b in backends),
                        time.perf_counter() - started)
 
