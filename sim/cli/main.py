@@ -53,6 +53,10 @@ def _need_met(s: dict[str, Any], worst: str) -> str:
 
 
 def format_summary(s: dict[str, Any], seconds: float) -> str:
+    """The run's printout: short, from summary.json. A run with goods and donors prints a
+    block per good, a line per donor and one per exchange (``_format_goods``)."""
+    if "goods" in s:
+        return _format_goods(s, seconds)
     prov, pledges = s["provenance"], s["pledges"]
     fills = s["fill_rate_by_region"]
     worst = min(fills, key=lambda r: fills[r] if fills[r] is not None else 1.0)
@@ -77,6 +81,51 @@ def format_summary(s: dict[str, Any], seconds: float) -> str:
     for rid, donated in s["donated_by_region"].items():
         first = s["first_delivery_day_by_region"][rid] or "-"
         lines.append(f"  {rid:<24}{_masks(donated):>12}{_pct(fills[rid]):>11}  {first}")
+    return "\n".join(lines + _format_observations(s))
+
+
+def _format_goods(s: dict[str, Any], seconds: float) -> str:
+    prov = s["provenance"]
+    lines = [
+        f"{s['name']}: {s['horizon']['start']} to {s['horizon']['end']}  "
+        f"(engine {prov['engine']}, backend {prov['backend']}, seed {prov['seed']}, "
+        f"coordination {s['coordination']}, {seconds:.2f} s)",
+    ]
+    for g in s["goods"].values():
+        fills = g["fill_rate_by_region"]
+        worst = min(fills, key=lambda r: fills[r] if fills[r] is not None else 1.0)
+        p = g["pledges"]
+        lines += [
+            f"  {g['name']} ({g['unit']})",
+            f"    produced        {_masks(g['produced'])}; received {_masks(g['received'])}; "
+            f"domestic shortfall {_masks(g['domestic_shortfall'])}",
+            f"    donated         {_masks(g['donated_total'])} (delivered "
+            f"{_masks(g['delivered_total'])}, in transit {_masks(g['in_transit_end'])}); "
+            f"pledged {_masks(p['pledged'])}, unmet {_masks(p['unmet'])}",
+            f"    need met        {_need_met(g, worst)}",
+            f"    {'region':<22}{'donated':>12}{'fill rate':>11}  first delivery",
+        ]
+        for rid, donated in g["donated_by_region"].items():
+            first = g["first_delivery_day_by_region"][rid] or "-"
+            lines.append(f"    {rid:<22}{_masks(donated):>12}{_pct(fills[rid]):>11}  {first}")
+    units = {gid: g["unit"] for gid, g in s["goods"].items()}
+    lines.append("  donors (donated)")
+    for d in s["donors"].values():
+        gave = ", ".join(f"{_masks(v['donated_total'])} {units[gid]}"
+                         for gid, v in d["goods"].items())
+        lines.append(f"    {d['name']:<22}{gave}")
+    exchanges = [(d["name"], x) for d in s["donors"].values() for x in d["exchanges"]]
+    if exchanges:
+        lines.append("  exchanges")
+    for name, x in exchanges:
+        lines.append(f"    {name} -> {x['partner']}: sent {_masks(x['sent'])} "
+                     f"{units[x['sent_good']]}, received {_masks(x['received'])} "
+                     f"{units[x['received_good']]}")
+    return "\n".join(lines + _format_observations(s))
+
+
+def _format_observations(s: dict[str, Any]) -> list[str]:
+    lines = []
     obs = s.get("observations") or []
     if obs:
         lines.append(f"  record vs model   {len(obs)} observations; error = model - record, "
@@ -91,7 +140,7 @@ def format_summary(s: dict[str, Any], seconds: float) -> str:
         # A long region path would push its row out of line; its columns follow it.
         lines.append(f"    {o['date']:<12}{o['series']:<28}{rec:>17}{_masks(o['model']):>10}"
                      f"  {err_text}, {o['kind']}")
-    return "\n".join(lines)
+    return lines
 
 
 def run_overrides(args: argparse.Namespace) -> list[str]:

@@ -9,15 +9,27 @@ Rules a reader relies on:
 - Equity (Gini, lowest and mean fill rate) is undefined (NaN) when some region needed
   masks and nothing was delivered to any region: 0 would read as "perfectly fair". When no
   region needed anything, every region is fully served, so mean = lowest = 1 and Gini = 0.
+
+Goods and donors: a run's totals have channel rows (B x C: a donor's supply of a good) and
+good rows (B x G). The functions above read totals whose rows are scenarios (one channel, one
+good: the single-donor scenario of masks); ``per_good`` sums channel rows into good rows so
+they apply to each good, and ``channel_scalars`` gives what each channel (donor x good) did.
+``scalars`` given the run's ``Rows`` gives one value per scenario for a sweep: over all goods
+taken together when they share a unit, else over the first good alone (a sum of masks and
+kits means nothing).
 """
 
 from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, fields, replace
 
 import numpy as np
 from numpy.typing import NDArray
 
 from sim.engine.day import Totals
-from sim.engine.plan import Array
+from sim.engine.plan import Array, Index, Plan
+from sim.engine.state import per_row
 
 # The scalar metrics a sweep can keep, in a stable order.
 SCALARS = (
@@ -86,8 +98,16 @@ def pledge_split(totals: Totals, pledge_masks: Array) -> tuple[Array, Array, Arr
     return on_time, late, unmet
 
 
-def scalars(totals: Totals, pledge_masks: Array) -> dict[str, Array]:
-    """The scalar metrics of B scenarios, each an array of shape (B,)."""
+def scalars(totals: Totals, pledge_masks: Array, rows: Rows | None = None
+            ) -> dict[str, Array]:
+    """The scalar metrics of B scenarios, each an array of shape (B,). Without ``rows`` each
+    row is a scenario (one channel, one good); with them, several goods count together when
+    they share a unit, else the first good alone (``Rows.scope``)."""
+    if rows is not None and not rows.single:
+        totals, pledge_masks = grouped(totals, pledge_masks, rows, *rows.scope())
+    elif len(totals.produced_masks) != len(totals.consumed_masks):
+        raise ValueError("totals with channel rows and good rows apart (several goods or "
+                         "donors): pass rows=Rows.of(plan, units)")
     on_time, late, unmet = pledge_split(totals, pledge_masks)
     donated = totals.shipped_masks.sum(axis=1)
     delivered = totals.delivered_masks.sum(axis=1)
@@ -118,3 +138,137 @@ def by_region(totals: Totals) -> dict[str, Array | NDArray[np.int64]]:
         "unmet_need_by_region": totals.need_masks - totals.consumed_masks,
         "first_delivery_day_by_region": totals.first_delivery_day,
     }
+
+
+# ---- goods and donors -----------------------------------------------------------------------
+@dataclass(frozen=True)
+class Rows:
+    """How a run's rows map onto scenarios, goods and donors (``sim.engine.plan``): channel
+    row b*C + c is donor ``channel_donor[c]``'s supply of good ``channel_good[c]`` in
+    scenario b; good row b*G + g is good g in scenario b."""
+
+    n_scenarios: int
+    channel_good: Index  # (C,)
+    channel_donor: Index  # (C,)
+    n_goods: int
+    units_agree: bool  # every good counts in one unit, so sums across goods mean something
+
+    @classmethod
+    def of(cls, plan: Plan, units: Sequence[str] | None = None) -> Rows:
+        """``units``: each good's unit, in the plan's order of goods; None (unknown) counts
+        goods together only when there is one."""
+        agree = plan.n_goods == 1 or (units is not None and len(set(units)) == 1)
+        return cls(plan.n_scenarios, np.asarray(plan.channel_good, dtype=np.intp),
+                   np.asarray(plan.channel_donor, dtype=np.intp), plan.n_goods, agree)
+
+    @property
+    def n_channels(self) -> int:
+        return len(self.channel_good)
+
+    @property
+    def single(self) -> bool:
+        """One channel and one good: every row is a scenario, as the metrics above expect."""
+        return self.n_channels == 1 and self.n_goods == 1
+
+    def scope(self) -> tuple[Index, Index, int]:
+        """(group of each channel, group of each good, 1): every good in one group when the
+        units agree, else the first good alone (-1: left out)."""
+        if self.units_agree:
+            return (np.zeros(self.n_channels, dtype=np.intp),
+                    np.zeros(self.n_goods, dtype=np.intp), 1)
+        first = np.where(self.channel_good == 0, 0, -1).astype(np.intp)
+        goods = np.full(self.n_goods, -1, dtype=np.intp)
+        goods[0] = 0
+        return first, goods, 1
+
+
+# Totals kept per good row (what the regions need and use) and per scenario (hubs); the rest
+# are per channel row.
+_GOOD_FIELDS = frozenset({"consumed_masks", "need_masks"})
+_SCENARIO_FIELDS = frozenset({"hub_handled", "hub_waited"})
+
+
+def _sum_groups(values: NDArray[np.float64], n_per: int, group: Index, n_groups: int,
+                b: int) -> Array:
+    """(b x n_per, ...) rows summed into (b x n_groups, ...) by ``group`` (-1: dropped),
+    added in row order (the same bytes every time)."""
+    x = np.asarray(values, dtype=np.float64).reshape(b, n_per, *values.shape[1:])
+    out = np.zeros((b, n_groups, *values.shape[1:]))
+    for k in range(n_groups):
+        members = np.flatnonzero(group == k)
+        if len(members) == 1:
+            out[:, k] = x[:, members[0]]
+        for j in members if len(members) > 1 else ():
+            out[:, k] += x[:, j]
+    return out.reshape(b * n_groups, *values.shape[1:])
+
+
+def grouped(totals: Totals, pledge_masks: Array, rows: Rows, channel_group: Index,
+            good_group: Index, n_groups: int) -> tuple[Totals, Array]:
+    """Totals (and pledge amounts) with B x ``n_groups`` rows, each row the sum of the
+    channel rows and good rows of its group; the first delivery is the earliest of the
+    group's; per-scenario totals (hubs) stay as they are. With one channel per good row these
+    are totals the metrics above read."""
+    b, c = rows.n_scenarios, rows.n_channels
+    out: dict[str, object] = {}
+    for f in fields(totals):
+        values = getattr(totals, f.name)
+        if f.name in _SCENARIO_FIELDS or values.shape[0] not in (b * c, b * rows.n_goods):
+            out[f.name] = values
+        elif f.name == "first_delivery_day":
+            days = values.reshape(b, c, -1)
+            never = np.iinfo(np.int64).max
+            first = np.full((b, n_groups, days.shape[-1]), never, dtype=np.int64)
+            for k in range(n_groups):
+                members = np.flatnonzero(channel_group == k)
+                if len(members):
+                    first[:, k] = np.where(days[:, members] >= 0, days[:, members],
+                                           never).min(axis=1)
+            out[f.name] = np.where(first == never, -1, first).reshape(b * n_groups, -1)
+        elif f.name in _GOOD_FIELDS:
+            out[f.name] = _sum_groups(values, rows.n_goods, good_group, n_groups, b)
+        else:
+            out[f.name] = _sum_groups(values, c, channel_group, n_groups, b)
+    pledges = _sum_groups(per_row(pledge_masks, b * c), c, channel_group, n_groups, b)
+    return replace(totals, **out), pledges  # type: ignore[arg-type]
+
+
+def per_good(totals: Totals, pledge_masks: Array, rows: Rows) -> tuple[Totals, Array]:
+    """Totals with one row per good row (B x G), each good's channels summed: the metrics
+    above then give each good's (``scalars``, ``by_region``, ``equity``)."""
+    return grouped(totals, pledge_masks, rows, rows.channel_good,
+                   np.arange(rows.n_goods, dtype=np.intp), rows.n_goods)
+
+
+def channel_scalars(totals: Totals, pledge_masks: Array) -> dict[str, Array]:
+    """What each channel row (a donor's supply of a good) did, each (N,); units of its good.
+    Needs and fill rates belong to goods, not channels: see ``per_good``."""
+    pledged = per_row(pledge_masks, len(totals.produced_masks))
+    on_time, late, unmet = pledge_split(totals, pledged)
+    donated = totals.shipped_masks.sum(axis=1)
+    delivered = totals.delivered_masks.sum(axis=1)
+    return {
+        "produced": totals.produced_masks,
+        "released": totals.released_masks,
+        "received": totals.received_masks,
+        "domestic_demand": totals.domestic_demand_masks,
+        "domestic_shortfall": totals.domestic_demand_masks - totals.domestic_served_masks,
+        "donated_total": donated,
+        "delivered_total": delivered,
+        "in_transit_end": donated - delivered,
+        "pledged_total": pledged.sum(axis=1),
+        "pledges_on_time": on_time.sum(axis=1),
+        "pledges_late": late.sum(axis=1),
+        "pledges_unmet": unmet.sum(axis=1),
+        "final_stock": totals.final_stock_masks,
+    }
+
+
+def exchange_flows(totals: Totals, rows: Rows, receive_ratio: Array) -> tuple[Array, Array]:
+    """(sent, received) per pledge instance (B, P): what was shipped against each send (on
+    time or late; 0 for a pledge) and what it brings back, ``receive_ratio`` x sent (in the
+    received good's units, whether or not it lands inside the horizon)."""
+    b, c = rows.n_scenarios, rows.n_channels
+    shipped = totals.pledge_on_time_masks + totals.pledge_late_masks
+    sent = shipped.reshape(b, c, -1).sum(axis=1)
+    return sent, sent * np.asarray(receive_ratio, dtype=np.float64)

@@ -3,6 +3,13 @@
 Pure: works on a run's day-by-day series (the engine's ``Series`` of one scenario, or a result
 folder's columns, which carry the same names), reads no files and draws nothing.
 
+A run with several goods or donors keeps its series per channel (a donor's supply of a good)
+and per good: an observation's ``good`` and ``donor`` choose the rows read (``select``). A
+donor's series (stock, production, domestic, donated and delivered in all) is that donor's
+channel of the good, or the sum over the good's donors when ``donor`` is not given. A region's
+series is the good's: what every donor of it delivered, or, for what was shipped and
+delivered when ``donor`` is given, what that donor's channel sent.
+
 The error is model - record, in masks: positive when the model is above the record. For a
 range it is 0 inside the range, else the distance to the nearest end (signed the same way).
 The relative error divides by the record value (for a range, the end nearest the model);
@@ -13,12 +20,14 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 from numpy.typing import NDArray
 
 from sim.engine.runner import Result
+from sim.engine.state import GOOD_REGION_SERIES
 from sim.scenario.models import Scenario
 from sim.scenario.observations import Measure, Observation, SeriesPath
 
@@ -37,6 +46,63 @@ _SOURCE: dict[Measure, tuple[str, bool]] = {
     Measure.REGION_DELIVERED: ("arrived", True),
     Measure.REGION_SHIPPED: ("shipped", True),
 }
+
+
+@dataclass(frozen=True)
+class SeriesRows:
+    """Which rows of a run's series belong to which good and donor (one scenario)."""
+
+    good_ids: Sequence[str]
+    donor_ids: Sequence[str]
+    donor_names: Sequence[str]  # an observation may name a donor by id or by name
+    channel_good: Sequence[int]  # (C,) index into good_ids
+    channel_donor: Sequence[int]  # (C,) index into donor_ids
+
+    @classmethod
+    def of(cls, result: Result) -> SeriesRows:
+        plan = result.run.plan
+        return cls(plan.good_ids, plan.donor_ids,
+                   [d.label for d in result.scenario.donor_entries],
+                   [int(g) for g in plan.channel_good], [int(d) for d in plan.channel_donor])
+
+    def channels(self, observation: Observation, by_donor: bool = True) -> list[int]:
+        """The channel rows of the observation's good: its donor's, when it names one and
+        ``by_donor``, else all of them (in channel order)."""
+        g = list(self.good_ids).index(observation.good)
+        donor = observation.donor if by_donor else None
+        d = None
+        if donor is not None:
+            d = (list(self.donor_ids).index(donor) if donor in self.donor_ids
+                 else list(self.donor_names).index(donor))
+        return [c for c, (cg, cd) in enumerate(zip(self.channel_good, self.channel_donor,
+                                                     strict=True))
+                if cg == g and (d is None or cd == d)]
+
+
+def _rows_sum(values: Array, rows: Sequence[int]) -> Array:
+    """The given rows of ``values`` summed, in order (one row: itself; none: zeros)."""
+    if len(rows) == 1:
+        one: Array = np.asarray(values[rows[0]], dtype=np.float64)
+        return one
+    out = np.zeros(values.shape[1:])
+    for r in rows:
+        out += values[r]
+    return out
+
+
+def select(observation: Observation, donor: Mapping[str, Array], region: Mapping[str, Array],
+           rows: SeriesRows) -> tuple[dict[str, Array], dict[str, Array]]:
+    """The series one observation reads, as the (T,) and (T, R) arrays ``series_values``
+    takes, from a run's series per channel row (C, T), (C, T, R) or good row (G, T, R)."""
+    path = observation.path
+    name, _ = _SOURCE[path.measure]
+    chans = rows.channels(observation)
+    if path.measure not in (Measure.DONATED, Measure.DELIVERED) and path.region is None:
+        return {name: _rows_sum(np.asarray(donor[name]), chans)}, {}
+    if name in GOOD_REGION_SERIES:  # what the regions need, use and hold: the good's row
+        good = list(rows.good_ids).index(observation.good)
+        return {}, {name: np.asarray(region[name][good], dtype=np.float64)}
+    return {}, {name: _rows_sum(np.asarray(region[name]), chans)}
 
 
 def series_values(path: SeriesPath, donor: Mapping[str, Array], region: Mapping[str, Array],
@@ -70,11 +136,17 @@ def error(model: float | None, observation: Observation) -> tuple[float | None, 
 
 
 def compare(observations: Sequence[Observation], start: dt.date, donor: Mapping[str, Array],
-            region: Mapping[str, Array], region_ids: Sequence[str]) -> list[dict[str, Any]]:
-    """Each observation as plain JSON values, with the model's value and the error."""
+            region: Mapping[str, Array], region_ids: Sequence[str],
+            rows: SeriesRows | None = None) -> list[dict[str, Any]]:
+    """Each observation as plain JSON values, with the model's value and the error. Without
+    ``rows``, ``donor`` and ``region`` are one donor's (T,) and (T, R) series; with them,
+    a run's series by row, from which each observation ``select``s its own."""
     out = []
     for o in observations:
-        values = series_values(o.path, donor, region, region_ids)
+        if rows is None:
+            values = series_values(o.path, donor, region, region_ids)
+        else:
+            values = series_values(o.path, *select(o, donor, region, rows), region_ids)
         t = (o.date - start).days
         model = float(values[t]) if 0 <= t < len(values) else None
         model = model if model is not None and np.isfinite(model) else None
@@ -90,16 +162,17 @@ def compare(observations: Sequence[Observation], start: dt.date, donor: Mapping[
 
 
 def compare_run(result: Result) -> list[dict[str, Any]]:
-    """``compare`` on a single run's series (scenario 0); model values are null when the
-    run kept no series."""
+    """``compare`` on a single run's series (B = 1), each observation on its good's and
+    donor's rows; model values are null when the run kept no series."""
     scenario: Scenario = result.scenario
     plan, series = result.run.plan, result.run.series
     if series is None:
         names = {name for name, _ in _SOURCE.values()}
-        donor = {k: np.full(plan.n_days, np.nan) for k in names}
-        region = {k: np.full((plan.n_days, len(plan.region_ids)), np.nan) for k in names}
+        rows = max(plan.n_channels, plan.n_goods)
+        donor = {k: np.full((rows, plan.n_days), np.nan) for k in names}
+        region = {k: np.full((rows, plan.n_days, len(plan.region_ids)), np.nan)
+                  for k in names}
     else:
-        donor = {k: v[0] for k, v in series.donor.items()}
-        region = {k: v[0] for k, v in series.region.items()}
+        donor, region = series.donor, series.region
     return compare(scenario.observations, scenario.horizon.start, donor, region,
-                   plan.region_ids)
+                   plan.region_ids, SeriesRows.of(result))

@@ -1,4 +1,11 @@
-"""The run's summary: metrics of a single run as plain JSON values, with provenance."""
+"""The run's summary: metrics of a single run as plain JSON values, with provenance.
+
+A scenario without ``[[donors]]`` (one donor giving masks) gets the summary it always had. One
+with goods and donors gets the same top-level keys -- quantities summed over goods only when
+every good counts in one unit (else null), fill rates and equity only when there is one good
+(else null) -- plus ``coordination``, ``goods`` (each good's metrics, as the top level has them
+for masks) and ``donors`` (what each donor did with each of its goods, and its exchanges).
+"""
 
 from __future__ import annotations
 
@@ -10,10 +17,12 @@ from typing import Any
 import numpy as np
 
 import sim
+from sim.engine.day import Totals
+from sim.engine.plan import Array
 from sim.engine.runner import Result
 from sim.results import metrics
 from sim.results.observations import compare_run
-from sim.scenario.models import FixedPledge, Scenario
+from sim.scenario.models import FixedPledge, Pledge, Scenario
 from sim.scenario.writing import dump_toml
 
 
@@ -44,8 +53,51 @@ def day_iso(result: Result, day: int) -> str | None:
     return (result.run.plan.start + dt.timedelta(days=int(day))).isoformat()
 
 
+def pledge_entries(result: Result) -> list[dict[str, Any]]:
+    """Each of the scenario's pledges: when, how much, and how it was kept (units of its
+    good; exchanges' sends are reported with their exchange)."""
+    run, plan, scenario = result.run, result.run.plan, result.scenario
+    # Each instance is shipped from one channel row, so summing over rows takes its own.
+    amount = plan.pledge_masks.sum(axis=0)
+    on_time, late, unmet = (a.sum(axis=0) for a in metrics.pledge_split(
+        run.totals, plan.pledge_masks))
+    out = []
+    for i, p in enumerate(scenario.pledges):
+        rows = plan.pledge_source == i
+        # A fixed pledge dated after the last shipment day cannot fall due in this horizon:
+        # it is neither kept nor broken here, so it is reported apart from the others.
+        not_due = p.amount if isinstance(p, FixedPledge) and not rows.any() else 0.0
+        entry: dict[str, Any] = {
+            "region": p.region, "kind": p.kind, "when": _when(p), "note": p.note,
+            "amount": _num(amount[rows].sum()),
+            "on_time": _num(on_time[rows].sum()), "late": _num(late[rows].sum()),
+            "unmet": _num(unmet[rows].sum()), "not_due": not_due,
+        }
+        if scenario.donors:
+            entry = {"donor": scenario.pledge_donor(i), "good": scenario.pledge_good(i),
+                     **entry}
+        out.append(entry)
+    return out
+
+
+def _when(p: Pledge) -> str:
+    return (p.date.isoformat() if isinstance(p, FixedPledge)
+            else f"{p.start.isoformat()}..{p.end.isoformat()}")
+
+
+def provenance(result: Result) -> dict[str, Any]:
+    return {
+        "version": sim.__version__, "seed": result.seed,
+        "scenario_sha256": scenario_sha256(result.scenario),
+        "engine": str(result.engine), "backend": str(result.backend),
+        "numpy": np.__version__,
+    }
+
+
 def summary(result: Result) -> dict[str, Any]:
     """Metrics of a single run (B = 1) as plain JSON values, with provenance."""
+    if result.scenario.donors:
+        return goods_summary(result)
     run, plan, scenario = result.run, result.run.plan, result.scenario
     scalar = {k: _num(v[0]) for k, v in metrics.scalars(run.totals, plan.pledge_masks).items()}
     # Population weights come from the scenario (the plan keeps only derived shares), in the
@@ -58,21 +110,7 @@ def summary(result: Result) -> dict[str, Any]:
     def per_region(name: str) -> dict[str, float | None]:
         return {rid: _num(regional[name][0, i]) for i, rid in enumerate(ids)}
 
-    on_time, late, unmet = metrics.pledge_split(run.totals, plan.pledge_masks)
-    pledges = []
-    for i, p in enumerate(scenario.pledges):
-        rows = plan.pledge_source == i
-        when = (p.date.isoformat() if isinstance(p, FixedPledge)
-                else f"{p.start.isoformat()}..{p.end.isoformat()}")
-        # A fixed pledge dated after the last shipment day cannot fall due in this horizon:
-        # it is neither kept nor broken here, so it is reported apart from the others.
-        not_due = p.amount if isinstance(p, FixedPledge) and not rows.any() else 0.0
-        pledges.append({
-            "region": p.region, "kind": p.kind, "when": when, "note": p.note,
-            "amount": _num(plan.pledge_masks[0, rows].sum()),
-            "on_time": _num(on_time[0, rows].sum()), "late": _num(late[0, rows].sum()),
-            "unmet": _num(unmet[0, rows].sum()), "not_due": not_due,
-        })
+    pledges = pledge_entries(result)
     # Standard JSON has no NaN or Infinity: every non-finite number is written as null.
     out: dict[str, Any] = _finite({
         "name": scenario.name,
@@ -101,11 +139,148 @@ def summary(result: Result) -> dict[str, Any]:
         "final_stock": scalar["final_stock"],
         # The record beside the model: each observation, the model's value, the error.
         "observations": compare_run(result),
-        "provenance": {
-            "version": sim.__version__, "seed": result.seed,
-            "scenario_sha256": scenario_sha256(scenario),
-            "engine": str(result.engine), "backend": str(result.backend),
-            "numpy": np.__version__,
-        },
+        "provenance": provenance(result),
+    })
+    return out
+
+
+# ---- goods and donors -----------------------------------------------------------------------
+# Shares and indices: given at the top level only when there is one good (the rest of the
+# top level are quantities, given when every good counts in one unit).
+_RATES = ("fill_rate_by_region", "gini_fill_rate", "gini_fill_rate_population",
+          "min_fill_rate", "mean_fill_rate")
+
+
+def _group_metrics(result: Result, totals: Totals, pledge_masks: Array,
+                   row: int, not_due: float) -> dict[str, Any]:
+    """The legacy summary's metrics for one row of grouped totals (a good, or all goods)."""
+    ids, scenario = result.run.plan.region_ids, result.scenario
+    scalar = metrics.scalars(totals, pledge_masks)
+    regional = metrics.by_region(totals)
+    population = np.array([r.population for r in scenario.regions], dtype=np.float64)
+    by_population = metrics.equity(totals, population)["gini_fill_rate"]
+
+    def per_region(name: str) -> dict[str, float | None]:
+        return {rid: _num(regional[name][row, i]) for i, rid in enumerate(ids)}
+
+    return {
+        **{k: _num(scalar[k][row]) for k in ("produced", "released")},
+        "received": _num(totals.received_masks[row]),
+        **{k: _num(scalar[k][row]) for k in ("domestic_demand", "domestic_shortfall",
+                                             "donated_total", "delivered_total",
+                                             "in_transit_end")},
+        **{k: per_region(k) for k in ("donated_by_region", "delivered_by_region",
+                                      "fill_rate_by_region")},
+        "unmet_need_masks": _num(scalar["unmet_need_masks"][row]),
+        "unmet_need_by_region": per_region("unmet_need_by_region"),
+        "gini_fill_rate": _num(scalar["gini_fill_rate"][row]),
+        "gini_fill_rate_population": _num(by_population[row]),
+        "min_fill_rate": _num(scalar["min_fill_rate"][row]),
+        "mean_fill_rate": _num(scalar["mean_fill_rate"][row]),
+        "pledges": {"on_time": _num(scalar["pledges_on_time"][row]),
+                    "late": _num(scalar["pledges_late"][row]),
+                    "unmet": _num(scalar["pledges_unmet"][row]),
+                    "pledged": _num(scalar["pledged_total"][row]), "not_due": not_due},
+        "first_delivery_day_by_region": {
+            rid: day_iso(result, int(regional["first_delivery_day_by_region"][row, i]))
+            for i, rid in enumerate(ids)},
+        "final_stock": _num(scalar["final_stock"][row]),
+    }
+
+
+def _donors(result: Result, rows: metrics.Rows) -> dict[str, Any]:
+    """Each donor: what it did with each of its goods, and its exchanges by date."""
+    run, plan, scenario = result.run, result.run.plan, result.scenario
+    chan = metrics.channel_scalars(run.totals, plan.pledge_masks)
+    sent, received = metrics.exchange_flows(run.totals, rows, plan.receive_ratio)
+    ids, goods = plan.region_ids, plan.good_ids
+    out: dict[str, Any] = {}
+    for d, donor in enumerate(scenario.donor_entries):
+        entry: dict[str, Any] = {}
+        for c in np.flatnonzero(plan.channel_donor == d).tolist():
+            entry[goods[int(plan.channel_good[c])]] = {
+                **{k: _num(chan[k][c]) for k in (
+                    "produced", "released", "received", "domestic_demand",
+                    "domestic_shortfall", "donated_total", "delivered_total")},
+                "donated_by_region": {rid: _num(run.totals.shipped_masks[c, i])
+                                      for i, rid in enumerate(ids)},
+                "pledges": {"on_time": _num(chan["pledges_on_time"][c]),
+                            "late": _num(chan["pledges_late"][c]),
+                            "unmet": _num(chan["pledges_unmet"][c]),
+                            "pledged": _num(chan["pledged_total"][c])},
+                "final_stock": _num(chan["final_stock"][c]),
+            }
+        exchanges = []
+        for j, x in enumerate(scenario.exchanges):
+            if x.donor != donor.id:
+                continue
+            sends = np.flatnonzero(plan.pledge_exchange == j).tolist()
+            by_date: dict[str, list[float]] = {}
+            for p in sends:  # by the date each send fell due (instances are oldest first)
+                day = day_iso(result, int(plan.ship_days[plan.pledge_due[p]]))
+                assert day is not None
+                pair = by_date.setdefault(day, [0.0, 0.0])
+                pair[0] += float(sent[0, p])
+                pair[1] += float(received[0, p])
+            exchanges.append({
+                "partner": x.partner, "sent_good": x.send.good,
+                "sent": _num(sent[0, sends].sum()), "received_good": x.receive.good,
+                "received": _num(received[0, sends].sum()),
+                "by_date": [[day, s, r] for day, (s, r) in by_date.items()],
+            })
+        out[donor.id] = {"name": donor.label, "goods": entry, "exchanges": exchanges}
+    return out
+
+
+def goods_summary(result: Result) -> dict[str, Any]:
+    """The summary of a run with goods and donors (see the module's docstring)."""
+    run, plan, scenario = result.run, result.run.plan, result.scenario
+    units = [g.unit for g in scenario.good_entries]
+    rows = metrics.Rows.of(plan, units)
+    pledges = pledge_entries(result)
+    not_due = {g: sum(p["not_due"] for i, p in enumerate(pledges)
+                      if scenario.pledge_good(i) == g) for g in plan.good_ids}
+    good_totals, good_pledges = metrics.per_good(run.totals, plan.pledge_masks, rows)
+    goods = {
+        g.id: {"name": g.name or g.id, "unit": g.unit,
+               **_group_metrics(result, good_totals, good_pledges, i, not_due[g.id])}
+        for i, g in enumerate(scenario.good_entries)}
+    # All goods as one: in one unit only (the scope is then every good).
+    every = (_group_metrics(result, *metrics.grouped(run.totals, plan.pledge_masks, rows,
+                                                     *rows.scope()), 0, sum(not_due.values()))
+             if rows.units_agree else None)
+    one_good = next(iter(goods.values())) if len(goods) == 1 else None
+
+    def top(key: str) -> Any:
+        if key in _RATES:
+            return None if one_good is None else one_good[key]
+        return None if every is None else every[key]
+
+    first = metrics.grouped(run.totals, plan.pledge_masks, rows,
+                            np.zeros(rows.n_channels, dtype=np.intp),
+                            np.zeros(rows.n_goods, dtype=np.intp), 1)[0].first_delivery_day
+    pledge_top = (dict(every["pledges"]) if every is not None else
+                  {k: None for k in ("on_time", "late", "unmet", "pledged", "not_due")})
+    out: dict[str, Any] = _finite({
+        "name": scenario.name,
+        "horizon": {"start": scenario.horizon.start.isoformat(),
+                    "end": scenario.horizon.end.isoformat()},
+        **{k: top(k) for k in ("produced", "released", "domestic_demand", "domestic_shortfall",
+                               "donated_total", "delivered_total", "in_transit_end",
+                               "donated_by_region", "delivered_by_region",
+                               "fill_rate_by_region", "unmet_need_masks",
+                               "unmet_need_by_region", "gini_fill_rate",
+                               "gini_fill_rate_population", "min_fill_rate",
+                               "mean_fill_rate")},
+        "pledges": {**pledge_top, "each": pledges},
+        # The earliest delivery of any good: a date, whatever the units.
+        "first_delivery_day_by_region": {
+            rid: day_iso(result, int(first[0, i])) for i, rid in enumerate(plan.region_ids)},
+        "final_stock": top("final_stock"),
+        "coordination": str(scenario.coordination),
+        "goods": goods,
+        "donors": _donors(result, rows),
+        "observations": compare_run(result),
+        "provenance": provenance(result),
     })
     return out

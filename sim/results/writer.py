@@ -2,7 +2,9 @@
 
 ``results/<name>-<short hash>/`` (the hash covers the resolved scenario, seed, engine and
 backend: one folder per run) holds ``scenario.toml`` (as resolved), ``daily.parquet``
-(donor series), ``regions.parquet`` (day x region), ``shipments.csv`` and ``summary.json``.
+(donor series: channel x day, each row naming its donor and good), ``regions.parquet`` (good
+x day x region, what every donor of the good sent summed), ``shipments.csv`` (naming donor
+and good) and ``summary.json``.
 A new folder is written under a temporary name and renamed, so a killed run never leaves a
 half result that looks whole; an earlier run's folder has its files replaced one by one,
 ``summary.json`` last.
@@ -26,7 +28,9 @@ import pyarrow.parquet as pq
 from numpy.typing import NDArray
 
 from sim.engine.day import DONOR_SERIES, REGION_SERIES
+from sim.engine.plan import Plan
 from sim.engine.runner import Result
+from sim.engine.state import CHANNEL_REGION_SERIES, GOOD_REGION_SERIES
 from sim.results.files import atomic_folder, clean_stale, safe_name, write_atomic
 from sim.results.summary import day_iso, summary
 from sim.scenario.errors import InputError
@@ -69,62 +73,99 @@ def _strings(values: Sequence[str]) -> pa.Array:
                                  [None, pa.py_buffer(offsets), pa.py_buffer(b"".join(encoded))])
 
 
-def _repeated_labels(labels: Sequence[str], times: int) -> pa.DictionaryArray:
-    """``labels`` repeated ``times`` times, dictionary-encoded as
-    ``pa.array(labels * times).dictionary_encode()`` does it: each distinct label once, in
-    the order first seen, int32 indices."""
+def _labels(labels: Sequence[str], repeat: int = 1, times: int = 1) -> pa.DictionaryArray:
+    """Each of ``labels`` repeated ``repeat`` times in a row, the whole ``times`` times,
+    dictionary-encoded as ``pa.array(values).dictionary_encode()`` does it: each distinct
+    label once, in the order first seen, int32 indices."""
     codes: dict[str, int] = {}
     once = np.array([codes.setdefault(x, len(codes)) for x in labels], dtype=np.int32)
-    return pa.DictionaryArray.from_arrays(_column(np.tile(once, times)), _strings(list(codes)))
+    return pa.DictionaryArray.from_arrays(_column(np.tile(np.repeat(once, repeat), times)),
+                                          _strings(list(codes)))
+
+
+def _channel_labels(plan: Plan) -> tuple[list[str], list[str]]:
+    """(donor id, good id) of each channel, in channel order."""
+    return ([plan.donor_ids[int(d)] for d in plan.channel_donor],
+            [plan.good_ids[int(g)] for g in plan.channel_good])
 
 
 def daily_table(result: Result) -> pa.Table:
+    """One row per channel and day, channel by channel (a legacy run: its one donor's)."""
     run = result.run
     assert run.series is not None
     plan = run.plan
-    is_ship = np.zeros(plan.n_days, dtype=bool)
-    is_ship[plan.ship_days] = True
+    n_channels, n_days = plan.n_channels, plan.n_days
+    # A channel's dispatch days: its donor's shipment days and its own dated pledges.
+    is_ship = np.zeros((n_channels, n_days), dtype=bool)
+    for c in range(n_channels):
+        is_ship[c, plan.ship_days[plan.dispatches[c]]] = True
+    donors, goods = _channel_labels(plan)
     cols: dict[str, pa.Array] = {
-        "date": _date32(_epoch_days(plan.dates)),
-        "capacity": _column(plan.capacity_masks[0]),
-        "outage_loss": _column(run.draws.outage_loss[0]),
-        "shipment_day": _column(is_ship),
+        "date": _date32(np.tile(_epoch_days(plan.dates), n_channels)),
+        "donor": _labels(donors, n_days),
+        "good": _labels(goods, n_days),
+        "capacity": _column(plan.capacity_masks.reshape(-1)),
+        "outage_loss": _column(run.draws.outage_loss.reshape(-1)),
+        "shipment_day": _column(is_ship.reshape(-1)),
     }
-    cols.update({name: _column(run.series.donor[name][0]) for name in DONOR_SERIES})
+    cols.update({name: _column(run.series.donor[name].reshape(-1)) for name in DONOR_SERIES})
     return pa.table(cols)
 
 
-def regions_table(result: Result) -> pa.Table:
-    run = result.run
+def good_region_series(result: Result) -> dict[str, NDArray[np.float64]]:
+    """Every region series per good (G, T, R): the channel series (shipped, pledged,
+    arrived, in transit) summed over the good's donors in channel order."""
+    run, plan = result.run, result.run.plan
     assert run.series is not None
-    n_days, ids = run.plan.n_days, run.plan.region_ids
+    out = {name: run.series.region[name] for name in GOOD_REGION_SERIES}
+    for name in CHANNEL_REGION_SERIES:
+        values = run.series.region[name]
+        summed = np.zeros((plan.n_goods, *values.shape[1:]))
+        for g in range(plan.n_goods):
+            members = np.flatnonzero(plan.channel_good == g).tolist()
+            if len(members) == 1:
+                summed[g] = values[members[0]]
+            for c in members if len(members) > 1 else ():
+                summed[g] += values[c]
+        out[name] = summed
+    return out
+
+
+def regions_table(result: Result) -> pa.Table:
+    """One row per good, day and region, good by good, then day, then region."""
+    plan = result.run.plan
+    n_days, ids, n_goods = plan.n_days, plan.region_ids, plan.n_goods
+    series = good_region_series(result)
     cols: dict[str, pa.Array] = {
-        "date": _date32(np.repeat(_epoch_days(run.plan.dates), len(ids))),
-        "region": _repeated_labels(ids, n_days),
+        "date": _date32(np.tile(np.repeat(_epoch_days(plan.dates), len(ids)), n_goods)),
+        "region": _labels(ids, times=n_days * n_goods),
+        "good": _labels(plan.good_ids, n_days * len(ids)),
     }
-    cols.update({name: _column(run.series.region[name][0].reshape(-1))
-                 for name in REGION_SERIES})
+    cols.update({name: _column(series[name].reshape(-1)) for name in REGION_SERIES})
     return pa.table(cols)
 
 
 def shipments_csv(result: Result) -> str:
+    """Each shipment, by date, then channel (donor x good), then region."""
     run = result.run
     assert run.series is not None and run.series.lead_days is not None
     plan, region = run.plan, run.series.region
+    donors, goods = _channel_labels(plan)
     out = io.StringIO()
     w = csv.writer(out, lineterminator="\n")
-    w.writerow(["ship_date", "region", "masks", "pledged_masks", "policy_masks",
-                "lead_days", "arrival_date", "arrived_in_horizon"])
+    w.writerow(["ship_date", "donor", "good", "region", "masks", "pledged_masks",
+                "policy_masks", "lead_days", "arrival_date", "arrived_in_horizon"])
     for k, t in enumerate(plan.ship_days.tolist()):
-        for i, rid in enumerate(plan.region_ids):
-            masks = region["shipped"][0, t, i]
-            if masks <= 0:
-                continue
-            pledged = region["pledged"][0, t, i]
-            lead = int(run.series.lead_days[0, k, i])
-            w.writerow([day_iso(result, t), rid, f"{masks:.3f}", f"{pledged:.3f}",
-                        f"{masks - pledged:.3f}", lead, day_iso(result, t + lead),
-                        t + lead < plan.n_days])
+        for c in range(plan.n_channels):
+            for i, rid in enumerate(plan.region_ids):
+                masks = region["shipped"][c, t, i]
+                if masks <= 0:
+                    continue
+                pledged = region["pledged"][c, t, i]
+                lead = int(run.series.lead_days[c, k, i])
+                w.writerow([day_iso(result, t), donors[c], goods[c], rid, f"{masks:.3f}",
+                            f"{pledged:.3f}", f"{masks - pledged:.3f}", lead,
+                            day_iso(result, t + lead), t + lead < plan.n_days])
     return out.getvalue()
 
 

@@ -33,7 +33,7 @@ def totals(need: list[float], consumed: list[float], delivered: list[float] | No
     delivered = consumed if delivered is None else delivered
     return Totals(
         produced_masks=np.zeros(1), released_masks=np.zeros(1), received_masks=np.zeros(1),
-        domestic_demand_masks=np.zeros(1),
+        written_off_masks=np.zeros(1), domestic_demand_masks=np.zeros(1),
         domestic_served_masks=np.zeros(1),
         shipped_masks=np.array([delivered], dtype=float),
         delivered_masks=np.array([delivered], dtype=float),
@@ -41,7 +41,8 @@ def totals(need: list[float], consumed: list[float], delivered: list[float] | No
         need_masks=np.array([need], dtype=float),
         pledge_on_time_masks=np.array([list(pledge_on_time)], dtype=float).reshape(1, -1),
         pledge_late_masks=np.array([list(pledge_late)], dtype=float).reshape(1, -1),
-        first_delivery_day=np.full((1, r), -1, dtype=np.int64), final_stock_masks=np.zeros(1))
+        first_delivery_day=np.full((1, r), -1, dtype=np.int64), final_stock_masks=np.zeros(1),
+        hub_handled=np.zeros((1, 0)), hub_waited=np.zeros((1, 0)))
 
 
 def test_fill_rate_per_region_and_zero_need_counts_as_fully_served() -> None:

@@ -76,28 +76,37 @@ def test_dates_are_date32_days_since_1970(dates: list[dt.date]) -> None:
 
 
 @settings(max_examples=40, deadline=None)
-@given(st.lists(st.text(max_size=6), min_size=1, max_size=6), st.integers(0, 4))
-def test_region_labels_are_dictionary_encoded_as_pa_array_does(labels: list[str],
-                                                               times: int) -> None:
-    # duplicate, empty and non-ASCII labels included: first seen order, int32 indices
-    reference = pa.array(labels * times, type=pa.string()).dictionary_encode()
-    built = writer._repeated_labels(labels, times)
+@given(st.lists(st.text(max_size=6), min_size=1, max_size=6), st.integers(0, 3),
+       st.integers(0, 4))
+def test_labels_are_dictionary_encoded_as_pa_array_does(labels: list[str], repeat: int,
+                                                        times: int) -> None:
+    # duplicate, empty and non-ASCII labels included: first seen order, int32 indices; each
+    # label `repeat` times in a row (donor, good of a channel's days), all `times` times
+    values = [x for x in labels for _ in range(repeat)] * times
+    reference = pa.array(values, type=pa.string()).dictionary_encode()
+    built = writer._labels(labels, repeat, times)
     _same(built, reference)
     assert built.equals(reference)
 
 
 def _reference_tables(result: Any) -> tuple[pa.Table, pa.Table]:
-    """The tables as the writer built them with pa.array until it avoided pandas."""
+    """The tables as the writer built them with pa.array until it avoided pandas, with the
+    columns goods and donors added (donor and good of each daily row, good of each region
+    row: the legacy run's one donor, by its name, and masks)."""
     plan, series = result.run.plan, result.run.series
     is_ship = np.zeros(plan.n_days, dtype=bool)
     is_ship[plan.ship_days] = True
+    donor = result.scenario.donor.name
     daily = {"date": pa.array(plan.dates, type=pa.date32()),
+             "donor": pa.array([donor] * plan.n_days).dictionary_encode(),
+             "good": pa.array(["masks"] * plan.n_days).dictionary_encode(),
              "capacity": plan.capacity_masks[0],
              "outage_loss": result.run.draws.outage_loss[0], "shipment_day": is_ship}
     daily.update({name: series.donor[name][0] for name in DONOR_SERIES})
     ids = plan.region_ids
     regions = {"date": pa.array([d for d in plan.dates for _ in ids], type=pa.date32()),
-               "region": pa.array(ids * plan.n_days).dictionary_encode()}
+               "region": pa.array(ids * plan.n_days).dictionary_encode(),
+               "good": pa.array(["masks"] * len(ids) * plan.n_days).dictionary_encode()}
     regions.update({name: series.region[name][0].reshape(-1) for name in REGION_SERIES})
     return pa.table(daily), pa.table(regions)
 
