@@ -18,7 +18,7 @@ from typing import Any, Literal
 from matplotlib.figure import FigureBase
 
 from sim.report import figures
-from sim.report.compare import COMPARE_FIGURES, compare_table, format_table
+from sim.report.compare import compare_figures, compare_table, format_table
 from sim.report.figures import FigureResult
 from sim.results.files import atomic_path
 from sim.scenario.errors import InputError
@@ -96,7 +96,7 @@ def cmd_compare(args: argparse.Namespace) -> int:
     with atomic_path(out / "compare.csv") as tmp:
         tmp.write_text(buf.getvalue(), encoding="utf-8")
     print(out / "compare.csv")
-    for name, make in COMPARE_FIGURES.items():
+    for name, make in compare_figures(runs).items():
         with figures.house_style():
             fig, _ = make(runs, None)
         print(save(fig, out / f"{name}.{args.format}", args.format))

@@ -10,7 +10,8 @@ from __future__ import annotations
 
 import datetime as dt
 import textwrap
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -166,14 +167,18 @@ def _table(ax: Axes, top: float, header: Sequence[str], rows: Sequence[Sequence[
     wrapped = [[textwrap.fill(str(c), n, break_long_words=True) for c, n in
                 zip(r, chars, strict=True)] for r in rows]
     heights = [line * (0.6 + max(c.count("\n") + 1 for c in r)) for r in wrapped]
-    total = line * 1.6 + sum(heights)
+    # Headers wrap too, at word breaks; a header on one line stays as it was.
+    labels = [textwrap.fill(str(h), n, break_long_words=False) for h, n in
+              zip(header, chars, strict=True)]
+    head = line * (0.6 + max(h.count("\n") + 1 for h in labels))
+    total = head + sum(heights)
     box = Bbox.from_bounds(0.0, top - total, sum(widths), total)
-    table = ax.table(cellText=wrapped, colLabels=list(header), colWidths=list(widths),
+    table = ax.table(cellText=wrapped, colLabels=labels, colWidths=list(widths),
                      cellLoc="left", colLoc="left", bbox=box)
     table.auto_set_font_size(False)
     table.set_fontsize(fontsize)
     for (r, c), cell in table.get_celld().items():
-        cell.set_height(line * 1.6 if r == 0 else heights[r - 1])
+        cell.set_height(head if r == 0 else heights[r - 1])
         cell.PAD = 0.05 / (widths[c] * AX_W)  # 0.05 in, not the default 10 % of the width
         cell.set_edgecolor("#BBBBBB")
         cell.set_linewidth(0.4)
@@ -406,24 +411,28 @@ def record_pages(run: RunData) -> list[Figure]:
 
 
 def write_brief(run: RunData, out: str | Path) -> Path:
-    """Write the brief atomically (temporary name, then rename); returns its path."""
+    """Write the brief atomically (temporary name, then rename); returns its path. A run
+    with several goods or donors gets their pages (sim.report.goods_brief)."""
     out = Path(out)
     with atomic_path(out) as tmp, figures.house_style():
-        captions = _captions(run)
-        names = ["title", *figures.RUN_FIGURES, "assumptions", "outcomes"]
-        record = record_pages(run)
-        total = len(names) + len(record)
+        makers = _several_pages(run) if run.several else _pages(run)
         with PdfPages(tmp, metadata=PDF_METADATA) as pdf:
-            for i, name in enumerate(names, start=1):
-                if name == "title":
-                    fig = title_page(run)
-                elif name == "assumptions":
-                    fig = assumptions_page(run)
-                elif name == "outcomes":
-                    fig = outcomes_page(run)
-                else:
-                    fig = figure_page(run, name, captions[name])
-                _page(pdf, fig, i, total, run.name)
-            for i, fig in enumerate(record, start=len(names) + 1):
-                _page(pdf, fig, i, total, run.name)
+            for i, make in enumerate(makers, start=1):
+                _page(pdf, make(), i, len(makers), run.name)
     return out
+
+
+def _pages(run: RunData) -> list[Callable[[], Figure]]:
+    """A single donor's brief: title, the figures, assumptions, outcomes, the record."""
+    captions = _captions(run)
+    out: list[Callable[[], Figure]] = [lambda: title_page(run)]
+    out += [partial(figure_page, run, name, captions[name]) for name in figures.RUN_FIGURES]
+    out += [lambda: assumptions_page(run), lambda: outcomes_page(run)]
+    out += [partial(lambda f: f, fig) for fig in record_pages(run)]
+    return out
+
+
+def _several_pages(run: RunData) -> list[Callable[[], Figure]]:
+    from sim.report.goods_brief import pages  # it builds on this module's helpers
+
+    return pages(run)

@@ -9,7 +9,7 @@ from typing import Any
 import numpy as np
 from matplotlib.figure import FigureBase
 
-from sim.report.style import FigureResult, M, canvas, mm, style
+from sim.report.style import FIGSIZE, FigureResult, M, canvas, mm, scale, style
 from sim.results.reader import RunData
 
 # (key in summary.json, unit) of the metrics compared; "pledges.x" reads summary["pledges"].
@@ -26,10 +26,47 @@ METRICS: tuple[tuple[str, str], ...] = (
 # older run lacks) shows as "n/a", and so does any difference from it.
 
 
+# What coordination changes, per good (summary.json "goods"): compared for every good of
+# runs that have several goods or donors, in the good's unit where it has one.
+GOOD_METRICS: tuple[tuple[str, str], ...] = (
+    ("delivered_total", "units"), ("unmet_need_masks", "units"),
+    ("min_fill_rate", "share"), ("gini_fill_rate", "index"),
+)
+GOOD_LABELS = {"delivered_total": "Delivered", "unmet_need_masks": "Unmet need",
+               "min_fill_rate": "Lowest region's need met", "gini_fill_rate": "Gini of fill rates"}
+
+
 def _metric(run: RunData, key: str) -> float | None:
-    head, _, sub = key.partition(".")
-    value = run.summary[head][sub] if sub else run.summary.get(head)
+    """A summary.json value by dotted path ("pledges.on_time", "goods.kits.delivered_total");
+    None when it is null or the run lacks it. A legacy run's goods are its masks."""
+    head, _, rest = key.partition(".")
+    if head == "goods":
+        good, _, rest = rest.partition(".")
+        value: Any = run.good_summary(good)
+    else:
+        value, rest = run.summary, key
+    for part in rest.split("."):
+        value = value.get(part) if isinstance(value, dict) else None
     return None if value is None else float(value)
+
+
+def _goods(runs: list[RunData]) -> list[str]:
+    return list(dict.fromkeys(g for run in runs for g in run.goods))
+
+
+def metrics_of(runs: list[RunData]) -> list[tuple[str, str]]:
+    """(key, unit) of each metric compared: the legacy ones, and for runs with several goods
+    or donors the per-good ones, leaving out totals that are null in every run (quantities
+    of goods in different units are not summed)."""
+    if not any(run.several for run in runs):
+        return list(METRICS)
+    keys = [(k, u) for k, u in METRICS if any(_metric(run, k) is not None for run in runs)]
+    return keys + [(f"goods.{g}.{k}", _unit(runs, g) if u == "units" else u)
+                   for g in _goods(runs) for k, u in GOOD_METRICS]
+
+
+def _unit(runs: list[RunData], good: str) -> str:
+    return next((run.unit(good) for run in runs if good in run.goods), "units")
 
 
 def _flat(data: Any, prefix: str = "") -> dict[str, Any]:
@@ -65,7 +102,7 @@ def labels(runs: list[RunData]) -> list[str]:
 def compare_table(runs: list[RunData]) -> list[dict[str, Any]]:
     """One row per metric and run: value, the first run's value, difference, relative."""
     names, rows = labels(runs), []
-    for key, unit in METRICS:
+    for key, unit in metrics_of(runs):
         base = _metric(runs[0], key)
         for name, run in zip(names, runs, strict=True):
             v = _metric(run, key)
@@ -90,7 +127,7 @@ def _show(value: float | None, unit: str, signed: bool = False) -> str:
 def format_table(runs: list[RunData], rows: list[dict[str, Any]]) -> str:
     names = labels(runs)
     table = [["metric", *names]]
-    for key, unit in METRICS:
+    for key, unit in metrics_of(runs):
         mine = [r for r in rows if r["metric"] == key]
         table.append([key, _show(mine[0]["value"], unit)] + [
             f"{_show(r['value'], unit)} ({_show(r['difference'], unit, True)})"
@@ -189,5 +226,49 @@ def compare_supply(runs: list[RunData], fig: FigureBase | None = None) -> Figure
     return fig, axes
 
 
+def compare_goods(runs: list[RunData], fig: FigureBase | None = None) -> FigureResult:
+    """One row per good, one column per metric (delivered, unmet need, lowest fill, Gini):
+    a bar per run, the difference from the first written beside it."""
+    goods, names = _goods(runs), labels(runs)
+    fig, body = canvas(fig, "Compared: what each good's outcomes change with the run",
+                       _footnote(runs), (FIGSIZE[0], max(FIGSIZE[1], 1.2 + 1.5 * len(goods))))
+    grid = body.subplots(len(goods), len(GOOD_METRICS), squeeze=False)
+    y = np.arange(len(runs))[::-1]
+    for row, good in zip(grid, goods, strict=True):
+        for ax, (key, unit) in zip(row, GOOD_METRICS, strict=True):
+            values = [_metric(run, f"goods.{good}.{key}") for run in runs]
+            shown = [np.nan if v is None else v for v in values]
+            if unit == "units":
+                div, word = scale(max((abs(v) for v in shown if v == v), default=0.0))
+                ax.set_xlabel(f"{word}{_unit(runs, good)}")
+            else:
+                div = 0.01 if unit == "share" else 1.0
+                ax.set_xlabel("%" if unit == "share" else "index (0 = equal)")
+            for k, v in enumerate(shown):
+                st = style(k)
+                ax.barh(y[k], v / div, color=st.color, hatch=st.hatch, edgecolor="white",
+                        lw=0.3)
+                base, value = values[0], values[k]
+                if k and value is not None and base is not None:
+                    ax.annotate(f" {_show(value - base, unit, True)}", (v / div, y[k]),
+                                va="center", fontsize=6.5)
+            ax.set_xlim(0, max((v / div for v in shown if v == v), default=1.0) * 1.45 or 1.0)
+            ax.set_yticks(y, names if ax is row[0] else [""] * len(runs))
+            ax.grid(axis="y", visible=False)
+            ax.set_title(GOOD_LABELS[key], loc="left", fontsize=8)
+        row[0].set_ylabel(runs[0].good_name(good) if good in runs[0].goods else good,
+                          fontweight="bold")
+    return fig, [ax for row in grid for ax in row]
+
+
 COMPARE_FIGURES = {"compare-donations": compare_donations,
                    "compare-sufficiency": compare_sufficiency, "compare-supply": compare_supply}
+
+
+def compare_figures(runs: list[RunData]
+                    ) -> dict[str, Callable[[list[RunData], FigureBase | None], FigureResult]]:
+    """The figures these runs call for: by good when any has several goods or donors (the
+    single-donor figures would show only its first good), else the single-donor ones."""
+    if any(run.several for run in runs):
+        return {"compare-goods": compare_goods}
+    return dict(COMPARE_FIGURES)

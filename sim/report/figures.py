@@ -21,6 +21,7 @@ from matplotlib.axes import Axes
 from matplotlib.figure import FigureBase
 from matplotlib.lines import Line2D
 
+from sim.report import goods_figures
 from sim.report.style import (
     BLACK,
     BLUE,
@@ -393,7 +394,19 @@ def shipments(run: RunData, fig: FigureBase | None = None) -> FigureResult:
     return fig, [ax]
 
 
-RUN_FIGURES: dict[str, Callable[[RunData, FigureBase | None], FigureResult]] = {
-    "supply": supply, "donations": donations, "sufficiency": sufficiency,
-    "equity": equity, "shipments": shipments,
+FigureMaker = Callable[[RunData, FigureBase | None], FigureResult]
+
+
+def _faceted(single: FigureMaker, several: FigureMaker) -> FigureMaker:
+    """A figure as a run needs it: by good and donor when it has several, else as ever."""
+    def draw(run: RunData, fig: FigureBase | None = None) -> FigureResult:
+        return (several if run.several else single)(run, fig)
+    draw.__doc__ = single.__doc__
+    return draw
+
+
+RUN_FIGURES: dict[str, FigureMaker] = {
+    name: _faceted(single, goods_figures.GOODS_FIGURES[name]) for name, single in {
+        "supply": supply, "donations": donations, "sufficiency": sufficiency,
+        "equity": equity, "shipments": shipments}.items()
 }

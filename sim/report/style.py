@@ -124,3 +124,13 @@ def rolling_sum(a: Array, window: int) -> Array:
     lo = np.maximum(np.arange(1, len(a) + 1) - window, 0)
     out: Array = c[1:] - c[lo]
     return out
+
+
+def scale(peak: float) -> tuple[float, str]:
+    """A divisor and its word for an axis whose largest value is ``peak``: goods differ by
+    orders of magnitude (a billion masks, a few thousand suits), so each axis gets its own."""
+    if abs(peak) >= 1e6:
+        return 1e6, "million "
+    if abs(peak) >= 1e4:
+        return 1e3, "thousand "
+    return 1.0, ""

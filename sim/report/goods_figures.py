@@ -1,0 +1,320 @@
+"""Figures of a run with several goods or several donors: one row of panels per good, donors
+told apart by colour within a panel, every axis in the good's own unit (masks, kits, suits),
+scaled on its own (a billion masks and a few thousand suits share no scale).
+
+The same five figures as :mod:`sim.report.figures` (supply, donations, sufficiency, equity,
+shipments), with the same signature; :data:`sim.report.figures.RUN_FIGURES` draws these for
+a run whose ``several`` is true and the single-donor ones otherwise.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable
+
+import matplotlib.dates as mdates
+import numpy as np
+from matplotlib.artist import Artist
+from matplotlib.axes import Axes
+from matplotlib.figure import FigureBase
+from matplotlib.lines import Line2D
+from matplotlib.patches import Patch
+
+from sim.report.style import (
+    BLACK,
+    FIGSIZE,
+    GREY,
+    MARKERS,
+    Array,
+    FigureResult,
+    Style,
+    canvas,
+    mm,
+    provenance,
+    scale,
+    style,
+)
+from sim.results import metrics
+from sim.results.reader import RunData
+
+
+def figsize(run: RunData) -> tuple[float, float]:
+    """Taller with each good, so that a row of panels stays readable."""
+    return FIGSIZE[0], max(FIGSIZE[1], 1.4 + 2.3 * len(run.goods))
+
+
+def donor_colour(run: RunData, donor: str) -> str:
+    """A donor keeps its colour (and hatch) in every figure of the run."""
+    return donor_style(run, donor).color
+
+
+def donor_style(run: RunData, donor: str) -> Style:
+    return style(run.donors.index(donor) if donor in run.donors else 0)
+
+
+def _rows(run: RunData, body: FigureBase, ncols: int = 2,
+          width_ratios: list[float] | None = None) -> list[list[Axes]]:
+    grid = body.subplots(len(run.goods), ncols, squeeze=False, width_ratios=width_ratios)
+    return [list(row) for row in grid]
+
+
+def _unit_axis(ax: Axes, what: str, peak: float, unit: str, axis: str = "y") -> float:
+    """Label ``ax`` with ``what`` in the good's unit, scaled to ``peak``; returns the divisor."""
+    div, word = scale(peak)
+    (ax.set_ylabel if axis == "y" else ax.set_xlabel)(f"{what} ({word}{unit})")
+    return div
+
+
+def _title(ax: Axes, run: RunData, good: str, text: str) -> None:
+    ax.set_title(f"{run.good_name(good)}: {text}", loc="left", fontsize=8.5)
+
+
+def _donor_legend(run: RunData, body: FigureBase, styles: list[tuple[Artist, str]]) -> None:
+    """One legend for the figure: a colour per donor, then what each line style means."""
+    handles: list[Artist] = [Patch(facecolor=donor_colour(run, d), hatch=donor_style(run, d)
+                                   .hatch, edgecolor="white") for d in run.donors]
+    labels = [run.donor_name(d) for d in run.donors]
+    body.legend([*handles, *(h for h, _ in styles)], [*labels, *(t for _, t in styles)],
+                loc="outside upper center", ncols=min(len(labels) + len(styles), 5))
+
+
+def _peak(*series: Array) -> float:
+    return max((float(np.nanmax(s)) for s in series if s.size), default=0.0)
+
+
+def supply(run: RunData, fig: FigureBase | None = None) -> FigureResult:
+    """Per good: each donor's stock against its reserve; what it donated and received."""
+    fig, body = canvas(fig, "Supply: what each donor held, gave and received, by good",
+                       provenance(run.summary), figsize(run))
+    axes = []
+    for row, good in zip(_rows(run, body), run.goods, strict=True):
+        left, right = row
+        unit, chans = run.unit(good), run.channels_of(good)
+        daily = {d: run.daily_of(d, good) for d, _ in chans}
+        div = _unit_axis(left, "Stock", _peak(*(s["stock"] for s in daily.values())), unit)
+        for d, s in daily.items():
+            c = donor_colour(run, d)
+            left.plot(run.dates, s["stock"] / div, color=c, linestyle="-")
+            if (s["reserve"] > 0).any():
+                left.plot(run.dates, s["reserve"] / div, color=c, linestyle=":", lw=1.1)
+        gave = {d: np.cumsum(s["shipped"]) for d, s in daily.items()}
+        got = {d: np.cumsum(s.get("received", np.zeros_like(s["shipped"])))
+               for d, s in daily.items()}
+        div = _unit_axis(right, "To date", _peak(*gave.values(), *got.values()), unit)
+        for d in daily:
+            c = donor_colour(run, d)
+            right.plot(run.dates, gave[d] / div, color=c, linestyle="-")
+            if got[d][-1] > 0:
+                right.plot(run.dates, got[d] / div, color=c, linestyle="-.", lw=1.1)
+            if gave[d][-1] > 0:
+                right.annotate(mm(float(gave[d][-1])), (run.dates[-1], gave[d][-1] / div),
+                               fontsize=6.5, color=c, ha="right", va="bottom")
+        _title(left, run, good, "stock")
+        _title(right, run, good, "donated and received")
+        for ax in row:
+            ax.set_ylim(bottom=0)
+        axes += row
+    _donor_legend(run, body, [
+        (Line2D([], [], color=GREY, linestyle="-"), "stock; donated"),
+        (Line2D([], [], color=GREY, linestyle=":"), "reserve kept back"),
+        (Line2D([], [], color=GREY, linestyle="-."), "received: bought, or by exchange")])
+    return fig, axes
+
+
+def delivered_by_day(run: RunData, donor: str, good: str) -> Array:
+    """What one donor's shipments of a good brought in, by arrival day (T,)."""
+    sh, out = run.shipments, np.zeros(len(run.dates))
+    sel = (sh["donor"] == donor) & (sh["good"] == good) & sh["arrived_in_horizon"].astype(bool)
+    days = (sh["arrival_date"][sel].astype("datetime64[D]") - run.dates[0]).astype(np.int64)
+    ok = (days >= 0) & (days < len(out))
+    np.add.at(out, days[ok], sh["masks"][sel][ok].astype(np.float64))
+    return out
+
+
+def donated_by_region(run: RunData, donor: str, good: str) -> Array:
+    """What one donor shipped of a good to each region over the horizon (R,)."""
+    sh = run.shipments
+    sel = (sh["donor"] == donor) & (sh["good"] == good)
+    return np.array([float(sh["masks"][sel & (sh["region"] == r)].sum())
+                     for r in run.region_ids])
+
+
+def donations(run: RunData, fig: FigureBase | None = None) -> FigureResult:
+    """Per good: each donor's deliveries to date, and where its gifts went."""
+    fig, body = canvas(fig, "Donations: what each donor delivered, and to which region, "
+                       "by good", provenance(run.summary), figsize(run))
+    axes = []
+    names = [run.region_name(r) for r in run.region_ids]
+    for row, good in zip(_rows(run, body, width_ratios=[1.2, 1]), run.goods, strict=True):
+        left, right = row
+        # A donor that shipped none of the good (it keeps what it has) draws no line here.
+        unit, donors = run.unit(good), [d for d, _ in run.channels_of(good)
+                                        if run.daily_of(d, good)["shipped"].any()]
+        came = {d: np.cumsum(delivered_by_day(run, d, good)) for d in donors}
+        left_ = {d: np.cumsum(run.daily_of(d, good)["shipped"]) for d in donors}
+        div = _unit_axis(left, "To date", _peak(*came.values(), *left_.values()), unit)
+        for d in donors:
+            c = donor_colour(run, d)
+            left.plot(run.dates, left_[d] / div, color=c, linestyle=":", lw=1.1)
+            left.plot(run.dates, came[d] / div, color=c, linestyle="-", lw=2.0)
+        _title(left, run, good, f"delivered {mm(sum(float(v[-1]) for v in came.values()))}")
+        by_region = {d: donated_by_region(run, d, good) for d in donors}
+        y = np.arange(len(run.region_ids))[::-1]
+        div = _unit_axis(right, "Donated", _peak(sum(by_region.values(), np.zeros(len(y)))),
+                         unit, axis="x")
+        base = np.zeros(len(y))
+        for d in donors:
+            right.barh(y, by_region[d] / div, left=base / div, color=donor_colour(run, d),
+                       hatch=donor_style(run, d).hatch, edgecolor="white", lw=0.3)
+            base += by_region[d]
+        right.set_yticks(y, names)
+        right.grid(axis="y", visible=False)
+        if not base.any():
+            right.text(0.5, 0.5, f"no {unit} donated", transform=right.transAxes,
+                       ha="center", color="#444444")
+        _title(right, run, good, "by region")
+        left.set_ylim(bottom=0)
+        axes += row
+    _donor_legend(run, body, [
+        (Line2D([], [], color=GREY, linestyle="-", lw=2.0), "delivered"),
+        (Line2D([], [], color=GREY, linestyle=":", lw=1.1), "shipped")])
+    return fig, axes
+
+
+def sufficiency(run: RunData, fig: FigureBase | None = None) -> FigureResult:
+    """Per good: each region's need met to date, and the need left unmet."""
+    fig, body = canvas(fig, "Sufficiency: how much of each region's need was met, by good",
+                       provenance(run.summary), figsize(run))
+    axes = []
+    names = [run.region_name(r) for r in run.region_ids]
+    for row, good in zip(_rows(run, body, width_ratios=[1.2, 1]), run.goods, strict=True):
+        left, right = row
+        r = run.regions_of(good)
+        need, got = np.cumsum(r["need"], axis=0), np.cumsum(r["consumed"], axis=0)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            share = np.where(need > 0, 100 * got / need, np.nan)
+        for i in range(len(run.region_ids)):
+            st = style(i)
+            left.plot(run.dates, share[:, i], color=st.color, linestyle=st.linestyle, lw=1.3,
+                      label=names[i])
+        left.set_ylim(-3, 105)
+        left.set_ylabel("Need met to date (%)")
+        _title(left, run, good, "need met")
+        unmet = r["unmet"].sum(axis=0)
+        y = np.arange(len(run.region_ids))[::-1]
+        div = _unit_axis(right, "Unmet need", _peak(unmet), run.unit(good), axis="x")
+        for i in range(len(y)):
+            st = style(i)
+            right.barh(y[i], unmet[i] / div, color=st.color, hatch=st.hatch,
+                       edgecolor="white", lw=0.3)
+            met = (f" {100 * got[-1, i] / need[-1, i]:.0f} % met" if need[-1, i] > 0
+                   else " no need")
+            right.annotate(met, (unmet[i] / div, y[i]), va="center", fontsize=7)
+        right.set_yticks(y, names)
+        right.set_xlim(0, max(float(unmet.max()) / div, 1e-9) * 1.35)
+        right.grid(axis="y", visible=False)
+        _title(right, run, good, f"{mm(float(unmet.sum()))} {run.unit(good)} unmet")
+        axes += row
+    handles, labels = axes[0].get_legend_handles_labels()
+    body.legend(handles, labels, loc="outside upper center", ncols=min(len(labels), 4))
+    return fig, axes
+
+
+def gini_to_date(run: RunData, good: str) -> Array:
+    """Gini of one good's fill rates to date; NaN while no region received any."""
+    r = run.regions_of(good)
+    need, got = np.cumsum(r["need"], axis=0), np.cumsum(r["consumed"], axis=0)
+    out: Array = np.where(got.sum(axis=1) > 0, metrics.gini(metrics.fill_rate(got, need)),
+                          np.nan)
+    return out
+
+
+def equity(run: RunData, fig: FigureBase | None = None) -> FigureResult:
+    """Per good: the Gini of the regions' fill rates over time, and each region's fill."""
+    fig, body = canvas(fig, "Equity: how evenly each good reached the regions",
+                       provenance(run.summary))
+    w, h = body.get_figure(root=True).get_size_inches()
+    tall = h > w
+    ax0, ax1 = body.subplots(2 if tall else 1, 1 if tall else 2, squeeze=False).flat
+    n = len(run.goods)
+    for k, good in enumerate(run.goods):
+        st = style(k)
+        ax0.plot(run.dates, gini_to_date(run, good), color=st.color, linestyle=st.linestyle,
+                 marker=st.marker, markevery=14, label=run.good_name(good))
+        r = run.regions_of(good)
+        rate = 100 * metrics.fill_rate(r["consumed"].sum(axis=0), r["need"].sum(axis=0))
+        y = np.arange(len(run.region_ids))[::-1] + 0.4 - 0.8 / n * (k + 0.5)
+        ax1.barh(y, rate, height=0.8 / n, color=st.color, hatch=st.hatch, edgecolor="white",
+                 lw=0.3, label=run.good_name(good))
+    ax0.set_ylim(0, 1)
+    ax0.set_xlim(run.dates[0], run.dates[-1])
+    ax0.xaxis.set_major_locator(mdates.AutoDateLocator(minticks=3))  # type: ignore[no-untyped-call]
+    ax0.set_ylabel("Gini of fill rates to date (0 = equal, 1 = one region has all)")
+    ax0.set_xlabel("Date")
+    ax0.set_title("Gini over time (blank while no region received any)", loc="left")
+    ax0.legend(loc="upper right")
+    ax1.set_yticks(np.arange(len(run.region_ids))[::-1],
+                   [run.region_name(r) for r in run.region_ids])
+    ax1.set_xlim(0, 105)
+    ax1.set_xlabel("Need met by the end (%)")
+    ax1.grid(axis="y", visible=False)
+    ax1.set_title("Each region's need met, by good", loc="left")
+    ax1.legend(loc="lower right", fontsize=7)
+    return fig, [ax0, ax1]
+
+
+def shipments(run: RunData, fig: FigureBase | None = None) -> FigureResult:
+    """What left, from whom, of which good, for whom, and when it arrived."""
+    fig, body = canvas(fig, "Shipments: who sent which good, to whom, and when it arrived",
+                       provenance(run.summary))
+    ax = body.subplots()
+    sh, goods = run.shipments, run.goods
+    rows = {rid: len(run.region_ids) - 1 - i for i, rid in enumerate(run.region_ids)}
+    lane = 0.8 / len(goods)  # one lane per good within a region's row
+    biggest = {g: float(sh["masks"][sh["good"] == g].max(initial=1.0)) for g in goods}
+
+    def size(g: str, amount: float) -> float:  # marker area in pt^2, relative within a good
+        return 8.0 + 160.0 * amount / biggest[g]
+
+    for j in range(len(sh["masks"])):
+        rid, g, d = str(sh["region"][j]), str(sh["good"][j]), str(sh["donor"][j])
+        if rid not in rows or g not in goods:
+            continue
+        k = goods.index(g)
+        y = rows[rid] + 0.4 - lane * (k + 0.5)
+        c = donor_colour(run, d)
+        ship, arrive = sh["ship_date"][j], sh["arrival_date"][j]
+        ax.plot([ship, arrive], [y, y], color=c, lw=0.9,
+                linestyle="-" if sh["arrived_in_horizon"][j] else ":")
+        pledged = sh["pledged_masks"][j] >= 0.5 * sh["masks"][j]
+        ax.scatter([ship], [y], s=size(g, float(sh["masks"][j])), marker=MARKERS[k % len(
+            MARKERS)], facecolors=c if pledged else "white", edgecolors=c, lw=0.9, zorder=3)
+    for rid, y in rows.items():
+        if not (sh["region"] == rid).any():
+            ax.annotate("no shipments", (run.dates[0] + np.timedelta64(3, "D"), y),
+                        fontsize=7, color=GREY, va="center")
+    ax.axvline(run.dates[-1], color=GREY, linestyle="--", lw=0.8)
+    ax.set_yticks(list(rows.values()), [run.region_name(r) for r in rows])
+    ax.set_ylim(-0.6, len(rows) - 0.4)
+    ax.set_xlim(run.dates[0], run.dates[-1] + np.timedelta64(14, "D"))
+    ax.grid(axis="y", visible=False)
+    ax.set_xlabel("Date (ship date → arrival)")
+    ax.set_ylabel("Recipient region")
+    handles: list[Artist] = [Patch(color=donor_colour(run, d)) for d in run.donors]
+    labels = [run.donor_name(d) for d in run.donors]
+    handles += [Line2D([], [], marker=MARKERS[k % len(MARKERS)], color=BLACK, linestyle="",
+                       markerfacecolor="white") for k in range(len(goods))]
+    labels += [f"{run.good_name(g)} (largest {mm(biggest[g])} {run.unit(g)})" for g in goods]
+    body.legend(handles, labels, loc="outside upper center",
+                ncols=min(len(labels), max(3, math.ceil(len(labels) / 2))), fontsize=7)
+    ax.annotate("filled: mostly for a pledge or exchange; hollow: by the rule. Area by "
+                "amount, relative to the largest shipment of its good",
+                (0.0, -0.11), xycoords="axes fraction", fontsize=6.5, color="#444444",
+                va="top")
+    return fig, [ax]
+
+
+GOODS_FIGURES: dict[str, Callable[[RunData, FigureBase | None], FigureResult]] = {
+    "supply": supply, "donations": donations, "sufficiency": sufficiency,
+    "equity": equity, "shipments": shipments,
+}
