@@ -37,6 +37,7 @@ class Plan:
     n_days: int
     region_ids: tuple[str, ...]
     good_ids: tuple[str, ...]  # (G,)
+    good_units: tuple[str, ...]  # (G,) what each good counts in
     donor_ids: tuple[str, ...]  # (D,)
     channel_donor: Index  # (C,) donor index of each channel
     channel_good: Index  # (C,) good index of each channel
@@ -129,9 +130,9 @@ class Plan:
 
 
 _SHARED = (
-    "start", "n_days", "region_ids", "good_ids", "donor_ids", "channel_donor", "channel_good",
-    "pooled", "ship_days", "dispatches", "policy_day", "pledge_channel", "pledge_region",
-    "pledge_due", "pledge_source", "pledge_exchange", "receive_channel", "receive_ratio",
+    "start", "n_days", "region_ids", "good_ids", "good_units", "donor_ids", "channel_donor",
+    "channel_good", "pooled", "ship_days", "dispatches", "policy_day", "pledge_channel",
+    "pledge_region", "pledge_due", "pledge_source", "pledge_exchange", "receive_channel", "receive_ratio",
     "receive_lead_days", "hub_ids", "route_hub", "hub_handling_days", "hub_onward_days",
     "hub_per_unit", "rule", "channel_rule", "min_shipment_masks", "pallet_masks",
     "mip_time_limit_seconds",
@@ -276,6 +277,7 @@ def _build_plan(scenario: Scenario) -> Plan:
         n_days=n_days,
         region_ids=tuple(scenario.region_ids),
         good_ids=tuple(scenario.good_ids),
+        good_units=tuple(g.unit for g in scenario.good_entries),
         donor_ids=tuple(scenario.donor_ids),
         channel_donor=per_channel([c.donor_index for c in chans], np.intp),
         channel_good=per_channel([c.good_index for c in chans], np.intp),

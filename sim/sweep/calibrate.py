@@ -38,7 +38,8 @@ from numpy.typing import NDArray
 from pydantic import BaseModel
 from pydantic.fields import FieldInfo
 
-from sim.results.observations import compare
+from sim.engine.des import Run
+from sim.results.observations import SeriesRows, compare
 from sim.scenario.errors import InputError
 from sim.scenario.models import Scenario
 from sim.scenario.observations import Observation
@@ -218,10 +219,23 @@ class _Batches:
         self.batches += 1
         self.scenarios_run += len(scenarios)
         b = self.base
-        return [compare(b.observations, b.horizon.start, {k: v[0] for k, v in
-                                                          run.series.donor.items()},
-                        {k: v[0] for k, v in run.series.region.items()}, run.plan.region_ids)
-                for run in out.runs if run.series is not None]
+        labels = [d.label for d in b.donor_entries]
+
+        def observed(run: Run) -> list[dict[str, Any]]:
+            assert run.series is not None
+            plan, series = run.plan, run.series
+            if plan.n_channels == 1 and plan.n_goods == 1:
+                return compare(b.observations, b.horizon.start,
+                               {k: v[0] for k, v in series.donor.items()},
+                               {k: v[0] for k, v in series.region.items()}, plan.region_ids)
+            # Several goods or donors: each observation reads its own good's and donor's rows.
+            rows = SeriesRows(plan.good_ids, plan.donor_ids, labels,
+                              [int(g) for g in plan.channel_good],
+                              [int(d) for d in plan.channel_donor])
+            return compare(b.observations, b.horizon.start, series.donor, series.region,
+                           plan.region_ids, rows)
+
+        return [observed(run) for run in out.runs if run.series is not None]
 
     def _residuals(self, rows: list[dict[str, Any]]) -> Array:
         obs = self.base.observations

@@ -77,7 +77,8 @@ def run_stream(
         plan = stack_plans([p for _, p, _ in members])
         run = simulate_batch(plan, draw(plan, [s for _, _, s in members]), allocator(key[-1]),
                              keep_series=keep_series)
-        done.append((index, metrics.scalars(run.totals, plan.pledge_masks)))
+        rows = metrics.Rows.of(plan, plan.good_units)
+        done.append((index, metrics.scalars(run.totals, plan.pledge_masks, rows)))
         if keep_series:
             runs.update((i, _row_run(run, j)) for j, i in enumerate(index))
 
