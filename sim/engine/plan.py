@@ -132,10 +132,10 @@ class Plan:
 _SHARED = (
     "start", "n_days", "region_ids", "good_ids", "good_units", "donor_ids", "channel_donor",
     "channel_good", "pooled", "ship_days", "dispatches", "policy_day", "pledge_channel",
-    "pledge_region", "pledge_due", "pledge_source", "pledge_exchange", "receive_channel", "receive_ratio",
-    "receive_lead_days", "hub_ids", "route_hub", "hub_handling_days", "hub_onward_days",
-    "hub_per_unit", "rule", "channel_rule", "min_shipment_masks", "pallet_masks",
-    "mip_time_limit_seconds",
+    "pledge_region", "pledge_due", "pledge_source", "pledge_exchange", "receive_channel",
+    "receive_ratio", "receive_lead_days", "hub_ids", "route_hub", "hub_handling_days",
+    "hub_onward_days", "hub_per_unit", "rule", "channel_rule", "min_shipment_masks",
+    "pallet_masks", "mip_time_limit_seconds",
 )
 _PER_ROW = tuple(f.name for f in fields(Plan) if f.name not in _SHARED)
 _PER_GOOD = ("need_masks",)
