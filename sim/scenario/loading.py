@@ -13,7 +13,7 @@ import functools
 import math
 import re
 import tomllib
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -131,11 +131,23 @@ def _add_row(out: dict[str, dict[int, float]], row: dict[Any, Any], path: Path,
     series[day.toordinal()] = series.get(day.toordinal(), 0.0) + max(cases, 0.0)
 
 
-def _attach_cases(scenario: Scenario, base_dir: Path, source: str | Path) -> None:
+def _cases_needs(scenario: Scenario) -> Iterator[tuple[str, CasesNeed]]:
+    """Every need read from a cases table, with its field path: regions' needs of every good
+    and donors' domestic needs."""
     for i, region in enumerate(scenario.regions):
-        need = region.need
-        if not isinstance(need, CasesNeed):
-            continue
+        if isinstance(region.need, CasesNeed):
+            yield f"regions[{i}].need", region.need
+        for good, need in region.needs.items():
+            if isinstance(need, CasesNeed):
+                yield f"regions[{i}].needs.{good}", need
+    for i, donor in enumerate(scenario.donors):
+        for j, supply in enumerate(donor.supplies):
+            if isinstance(supply.domestic_need, CasesNeed):
+                yield f"donors[{i}].supplies[{j}].domestic_need", supply.domestic_need
+
+
+def _attach_cases(scenario: Scenario, base_dir: Path, source: str | Path) -> None:
+    for field, need in _cases_needs(scenario):
         if need._new_cases:
             # Attached when the base was loaded: overrides and sweeps share this need object
             # (and the plan cache keys its series on it), so it is read once, never merged again.
@@ -145,13 +157,13 @@ def _attach_cases(scenario: Scenario, base_dir: Path, source: str | Path) -> Non
             table = read_cases_table(table_path.resolve())
         except OSError as exc:
             raise InputError(
-                source, f"regions[{i}].need.table", f"cannot read {table_path}: {exc.strerror}"
+                source, f"{field}.table", f"cannot read {table_path}: {exc.strerror}"
             ) from None
         merged: dict[int, float] = {}
         for j, code in enumerate(need.iso_codes):
             if code not in table:
                 raise InputError(
-                    source, f"regions[{i}].need.iso_codes[{j}]", f"{code!r} not in {table_path}"
+                    source, f"{field}.iso_codes[{j}]", f"{code!r} not in {table_path}"
                 )
             for day, cases in table[code].items():
                 merged[day] = merged.get(day, 0.0) + cases

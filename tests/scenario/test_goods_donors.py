@@ -140,3 +140,37 @@ def _dates(data: Any) -> Any:
         except ValueError:
             return data
     return data
+
+
+def test_cases_needs_of_every_good_and_donor_read_their_table(tmp_path: Path) -> None:
+    """A cases need under needs.<good> or a donor's domestic_need is read like a region's
+    first need (they came out as zero, their table never opened)."""
+    import datetime as dt
+
+    from sim.engine.plan import build_plan
+
+    table = tmp_path / "cases.csv"
+    table.write_text("iso_code,date,new_cases\n" + "".join(
+        f"KOR,2020-03-{d:02d},{10 * d}\n" for d in range(1, 31)))
+    cases = {"kind": "cases", "table": str(table), "iso_codes": ["KOR"], "per_case": 2,
+             "active_days": 1}
+    data = three()
+    data["regions"][0]["needs"]["kits"] = cases
+    data["donors"][2]["supplies"][0]["domestic_need"] = cases
+    s = load_data(data, tmp_path)
+    plan = build_plan(s)
+    day = (dt.date(2020, 3, 5) - s.horizon.start).days
+    kits, korea = s.good_ids.index("kits"), s.donor_ids.index("korea")
+    assert plan.need_masks[kits, day, 0] == 2 * 50  # 50 new cases on 5 Mar, 2 kits each
+    channel = [c for c in range(plan.n_channels) if plan.channel_donor[c] == korea][0]
+    assert plan.domestic_demand_masks[channel, day] == 2 * 50
+    missing = {**cases, "table": str(tmp_path / "missing.csv")}
+    data["regions"][0]["needs"]["kits"] = missing
+    with pytest.raises(Exception, match=r"regions\[0\]\.needs\.kits\.table: cannot read"):
+        load_data(data, tmp_path)
+
+
+def load_data(data: dict[str, Any], folder: Path) -> Any:
+    path = folder / "s.toml"
+    path.write_text(to_toml(_dates(data)))
+    return load(path)
