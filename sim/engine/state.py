@@ -35,6 +35,8 @@ class Layout:
 
     n_rows: int  # N = B x C
     n_goods_rows: int  # M = B x G
+    channel_good: Index  # (C,) good of each channel
+    n_goods: int  # G
     group: Index  # (N,) good row of each channel row
     one_to_one: bool  # every good has one channel, in order: good rows are channel rows
     first_of_group: Index  # (M,) the first channel row of each good row (-1: none)
@@ -54,16 +56,21 @@ class Layout:
         donor_key = scenario * n_donors + np.tile(plan.channel_donor, b)
         one_to_one = c == g and bool((plan.channel_good == np.arange(g)).all())
         solo = len(set(plan.channel_donor.tolist())) == c
-        return cls(b * c, b * g, group.astype(np.intp), one_to_one, first, donor_key.astype(
-            np.intp), b * n_donors, solo)
+        return cls(b * c, b * g, np.asarray(plan.channel_good, dtype=np.intp), g,
+                   group.astype(np.intp), one_to_one, first, donor_key.astype(np.intp),
+                   b * n_donors, solo)
 
     def to_goods(self, values: Array) -> Array:
         """Channel rows summed into good rows, in row order (deterministic)."""
         if self.one_to_one:
             return values
-        out = np.zeros((self.n_goods_rows, *values.shape[1:]))
-        np.add.at(out, self.group, values)
-        return out
+        # Channel by channel into each good (np.add.at adds in the same order, 10x slower).
+        c, rest = len(self.channel_good), values.shape[1:]
+        per_channel = values.reshape(self.n_rows // c, c, *rest)
+        out = np.zeros((self.n_rows // c, self.n_goods, *rest))
+        for channel, good in enumerate(self.channel_good.tolist()):
+            out[:, good] += per_channel[:, channel]
+        return out.reshape(self.n_goods_rows, *rest)
 
     def from_goods(self, values: Array) -> Array:
         """Each channel row's good row."""
