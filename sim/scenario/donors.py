@@ -31,6 +31,7 @@ from sim.scenario.models import (
     Rule,
     Schedule,
     Shipments,
+    check_increasing,
 )
 
 _ID = re.compile(r"[A-Za-z0-9_.-]+")
@@ -91,9 +92,7 @@ class Supply(Model):
             raise ValueError("domestic_need: give domestic (ration groups) or domestic_need, "
                              "not both")
         for name in ("requisition", "procurement"):
-            dates = [e.date for e in getattr(self, name)]
-            if any(b <= a for a, b in zip(dates, dates[1:], strict=False)):
-                raise ValueError(f"{name}: dates must be strictly increasing")
+            check_increasing(getattr(self, name), name)
         return self
 
 

@@ -9,9 +9,10 @@ from __future__ import annotations
 import datetime as dt
 import math
 import re
+from collections.abc import Sequence
 from enum import StrEnum
 from pathlib import Path
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
 import numpy as np
 from pydantic import (
@@ -70,6 +71,13 @@ class Model(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid", allow_inf_nan=False)
 
 
+def check_increasing(entries: Sequence[Any], field: str) -> None:
+    """Dated entries (each with a ``date``) must come in strictly increasing order."""
+    dates = [e.date for e in entries]
+    if any(b <= a for a, b in zip(dates, dates[1:], strict=False)):
+        raise ValueError(f"{field}: dates must be strictly increasing")
+
+
 class Rule(StrEnum):
     """How the budget left after pledges is spread (``sim.allocate.problem`` has the maths):
     ``proportional`` by share; ``maxmin`` worst-covered first; ``priority`` tier by tier,
@@ -121,9 +129,7 @@ class Schedule(Model):
 
     @model_validator(mode="after")
     def _increasing(self) -> Schedule:
-        dates = [p.date for p in self.points]
-        if any(b <= a for a, b in zip(dates, dates[1:], strict=False)):
-            raise ValueError("points: dates must be strictly increasing")
+        check_increasing(self.points, "points")
         return self
 
 
@@ -177,9 +183,7 @@ class Donor(Model):
 
     @model_validator(mode="after")
     def _requisition_increasing(self) -> Donor:
-        dates = [r.date for r in self.requisition]
-        if any(b <= a for a, b in zip(dates, dates[1:], strict=False)):
-            raise ValueError("requisition: dates must be strictly increasing")
+        check_increasing(self.requisition, "requisition")
         return self
 
 
@@ -202,9 +206,7 @@ class Group(Model):
 
     @model_validator(mode="after")
     def _increasing(self) -> Group:
-        dates = [r.date for r in self.rations]
-        if any(b <= a for a, b in zip(dates, dates[1:], strict=False)):
-            raise ValueError("rations: dates must be strictly increasing")
+        check_increasing(self.rations, "rations")
         return self
 
     def schedule(self) -> Schedule:
