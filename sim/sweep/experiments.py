@@ -109,12 +109,12 @@ def run_stream(
 
 
 def _row_run(run: Run, j: int) -> Run:
-    """Scenario ``j`` of a batch run, as a run of its own: its C channel rows and G good
-    rows."""
+    """Scenario ``j`` of a batch run, as a run of its own: its C channel rows, its G good
+    rows and its own hub rows."""
     c, g = run.plan.n_channels, run.plan.n_goods
 
     def rows(name: str, values: Any, per_good: frozenset[str] = frozenset()) -> Any:
-        per = g if name in per_good else c
+        per = g if name in per_good else 1 if name in _PER_SCENARIO else c
         return values[j * per : (j + 1) * per]
 
     def pick(obj: Any) -> dict[str, Any]:
@@ -125,14 +125,17 @@ def _row_run(run: Run, j: int) -> Run:
         series = Series({k: rows(k, v) for k, v in run.series.donor.items()},
                         {k: rows(k, v, _GOOD_SERIES) for k, v in run.series.region.items()},
                         None if run.series.lead_days is None
-                        else rows("lead_days", run.series.lead_days))
+                        else rows("lead_days", run.series.lead_days),
+                        {k: v[j : j + 1] for k, v in run.series.hub.items()})
     return replace(run, plan=run.plan.row(j), draws=Draws(**pick(run.draws)),
                    totals=Totals(**pick(run.totals)), series=series)
 
 
-# Totals and region series kept per good (what the regions hold and use), not per channel.
+# Totals and region series kept per good (what the regions hold and use), not per channel;
+# hub totals per scenario.
 _GOOD_TOTALS = frozenset({"consumed_masks", "need_masks"})
 _GOOD_SERIES = frozenset(GOOD_REGION_SERIES)
+_PER_SCENARIO = frozenset({"hub_handled", "hub_waited"})
 
 
 def run_scenarios(

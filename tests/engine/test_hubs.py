@@ -97,3 +97,26 @@ def test_a_hub_nobody_uses_is_allowed_with_a_warning() -> None:
     scenario = validate(data)
     assert scenario.hub_warnings() == ["hubs[0]: no donor routes a region through hub 'addis'"]
     assert validate(copy.deepcopy(BASE)).hub_warnings() == []
+
+
+def test_a_batch_of_hub_scenarios_gives_each_what_it_gives_alone() -> None:
+    """Scenarios differing in a hub's throughput (a per-scenario array) and seed, run
+    together through run_scenarios, each equal the scenario run alone."""
+    from sim.sweep.experiments import run_scenarios, with_overrides
+
+    data = copy.deepcopy(BASE)
+    data["donors"].append({**data["donors"][0], "id": "b",
+                           "supplies": [{"good": "kits", "initial_stock": 300}]})
+    base = validate(data)
+    scenarios = with_overrides(base, [{"hubs[0].throughput_per_day": tp, "seed": seed}
+                                      for tp, seed in ((50, 1), (100, 2), (400, 3))])
+    together = run_scenarios(scenarios, keep_series=True).runs
+    assert together is not None
+    for scenario, batch in zip(scenarios, together, strict=True):
+        alone = run(scenario, engine=Engine.BATCH).run
+        assert alone.series is not None and batch.series is not None
+        for name, values in alone.series.hub.items():
+            np.testing.assert_array_equal(values, batch.series.hub[name])
+        np.testing.assert_array_equal(alone.totals.hub_handled, batch.totals.hub_handled)
+        np.testing.assert_array_equal(alone.series.region["arrived"],
+                                      batch.series.region["arrived"])
