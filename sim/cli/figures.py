@@ -56,7 +56,7 @@ def cmd_plot(args: argparse.Namespace) -> int:
     makers: dict[str, Callable[[], FigureResult]]
     if folder_kind(folder) == "run":
         run = figures.load_run(folder)
-        makers = {k: partial(f, run, None) for k, f in figures.RUN_FIGURES.items()}
+        makers = {k: partial(f, run, None) for k, f in figures.run_figures(run).items()}
     else:
         makers = sweep_figures.sweep_figures(sweep_figures.load_sweep(folder))
         if "tornado" not in makers:

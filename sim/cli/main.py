@@ -81,7 +81,7 @@ def format_summary(s: dict[str, Any], seconds: float) -> str:
     for rid, donated in s["donated_by_region"].items():
         first = s["first_delivery_day_by_region"][rid] or "-"
         lines.append(f"  {rid:<24}{_masks(donated):>12}{_pct(fills[rid]):>11}  {first}")
-    return "\n".join(lines + _format_observations(s))
+    return "\n".join(lines + _format_hubs(s) + _format_observations(s))
 
 
 def _format_goods(s: dict[str, Any], seconds: float) -> str:
@@ -121,7 +121,22 @@ def _format_goods(s: dict[str, Any], seconds: float) -> str:
         lines.append(f"    {name} -> {x['partner']}: sent {_masks(x['sent'])} "
                      f"{units[x['sent_good']]}, received {_masks(x['received'])} "
                      f"{units[x['received_good']]}")
-    return "\n".join(lines + _format_observations(s))
+    return "\n".join(lines + _format_hubs(s) + _format_observations(s))
+
+
+def _format_hubs(s: dict[str, Any]) -> list[str]:
+    """A line per hub: what it handled, the mean wait, the longest queue (in its unit)."""
+    hubs = s.get("hubs") or {}
+    lines = ["  hubs (handled; mean wait; longest queue)"] if hubs else []
+    for hid, h in hubs.items():
+        unit = h["throughput_unit"]
+        wait = ("nothing handled" if h["mean_wait_days"] is None
+                else f"waited {h['mean_wait_days']:.1f} days on average")
+        queue = ("never a queue" if not h["max_queue_date"] else
+                 f"longest queue {_masks(h['max_queue'])} {unit} on {h['max_queue_date']} "
+                 f"({h['days_with_queue']} days with a queue)")
+        lines.append(f"    {hid:<22}{_masks(h['handled'])} {unit}; {wait}; {queue}")
+    return lines
 
 
 def _format_observations(s: dict[str, Any]) -> list[str]:
@@ -160,6 +175,7 @@ def cmd_run(args: argparse.Namespace) -> int:
     from sim.results import writer
 
     scenario = load(args.file, run_overrides(args))
+    _warn_hubs(args.file, scenario.hub_warnings())
     started = time.perf_counter()
     result = run(scenario, engine=Engine(args.engine))
     seconds = time.perf_counter() - started
@@ -181,12 +197,20 @@ def cmd_validate(args: argparse.Namespace) -> int:
             print(exc, file=sys.stderr)
             status = EXIT_INPUT
             continue
+        _warn_hubs(file, scenario.hub_warnings())
         a = scenario.allocation
         needs_lp = " (needs backend lp)" if a.min_shipment or a.pallet_size else ""
         print(f"{file}: ok - {scenario.name}, {scenario.horizon.n_days} days, "
               f"{len(scenario.regions)} regions, {len(scenario.pledges)} pledges, "
               f"rule {a.rule}{needs_lp}")
     return status
+
+
+def _warn_hubs(file: str, messages: Sequence[str]) -> None:
+    """What the scenario allows but probably does not mean (a hub nobody uses): a line
+    each on stderr; the exit code stays as it is."""
+    for message in messages:
+        print(f"masksim: warning: {file}: {message}", file=sys.stderr)
 
 
 def build_parser(command_modules: Sequence[str] = COMMAND_MODULES) -> argparse.ArgumentParser:

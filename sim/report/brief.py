@@ -218,9 +218,11 @@ def title_page(run: RunData) -> Figure:
     rows = [(k, v) for k, v in _key_numbers(s)]
     y = _text(ax, y - 0.01, "Key numbers", fontsize=12, fontweight="bold")
     y = _table(ax, y, ("Outcome", "Value"), rows, (0.55, 0.3), fontsize=8.5)
+    hub = 1 if run.hubs else 0  # a run with hubs has their page after the figures
     _text(ax, 0.06, "Contents: 2 supply, 3 donations, 4 sufficiency, 5 equity, 6 shipments, "
-          "7 assumptions, 8 outcomes by region and pledge, provenance"
-          + _record_contents(len(s.get("observations") or [])), fontsize=8.5,
+          + ("7 hubs, " if hub else "") + f"{7 + hub} assumptions, {8 + hub} outcomes by "
+          "region and pledge, provenance"
+          + _record_contents(len(s.get("observations") or []), 9 + hub), fontsize=8.5,
           color="#333333")
     _text(ax, 0.02, figures.provenance(s), width=120, fontsize=7, color="#555555")
     return fig
@@ -318,7 +320,8 @@ def assumptions_page(run: RunData) -> Figure:
                     f"{mm(run.summary['pledges']['pledged'])} masks in the horizon"),
     ]
     y = _table(ax, 1.0, ("Assumption", "Value"), rows, (0.2, 0.8))
-    regions = [(r.get("name") or r["id"], mm(r.get("population", 0)), _need(r["need"]),
+    regions = [(r.get("name") or r["id"], mm(r.get("population", 0)),
+                _need(r["need"]) if "need" in r else "none",
                 _lead(r.get("lead_time", {})), f"{r.get('weight', 1):g} / {r.get('tier', 1)}")
                for r in sc.get("regions", [])]
     y = _text(ax, y, "Recipient regions", fontsize=11, fontweight="bold")
@@ -359,10 +362,10 @@ def outcomes_page(run: RunData) -> Figure:
 RECORD_ROWS = 16  # rows of the model-vs-record table a page holds (sources wrap to 3 lines)
 
 
-def _record_contents(n: int) -> str:
+def _record_contents(n: int, first: int = 9) -> str:
     pages = -(-n // RECORD_ROWS)
-    return "." if not pages else (f", 9{f'-{8 + pages}' if pages > 1 else ''} model vs "
-                                  "record.")
+    return "." if not pages else (f", {first}{f'-{first - 1 + pages}' if pages > 1 else ''} "
+                                  "model vs record.")
 
 
 def _record(o: dict[str, Any]) -> str:
@@ -427,9 +430,19 @@ def _pages(run: RunData) -> list[Callable[[], Figure]]:
     captions = _captions(run)
     out: list[Callable[[], Figure]] = [lambda: title_page(run)]
     out += [partial(figure_page, run, name, captions[name]) for name in figures.RUN_FIGURES]
+    out += _hub_pages(run)
     out += [lambda: assumptions_page(run), lambda: outcomes_page(run)]
     out += [partial(lambda f: f, fig) for fig in record_pages(run)]
     return out
+
+
+def _hub_pages(run: RunData) -> list[Callable[[], Figure]]:
+    """The page "Hubs" for a run with hubs (none otherwise)."""
+    if not run.hubs:
+        return []
+    from sim.report.hub_brief import hubs_page  # it builds on this module's helpers
+
+    return [lambda: hubs_page(run)]
 
 
 def _several_pages(run: RunData) -> list[Callable[[], Figure]]:

@@ -21,7 +21,7 @@ from matplotlib.axes import Axes
 from matplotlib.figure import FigureBase
 from matplotlib.lines import Line2D
 
-from sim.report import goods_figures
+from sim.report import goods_figures, hub_figures
 from sim.report.style import (
     BLACK,
     BLUE,
@@ -410,3 +410,8 @@ RUN_FIGURES: dict[str, FigureMaker] = {
         "supply": supply, "donations": donations, "sufficiency": sufficiency,
         "equity": equity, "shipments": shipments}.items()
 }
+
+
+def run_figures(run: RunData) -> dict[str, FigureMaker]:
+    """The figures a run draws: the five of every run, and ``hubs`` for a run with hubs."""
+    return {**RUN_FIGURES, **({"hubs": hub_figures.hubs} if run.hubs else {})}

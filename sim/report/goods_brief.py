@@ -29,6 +29,7 @@ from sim.report.brief import (
     figure_page,
     words,
 )
+from sim.report.hub_brief import hubs_page
 from sim.report.style import mm
 from sim.results.reader import RunData
 
@@ -258,9 +259,11 @@ def assumptions_page(run: RunData) -> Figure:
               f"{_count(len(sc.get('exchanges', [])), 'exchange')}.", width=100, fontsize=9)
     regions = []
     for r in sc.get("regions", []):
-        needs = {run.goods[0]: r["need"], **r.get("needs", {})}
+        # A region may need nothing (no need given): Africa CDC, which passes gifts on.
+        needs = {**({run.goods[0]: r["need"]} if "need" in r else {}), **r.get("needs", {})}
         regions.append((r.get("name") or r["id"], mm(r.get("population", 0)),
-                        "; ".join(f"{run.unit(g)} {_need(n)}" for g, n in needs.items()),
+                        "; ".join(f"{run.unit(g)} {_need(n)}" for g, n in needs.items())
+                        or "none",
                         _lead(r.get("lead_time", {}))))
     y = _text(ax, y, "Recipient regions", fontsize=11, fontweight="bold")
     _table(ax, y, ("Region", "Population", "Need, by good", "Lead time"),
@@ -299,7 +302,7 @@ def pledges_page(run: RunData) -> Figure:
 
 def pages(run: RunData) -> list[Callable[[], Figure]]:
     """The brief's pages in order, each drawn when called (one page in memory at a time)."""
-    names = list(figures.RUN_FIGURES)
+    names = list(figures.run_figures(run))  # a run with hubs: their page after the figures
     first_good = 2 + len(names)
     donors_at = first_good + len(run.goods)
     contents = ("Contents: " + ", ".join(f"{i} {n}" for i, n in enumerate(names, start=2))
@@ -308,7 +311,9 @@ def pages(run: RunData) -> list[Callable[[], Figure]]:
                 + f", {donors_at} donors, {donors_at + 1} assumptions, "
                   f"{donors_at + 2} pledges and provenance.")
     out: list[Callable[[], Figure]] = [lambda: title_page(run, contents)]
-    out += [partial(figure_page, run, n, CAPTIONS[n]) for n in names]
+    out += [partial(figure_page, run, n, CAPTIONS[n]) for n in figures.RUN_FIGURES]
+    if run.hubs:
+        out.append(lambda: hubs_page(run))
     out += [partial(good_page, run, g) for g in run.goods]
     out += [lambda: donors_page(run), lambda: assumptions_page(run), lambda: pledges_page(run)]
     return out

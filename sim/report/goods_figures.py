@@ -122,9 +122,15 @@ def supply(run: RunData, fig: FigureBase | None = None) -> FigureResult:
 
 
 def delivered_by_day(run: RunData, donor: str, good: str) -> Array:
-    """What one donor's shipments of a good brought in, by arrival day (T,)."""
+    """What one donor's shipments of a good brought in, by arrival day (T,). Through a hub,
+    shipments.csv's arrival is the landing at the hub, so a good's only donor reads what the
+    regions received instead (regions.parquet; with several donors it cannot be split)."""
     sh, out = run.shipments, np.zeros(len(run.dates))
-    sel = (sh["donor"] == donor) & (sh["good"] == good) & sh["arrived_in_horizon"].astype(bool)
+    mine = (sh["donor"] == donor) & (sh["good"] == good)
+    if (sh["via"][mine] != "").any() and len(run.channels_of(good)) == 1:
+        arrived: Array = run.regions_of(good)["arrived"].sum(axis=1)
+        return arrived
+    sel = mine & sh["arrived_in_horizon"].astype(bool)
     days = (sh["arrival_date"][sel].astype("datetime64[D]") - run.dates[0]).astype(np.int64)
     ok = (days >= 0) & (days < len(out))
     np.add.at(out, days[ok], sh["masks"][sel][ok].astype(np.float64))

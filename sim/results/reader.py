@@ -47,6 +47,9 @@ class RunData:
     # Every channel's daily series and every good's region series, in the folder's order.
     by_channel: dict[Channel, dict[str, Array]] = field(default_factory=dict)
     by_good: dict[str, dict[str, Array]] = field(default_factory=dict)
+    # hubs.parquet (a run with hubs): hub id -> series (T,) (arrived, handled, queue,
+    # wait_days), in throughput units; empty for a run without hubs
+    hubs: dict[str, dict[str, Array]] = field(default_factory=dict)
 
     @property
     def name(self) -> str:
@@ -133,6 +136,17 @@ class RunData:
             return self.summary if good == LEGACY_GOOD else {}
         return dict(goods.get(good, {}))
 
+    def hub_summary(self, hub: str) -> dict[str, Any]:
+        """summary.json's entry for one hub ({} when it has none)."""
+        return dict((self.summary.get("hubs") or {}).get(hub, {}))
+
+    def hub_name(self, hub: str) -> str:
+        return str(self.hub_summary(hub).get("name") or hub)
+
+    def hub_unit(self, hub: str) -> str:
+        """The hub's throughput unit: units or kg."""
+        return str(self.hub_summary(hub).get("throughput_unit") or "units")
+
     def donor_summary(self, donor: str) -> dict[str, Any]:
         """summary.json's entry for one donor ({} when the run has no donors section)."""
         return dict(self.summary.get("donors", {}).get(donor, {}))
@@ -142,6 +156,7 @@ LEGACY_GOOD = "masks"  # what a scenario without [[goods]] gives
 
 RUN_FILES = ("summary.json", "scenario.toml", "daily.parquet", "regions.parquet",
              "shipments.csv")
+HUBS_FILE = "hubs.parquet"  # a run with hubs only
 # Every summary.json key the figures, the brief and compare read: a folder from another
 # version fails here with the key's name, not later with a KeyError.
 _SUMMARY_KEYS = ("name", "horizon", "produced", "domestic_demand", "domestic_shortfall",
@@ -157,7 +172,9 @@ _REGION = ("date", "region", "need", "shipped", "arrived", "consumed", "unmet")
 _SHIP = {"ship_date": pa.date32(), "region": pa.string(), "masks": pa.float64(),
          "pledged_masks": pa.float64(), "lead_days": pa.int64(), "arrival_date": pa.date32(),
          "arrived_in_horizon": pa.bool_()}
-_SHIP_CHANNEL = {"donor": pa.string(), "good": pa.string()}  # read when present
+# Read when present: donor and good (goods-and-donors folders), via (runs with hubs)
+_SHIP_CHANNEL = {"donor": pa.string(), "good": pa.string(), "via": pa.string()}
+_HUB = ("date", "hub", "arrived", "handled", "queue", "wait_days")
 
 
 def _columns(path: Path, names: tuple[str, ...], optional: tuple[str, ...] = ()
@@ -212,9 +229,25 @@ def load_run(folder: str | Path) -> RunData:
             by_good[good] = _grids(path / "regions.parquet",
                                    {k: v.take(rows) for k, v in r.items()}, dates, region_ids)
         regions = next(iter(by_good.values()))
+    hubs = _read_hubs(path / HUBS_FILE, dates) if (path / HUBS_FILE).is_file() else {}
     return RunData(path, summary, scenario, dates, daily, region_ids, regions,
                    _read_shipments(path / "shipments.csv", _legacy_donor(scenario)), by_channel,
-                   by_good)
+                   by_good, hubs)
+
+
+def _read_hubs(path: Path, dates: Dates) -> dict[str, dict[str, Array]]:
+    """hubs.parquet by hub, in the order first seen: each hub's series, one value a day."""
+    h = _columns(path, _HUB)
+    ids = _labels(h.pop("hub"))
+    days = np.asarray(h.pop("date").to_numpy(), dtype="datetime64[D]")
+    out: dict[str, dict[str, Array]] = {}
+    for hub in dict.fromkeys(ids.tolist()):
+        rows = np.flatnonzero(ids == hub)
+        if not np.array_equal(days[rows], dates):
+            raise InputError(path, "date", f"hub {hub!r}: the days differ from daily.parquet's")
+        out[hub] = {k: np.asarray(v.take(rows).to_numpy(), dtype=np.float64)
+                    for k, v in h.items()}
+    return out
 
 
 def _legacy_donor(scenario: dict[str, Any]) -> str:
@@ -266,7 +299,8 @@ def _grids(path: Path, r: dict[str, Any], dates: Dates, region_ids: list[str]
 
 
 def _read_shipments(path: Path, donor: str) -> dict[str, NDArray[Any]]:
-    """shipments.csv by column; a legacy file (no donor, good) is its donor's masks."""
+    """shipments.csv by column; a legacy file (no donor, good) is its donor's masks, and
+    without ``via`` every shipment went directly (empty)."""
     header = _read(path, lambda text: text.partition("\n")[0].strip().split(","))
     extra = {k: v for k, v in _SHIP_CHANNEL.items() if k in header}
     try:
@@ -275,7 +309,7 @@ def _read_shipments(path: Path, donor: str) -> dict[str, NDArray[Any]]:
     except (pa.ArrowInvalid, KeyError) as exc:  # a missing column or a bad value
         raise InputError(path, "", f"cannot read: {exc}") from None
     out = {k: table.column(k).to_numpy(zero_copy_only=False) for k in (*_SHIP, *extra)}
-    for k, legacy in (("donor", donor), ("good", LEGACY_GOOD)):
+    for k, legacy in (("donor", donor), ("good", LEGACY_GOOD), ("via", "")):
         if k not in out:
             out[k] = np.full(len(table), legacy, dtype=object)
     return out

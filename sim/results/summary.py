@@ -5,6 +5,7 @@ with goods and donors gets the same top-level keys -- quantities summed over goo
 every good counts in one unit (else null), fill rates and equity only when there is one good
 (else null) -- plus ``coordination``, ``goods`` (each good's metrics, as the top level has them
 for masks) and ``donors`` (what each donor did with each of its goods, and its exchanges).
+A run with hubs adds ``hubs``: what each handled, how long it waited, how long the queue was.
 """
 
 from __future__ import annotations
@@ -85,6 +86,41 @@ def _when(p: Pledge) -> str:
             else f"{p.start.isoformat()}..{p.end.isoformat()}")
 
 
+def hub_summary(result: Result) -> dict[str, Any]:
+    """Each hub, in its throughput unit (units or kg): what it handled, the mean days that
+    waited (each day's mean wait weighted by what was handled that day, in the hub's unit),
+    the longest queue at the end of a day (its first date; null when nothing ever waited)
+    and the days that ended with a queue."""
+    run, plan, scenario = result.run, result.run.plan, result.scenario
+    out: dict[str, Any] = {}
+    for h, hub in enumerate(scenario.hubs):
+        handled = float(run.totals.hub_handled[0, h])
+        entry: dict[str, Any] = {"name": hub.name or hub.id,
+                                 "throughput_unit": str(hub.throughput_unit),
+                                 "handled": handled}
+        if run.series is None:  # totals only: the mean wait, no queue
+            entry.update(mean_wait_days=float(run.totals.hub_waited[0, h]) / handled
+                         if handled > 0 else None,
+                         max_queue=None, max_queue_date=None, days_with_queue=None)
+        else:
+            daily = {k: v[0, h] for k, v in run.series.hub.items()}
+            done = daily["handled"]
+            waited = np.where(done > 0, daily["wait_days"], 0.0)
+            queue = daily["queue"]
+            peak = int(np.argmax(queue))
+            # A queue is what is left after a day's throughput; float sums leave none below
+            # a billionth of it (take() uses the throughput up exactly).
+            tiny = 1e-9 * float(plan.hub_throughput[0, h])
+            entry.update(
+                mean_wait_days=float((done * waited).sum() / done.sum())
+                if done.sum() > 0 else None,
+                max_queue=float(queue[peak]),
+                max_queue_date=day_iso(result, peak) if queue[peak] > tiny else None,
+                days_with_queue=int((queue > tiny).sum()))
+        out[hub.id] = entry
+    return out
+
+
 def provenance(result: Result) -> dict[str, Any]:
     return {
         "version": sim.__version__, "seed": result.seed,
@@ -137,6 +173,7 @@ def summary(result: Result) -> dict[str, Any]:
             for i, rid in enumerate(ids)
         },
         "final_stock": scalar["final_stock"],
+        **({"hubs": hub_summary(result)} if scenario.hubs else {}),
         # The record beside the model: each observation, the model's value, the error.
         "observations": compare_run(result),
         "provenance": provenance(result),
@@ -280,6 +317,7 @@ def goods_summary(result: Result) -> dict[str, Any]:
         "coordination": str(scenario.coordination),
         "goods": goods,
         "donors": _donors(result, rows),
+        **({"hubs": hub_summary(result)} if scenario.hubs else {}),
         "observations": compare_run(result),
         "provenance": provenance(result),
     })

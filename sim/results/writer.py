@@ -4,7 +4,7 @@
 backend: one folder per run) holds ``scenario.toml`` (as resolved), ``daily.parquet``
 (donor series: channel x day, each row naming its donor and good), ``regions.parquet`` (good
 x day x region, what every donor of the good sent summed), ``shipments.csv`` (naming donor
-and good) and ``summary.json``.
+and good), ``summary.json`` and, for a run with hubs, ``hubs.parquet`` (hub x day).
 A new folder is written under a temporary name and renamed, so a killed run never leaves a
 half result that looks whole; an earlier run's folder has its files replaced one by one,
 ``summary.json`` last.
@@ -30,7 +30,7 @@ from numpy.typing import NDArray
 from sim.engine.day import DONOR_SERIES, REGION_SERIES
 from sim.engine.plan import Plan
 from sim.engine.runner import Result
-from sim.engine.state import CHANNEL_REGION_SERIES, GOOD_REGION_SERIES
+from sim.engine.state import CHANNEL_REGION_SERIES, GOOD_REGION_SERIES, HUB_SERIES
 from sim.results.files import atomic_folder, clean_stale, safe_name, write_atomic
 from sim.results.summary import day_iso, summary
 from sim.scenario.errors import InputError
@@ -145,16 +145,36 @@ def regions_table(result: Result) -> pa.Table:
     return pa.table(cols)
 
 
+def hubs_table(result: Result) -> pa.Table:
+    """One row per hub and day, hub by hub (throughput units: units or kg, as the hub
+    counts; wait_days NaN on a day it handled nothing)."""
+    run = result.run
+    assert run.series is not None
+    plan = run.plan
+    n_hubs, n_days = len(plan.hub_ids), plan.n_days
+    cols: dict[str, pa.Array] = {
+        "date": _date32(np.tile(_epoch_days(plan.dates), n_hubs)),
+        "hub": _labels(plan.hub_ids, n_days),
+    }
+    # (B, H, T) with B = 1: hub-major rows, as the labels above
+    cols.update({name: _column(run.series.hub[name][0].reshape(-1)) for name in HUB_SERIES})
+    return pa.table(cols)
+
+
 def shipments_csv(result: Result) -> str:
-    """Each shipment, by date, then channel (donor x good), then region."""
+    """Each shipment, by date, then channel (donor x good), then region. A run with hubs
+    adds ``via``: the hub a routed shipment goes through (its lead and arrival are then
+    those of the leg to the hub), empty for a direct one."""
     run = result.run
     assert run.series is not None and run.series.lead_days is not None
     plan, region = run.plan, run.series.region
     donors, goods = _channel_labels(plan)
+    hubs = len(plan.hub_ids) > 0
     out = io.StringIO()
     w = csv.writer(out, lineterminator="\n")
     w.writerow(["ship_date", "donor", "good", "region", "masks", "pledged_masks",
-                "policy_masks", "lead_days", "arrival_date", "arrived_in_horizon"])
+                "policy_masks", "lead_days", "arrival_date", "arrived_in_horizon"]
+               + (["via"] if hubs else []))
     for k, t in enumerate(plan.ship_days.tolist()):
         for c in range(plan.n_channels):
             for i, rid in enumerate(plan.region_ids):
@@ -163,9 +183,11 @@ def shipments_csv(result: Result) -> str:
                     continue
                 pledged = region["pledged"][c, t, i]
                 lead = int(run.series.lead_days[c, k, i])
+                via = ([plan.hub_ids[h] if (h := int(plan.route_hub[c, i])) >= 0 else ""]
+                       if hubs else [])
                 w.writerow([day_iso(result, t), donors[c], goods[c], rid, f"{masks:.3f}",
                             f"{pledged:.3f}", f"{masks - pledged:.3f}", lead,
-                            day_iso(result, t + lead), t + lead < plan.n_days])
+                            day_iso(result, t + lead), t + lead < plan.n_days, *via])
     return out.getvalue()
 
 
@@ -198,13 +220,18 @@ def folder_kind(out: Path) -> FolderKind:
     return FolderKind.NEW if not any(out.iterdir()) else FolderKind.OTHER
 
 
+HUBS_FILE = "hubs.parquet"  # written only for a run with hubs
+
+
 def run_files(result: Result, summary_: dict[str, Any] | None = None) -> dict[str, bytes]:
     """The run's files by name, in writing order (summary.json last: it marks a run)."""
+    hubs = ({HUBS_FILE: _parquet(hubs_table(result))} if result.run.plan.hub_ids else {})
     return {
         "scenario.toml": dump_toml(result.scenario).encode(),
         "daily.parquet": _parquet(daily_table(result)),
         "regions.parquet": _parquet(regions_table(result)),
         "shipments.csv": shipments_csv(result).encode(),
+        **hubs,
         "summary.json": (json.dumps(summary_ or summary(result), indent=2, allow_nan=False)
                          + "\n").encode(),
     }
@@ -221,9 +248,10 @@ def write(result: Result, out_dir: Path, summary_: dict[str, Any] | None = None)
     :func:`summary` when the caller has it already.
 
     A run never deletes a file it did not write: a missing or empty ``out_dir`` is written
-    whole and renamed into place; an earlier run's folder gets only its five files replaced
+    whole and renamed into place; an earlier run's folder gets only its own files replaced
     (each atomically; anything else there, such as ``figures/``, stays); any other folder
-    is refused (InputError)."""
+    is refused (InputError). An earlier run's ``hubs.parquet`` goes when this run has no
+    hubs, so that it is not read as this run's."""
     out_dir = Path(out_dir)
     kind = folder_kind(out_dir)
     if kind is FolderKind.OTHER:
@@ -239,6 +267,8 @@ def write(result: Result, out_dir: Path, summary_: dict[str, Any] | None = None)
     # under the shell): file by file, each atomically, summary.json last.
     out_dir.mkdir(parents=True, exist_ok=True)
     clean_stale(out_dir)
+    if HUBS_FILE not in files:
+        (out_dir / HUBS_FILE).unlink(missing_ok=True)
     for name, data in files.items():
         write_atomic(out_dir / name, data)
     return out_dir
