@@ -123,7 +123,7 @@ class MaskModel:
                     got, item.units, left = hubs.take(item.units, left,
                                                       float(r.per_unit[item.route]))
                     handled[:, item.route] += got
-                    waited += got * (t - item.day)
+                    waited += got * r.per_unit[item.route] * (t - item.day)
                     if not item.units.any():
                         yield store.get()
                 queued = np.zeros(1)

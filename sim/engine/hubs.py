@@ -79,7 +79,7 @@ def throughput(plan: Plan, h: int) -> Array:
 def handle_batch(plan: Plan, queues: Queues, h: int, t: int, landed: Array
                  ) -> tuple[Array, Array]:
     """Day t at hub h over all scenarios: enqueue today's landings, handle oldest first.
-    Returns (B, P_h) handled by route and (B,) the amount-weighted days it waited."""
+    Returns (B, P_h) units handled by route and (B,) throughput units x days they waited."""
     r = queues.routes[h]
     n_routes = len(r.channel)
     waiting = queues.waiting[h]
@@ -99,7 +99,7 @@ def handle_batch(plan: Plan, queues: Queues, h: int, t: int, landed: Array
         got, rest, left = take(amount, left, float(r.per_unit[j]))
         waiting[:, pos] = rest
         handled[:, j] += got
-        waited += got * (t - pos // n_routes)
+        waited += got * r.per_unit[j] * (t - pos // n_routes)
         if not (left > 0).any():
             break
     return handled, waited
@@ -155,6 +155,6 @@ def record(plan: Plan, h: int, t: int, landed: Array, handled: Array, waited: Ar
         s["arrived"][:, h, t] = (arrivals(plan, r, landed) * per_unit).sum(axis=1)
         s["handled"][:, h, t] = (handled * per_unit).sum(axis=1)
         s["queue"][:, h, t] = queued
+        through = (handled * per_unit).sum(axis=1)
         with np.errstate(divide="ignore", invalid="ignore"):
-            s["wait_days"][:, h, t] = np.where(handled.sum(axis=1) > 0,
-                                               waited / handled.sum(axis=1), np.nan)
+            s["wait_days"][:, h, t] = np.where(through > 0, waited / through, np.nan)

@@ -132,7 +132,7 @@ class Totals:
     first_delivery_day: NDArray[np.int64]  # (N, R); -1: never
     final_stock_masks: Array  # (N,) donor stock at the end of the last day
     hub_handled: Array  # (B, H) throughput units each hub handled
-    hub_waited: Array  # (B, H) units handled x days they waited
+    hub_waited: Array  # (B, H) throughput units handled x days they waited
 
     @classmethod
     def zeros(cls, plan: Plan) -> Totals:

@@ -69,6 +69,11 @@ def test_consignments_are_handled_in_the_order_they_landed() -> None:
     arrived = s.region["arrived"][:, :, 0]
     np.testing.assert_allclose(arrived[0, 3:5], [200, 100])
     np.testing.assert_allclose(arrived[1, 4:10], [25, 50, 50, 50, 50, 50])
+    # Waiting weighted by what the hub handles (kg): masks 100 kg x 0 days + 50 x 1; kits,
+    # landed on day 1, 50 x 0 + 100 x (1 + 2 + 3 + 4 + 5) + 50 x 6: 1,850 kg-days of 750 kg.
+    totals = _run(data).run.totals
+    np.testing.assert_allclose(totals.hub_handled[0, 0], 750)
+    np.testing.assert_allclose(totals.hub_waited[0, 0], 1850)
 
 
 def test_bad_hubs_are_input_errors() -> None:
