@@ -179,6 +179,12 @@ def _solve(model: pulp.LpProblem, seconds: float | None = None) -> bool:
     _highs_banner_shown()
     solver = pulp.HiGHS(msg=False, timeLimit=seconds, **_HIGHS_OPTIONS)
     status = model.solve(solver)
+    if status == pulp.LpStatusInfeasible:
+        # HiGHS's presolve, at these tolerances, has called a feasible MIP infeasible (a tie
+        # break over pallets of 0.1 whose every constraint the first stage's answer meets);
+        # solved again without it.
+        solver = pulp.HiGHS(msg=False, timeLimit=seconds, presolve="off", **_HIGHS_OPTIONS)
+        status = model.solve(solver)
     if status != pulp.LpStatusOptimal:
         if model.solverModel.getModelStatus() == highspy.HighsModelStatus.kTimeLimit:
             raise _Stopped

@@ -127,3 +127,12 @@ def test_taiwan_in_pallets_with_a_minimum_finishes_with_feasible_shipments() -> 
     for problem, a in days:
         assert_feasible_shipments(problem, a)
     assert run.totals.shipped_masks.sum() > 1e8
+
+
+def test_a_tie_break_that_presolve_calls_infeasible_is_solved_again() -> None:
+    # Found by hypothesis: budget 100, needs 100/100/61, pallets of 10, a minimum of 55,
+    # maxmin. Two answers tie on the total and the distance; HiGHS's presolve called the
+    # tie-break MIP infeasible. The earlier region wins the tie.
+    base = make_problem(Rule.MAXMIN, 100, [100, 100, 61], share=[1, 2, 3])
+    out = allocate_lp(replace(base, min_shipment_masks=55.0, pallet_masks=10.0))
+    np.testing.assert_allclose(out.policy_masks, [[100, 0, 0]])
