@@ -11,7 +11,7 @@ import os
 import sys
 import time
 import warnings
-from collections.abc import Sequence
+from collections.abc import Collection, Mapping, Sequence
 from pathlib import Path
 from typing import Any, TextIO
 
@@ -52,11 +52,15 @@ def _need_met(s: dict[str, Any], worst: str) -> str:
                else ""))
 
 
-def format_summary(s: dict[str, Any], seconds: float) -> str:
+def format_summary(s: dict[str, Any], seconds: float,
+                   needed: Mapping[str, Collection[str]] | None = None) -> str:
     """The run's printout: short, from summary.json. A run with goods and donors prints a
-    block per good, a line per donor and one per exchange (``_format_goods``)."""
+    block per good, a line per donor and one per exchange (``_format_goods``); ``needed``
+    (good id -> the regions that needed some of it) says "no need" where a region needed
+    none of a good, instead of summary.json's fill rate 1 (every region needed every good
+    when it is not given)."""
     if "goods" in s:
-        return _format_goods(s, seconds)
+        return _format_goods(s, seconds, needed or {})
     prov, pledges = s["provenance"], s["pledges"]
     fills = s["fill_rate_by_region"]
     worst = min(fills, key=lambda r: fills[r] if fills[r] is not None else 1.0)
@@ -84,16 +88,43 @@ def format_summary(s: dict[str, Any], seconds: float) -> str:
     return "\n".join(lines + _format_hubs(s) + _format_observations(s))
 
 
-def _format_goods(s: dict[str, Any], seconds: float) -> str:
+def _gini(values: list[float]) -> float | None:
+    """Gini of a few fill rates (sim.results.metrics.gini, without numpy)."""
+    total = sum(values)
+    if not values or total <= 0:
+        return None
+    pairs = sum(abs(a - b) for a in values for b in values)
+    return pairs / (2 * len(values) * total)
+
+
+def _good_need_met(g: dict[str, Any], want: Collection[str] | None) -> str:
+    """A good's need met among the regions that needed it (all of them when not said)."""
+    fills = g["fill_rate_by_region"]
+    if want is None or set(fills) <= set(want):
+        worst = min(fills, key=lambda r: fills[r] if fills[r] is not None else 1.0)
+        return _need_met(g, worst)
+    rates = {r: v for r, v in fills.items() if r in want and v is not None}
+    if not want:
+        return "no need stated (no region needed it)"
+    if g["mean_fill_rate"] is None or not rates:
+        return "nothing was delivered, so fairness is undefined"
+    worst = min(rates, key=lambda r: rates[r])
+    mean = sum(rates.values()) / len(rates)
+    return (f"mean {_pct(mean)}, lowest {_pct(rates[worst])} ({worst}), Gini "
+            f"{_index(_gini(list(rates.values())))}, over the {len(want)} of {len(fills)} "
+            "regions that needed it")
+
+
+def _format_goods(s: dict[str, Any], seconds: float,
+                  needed: Mapping[str, Collection[str]]) -> str:
     prov = s["provenance"]
     lines = [
         f"{s['name']}: {s['horizon']['start']} to {s['horizon']['end']}  "
         f"(engine {prov['engine']}, backend {prov['backend']}, seed {prov['seed']}, "
         f"coordination {s['coordination']}, {seconds:.2f} s)",
     ]
-    for g in s["goods"].values():
-        fills = g["fill_rate_by_region"]
-        worst = min(fills, key=lambda r: fills[r] if fills[r] is not None else 1.0)
+    for gid, g in s["goods"].items():
+        fills, want = g["fill_rate_by_region"], needed.get(gid)
         p = g["pledges"]
         lines += [
             f"  {g['name']} ({g['unit']})",
@@ -102,12 +133,13 @@ def _format_goods(s: dict[str, Any], seconds: float) -> str:
             f"    donated         {_masks(g['donated_total'])} (delivered "
             f"{_masks(g['delivered_total'])}, in transit {_masks(g['in_transit_end'])}); "
             f"pledged {_masks(p['pledged'])}, unmet {_masks(p['unmet'])}",
-            f"    need met        {_need_met(g, worst)}",
+            f"    need met        {_good_need_met(g, want)}",
             f"    {'region':<22}{'donated':>12}{'fill rate':>11}  first delivery",
         ]
         for rid, donated in g["donated_by_region"].items():
             first = g["first_delivery_day_by_region"][rid] or "-"
-            lines.append(f"    {rid:<22}{_masks(donated):>12}{_pct(fills[rid]):>11}  {first}")
+            fill = "no need" if want is not None and rid not in want else _pct(fills[rid])
+            lines.append(f"    {rid:<22}{_masks(donated):>12}{fill:>11}  {first}")
     units = {gid: g["unit"] for gid, g in s["goods"].items()}
     lines.append("  donors (donated)")
     for d in s["donors"].values():
@@ -140,8 +172,10 @@ def _format_hubs(s: dict[str, Any]) -> list[str]:
 
 
 def _format_observations(s: dict[str, Any]) -> list[str]:
-    lines = []
     obs = s.get("observations") or []
+    if len(s.get("goods") or {}) > 1:
+        return _format_observations_by_good(obs)
+    lines = []
     if obs:
         lines.append(f"  record vs model   {len(obs)} observations; error = model - record, "
                      "0 inside a range")
@@ -155,6 +189,32 @@ def _format_observations(s: dict[str, Any]) -> list[str]:
         # A long region path would push its row out of line; its columns follow it.
         lines.append(f"    {o['date']:<12}{o['series']:<28}{rec:>17}{_masks(o['model']):>10}"
                      f"  {err_text}, {o['kind']}")
+    return lines
+
+
+def _format_observations_by_good(obs: list[dict[str, Any]]) -> list[str]:
+    """The record-vs-model table of a run with several goods: a column says which good each
+    row counts (in that good's unit); the series column is as wide as its longest entry."""
+    if not obs:
+        return []
+
+    def of(o: dict[str, Any]) -> str:  # the good, and the donor when one is named
+        return str(o.get("good") or "-") + (f" ({o['donor']})" if o.get("donor") else "")
+
+    wide = max(len(o["series"]) for o in obs) + 2
+    good = max(len(of(o)) for o in obs) + 2
+    lines = [f"  record vs model   {len(obs)} observations; error = model - record, "
+             "0 inside a range; in the unit of each good",
+             f"    {'date':<12}{'series':<{wide}}{'good':<{good}}{'record':>16}{'model':>10}"
+             "  error"]
+    for o in obs:
+        rec = (f"{_masks(o['range'][0])}-{_masks(o['range'][1])}" if o.get("range")
+               else _masks(o["value"]))
+        err, rel = o["error"], o["relative_error"]
+        err_text = "n/a" if err is None else ("+" if err > 0 else "") + _masks(err) + (
+            f" ({100 * rel:+.0f} %)" if rel is not None and err != 0 else "")
+        lines.append(f"    {o['date']:<12}{o['series']:<{wide}}{of(o):<{good}}{rec:>16}"
+                     f"{_masks(o['model']):>10}  {err_text}, {o['kind']}")
     return lines
 
 
@@ -183,7 +243,10 @@ def cmd_run(args: argparse.Namespace) -> int:
     summary = summaries.summary(result)
     path = writer.write(result, out, summary)
     if not args.quiet:
-        print(format_summary(summary, seconds))
+        plan, need = result.run.plan, result.run.totals.need_masks
+        needed = {g: {r for r, n in zip(plan.region_ids, need[k], strict=True) if n > 0}
+                  for k, g in enumerate(plan.good_ids)}
+        print(format_summary(summary, seconds, needed))
     print(path)
     return EXIT_OK
 

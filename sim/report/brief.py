@@ -162,15 +162,7 @@ def _table(ax: Axes, top: float, header: Sequence[str], rows: Sequence[Sequence[
     """A table from axes fraction ``top`` down; returns the y below it. Matplotlib tables
     neither wrap nor size rows, so cells are wrapped to their column's width here and each
     row is as tall as its longest cell."""
-    line = fontsize * 1.5 / 72 / AX_H  # one text line, in axes fraction
-    chars = [max(int(w * AX_W * 72 / (fontsize * 0.6)) - 2, 4) for w in widths]
-    wrapped = [[textwrap.fill(str(c), n, break_long_words=True) for c, n in
-                zip(r, chars, strict=True)] for r in rows]
-    heights = [line * (0.6 + max(c.count("\n") + 1 for c in r)) for r in wrapped]
-    # Headers wrap too, at word breaks; a header on one line stays as it was.
-    labels = [textwrap.fill(str(h), n, break_long_words=False) for h, n in
-              zip(header, chars, strict=True)]
-    head = line * (0.6 + max(h.count("\n") + 1 for h in labels))
+    wrapped, heights, labels, head = _table_cells(header, rows, widths, fontsize)
     total = head + sum(heights)
     box = Bbox.from_bounds(0.0, top - total, sum(widths), total)
     table = ax.table(cellText=wrapped, colLabels=labels, colWidths=list(widths),
@@ -186,6 +178,23 @@ def _table(ax: Axes, top: float, header: Sequence[str], rows: Sequence[Sequence[
             cell.set_facecolor("#E8E8E8")
             cell.get_text().set_fontweight("bold")
     return top - total - 0.03
+
+
+def _table_cells(header: Sequence[str], rows: Sequence[Sequence[str]],
+                 widths: Sequence[float], fontsize: float
+                 ) -> tuple[list[list[str]], list[float], list[str], float]:
+    """Cells wrapped to their columns, each row's height, the header's labels and height
+    (axes fractions): what :func:`_table` draws, so that a page can be planned before."""
+    line = fontsize * 1.5 / 72 / AX_H  # one text line, in axes fraction
+    chars = [max(int(w * AX_W * 72 / (fontsize * 0.6)) - 2, 4) for w in widths]
+    wrapped = [[textwrap.fill(str(c), n, break_long_words=True) for c, n in
+                zip(r, chars, strict=True)] for r in rows]
+    heights = [line * (0.6 + max(c.count("\n") + 1 for c in r)) for r in wrapped]
+    # Headers wrap too, at word breaks; a header on one line stays as it was.
+    labels = [textwrap.fill(str(h), n, break_long_words=False) for h, n in
+              zip(header, chars, strict=True)]
+    head = line * (0.6 + max(h.count("\n") + 1 for h in labels))
+    return wrapped, heights, labels, head
 
 
 def _cap(rows: Sequence[Sequence[str]], limit: int, what: str) -> list[Sequence[str]]:
@@ -248,11 +257,13 @@ def _key_numbers(s: dict[str, Any]) -> list[tuple[str, str]]:
     ]
 
 
-def figure_page(run: RunData, name: str, caption: str) -> Figure:
+def figure_page(run: RunData, name: str, caption: str,
+                draw: Callable[[RunData, FigureBase], object] | None = None) -> Figure:
+    """A figure of the run (``draw``, else the run figure ``name``) above its caption."""
     page = Figure(figsize=A4, layout=ConstrainedLayoutEngine(rect=(0.03, 0.03, 0.94, 0.94)))
     parts = page.subfigures(2, 1, squeeze=False, height_ratios=[6.6, 1.6])
     chart: FigureBase = parts[0, 0]
-    figures.RUN_FIGURES[name](run, chart)
+    (draw or figures.RUN_FIGURES[name])(run, chart)
     ax = parts[1, 0].add_axes((0.02, 0.0, 0.96, 1.0))
     ax.set_axis_off()
     _text(ax, 0.92, caption, width=100, fontsize=9.5, color="#222222")
@@ -387,9 +398,16 @@ def _error(o: dict[str, Any]) -> str:
 def record_pages(run: RunData) -> list[Figure]:
     """The model beside the record: one table row per observation (none: no pages)."""
     obs = run.summary.get("observations") or []
-    rows = [(o["date"], o["series"], _record(o), o["kind"],
-             "n/a" if o["model"] is None else mm(o["model"]), _error(o),
-             o["source"] + (f" ({o['note']})" if o.get("note") else "")) for o in obs]
+    rows: list[tuple[str, ...]] = [
+        (o["date"], o["series"], _record(o), o["kind"],
+         "n/a" if o["model"] is None else mm(o["model"]), _error(o),
+         o["source"] + (f" ({o['note']})" if o.get("note") else "")) for o in obs]
+    header: tuple[str, ...] = ("Date", "Series", "Record", "Kind", "Model", "Error", "Source")
+    widths: tuple[float, ...] = (0.1, 0.17, 0.11, 0.1, 0.07, 0.14, 0.31)
+    if run.several:  # which good each figure counts, in that good's unit
+        rows = [(r[0], r[1], _good_of(run, o), *r[2:]) for r, o in zip(rows, obs, strict=True)]
+        header = (*header[:2], "Good; donor", *header[2:])
+        widths = (0.1, 0.2, 0.12, 0.1, 0.11, 0.07, 0.1, 0.2)
     chunks = [rows[i:i + RECORD_ROWS] for i in range(0, len(rows), RECORD_ROWS)]
     close = sum(1 for o in obs if o["relative_error"] is not None
                 and abs(o["relative_error"]) <= 0.1)
@@ -399,18 +417,25 @@ def record_pages(run: RunData) -> list[Figure]:
         fig, ax = _blank(f"Model vs record{more}")
         y = 1.0
         if k == 0:
+            unit = (" Record, model and error are in the unit of the observation's good (see "
+                    "the key numbers)." if run.several else "")
             y = _text(ax, y, f"Each dated figure from the record beside the replay's value "
                       f"on that day. Error = model - record: for a range, 0 inside it, else "
                       f"the distance to the nearest end; in brackets, relative to the record. "
                       f"{close} of {len(obs)} are inside their range or within 10 %. Kind: "
                       f"documented (on record), estimate (forecast or target), pledged "
                       f"(announced, delivery not confirmed). Stock is at the end of the day; "
-                      f"cumulative series count from the start of the horizon.",
+                      f"cumulative series count from the start of the horizon.{unit}",
                       width=100, fontsize=9, color="#222222")
-        _table(ax, y, ("Date", "Series", "Record", "Kind", "Model", "Error", "Source"),
-               chunk, (0.1, 0.17, 0.11, 0.1, 0.07, 0.14, 0.31), fontsize=6.5)
+        _table(ax, y, header, chunk, widths, fontsize=6.5)
         pages.append(fig)
     return pages
+
+
+def _good_of(run: RunData, o: dict[str, Any]) -> str:
+    """The good an observation counts (in its unit), and its donor when it names one."""
+    good = str(o.get("good") or run.goods[0])  # its id: the good's name can be a sentence
+    return good + (f"; {run.donor_name(str(o['donor']))}" if o.get("donor") else "")
 
 
 def write_brief(run: RunData, out: str | Path) -> Path:

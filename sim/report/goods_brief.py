@@ -12,13 +12,11 @@ from collections.abc import Callable
 from functools import partial
 from typing import Any
 
-import matplotlib
 from matplotlib.figure import Figure
 
-from sim.report import figures
+from sim.report import figures, goods_figures, needs, paging, pledge_pages
 from sim.report.brief import (
     _blank,
-    _cap,
     _date,
     _index,
     _lead,
@@ -27,6 +25,7 @@ from sim.report.brief import (
     _table,
     _text,
     figure_page,
+    record_pages,
     words,
 )
 from sim.report.hub_brief import hubs_page
@@ -57,7 +56,8 @@ def coordination(run: RunData) -> str:
 
 
 def good_sentence(run: RunData, good: str) -> str:
-    """One good in plain words: who gave it, what arrived, how much need was met."""
+    """One good in plain words: who gave it, what arrived, how much need was met (among the
+    regions that stated a need for it)."""
     s, unit = run.good_summary(good), run.unit(good)
     givers = [run.donor_name(d) for d, _ in run.channels_of(good)
               if _n(run.donor_summary(d).get("goods", {}).get(good, {}).get("donated_total"))
@@ -66,24 +66,31 @@ def good_sentence(run: RunData, good: str) -> str:
     reached = sum(1 for v in (s.get("delivered_by_region") or {}).values() if v and v > 0)
     text = (f"{run.good_name(good)}: {words(_n(s.get('donated_total')))} {unit} {by}; "
             f"{words(_n(s.get('delivered_total')))} arrived in {reached} of "
-            f"{len(run.region_ids)} regions by the end")
-    fills = {k: v for k, v in (s.get("fill_rate_by_region") or {}).items() if v is not None}
-    if s.get("mean_fill_rate") is None:
-        return text + (f"; none arrived, so fairness is undefined, and "
-                       f"{words(_n(s.get('unmet_need_masks')))} {unit} of need went unmet.")
-    lo, hi = min(fills, key=lambda k: fills[k]), max(fills, key=lambda k: fills[k])
-    return text + (f". On average {_pct(s['mean_fill_rate'])} of the need was met, from "
-                   f"{_pct(fills[lo])} ({run.region_name(lo)}) to {_pct(fills[hi])} "
-                   f"({run.region_name(hi)}); {words(_n(s.get('unmet_need_masks')))} {unit} "
-                   f"went unmet (Gini {_index(s.get('gini_fill_rate'))}).")
+            f"{_count(len(run.region_ids), 'region')} by the end")
+    f = needs.fill(run, good)
+    if f is None:
+        return text + "; no region stated a need for it, so no share of need is reported."
+    among = ("" if f.regions == len(run.region_ids) else
+             f" of the {_count(f.regions, 'region')} that stated a need")
+    unmet = f"{words(_n(s.get('unmet_need_masks')))} {unit}"
+    if f.mean is None or f.lowest is None or f.highest is None:
+        return text + (f"; none arrived{among}, so fairness is undefined, and {unmet} of "
+                       "need went unmet.")
+    (lo, lo_rate), (hi, hi_rate) = f.lowest, f.highest
+    return text + (f". On average {_pct(f.mean)} of the need{among} was met, from "
+                   f"{_pct(lo_rate)} ({run.region_name(lo)}) to {_pct(hi_rate)} "
+                   f"({run.region_name(hi)}); {unmet} went unmet (Gini {_index(f.gini)}).")
 
 
 def key_sentences(run: RunData) -> list[str]:
     s = run.summary
-    head = (f"{len(run.donors)} donors gave {len(run.goods)} goods to "
-            f"{len(run.region_ids)} regions between {_date(s['horizon']['start'])} and "
-            f"{_date(s['horizon']['end'])}; {COORDINATION.get(coordination(run), '')} "
+    head = (f"{_count(len(run.donors), 'donor')} gave {_count(len(run.goods), 'good')} to "
+            f"{_count(len(run.region_ids), 'region')} between {_date(s['horizon']['start'])} "
+            f"and {_date(s['horizon']['end'])}; {COORDINATION.get(coordination(run), '')} "
             f"(coordination: {coordination(run)}).")
+    if not needs.needy_goods(run):
+        head += (" No region stated a need for any of the goods, so no share of need met is "
+                 "reported.")
     return [head, *(good_sentence(run, g) for g in run.goods)]
 
 
@@ -94,41 +101,64 @@ KEY_ROWS: tuple[tuple[str, str], ...] = (
     ("Still in transit", "in_transit_end"), ("Unmet need", "unmet_need_masks"),
     ("Donors' stock at the end", "final_stock"),
 )
+KEY_GOODS = 4  # goods (columns) in one key-numbers table; more goods, more tables
 
 
-def key_table(run: RunData) -> tuple[list[str], list[list[str]]]:
+def _need_cells(run: RunData, good: str) -> tuple[str, str]:
+    """(mean / lowest need met, Gini) among the regions that stated a need."""
+    f = needs.fill(run, good)
+    if f is None:
+        return needs.NO_NEED, needs.NO_NEED
+    return (f"{_pct(f.mean)} / {_pct(f.lowest[1] if f.lowest else None)}",
+            _index(f.gini, 3))
+
+
+def key_table(run: RunData, goods: list[str] | None = None
+              ) -> tuple[list[str], list[list[str]]]:
     """Key numbers, one column per good, each in its unit."""
-    header = ["Outcome", *(run.good_name(g) for g in run.goods)]
-    rows = [["Unit", *(run.unit(g) for g in run.goods)]]
-    rows += [[label, *(mm(_n(run.good_summary(g).get(key))) for g in run.goods)]
-            for label, key in KEY_ROWS]
+    goods = run.goods if goods is None else goods
+    header = ["Outcome", *(run.good_name(g) for g in goods)]
+    rows = [["Unit", *(run.unit(g) for g in goods)]]
+    rows += [[label, *(mm(_n(run.good_summary(g).get(key))) for g in goods)]
+             for label, key in KEY_ROWS]
     rows.append(["Pledged: on time / late / never", *(
         "{} / {} / {}".format(*(mm(_n(run.good_summary(g).get("pledges", {}).get(k)))
-                                for k in ("on_time", "late", "unmet"))) for g in run.goods)])
-    rows.append(["Need met: mean / lowest region", *(
-        f"{_pct(run.good_summary(g).get('mean_fill_rate'))} / "
-        f"{_pct(run.good_summary(g).get('min_fill_rate'))}" for g in run.goods)])
-    rows.append(["Gini of fill rates (0 = equal)",
-                 *(_index(run.good_summary(g).get("gini_fill_rate"), 3) for g in run.goods)])
+                                for k in ("on_time", "late", "unmet"))) for g in goods)])
+    cells = [_need_cells(run, g) for g in goods]
+    rows.append(["Need met: mean / lowest region",
+                 *(c[0] for c in cells)])
+    rows.append(["Gini of fill rates (0 = equal)", *(c[1] for c in cells)])
     return header, rows
 
 
-def title_page(run: RunData, contents: str) -> Figure:
+def _chunks(items: list[str], size: int) -> list[list[str]]:
+    return [items[i:i + size] for i in range(0, len(items), size)] or [[]]
+
+
+def title_pages(run: RunData, contents: str) -> list[Callable[[], Figure]]:
+    """The title page: the run in brief, a sentence per good, and the key numbers; as many
+    pages as the goods take (one key-numbers table per four goods)."""
     s = run.summary
-    fig, ax = _blank(f"{len(run.goods)} goods from {len(run.donors)} donors: {run.name}")
-    y = _text(ax, 1.0, f"Policy brief. Donors: {run.donor}. Simulated "
-              f"{s['horizon']['start']} to {s['horizon']['end']} ({len(run.dates)} days), "
-              f"{len(run.region_ids)} recipient regions.", fontsize=10.5, color="#333333")
-    y = _text(ax, y - 0.01, "In brief", fontsize=12, fontweight="bold")
-    for sentence in key_sentences(run):
-        y = _text(ax, y, sentence, width=84, fontsize=10.5)
-    y = _text(ax, y - 0.01, "Key numbers, by good", fontsize=12, fontweight="bold")
-    header, rows = key_table(run)
-    width = 0.62 / len(run.goods)
-    _table(ax, y, header, rows, (0.32, *(width,) * len(run.goods)), fontsize=8)
-    _text(ax, 0.1, contents, width=100, fontsize=8.5, color="#333333")
-    _text(ax, 0.02, figures.provenance(s), width=120, fontsize=7, color="#555555")
-    return fig
+    blocks: list[paging.Block] = [
+        paging.Text(f"Policy brief. Donors: {run.donor}. Simulated {s['horizon']['start']} "
+                    f"to {s['horizon']['end']} ({len(run.dates)} days), "
+                    f"{_count(len(run.region_ids), 'recipient region')}.", width=90,
+                    fontsize=10.5, style={"color": "#333333"}),
+        paging.Text(contents, width=110, fontsize=8.5, style={"color": "#333333"}),
+        paging.heading("In brief", 12),
+        *(paging.Text(x, width=84, fontsize=10.5) for x in key_sentences(run)),
+        paging.heading("Key numbers, by good", 12)]
+    for goods in _chunks(run.goods, KEY_GOODS):
+        header, rows = key_table(run, goods)
+        blocks.append(paging.Table(header, rows, (0.32, *(0.62 / KEY_GOODS,) * len(goods)),
+                                   fontsize=7.5, keep=True))
+
+    def footer(ax: Any) -> None:
+        _text(ax, 0.02, figures.provenance(s), width=120, fontsize=7, color="#555555")
+
+    return paging.flow(f"{_count(len(run.goods), 'good')} from "
+                       f"{_count(len(run.donors), 'donor')}: {run.name}", blocks, footer,
+                       footer_top=0.05)
 
 
 CAPTIONS = {
@@ -153,25 +183,42 @@ CAPTIONS = {
 }
 
 
+REGION_ROWS = 14  # rows of a good's region table: a long list goes to summary.json
+
+
 def good_page(run: RunData, good: str) -> Figure:
     """A good on a page: what it did, region by region and donor by donor."""
     s, unit = run.good_summary(good), run.unit(good)
     fig, ax = _blank(f"{run.good_name(good)} (in {unit})")
     y = _text(ax, 1.0, good_sentence(run, good), width=96, fontsize=9.5)
-    y = _text(ax, y, "By recipient region", fontsize=11, fontweight="bold")
+    want = needs.needs_of(run, good)
 
     def region(key: str, rid: str) -> Any:
         return (s.get(key) or {}).get(rid)
 
+    order = list(run.region_ids)
+    heading = "By recipient region"
+    if len(order) > REGION_ROWS:  # the regions a reader looks for first
+        if want:
+            order.sort(key=lambda r: (r not in want, _n(region("fill_rate_by_region", r))))
+            heading += ": the least served first"
+        else:
+            order.sort(key=lambda r: -_n(region("donated_by_region", r)))
+            heading += ": the largest gifts first"
+    y = _text(ax, y, heading, fontsize=11, fontweight="bold")
     rows = [(run.region_name(r), mm(_n(region("donated_by_region", r))),
              mm(_n(region("delivered_by_region", r))),
              _date(region("first_delivery_day_by_region", r))
              if region("first_delivery_day_by_region", r) else "none",
-             _pct(region("fill_rate_by_region", r)),
-             mm(_n(region("unmet_need_by_region", r)))) for r in run.region_ids]
+             _pct(region("fill_rate_by_region", r)) if r in want else needs.NO_NEED,
+             mm(_n(region("unmet_need_by_region", r))) if r in want else "-")
+            for r in order]
+    if len(rows) > REGION_ROWS:
+        rows = [*rows[:REGION_ROWS - 1],
+                (f"... and {len(rows) - REGION_ROWS + 1} more regions: every region is in "
+                 f"summary.json, goods.{good}", "", "", "", "", "")]
     y = _table(ax, y, ("Region", "Donated", "Delivered", "First arrival", "Need met",
-                       f"Unmet, {unit}"), _cap(rows, 14, "regions"),
-               (0.3, 0.12, 0.12, 0.16, 0.12, 0.18))
+                       f"Unmet, {unit}"), rows, (0.3, 0.12, 0.12, 0.16, 0.12, 0.18))
     y = _text(ax, y, "By donor", fontsize=11, fontweight="bold")
     donors = []
     for d, _ in run.channels_of(good):
@@ -190,16 +237,15 @@ def good_page(run: RunData, good: str) -> Figure:
     return fig
 
 
-def donors_page(run: RunData) -> Figure:
+def donors_pages(run: RunData) -> list[Callable[[], Figure]]:
     """A table per donor: each good it supplied, what it gave, and its exchanges."""
-    fig, ax = _blank("Donors: what each supplied, gave and exchanged")
-    y = _text(ax, 1.0, "Amounts in each good's own unit. Made: produced; bought or received: "
-              "procured, or received in an exchange; donated: shipped to the regions "
-              "(an exchange's send counts as donated).", width=100, fontsize=9,
-              color="#222222")
+    blocks: list[paging.Block] = [paging.Text(
+        "Amounts in each good's own unit. Made: produced; bought or received: procured, or "
+        "received in an exchange; donated: shipped to the regions (an exchange's send "
+        "counts as donated).", width=100, fontsize=9, style={"color": "#222222"})]
     for d in run.donors:
         e = run.donor_summary(d)
-        y = _text(ax, y, run.donor_name(d), fontsize=11, fontweight="bold")
+        blocks.append(paging.heading(run.donor_name(d)))
         rows = []
         for good, g in e.get("goods", {}).items():
             p, unit = g.get("pledges", {}), run.unit(good)
@@ -209,31 +255,32 @@ def donors_page(run: RunData) -> Figure:
                          f"{mm(_n(p.get('pledged')))}: {mm(_n(p.get('on_time')))} / "
                          f"{mm(_n(p.get('late')))} / {mm(_n(p.get('unmet')))}",
                          mm(_n(g.get("final_stock")))))
-        y = _table(ax, y, ("Good", "Made", "Bought or received", "Domestic shortfall",
-                           "Donated", "Delivered", "Pledged: on time / late / never",
-                           "Stock at end"), rows or [("none",) + ("",) * 7],
-                   (0.17, 0.09, 0.1, 0.1, 0.1, 0.1, 0.24, 0.1), fontsize=7)
+        blocks.append(paging.Table(
+            ("Good", "Made", "Bought or received", "Domestic shortfall", "Donated",
+             "Delivered", "Pledged: on time / late / never", "Stock at end"),
+            rows or [("none",) + ("",) * 7], (0.17, 0.09, 0.1, 0.1, 0.1, 0.1, 0.24, 0.1),
+            fontsize=7))
         swaps = [(run.region_name(str(x.get("partner"))),
                   _amount(x.get("sent"), run.unit(str(x.get("sent_good")))),
                   _amount(x.get("received"), run.unit(str(x.get("received_good")))))
                  for x in e.get("exchanges", [])]
         if swaps:
-            y = _table(ax, y + 0.015, ("Exchange with", "Gave", "Received in return"), swaps,
-                       (0.3, 0.3, 0.3), fontsize=7)
-    return fig
+            blocks.append(paging.Table(("Exchange with", "Gave", "Received in return"), swaps,
+                                       (0.3, 0.3, 0.3), fontsize=7))
+    return paging.flow("Donors: what each supplied, gave and exchanged", blocks)
 
 
-def assumptions_page(run: RunData) -> Figure:
+def assumptions_pages(run: RunData) -> list[Callable[[], Figure]]:
     sc = run.scenario
-    fig, ax = _blank("Main assumptions (from scenario.toml)")
     goods = [(f"{g.get('name') or g['id']}", str(g.get("unit", "")),
               f"{g['mass_kg']:g} kg" if g.get("mass_kg") else "-",
               f"{g['shelf_life_days']} d" if g.get("shelf_life_days") else "none")
              for g in sc.get("goods", [])]
-    y = _table(ax, 1.0, ("Good", "Unit", "Mass", "Shelf life"), goods or [("masks",) * 4],
-               (0.4, 0.2, 0.2, 0.2))
-    y = _text(ax, y, f"Coordination: {coordination(run)} "
-              f"({COORDINATION.get(coordination(run), '')}).", width=100, fontsize=9)
+    blocks: list[paging.Block] = [
+        paging.Table(("Good", "Unit", "Mass", "Shelf life"), goods or [("masks",) * 4],
+                     (0.4, 0.2, 0.2, 0.2)),
+        paging.Text(f"Coordination: {coordination(run)} "
+                    f"({COORDINATION.get(coordination(run), '')}).", width=100, fontsize=9)]
     donors = []
     for d in sc.get("donors", []):
         b, shp = d.get("budget", {}), d.get("shipments", {})
@@ -250,70 +297,86 @@ def assumptions_page(run: RunData) -> Figure:
         donors.append((d.get("name") or d.get("id"), budget,
                        f"every {shp.get('cadence_days', 7)} d from the first "
                        f"{shp.get('weekday', '?')}{cap}", supplies))
-    y = _text(ax, y, "Donors", fontsize=11, fontweight="bold")
-    y = _table(ax, y, ("Donor", "Budget", "Shipments", "Supplies"), donors,
-               (0.16, 0.2, 0.24, 0.4), fontsize=7)
     al = sc.get("allocation", {})
-    y = _text(ax, y, f"Allocation: {al.get('rule', '?')}, shares by {al.get('shares', '?')}; "
-              f"{_count(len(sc.get('pledges', [])), 'pledge')}, "
-              f"{_count(len(sc.get('exchanges', [])), 'exchange')}.", width=100, fontsize=9)
     regions = []
     for r in sc.get("regions", []):
         # A region may need nothing (no need given): Africa CDC, which passes gifts on.
-        needs = {**({run.goods[0]: r["need"]} if "need" in r else {}), **r.get("needs", {})}
+        need = {**({run.goods[0]: r["need"]} if "need" in r else {}), **r.get("needs", {})}
         regions.append((r.get("name") or r["id"], mm(r.get("population", 0)),
-                        "; ".join(f"{run.unit(g)} {_need(n)}" for g, n in needs.items())
-                        or "none",
-                        _lead(r.get("lead_time", {}))))
-    y = _text(ax, y, "Recipient regions", fontsize=11, fontweight="bold")
-    _table(ax, y, ("Region", "Population", "Need, by good", "Lead time"),
-           _cap(regions, 24, "regions"), (0.22, 0.12, 0.46, 0.2), fontsize=7)
-    return fig
+                        "; ".join(f"{run.unit(g)} {_need(n)}" for g, n in need.items())
+                        or needs.NO_NEED, _lead(r.get("lead_time", {}))))
+    blocks += [
+        paging.heading("Donors"),
+        paging.Table(("Donor", "Budget", "Shipments", "Supplies"), donors,
+                     (0.16, 0.2, 0.24, 0.4), fontsize=7),
+        paging.Text(f"Allocation: {al.get('rule', '?')}, shares by {al.get('shares', '?')}; "
+                    f"{_count(len(sc.get('pledges', [])), 'pledge')}, "
+                    f"{_count(len(sc.get('exchanges', [])), 'exchange')}.", width=100,
+                    fontsize=9),
+        paging.heading("Recipient regions"),
+        paging.Table(("Region", "Population", "Need, by good", "Lead time"), regions,
+                     (0.22, 0.12, 0.46, 0.2), fontsize=7)]
+    return paging.flow("Main assumptions (from scenario.toml)", blocks)
 
 
-def pledges_page(run: RunData) -> Figure:
-    s = run.summary
-    fig, ax = _blank("Pledges; provenance")
-    each = (s.get("pledges") or {}).get("each") or []
-    rows = [(str(p.get("when", "")).replace("..", " to "),
-             run.donor_name(str(p.get("donor", ""))) if p.get("donor") else "-",
-             run.good_name(str(p["good"])) if p.get("good") else "-",
-             run.region_name(str(p.get("region", ""))), mm(_n(p.get("amount"))),
-             mm(_n(p.get("on_time"))), mm(_n(p.get("late"))), mm(_n(p.get("unmet"))),
-             str(p.get("note", ""))) for p in each]
-    if not each:  # a summary without the outcome of each pledge: list what was pledged
-        rows = [(str(p.get("date") or f"{p.get('start')} to {p.get('end')}"),
-                 run.donor_name(str(p.get("donor", ""))), run.good_name(str(p.get("good", ""))),
-                 run.region_name(str(p.get("region", ""))),
-                 mm(_n(p.get("amount") or p.get("amount_per_week"))), "n/a", "n/a", "n/a",
-                 str(p.get("note", ""))) for p in run.scenario.get("pledges", [])]
-    y = _table(ax, 1.0, ("Due", "Donor", "Good", "Region", "Amount", "On time", "Late",
-                         "Unmet", "Note"), _cap(rows, 24, "pledges") or [("none",) + ("",) * 8],
-               (0.1, 0.1, 0.1, 0.12, 0.07, 0.07, 0.06, 0.06, 0.32), fontsize=6.5)
-    prov = s["provenance"]
-    lines = [("masksim version", str(prov.get("version"))), ("Seed", str(prov.get("seed"))),
-             ("Scenario sha256", str(prov.get("scenario_sha256"))),
-             ("Engine / backend", f"{prov.get('engine')} / {prov.get('backend')}"),
-             ("numpy / matplotlib", f"{prov.get('numpy')} / {matplotlib.__version__}"),
-             ("Sources", "the comments of the scenario file")]
-    _table(ax, y, ("Provenance", ""), lines, (0.25, 0.75))
-    return fig
+def _figure_pages(run: RunData) -> list[tuple[str, Callable[[], Figure]]]:
+    """(name, page) of each figure page: at most four goods a page, and only the goods some
+    region needed in the figures of need met."""
+    out: list[tuple[str, Callable[[], Figure]]] = []
+    for name, draw in figures.run_figures(run).items():
+        if name == "hubs":
+            continue  # the hubs page draws it
+        if name in goods_figures.NEED_FIGURES:  # no region needed anything: no such page
+            groups = [g for g in _chunks(needs.needy_goods(run), FIGURE_GOODS) if g]
+        else:
+            groups = _chunks(run.goods, FIGURE_GOODS) if name != "shipments" else [[]]
+        for k, goods in enumerate(groups):
+            more = f" ({k + 1} of {len(groups)})" if len(groups) > 1 else ""
+            maker = (partial(goods_figures.GOODS_FIGURES[name], goods=goods) if goods
+                     else draw)
+            out.append((name, partial(figure_page, run, name, CAPTIONS[name] + more
+                                      + _left_out(run, name), maker)))
+    return out
+
+
+FIGURE_GOODS = 4  # goods (rows of panels) in one figure page
+
+
+def _left_out(run: RunData, name: str) -> str:
+    if name not in goods_figures.NEED_FIGURES:
+        return ""
+    gone = [run.good_name(g) for g in run.goods if g not in needs.needy_goods(run)]
+    return (f" Not shown: {', '.join(gone)} (no region stated a need)." if gone else "")
 
 
 def pages(run: RunData) -> list[Callable[[], Figure]]:
     """The brief's pages in order, each drawn when called (one page in memory at a time)."""
-    names = list(figures.run_figures(run))  # a run with hubs: their page after the figures
-    first_good = 2 + len(names)
-    donors_at = first_good + len(run.goods)
-    contents = ("Contents: " + ", ".join(f"{i} {n}" for i, n in enumerate(names, start=2))
-                + ", " + ", ".join(f"{first_good + k} {run.good_name(g)}"
-                                   for k, g in enumerate(run.goods))
-                + f", {donors_at} donors, {donors_at + 1} assumptions, "
-                  f"{donors_at + 2} pledges and provenance.")
-    out: list[Callable[[], Figure]] = [lambda: title_page(run, contents)]
-    out += [partial(figure_page, run, n, CAPTIONS[n]) for n in figures.RUN_FIGURES]
+    sections: list[tuple[str, list[Callable[[], Figure]]]] = []
+    for name, page in _figure_pages(run):
+        if sections and sections[-1][0] == name:
+            sections[-1][1].append(page)
+        else:
+            sections.append((name, [page]))
     if run.hubs:
-        out.append(lambda: hubs_page(run))
-    out += [partial(good_page, run, g) for g in run.goods]
-    out += [lambda: donors_page(run), lambda: assumptions_page(run), lambda: pledges_page(run)]
-    return out
+        sections.append(("hubs", [lambda: hubs_page(run)]))
+    sections += [(run.good_name(g), [partial(good_page, run, g)]) for g in run.goods]
+    sections += [("donors", donors_pages(run)), ("assumptions", assumptions_pages(run)),
+                 ("pledges and provenance", pledge_pages.pages(run))]
+    sections += [("model vs record", [partial(lambda f: f, f) for f in record_pages(run)])]
+    sections = [(n, p) for n, p in sections if p]
+    first = 1
+    for _ in range(3):  # the contents' length decides how many title pages there are
+        titles = title_pages(run, _contents(sections, first + 1))
+        if len(titles) == first:
+            break
+        first = len(titles)
+    return [*titles, *(p for _, ps in sections for p in ps)]
+
+
+def _contents(sections: list[tuple[str, list[Callable[[], Figure]]]], start: int) -> str:
+    parts = []
+    for name, ps in sections:
+        end = start + len(ps) - 1
+        parts.append(f"{start}{f'-{end}' if end > start else ''} {name}")
+        start = end + 1
+    return "Contents: " + ", ".join(parts) + "."
