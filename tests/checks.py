@@ -43,3 +43,22 @@ def check_mass_balance(result: Result) -> None:
     assert (r["consumed"] <= r["need"] + 1e-9 * scale).all()
     totals = run_.totals
     _close(totals.shipped_masks.sum(), d["shipped"].sum(), scale)
+
+
+def check_engines_agree(result: Result) -> None:
+    """The batch engine gives this (SimPy) run's every series and total, to the bit."""
+    import dataclasses
+
+    from sim.engine.runner import Engine, run
+
+    batch = run(result.scenario, seed=result.seed, engine=Engine.BATCH, backend=result.backend)
+    a, b = result.run.series, batch.run.series
+    assert a is not None and b is not None
+    for kind in ("donor", "region", "hub"):
+        for name, values in getattr(a, kind).items():
+            np.testing.assert_array_equal(values, getattr(b, kind)[name],
+                                          err_msg=f"{kind} {name}")
+    for field in dataclasses.fields(result.run.totals):
+        np.testing.assert_array_equal(getattr(result.run.totals, field.name),
+                                      getattr(batch.run.totals, field.name),
+                                      err_msg=field.name)

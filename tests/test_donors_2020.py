@@ -7,15 +7,15 @@ day. The two engines agree to the bit either way."""
 
 from __future__ import annotations
 
-import dataclasses
 import datetime as dt
 from pathlib import Path
 from typing import NamedTuple
 
 import numpy as np
 import pytest
+from checks import check_engines_agree
 
-from sim.engine.runner import Engine, Result, run
+from sim.engine.runner import Result, run
 from sim.results.summary import summary
 from sim.scenario.loading import load
 
@@ -205,18 +205,7 @@ def test_the_us_exchange_brings_taiwan_its_suits(results: dict[str, Result], way
 
 @pytest.mark.parametrize("way", WAYS)
 def test_both_engines_agree_to_the_bit(results: dict[str, Result], way: str) -> None:
-    result = results[way]
-    batch = run(result.scenario, engine=Engine.BATCH)
-    a, b = result.run.series, batch.run.series
-    assert a is not None and b is not None
-    for kind in ("donor", "region", "hub"):
-        for name, values in getattr(a, kind).items():
-            np.testing.assert_array_equal(values, getattr(b, kind)[name],
-                                          err_msg=f"{kind} {name}")
-    for field in dataclasses.fields(result.run.totals):
-        np.testing.assert_array_equal(getattr(result.run.totals, field.name),
-                                      getattr(batch.run.totals, field.name),
-                                      err_msg=field.name)
+    check_engines_agree(results[way])
 
 
 def test_coordination_moves_where_the_rule_sends_not_how_much_each_donor_gives(

@@ -15,8 +15,9 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from checks import check_engines_agree
 
-from sim.engine.runner import Engine, Result, run
+from sim.engine.runner import Result, run
 from sim.scenario.loading import load
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -163,12 +164,4 @@ def test_every_pledged_total_is_delivered_on_time(result: Result) -> None:
 
 
 def test_the_engines_agree_to_the_bit(result: Result) -> None:
-    batch = run(result.scenario, engine=Engine.BATCH)
-    a, b = result.run.series, batch.run.series
-    assert a is not None and b is not None
-    for name in a.region:
-        np.testing.assert_array_equal(a.region[name], b.region[name], err_msg=name)
-    for name in a.hub:
-        np.testing.assert_array_equal(a.hub[name], b.hub[name], err_msg=name)
-    np.testing.assert_array_equal(result.run.totals.first_delivery_day,
-                                  batch.run.totals.first_delivery_day)
+    check_engines_agree(result)

@@ -4,15 +4,15 @@ good and lands inside the record's window, and the two engines give the same run
 
 from __future__ import annotations
 
-import dataclasses
 import datetime as dt
 from pathlib import Path
 from typing import NamedTuple
 
 import numpy as np
 import pytest
+from checks import check_engines_agree
 
-from sim.engine.runner import Engine, Result, run
+from sim.engine.runner import Result, run
 from sim.scenario.loading import load
 
 PATH = Path(__file__).resolve().parents[1] / "scenarios" / "korea_test_kits_2020.toml"
@@ -123,14 +123,4 @@ def test_the_record_beside_the_model(result: Result) -> None:
 
 
 def test_both_engines_agree_to_the_bit(result: Result) -> None:
-    batch = run(result.scenario, engine=Engine.BATCH)
-    a, b = result.run.series, batch.run.series
-    assert a is not None and b is not None
-    for kind in ("donor", "region"):
-        for name, values in getattr(a, kind).items():
-            np.testing.assert_array_equal(values, getattr(b, kind)[name],
-                                          err_msg=f"{kind} {name}")
-    for field in dataclasses.fields(result.run.totals):
-        np.testing.assert_array_equal(getattr(result.run.totals, field.name),
-                                      getattr(batch.run.totals, field.name),
-                                      err_msg=field.name)
+    check_engines_agree(result)

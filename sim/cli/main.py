@@ -172,49 +172,33 @@ def _format_hubs(s: dict[str, Any]) -> list[str]:
 
 
 def _format_observations(s: dict[str, Any]) -> list[str]:
+    """The record-vs-model table. With several goods a column says which good each row
+    counts (in that good's unit) and the series column is as wide as its longest entry."""
     obs = s.get("observations") or []
-    if len(s.get("goods") or {}) > 1:
-        return _format_observations_by_good(obs)
-    lines = []
-    if obs:
-        lines.append(f"  record vs model   {len(obs)} observations; error = model - record, "
-                     "0 inside a range")
-        lines.append(f"    {'date':<12}{'series':<28}{'record':>17}{'model':>10}  error")
-    for o in obs:
-        rec = (f"{_masks(o['range'][0])}-{_masks(o['range'][1])}" if o.get("range")
-               else _masks(o["value"]))
-        err, rel = o["error"], o["relative_error"]
-        err_text = "n/a" if err is None else ("+" if err > 0 else "") + _masks(err) + (
-            f" ({100 * rel:+.0f} %)" if rel is not None and err != 0 else "")
-        # A long region path would push its row out of line; its columns follow it.
-        lines.append(f"    {o['date']:<12}{o['series']:<28}{rec:>17}{_masks(o['model']):>10}"
-                     f"  {err_text}, {o['kind']}")
-    return lines
-
-
-def _format_observations_by_good(obs: list[dict[str, Any]]) -> list[str]:
-    """The record-vs-model table of a run with several goods: a column says which good each
-    row counts (in that good's unit); the series column is as wide as its longest entry."""
     if not obs:
         return []
+    by_good = len(s.get("goods") or {}) > 1
 
     def of(o: dict[str, Any]) -> str:  # the good, and the donor when one is named
         return str(o.get("good") or "-") + (f" ({o['donor']})" if o.get("donor") else "")
 
-    wide = max(len(o["series"]) for o in obs) + 2
-    good = max(len(of(o)) for o in obs) + 2
+    # One good: fixed columns (a long region path pushes its row out of line).
+    wide = max(len(o["series"]) for o in obs) + 2 if by_good else 28
+    good = max(len(of(o)) for o in obs) + 2 if by_good else 0
+    record = 16 if by_good else 17
     lines = [f"  record vs model   {len(obs)} observations; error = model - record, "
-             "0 inside a range; in the unit of each good",
-             f"    {'date':<12}{'series':<{wide}}{'good':<{good}}{'record':>16}{'model':>10}"
-             "  error"]
+             "0 inside a range" + ("; in the unit of each good" if by_good else ""),
+             f"    {'date':<12}{'series':<{wide}}" + (f"{'good':<{good}}" if by_good else "")
+             + f"{'record':>{record}}{'model':>10}  error"]
     for o in obs:
         rec = (f"{_masks(o['range'][0])}-{_masks(o['range'][1])}" if o.get("range")
                else _masks(o["value"]))
         err, rel = o["error"], o["relative_error"]
         err_text = "n/a" if err is None else ("+" if err > 0 else "") + _masks(err) + (
             f" ({100 * rel:+.0f} %)" if rel is not None and err != 0 else "")
-        lines.append(f"    {o['date']:<12}{o['series']:<{wide}}{of(o):<{good}}{rec:>16}"
-                     f"{_masks(o['model']):>10}  {err_text}, {o['kind']}")
+        lines.append(f"    {o['date']:<12}{o['series']:<{wide}}"
+                     + (f"{of(o):<{good}}" if by_good else "")
+                     + f"{rec:>{record}}{_masks(o['model']):>10}  {err_text}, {o['kind']}")
     return lines
 
 

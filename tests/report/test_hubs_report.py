@@ -4,13 +4,13 @@
 from __future__ import annotations
 
 import copy
-import datetime as dt
 import re
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 import pytest
+from hub_scenario import HUB_SCENARIO
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import FigureBase
 from matplotlib.text import Text
@@ -21,23 +21,9 @@ from sim.results.reader import RunData, load_run
 from sim.scenario.loading import validate
 from sim.scenario.writing import dump_toml
 
-START = dt.date(2020, 3, 2)  # a Monday
 # tests/results/test_hubs_results.py's scenario: 300 masks land at the hub on day 0, it
 # handles 100 a day. Two goods (masks and kits), one donor: the brief of several goods.
-BASE: dict[str, Any] = {
-    "name": "hubs", "seed": 1,
-    "horizon": {"start": START, "end": START + dt.timedelta(days=9)},
-    "goods": [{"id": "masks", "mass_kg": 0.5}, {"id": "kits", "mass_kg": 2.0}],
-    "hubs": [{"id": "addis", "name": "Addis Ababa", "throughput_per_day": 100,
-              "handling_days": 1, "lead_times": {"r": 2}}],
-    "donors": [{"id": "a", "via": "addis", "budget": {"kind": "all_surplus"},
-                "shipments": {"weekday": "monday", "cadence_days": 7},
-                "supplies": [{"good": "masks", "initial_stock": 300}]}],
-    "regions": [{"id": "r", "need": {"kind": "constant", "per_day": 100},
-                 "needs": {"kits": {"kind": "constant", "per_day": 100}},
-                 "lead_time": {"kind": "fixed", "days": 9}}],
-    "allocation": {"rule": "proportional", "shares": "need", "planning_horizon_days": 5},
-}
+BASE = HUB_SCENARIO
 # One good, one donor: the single-donor brief, with the hub's page.
 ONE_GOOD: dict[str, Any] = copy.deepcopy(BASE)
 ONE_GOOD["goods"] = ONE_GOOD["goods"][:1]

@@ -22,6 +22,7 @@ from typing import Any
 import numpy as np
 import pyarrow.parquet as pq
 import pytest
+from hub_scenario import HUB_SCENARIO, START
 
 from sim.cli.main import format_summary, main
 from sim.engine.runner import run
@@ -29,22 +30,7 @@ from sim.results.reader import load_run
 from sim.scenario.loading import validate
 from sim.scenario.writing import dump_toml
 
-START = dt.date(2020, 3, 2)  # a Monday
-
-BASE: dict[str, Any] = {
-    "name": "hubs", "seed": 1,
-    "horizon": {"start": START, "end": START + dt.timedelta(days=9)},
-    "goods": [{"id": "masks", "mass_kg": 0.5}, {"id": "kits", "mass_kg": 2.0}],
-    "hubs": [{"id": "addis", "name": "Addis Ababa", "throughput_per_day": 100,
-              "handling_days": 1, "lead_times": {"r": 2}}],
-    "donors": [{"id": "a", "via": "addis", "budget": {"kind": "all_surplus"},
-                "shipments": {"weekday": "monday", "cadence_days": 7},
-                "supplies": [{"good": "masks", "initial_stock": 300}]}],
-    "regions": [{"id": "r", "need": {"kind": "constant", "per_day": 100},
-                 "needs": {"kits": {"kind": "constant", "per_day": 100}},
-                 "lead_time": {"kind": "fixed", "days": 9}}],  # direct: never used here
-    "allocation": {"rule": "proportional", "shares": "need", "planning_horizon_days": 5},
-}
+BASE = HUB_SCENARIO
 
 
 def without_hubs(data: dict[str, Any]) -> dict[str, Any]:
