@@ -34,6 +34,7 @@ from sim.report.style import (
     M,
     canvas,
     mm,
+    shipment_lanes,
     style,
 )
 from sim.report.style import FigureResult as FigureResult
@@ -371,17 +372,7 @@ def shipments(run: RunData, fig: FigureBase | None = None) -> FigureResult:
             off = (2 + math.sqrt(size(masks)) / 2) * (1 if up else -1)
             ax.annotate(mm(masks), (ship, y), xytext=(0, off), textcoords="offset points",
                         ha="center", va="bottom" if up else "top", fontsize=6.5)
-    for rid, y in rows.items():
-        if rid not in seen:
-            ax.annotate("no shipments", (run.dates[0] + np.timedelta64(3, "D"), y),
-                        fontsize=7, color=GREY, va="center")
-    ax.axvline(run.dates[-1], color=GREY, linestyle="--", lw=0.8)
-    ax.set_yticks(list(rows.values()), [run.region_name(r) for r in rows])
-    ax.set_ylim(-0.7, len(rows) - 0.3)
-    ax.set_xlim(run.dates[0], run.dates[-1] + np.timedelta64(14, "D"))
-    ax.grid(axis="y", visible=False)
-    ax.set_xlabel("Date (ship date → arrival)")
-    ax.set_ylabel("Recipient region")
+    shipment_lanes(ax, run, rows, seen, margin=0.3)
     ref = [v for v in (0.1 * M, 1 * M, 5 * M) if v <= biggest] or [biggest]
     handles: list[Artist] = [ax.scatter([], [], s=size(v), color=GREY) for v in ref]
     labels = [f"{mm(v)} masks, pledged" for v in ref]

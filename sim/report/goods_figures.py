@@ -34,6 +34,7 @@ from sim.report.style import (
     mm,
     provenance,
     scale,
+    shipment_lanes,
     style,
 )
 from sim.results import metrics
@@ -389,17 +390,7 @@ def shipments(run: RunData, fig: FigureBase | None = None,
         pledged = sh["pledged_masks"][j] >= 0.5 * sh["masks"][j]
         ax.scatter([ship], [y], s=size(g, float(sh["masks"][j])), marker=MARKERS[k % len(
             MARKERS)], facecolors=c if pledged else "white", edgecolors=c, lw=0.9, zorder=3)
-    for rid, y in rows.items():
-        if not (sh["region"] == rid).any():
-            ax.annotate("no shipments", (run.dates[0] + np.timedelta64(3, "D"), y),
-                        fontsize=7, color=GREY, va="center")
-    ax.axvline(run.dates[-1], color=GREY, linestyle="--", lw=0.8)
-    ax.set_yticks(list(rows.values()), [run.region_name(r) for r in rows])
-    ax.set_ylim(-0.6, len(rows) - 0.4)
-    ax.set_xlim(run.dates[0], run.dates[-1] + np.timedelta64(14, "D"))
-    ax.grid(axis="y", visible=False)
-    ax.set_xlabel("Date (ship date → arrival)")
-    ax.set_ylabel("Recipient region")
+    shipment_lanes(ax, run, rows, set(sh["region"].tolist()), margin=0.4)
     handles: list[Artist] = [Patch(color=donor_colour(run, d)) for d in run.donors]
     labels = [run.donor_name(d) for d in run.donors]
     handles += [Line2D([], [], marker=MARKERS[k % len(MARKERS)], color=BLACK, linestyle="",

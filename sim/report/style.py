@@ -4,7 +4,7 @@ per-good scales. Shared by the run, goods, compare and sweep figures."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
@@ -18,6 +18,8 @@ from numpy.typing import NDArray
 
 if TYPE_CHECKING:
     from matplotlib.typing import RcKeyType
+
+    from sim.results.reader import RunData
 
 Array = NDArray[np.float64]
 Dates = NDArray[np.datetime64]
@@ -134,3 +136,21 @@ def scale(peak: float) -> tuple[float, str]:
     if abs(peak) >= 1e4:
         return 1e3, "thousand "
     return 1.0, ""
+
+
+def shipment_lanes(ax: Axes, run: RunData, rows: Mapping[str, float], shipped: Iterable[str],
+                   margin: float) -> None:
+    """The shipments chart's frame: a lane per region (those with none say so), the end of
+    the horizon, and two weeks after it for what is still in the air."""
+    seen = set(shipped)
+    for rid, y in rows.items():
+        if rid not in seen:
+            ax.annotate("no shipments", (run.dates[0] + np.timedelta64(3, "D"), y),
+                        fontsize=7, color=GREY, va="center")
+    ax.axvline(run.dates[-1], color=GREY, linestyle="--", lw=0.8)
+    ax.set_yticks(list(rows.values()), [run.region_name(r) for r in rows])
+    ax.set_ylim(-1 + margin, len(rows) - margin)
+    ax.set_xlim(run.dates[0], run.dates[-1] + np.timedelta64(14, "D"))
+    ax.grid(axis="y", visible=False)
+    ax.set_xlabel("Date (ship date → arrival)")
+    ax.set_ylabel("Recipient region")
