@@ -3,6 +3,7 @@ sends 300 masks through a hub that handles 100 a day, a day's handling and 2 day
 
 from __future__ import annotations
 
+import copy
 import datetime as dt
 from typing import Any
 
@@ -22,3 +23,12 @@ HUB_SCENARIO: dict[str, Any] = {
                  "lead_time": {"kind": "fixed", "days": 9}}],  # direct: never used here
     "allocation": {"rule": "proportional", "shares": "need", "planning_horizon_days": 5},
 }
+
+
+def without_hubs(data: dict[str, Any]) -> dict[str, Any]:
+    """The same scenario with its goods sent directly."""
+    out = copy.deepcopy(data)
+    out.pop("hubs")
+    for d in out["donors"]:
+        d.pop("via", None)
+    return out

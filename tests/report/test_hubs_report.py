@@ -30,14 +30,6 @@ ONE_GOOD["goods"] = ONE_GOOD["goods"][:1]
 ONE_GOOD["regions"][0].pop("needs")
 
 
-def without_hubs(data: dict[str, Any]) -> dict[str, Any]:
-    out = copy.deepcopy(data)
-    out.pop("hubs")
-    for d in out["donors"]:
-        d.pop("via", None)
-    return out
-
-
 def run_cli(data: dict[str, Any], folder: Path) -> Path:
     file = folder.with_suffix(".toml")
     file.write_text(dump_toml(validate(copy.deepcopy(data))), encoding="utf-8")

@@ -22,7 +22,7 @@ from typing import Any
 import numpy as np
 import pyarrow.parquet as pq
 import pytest
-from hub_scenario import HUB_SCENARIO, START
+from hub_scenario import HUB_SCENARIO, START, without_hubs
 
 from sim.cli.main import format_summary, main
 from sim.engine.runner import run
@@ -31,14 +31,6 @@ from sim.scenario.loading import validate
 from sim.scenario.writing import dump_toml
 
 BASE = HUB_SCENARIO
-
-
-def without_hubs(data: dict[str, Any]) -> dict[str, Any]:
-    out = copy.deepcopy(data)
-    out.pop("hubs")
-    for d in out["donors"]:
-        d.pop("via", None)
-    return out
 
 
 def unused_hub(data: dict[str, Any]) -> dict[str, Any]:
