@@ -10,7 +10,7 @@ from typing import Any
 
 import numpy as np
 import pytest
-from hub_scenario import HUB_SCENARIO
+from hub_scenario import HUB_SCENARIO, without_hubs
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import FigureBase
 from matplotlib.text import Text
