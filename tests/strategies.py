@@ -215,5 +215,5 @@ def multi_scenario_dicts(draw: st.DrawFn, rule: str | None = None) -> dict[str, 
             "send": {"good": own[0], "kind": "standing", "amount_per_week": draw(masks),
                      "start": START, "end": data["horizon"]["end"]},
             "receive": {"good": draw(st.sampled_from(own)), "ratio": draw(st.floats(0, 3)),
-                        "lead_time_days": draw(st.integers(0, 10))}}]
+                        "lead_time_days": draw(st.integers(1, 10))}}]
     return data

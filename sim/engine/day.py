@@ -17,7 +17,13 @@ from dataclasses import replace
 import numpy as np
 from numpy.typing import NDArray
 
-from sim.allocate.problem import Allocation, AllocationProblem, Allocator, serve_pledges
+from sim.allocate.problem import (
+    Allocation,
+    AllocationProblem,
+    Allocator,
+    PolicyInput,
+    serve_pledges,
+)
 from sim.engine.draws import Draws
 from sim.engine.plan import Array, Plan
 from sim.engine.state import (
@@ -26,10 +32,10 @@ from sim.engine.state import (
 from sim.engine.state import (
     REGION_SERIES as REGION_SERIES,
 )
+from sim.engine.state import Layout, per_row
 from sim.engine.state import Series as Series
 from sim.engine.state import State as State
 from sim.engine.state import Totals as Totals
-from sim.engine.state import per_row
 
 
 def produce_and_serve(plan: Plan, draws: Draws, state: State, t: int,
@@ -213,7 +219,7 @@ def _pooled(problem: AllocationProblem, state: State, allocate: Allocator) -> Al
     stock, everything in transit and pledged today), and each donor ships its pro-rata part
     of the result (its share of what was left)."""
     layout = state.layout
-    pledge, given = serve_pledges(problem)
+    pledge, given = _pledges_sharing_room(problem, layout)
     left = layout.to_goods(given.budget_masks[:, None])[:, 0]
     pledged = layout.to_goods(given.pledged_masks)
     first = layout.first_of_group
@@ -239,6 +245,29 @@ def _pooled(problem: AllocationProblem, state: State, allocate: Allocator) -> Al
         part = np.where(total > 0, given.budget_masks / total, 0.0)
     policy = spread[layout.group] * part[:, None]
     return Allocation(pledge, policy, given.pledged_masks + policy)
+
+
+def _pledges_sharing_room(problem: AllocationProblem, layout: Layout
+                          ) -> tuple[Array, PolicyInput]:
+    """Each donor's pledges out of its own offer, channel after channel, against what the
+    region can still absorb of the good that day: the donors' shipments are one shipment."""
+    c = len(layout.channel_good)
+    if c == 1:
+        return serve_pledges(problem)
+    room = problem.cap_masks[layout.first_of_group].copy()  # (M, R), per good row
+    pledge = np.zeros_like(problem.pledge_due_masks)
+    pledged, budget, upper = (np.zeros(problem.shape), np.zeros(problem.shape[0]),
+                              np.zeros(problem.shape))
+    for channel in range(c):
+        rows = np.arange(channel, layout.n_rows, c)
+        groups = layout.group[rows]
+        part, given = serve_pledges(replace(problem, cap_masks=room[groups], **{
+            name: getattr(problem, name)[rows] for name in _PER_ROW_PROBLEM
+            if name != "cap_masks"}))
+        pledge[rows], pledged[rows] = part, given.pledged_masks
+        budget[rows], upper[rows] = given.budget_masks, given.upper_masks
+        room[groups] = np.maximum(room[groups] - given.pledged_masks, 0.0)
+    return pledge, PolicyInput(budget, upper, pledged)
 
 
 def _exchange_receipts(plan: Plan, state: State, t: int, served: Array) -> None:

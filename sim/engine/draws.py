@@ -3,10 +3,11 @@
 Each scenario has its own SeedSequence and one PCG64 stream from it, read in a fixed order:
 channel by channel (a donor's supply of a good), outage starts (T), outage lengths (T), then
 lead times (K x R), all as uniforms that the scenario's parameters then shape. A scenario's
-draws therefore depend on its seed alone, never on which batch, engine or worker ran it, and
-a channel's on the channels before it only (a good or donor added at the end leaves the
-others' draws as they were); and two scenarios with the same seed and shape see the same
-uniforms (common random numbers), which sharpens policy comparisons.
+draws therefore depend on its seed alone, never on which batch, engine or worker ran it;
+a channel's outage draws depend on the channels before it only, and so do its lead times
+unless a channel added after it brings dispatch days of its own (K grows); and two scenarios
+with the same seed and shape see the same uniforms (common random numbers), which sharpens
+policy comparisons.
 One stream, not one per kind of draw: building a generator costs more than drawing from it.
 """
 

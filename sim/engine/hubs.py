@@ -44,8 +44,10 @@ def take(amount: Array, left: Array, per_unit: float) -> tuple[Array, Array, Arr
     is then exactly used up (no crumbs of 1e-16 for the next consignment)."""
     room = left / per_unit
     fits = amount <= room
-    handled = np.where(fits, amount, room)
-    return handled, amount - handled, np.where(fits, left - amount * per_unit, 0.0)
+    handled = np.where(fits, amount, np.maximum(room, 0.0))
+    # amount <= left / per_unit does not make left - amount * per_unit >= 0 in floats.
+    return handled, amount - handled, np.where(fits, np.maximum(left - amount * per_unit, 0.0),
+                                               0.0)
 
 
 @dataclass

@@ -471,7 +471,7 @@ def stack_plans(plans: Sequence[Plan]) -> Plan:
         a = getattr(first, name)
         for other in plans[1:]:
             b = getattr(other, name)
-            same = np.array_equal(a, b) if isinstance(a, np.ndarray) else a == b
+            same = b is a or (np.array_equal(a, b) if isinstance(a, np.ndarray) else a == b)
             if not same:
                 raise IncompatibleBatch(f"scenarios differ in {name}; run them in separate batches")
     stacked = {}

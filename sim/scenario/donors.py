@@ -192,12 +192,12 @@ class ExchangeSend(Model):
 class ExchangeReceive(Model):
     """What comes back into the donor's stock: ``ratio`` units of ``good`` per unit sent, or
     an ``amount`` in all (spread over the sends in proportion), ``lead_time_days`` after each
-    send leaves."""
+    send leaves (at least a day: it joins the stock with a day's output)."""
 
     good: str
     ratio: NonNeg | None = None
     amount: NonNeg | None = None
-    lead_time_days: Annotated[int, Field(ge=0, le=MAX_LEAD_DAYS)] = 0
+    lead_time_days: Annotated[int, Field(ge=1, le=MAX_LEAD_DAYS)] = 1
 
     @model_validator(mode="after")
     def _one_of(self) -> ExchangeReceive:

@@ -317,6 +317,25 @@ def validate(
     return scenario
 
 
+def _raw_needs(data: dict[str, Any]) -> Iterator[dict[str, Any]]:
+    """Every need table of the raw TOML (a region's first good's, its other goods', a donor
+    supply's domestic need), before validation: whatever is not a table is skipped."""
+    def tables(value: Any) -> list[Any]:
+        return value if isinstance(value, list) else []
+
+    for region in tables(data.get("regions")):
+        if isinstance(region, dict):
+            yield from (n for n in [region.get("need")] if isinstance(n, dict))
+            needs = region.get("needs")
+            if isinstance(needs, dict):
+                yield from (n for n in needs.values() if isinstance(n, dict))
+    for donor in tables(data.get("donors")):
+        for supply in tables(donor.get("supplies")) if isinstance(donor, dict) else []:
+            need = supply.get("domestic_need") if isinstance(supply, dict) else None
+            if isinstance(need, dict):
+                yield need
+
+
 def load(path: str | Path, overrides: Iterable[str] = ()) -> Scenario:
     """Read, override (``key.path=value``) and validate a scenario file, with the rows of
     its ``observations_file`` (a CSV named relative to it) after its inline observations."""
@@ -327,9 +346,8 @@ def load(path: str | Path, overrides: Iterable[str] = ()) -> Scenario:
     csv_rows = _add_observations_file(data, Path(path))
     # Cases tables are named relative to the scenario file; make that explicit, so the
     # resolved scenario (results, overrides, sweeps) still finds them from anywhere.
-    for region in data.get("regions", []) if isinstance(data.get("regions"), list) else []:
-        need = region.get("need") if isinstance(region, dict) else None
-        if isinstance(need, dict) and isinstance(need.get("table"), str):
+    for need in _raw_needs(data):
+        if isinstance(need.get("table"), str):
             need["table"] = str(base_dir / need["table"])
     try:
         return validate(data, path, base_dir)

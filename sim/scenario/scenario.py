@@ -141,7 +141,9 @@ class Scenario(Model):
         # Need is planned ahead: for the planning horizon after a shipment lands.
         leads = [r.lead_time.planned_days for r in self.regions] + [
             lt.planned_days for d in self.donor_entries for lt in d.lead_times.values()]
-        days = h.n_days + self.allocation.planning_horizon_days + max(leads)
+        onward = max((hub.handling_days + max(hub.lead_times.values(), default=0)
+                      for hub in self.hubs), default=0)  # after the leg to a hub
+        days = h.n_days + self.allocation.planning_horizon_days + max(leads) + onward
         if days * len(ids) * len(self.good_entries) > MAX_DAY_REGIONS:
             raise ValueError(f"horizon: {days:,} days (planning horizon and lead time included) x "
                              f"{len(ids):,} regions x {len(self.good_entries)} goods is more "
@@ -190,6 +192,10 @@ class Scenario(Model):
         elif self.donor is None or self.domestic is None:
             missing = "donor" if self.donor is None else "domestic"
             raise ValueError(f"{missing}: required (or give [[donors]] and their supplies)")
+        elif self.goods:
+            # The single donor supplies masks; other goods need donors that supply them.
+            raise ValueError("goods: name goods with [[donors]] and their supplies (the single "
+                             "[donor] gives masks)")
         goods = [g.id for g in self.good_entries]
         for i, g in enumerate(goods):
             if g in goods[:i]:

@@ -210,3 +210,36 @@ def test_each_donor_spreads_its_own_offer_by_its_own_rule() -> None:
     data["allocation"]["shares"] = "population"
     shipped = _run(data).run.series.region["shipped"]  # type: ignore[union-attr]
     np.testing.assert_allclose(shipped[:, 0, :], [[50, 10], [30, 30]])
+
+
+def test_pooled_pledges_of_two_donors_share_the_regions_absorption_cap() -> None:
+    # Found in review: each donor's pledge of 1,000 against a cap of 1,000 gave the region
+    # 2,000 in one day. Pooled, the donors' shipments are one shipment: 1,000, donor a's
+    # first (donor order); b's waits for the next week.
+    region = {**BASE["regions"][0], "absorption_cap": 1000,
+              "need": {"kind": "constant", "per_day": 1e5}}
+    pledge = {"kind": "fixed", "region": "r", "amount": 1000, "date": START}
+    data = scenario(regions=[region], coordination="pooled",
+                    donors=[donor("a", supply(stock=5000)), donor("b", supply(stock=5000))],
+                    pledges=[{**pledge, "donor": "a"}, {**pledge, "donor": "b"}])
+    data["allocation"]["rule"] = "maxmin"
+    shipped = _run(data).run.series.region["shipped"]  # type: ignore[union-attr]
+    assert shipped[:, 0, 0].sum() == 1000
+    np.testing.assert_allclose(shipped[:, 0, 0], [1000, 0])
+    np.testing.assert_allclose(shipped[1, 7, 0], 1000)  # b's pledge, a week late
+
+
+def test_an_exchange_cannot_bring_goods_back_the_day_they_leave() -> None:
+    # Found in review: with lead_time_days = 0 the goods were booked into a day already past.
+    from sim.scenario.errors import InputError
+
+    data = scenario(
+        donors=[donor("a", supply(stock=1000), supply("kits"))],
+        exchanges=[{"donor": "a", "partner": "r",
+                    "send": {"good": "masks", "kind": "fixed", "amount": 100, "date": START},
+                    "receive": {"good": "kits", "ratio": 2, "lead_time_days": 0}}])
+    with pytest.raises(InputError, match=r"exchanges\[0\]\.receive\.lead_time_days"):
+        validate(data)
+    data["exchanges"][0]["receive"].pop("lead_time_days")  # the default: the next day
+    d = _run(data).run.series.donor  # type: ignore[union-attr]
+    assert np.flatnonzero(d["received"][1]).tolist() == [1]

@@ -174,3 +174,37 @@ def load_data(data: dict[str, Any], folder: Path) -> Any:
     path = folder / "s.toml"
     path.write_text(to_toml(_dates(data)))
     return load(path)
+
+
+def test_goods_need_donors_to_supply_them() -> None:
+    """Found in review: [[goods]] beside the single [donor] crashed (or gave masks' need to
+    the first good): the single donor gives masks only."""
+    import tomllib
+
+    from sim.scenario.errors import InputError
+
+    data = tomllib.loads((REPO / "scenarios" / "minimal.toml").read_text())
+    data["goods"] = [{"id": "kits"}]
+    with pytest.raises(InputError, match=r"goods: name goods with \[\[donors\]\]"):
+        validate(data)
+
+
+def test_a_resolved_scenario_finds_every_cases_table_from_anywhere(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Found in review: only regions[i].need.table was made absolute in the resolved
+    scenario, so a run's scenario.toml with a cases need of another good could not be
+    loaded again from another folder."""
+    folder = tmp_path / "s"
+    folder.mkdir()
+    (folder / "cases.csv").write_text("iso_code,date,new_cases\nKOR,2020-03-05,50\n")
+    cases = {"kind": "cases", "table": "cases.csv", "iso_codes": ["KOR"], "per_case": 2}
+    data = three()
+    data["regions"][0]["needs"]["kits"] = cases
+    data["donors"][2]["supplies"][0]["domestic_need"] = cases
+    s = load_data(data, folder)
+    resolved = tmp_path / "elsewhere" / "scenario.toml"
+    resolved.parent.mkdir()
+    resolved.write_text(dump_toml(s))
+    monkeypatch.chdir(tmp_path / "elsewhere")
+    again = load(resolved)
+    assert again.regions[0].needs["kits"] == s.regions[0].needs["kits"]
