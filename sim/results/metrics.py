@@ -108,7 +108,17 @@ def scalars(totals: Totals, pledge_masks: Array, rows: Rows | None = None
     elif len(totals.produced_masks) != len(totals.consumed_masks):
         raise ValueError("totals with channel rows and good rows apart (several goods or "
                          "donors): pass rows=Rows.of(plan, units)")
-    on_time, late, unmet = pledge_split(totals, pledge_masks)
+    return {
+        **_flows(totals),
+        "unmet_need_masks": (totals.need_masks - totals.consumed_masks).sum(axis=1),
+        **equity(totals),
+        **_pledge_totals(totals, pledge_masks),
+        "final_stock": totals.final_stock_masks,
+    }
+
+
+def _flows(totals: Totals) -> dict[str, Array]:
+    """What each row made, released, served at home, shipped and delivered."""
     donated = totals.shipped_masks.sum(axis=1)
     delivered = totals.delivered_masks.sum(axis=1)
     return {
@@ -119,13 +129,16 @@ def scalars(totals: Totals, pledge_masks: Array, rows: Rows | None = None
         "donated_total": donated,
         "delivered_total": delivered,
         "in_transit_end": donated - delivered,
-        "unmet_need_masks": (totals.need_masks - totals.consumed_masks).sum(axis=1),
-        **equity(totals),
+    }
+
+
+def _pledge_totals(totals: Totals, pledge_masks: Array) -> dict[str, Array]:
+    on_time, late, unmet = pledge_split(totals, pledge_masks)
+    return {
         "pledged_total": pledge_masks.sum(axis=1),
         "pledges_on_time": on_time.sum(axis=1),
         "pledges_late": late.sum(axis=1),
         "pledges_unmet": unmet.sum(axis=1),
-        "final_stock": totals.final_stock_masks,
     }
 
 
@@ -244,22 +257,10 @@ def channel_scalars(totals: Totals, pledge_masks: Array) -> dict[str, Array]:
     """What each channel row (a donor's supply of a good) did, each (N,); units of its good.
     Needs and fill rates belong to goods, not channels: see ``per_good``."""
     pledged = per_row(pledge_masks, len(totals.produced_masks))
-    on_time, late, unmet = pledge_split(totals, pledged)
-    donated = totals.shipped_masks.sum(axis=1)
-    delivered = totals.delivered_masks.sum(axis=1)
     return {
-        "produced": totals.produced_masks,
-        "released": totals.released_masks,
+        **_flows(totals),
         "received": totals.received_masks,
-        "domestic_demand": totals.domestic_demand_masks,
-        "domestic_shortfall": totals.domestic_demand_masks - totals.domestic_served_masks,
-        "donated_total": donated,
-        "delivered_total": delivered,
-        "in_transit_end": donated - delivered,
-        "pledged_total": pledged.sum(axis=1),
-        "pledges_on_time": on_time.sum(axis=1),
-        "pledges_late": late.sum(axis=1),
-        "pledges_unmet": unmet.sum(axis=1),
+        **_pledge_totals(totals, pledged),
         "final_stock": totals.final_stock_masks,
     }
 
