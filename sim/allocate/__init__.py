@@ -10,6 +10,7 @@ from sim.scenario.models import Backend
 def allocator(backend: Backend = Backend.VECTOR) -> Allocator:
     """The allocate function of a backend (``lp`` imports PuLP and ``compiled`` numba only
     when asked for: each takes a noticeable part of a second to import)."""
+    backend = Backend(backend)  # "compiled" as well as Backend.COMPILED
     if backend is Backend.LP:
         from sim.allocate.lp import allocate_lp
 

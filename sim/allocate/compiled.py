@@ -30,7 +30,7 @@ from sim.scenario.models import Rule
 
 # Rule codes inside the kernel (numba takes no enums of str).
 PROPORTIONAL, PRIORITY, WEIGHTED, MAXMIN = 0, 1, 2, 3
-_CODES = {Rule.PROPORTIONAL: PROPORTIONAL, Rule.PRIORITY: PRIORITY, Rule.WEIGHTED: WEIGHTED,
+CODES = {Rule.PROPORTIONAL: PROPORTIONAL, Rule.PRIORITY: PRIORITY, Rule.WEIGHTED: WEIGHTED,
           Rule.MAXMIN: MAXMIN}
 # Below this many rows a thread launch costs more than the rows (see benchmarks/bench_core.py).
 PARALLEL_MIN_ROWS = 512
@@ -95,12 +95,12 @@ def allocate_rows(problem: AllocationProblem, *, parallel: bool) -> Allocation:
     f8 = np.float64
     # One memory layout and dtype each, so the kernel is compiled (and cached) once.
     args = (
-        _CODES[problem.rule],
+        CODES[problem.rule],
         np.ascontiguousarray(problem.budget_masks, dtype=f8),
         np.ascontiguousarray(problem.policy_on, dtype=np.bool_),
         np.ascontiguousarray(problem.pledge_due_masks, dtype=f8),
         np.ascontiguousarray(problem.pledge_region, dtype=np.int64),
-        _group_starts(problem),
+        group_starts(problem.pledge_due_index, len(problem.pledge_region)),
         np.ascontiguousarray(problem.projected_need_masks, dtype=f8),
         np.ascontiguousarray(problem.have_masks, dtype=f8),
         np.ascontiguousarray(problem.cap_masks, dtype=f8),
@@ -115,13 +115,13 @@ def allocate_rows(problem: AllocationProblem, *, parallel: bool) -> Allocation:
         chunk = max(1, -(-n_rows // (numba.get_num_threads() * CHUNKS_PER_THREAD)))
         _rows_parallel(chunk, *args, pledge, policy, shipped)
     else:
-        _rows(0, n_rows, *args, pledge, policy, shipped)
+        rows_kernel(0, n_rows, *args, pledge, policy, shipped)
     return Allocation(pledge, policy, shipped)
 
 
-def _group_starts(problem: AllocationProblem) -> NDArray[np.int64]:
-    """The pledge groups' edges: group g is instances [starts[g], starts[g + 1])."""
-    edges = [lo for lo, _ in pledge_groups(problem)] + [len(problem.pledge_region)]
+def group_starts(due_index: NDArray[np.intp] | None, n_pledges: int) -> NDArray[np.int64]:
+    """The pledge groups' edges (``pledge_groups``): group g is [starts[g], starts[g + 1])."""
+    edges = [lo for lo, _ in pledge_groups(due_index, n_pledges)] + [n_pledges]
     return np.array(edges if len(edges) > 1 else [0], dtype=np.int64)
 
 
@@ -134,12 +134,12 @@ def _rows_parallel(chunk: int, rule: int, budget: Array, policy_on: NDArray[np.b
     n_rows = budget.shape[0]
     for c in numba.prange((n_rows + chunk - 1) // chunk):
         lo = c * chunk
-        _rows(lo, min(lo + chunk, n_rows), rule, budget, policy_on, due, region, groups, need,
+        rows_kernel(lo, min(lo + chunk, n_rows), rule, budget, policy_on, due, region, groups, need,
               have, cap, share, tier, weight, pledge, policy, shipped)
 
 
 @numba.njit(cache=True)
-def _rows(lo: int, hi: int, rule: int, budget: Array, policy_on: NDArray[np.bool_],
+def rows_kernel(lo: int, hi: int, rule: int, budget: Array, policy_on: NDArray[np.bool_],
           due: Array, region: NDArray[np.int64], groups: NDArray[np.int64], need: Array,
           have: Array, cap: Array,
           share: Array, tier: NDArray[np.int64], weight: Array,
@@ -167,6 +167,13 @@ def _rows(lo: int, hi: int, rule: int, budget: Array, policy_on: NDArray[np.bool
             pledge[b, p] = 0.0
         for g in range(groups.shape[0] - 1):
             g_lo, g_hi = groups[g], groups[g + 1]
+            # A group with nothing due changes nothing (it adds 0.0 everywhere): skipped,
+            # since most groups of a long run were paid long ago.
+            owed = False
+            for p in range(g_lo, g_hi):
+                owed = owed or due[b, p] != 0.0
+            if not owed:
+                continue
             for r in range(n_cols):
                 want[r] = 0.0
                 taken[r] = 0.0

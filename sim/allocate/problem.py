@@ -83,10 +83,9 @@ class PolicyInput:
     pledged_masks: Array  # (B, R) pledges shipped today, by region
 
 
-def pledge_groups(problem: AllocationProblem) -> list[tuple[int, int]]:
-    """[lo, hi) of each run of instances that fell due together, oldest first."""
-    n = len(problem.pledge_region)
-    order = problem.pledge_due_index
+def pledge_groups(order: NDArray[np.intp] | None, n: int) -> list[tuple[int, int]]:
+    """[lo, hi) of each run of the n instances that fell due together (``order``: the
+    dispatch each fell due at, non-decreasing; None: all together), oldest first."""
     if order is None or n == 0:
         return [(0, n)] if n else []
     cuts = [0, *(np.flatnonzero(np.diff(order)) + 1).tolist(), n]
@@ -108,7 +107,7 @@ def serve_pledges(problem: AllocationProblem) -> tuple[Array, PolicyInput]:
     # in an order that depends on the batch's size, so a row's last bits would depend on the
     # rows beside it; same scenario and seed must give the same bytes.
     live = np.asarray(due.any(axis=0)).tolist()
-    for lo, hi in pledge_groups(problem):
+    for lo, hi in pledge_groups(problem.pledge_due_index, len(problem.pledge_region)):
         cols = [p for p in range(lo, hi) if live[p]]
         if not cols:
             continue

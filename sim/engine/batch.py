@@ -3,10 +3,13 @@
 Same plan, same draws, same daily steps (``sim.engine.day``) as the SimPy engine, in the same
 order, so the two agree to the bit. The only difference is how deliveries wait: a ring of
 arrival slots (one a day, up to the longest lead time or the horizon) instead of one SimPy
-event per shipment and lead time.
+event per shipment and lead time. With the ``compiled`` backend, and no series kept, the
+compiled loop (``sim.engine.fused``) runs the plans it supports, to the same bits.
 """
 
 from __future__ import annotations
+
+import sys
 
 import numpy as np
 from numpy.typing import NDArray
@@ -21,8 +24,18 @@ from sim.engine.state import per_row
 
 
 def simulate_batch(plan: Plan, draws: Draws, allocate: Allocator, *,
-                   keep_series: bool = False) -> Run:
-    """Run the plan's B scenarios; day-by-day series only when ``keep_series``."""
+                   keep_series: bool = False, compiled_loop: bool = True) -> Run:
+    """Run the plan's B scenarios; day-by-day series only when ``keep_series``.
+    ``compiled_loop=False`` keeps to the numpy loop (for tests and benchmarks)."""
+    # The compiled allocator's module is loaded only when that backend was asked for (numba
+    # takes a while to import), so its absence means another backend.
+    compiled = sys.modules.get("sim.allocate.compiled")
+    if (compiled_loop and not keep_series and compiled is not None
+            and allocate is compiled.allocate_compiled):
+        from sim.engine import fused
+
+        if fused.supports(plan):
+            return fused.simulate_fused(plan, draws)
     state = State.initial(plan)
     n_rows, n_regions = state.layout.n_rows, len(plan.region_ids)
     totals = Totals.zeros(plan)

@@ -35,8 +35,14 @@ def seed_sequence(seed: int | np.random.SeedSequence) -> np.random.SeedSequence:
     return seed if isinstance(seed, np.random.SeedSequence) else np.random.SeedSequence(seed)
 
 
-def draw(plan: Plan, seeds: Sequence[int | np.random.SeedSequence]) -> Draws:
-    """The draws of each of the plan's B scenarios (C channel rows each), one seed each."""
+def draw(plan: Plan, seeds: Sequence[int | np.random.SeedSequence], *,
+         compiled: bool = False) -> Draws:
+    """The draws of each of the plan's B scenarios (C channel rows each), one seed each.
+    ``compiled`` shapes the lead times with numba (``sim.engine.fused.lead_days``), to the
+    same bits: for large batches, where numpy's passes over them cost more than drawing."""
+    shape_leads = lead_days
+    if compiled:
+        from sim.engine.fused import lead_days as shape_leads
     n_scen, n_days, c = plan.n_scenarios, plan.n_days, plan.n_channels
     if len(seeds) != n_scen:
         raise ValueError(f"{len(seeds)} seeds for {n_scen} scenarios")
@@ -66,7 +72,7 @@ def draw(plan: Plan, seeds: Sequence[int | np.random.SeedSequence]) -> Draws:
         loss[rows] = outage_loss(u_start, u_length, rows_of(plan.outage_probability, rows),
                                  rows_of(plan.outage_severity, rows),
                                  rows_of(plan.outage_mean_days, rows))
-        lead[rows] = lead_days(u_lead, rows_of(plan.lead_min_days, rows),
+        lead[rows] = shape_leads(u_lead, rows_of(plan.lead_min_days, rows),
                                rows_of(plan.lead_mode_days, rows),
                                rows_of(plan.lead_max_days, rows))
     return Draws(outage_loss=loss, lead_days=lead)
@@ -78,16 +84,17 @@ def outage_loss(
     """An outage starts on a day with ``probability`` and lasts a geometric number of days
     (mean ``mean_days``); while one or more run, ``severity`` of capacity is lost."""
     n_rows, n_days = u_start.shape
-    starts = u_start < probability[:, None]
-    p_end = 1.0 / mean_days[:, None]
+    rows, days = np.nonzero(u_start < probability[:, None])
+    # Lengths only where an outage starts (a few days in a hundred): elementwise, so the same
+    # numbers as over the whole array.
+    p_end = 1.0 / mean_days[rows % len(mean_days)]
     with np.errstate(divide="ignore"):
-        extra = np.floor(np.log1p(-u_length) / np.log1p(-p_end))
+        extra = np.floor(np.log1p(-u_length[rows, days]) / np.log1p(-p_end))
     length = 1 + np.where(p_end < 1.0, np.nan_to_num(extra, posinf=n_days), 0.0)
     length = np.minimum(length, n_days).astype(np.int64)
-    rows, days = np.nonzero(starts)
     edges = np.zeros((n_rows, n_days + 1), dtype=np.int64)
     np.add.at(edges, (rows, days), 1)
-    np.add.at(edges, (rows, np.minimum(days + length[rows, days], n_days)), -1)
+    np.add.at(edges, (rows, np.minimum(days + length, n_days)), -1)
     running = np.cumsum(edges[:, :n_days], axis=1) > 0
     return np.where(running, severity[:, None], 0.0)
 

@@ -75,7 +75,9 @@ def run_stream(
         n_waiting -= len(members)
         index = [i for i, _, _ in members]
         plan = stack_plans([p for _, p, _ in members])
-        run = simulate_batch(plan, draw(plan, [s for _, _, s in members]), allocator(key[-1]),
+        seeds = [s for _, _, s in members]
+        compiled = key[-1] is Backend.COMPILED
+        run = simulate_batch(plan, draw(plan, seeds, compiled=compiled), allocator(key[-1]),
                              keep_series=keep_series)
         rows = metrics.Rows.of(plan, plan.good_units)
         done.append((index, metrics.scalars(run.totals, plan.pledge_masks, rows)))
@@ -158,6 +160,7 @@ def run_scenarios(
 
 def _experiments(scenarios: Iterable[Scenario], seeds: Iterable[Seed] | None,
                  backend: Backend | None) -> Iterator[tuple[Plan, Seed, Backend]]:
+    backend = Backend(backend) if backend else None  # "compiled" as well as the enum
     if seeds is None:
         for s in scenarios:
             yield build_plan(s), s.seed, backend or s.allocation.backend
