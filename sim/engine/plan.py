@@ -215,9 +215,21 @@ def _stack(rows: Sequence[NDArray[Any]]) -> NDArray[Any]:
 
 def _build_plan(scenario: Scenario) -> Plan:
     start, n_days = scenario.horizon.start, scenario.horizon.n_days
+    # Blocks (below) are cached on the sub-models they read (which sweeps keep when they vary
+    # something else) and the plain values that shape them -- only those, so that a sweep of
+    # reserves or budgets rebuilds none of them. Donors are keyed by their parts: the
+    # single-donor form builds its donor afresh each time it is asked.
+    donors = scenario.donor_entries
+    donor_values = tuple((d.id, tuple(d.lead_times), tuple(s.good for s in d.supplies),
+                          d.cargo_cap_unit,
+                          d.via if isinstance(d.via, str) else tuple(sorted(d.via.items())))
+                         for d in donors)
+    structure = (tuple(scenario.region_ids), tuple(scenario.good_ids), donor_values)
     chans = ch.channels(scenario)
-    days, dispatch, policy = ch.dispatch_days(scenario, chans)
     span = (start, n_days)
+    days, dispatch, policy = _BLOCKS.get(
+        (*scenario.pledges, *scenario.exchanges, *(d.shipments for d in donors)),
+        ("dispatch days", *span, structure), lambda: ch.dispatch_days(scenario, chans))
     row = np.newaxis
 
     def series(tag: str, models: tuple[object, ...], compute: Callable[[], Array]) -> Array:
@@ -236,31 +248,23 @@ def _build_plan(scenario: Scenario) -> Plan:
     capacity, procured, req_share, req_cap, demand = zip(
         *(supply_series(c.supply) for c in chans), strict=True)
     a = scenario.allocation
-    # Blocks are cached on the sub-models they read (which sweeps keep when they vary
-    # something else) and the plain values that shape them. Donors are keyed by their parts:
-    # the single-donor form builds its donor afresh each time it is asked.
-    donors = scenario.donor_entries
-    donor_models = (*scenario.hubs, *(
-        m for d in donors for m in (d.shipments, d.budget, d.reserve, *d.lead_times.values())))
-    donor_values = tuple((d.id, tuple(d.lead_times), tuple(s.good for s in d.supplies),
-                          d.cargo_cap_unit,
-                          d.via if isinstance(d.via, str) else tuple(sorted(d.via.items())))
-                         for d in donors)
-    structure = (tuple(scenario.region_ids), tuple(scenario.good_ids), donor_values)
+    # What every lead time is read from: regions', donors' own, hubs' (planned_lead_days).
+    lead_models = (*scenario.hubs, *(r.lead_time for r in scenario.regions),
+                   *(m for d in donors for m in d.lead_times.values()))
     instances = _BLOCKS.get(
-        (*scenario.pledges, *scenario.exchanges, *donor_models),
-        ("instances", *span, structure),
+        (*scenario.pledges, *scenario.exchanges),
+        ("instances", *span, structure, days.tobytes(), policy.tobytes(),
+         tuple(d.shipments.cadence_days for d in donors)),
         lambda: ch.pledge_instances(scenario, chans, days, policy))
     basis_values = tuple(r.population if a.shares is ShareBasis.POPULATION else r.weight
                          for r in scenario.regions) if a.shares in _VALUE_SHARES else ()
-    planned_lead = tuple(ch.planned_lead_days(scenario, c.donor, i)
-                         for c in chans for i in range(len(scenario.regions)))
     goods = _BLOCKS.get(
-        tuple(scenario.region_need(r, g) for g in scenario.good_ids for r in scenario.regions),
-        ("goods", *span, a.planning_horizon_days, tuple(days.tolist()), planned_lead,
-         a.shares, basis_values, structure),
+        (*(scenario.region_need(r, g) for g in scenario.good_ids for r in scenario.regions),
+         *lead_models),
+        ("goods", *span, a.planning_horizon_days, days.tobytes(), a.shares, basis_values,
+         structure),
         lambda: _good_block(scenario, chans, days))
-    attributes = _BLOCKS.get((*scenario.regions, *donor_models), ("attributes", structure),
+    attributes = _BLOCKS.get((*scenario.regions, *lead_models), ("attributes", structure),
                              lambda: _channel_attributes(scenario, chans))
     budgets = [ch.budget(c.donor) for c in chans]
     masses = {g.id: g.mass_kg for g in scenario.good_entries}
@@ -318,7 +322,8 @@ def _build_plan(scenario: Scenario) -> Plan:
         outage_severity=per_channel([c.supply.outages.severity for c in chans]),
         outage_mean_days=per_channel([c.supply.outages.mean_duration_days for c in chans]),
         pledge_masks=_frozen(pledge_masks),
-        **_hub_arrays(scenario, chans),
+        **_BLOCKS.get((*scenario.hubs, *scenario.good_entries), ("hubs", structure),
+                      lambda: _hub_arrays(scenario, chans)),
         **cast(dict[str, Any], goods),
         **cast(dict[str, Any], attributes),
     )

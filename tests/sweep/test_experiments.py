@@ -110,15 +110,31 @@ def test_one_scenario_many_times_is_planned_once(repo: Path,
     assert (donated == donated[0]).all()  # same scenario, same seed, same row
 
 
-def test_plans_from_shared_sub_models_equal_fresh_plans(repo: Path, tmp_path: Path) -> None:
-    """A plan pieced together from cached parts (untouched regions, demand, capacity) is
-    the plan a freshly loaded scenario gives, to the byte; and its arrays are read-only,
-    so no caller can change what other plans share."""
-    path = repo / "scenarios" / "taiwan_2020.toml"
+@pytest.mark.parametrize(("name", "rows"), [
+    ("taiwan_2020", [
+        {"reserve.days": 21.0}, {"regions[1].weight": 2.5, "allocation.shares": "need"},
+        {"horizon.end": "2020-07-31"}, {"domestic.uptake": 0.5},
+        {"shipments.weekday": "friday"}, {"shipments.cadence_days": 14},
+        {"regions[2].lead_time.max": 30.0}, {"pledges[0].amount_per_week": 1.0},
+        {"pledges[1].dispatch": "next_shipment_day"},
+        {"budget.kind": "pledges_only"}, {"regions[0].absorption_cap": 1e5}]),
+    ("donors_2020", [  # goods, donors, a hub, an exchange
+        {"donors[0].reserve.days": 3.0}, {"donors[1].shipments.weekday": "monday"},
+        {"hubs[0].handling_days": 2}, {"hubs[0].lead_times.africa": 6},
+        {"exchanges[0].send.amount_per_week": 5e4}, {"donors[2].rule": "proportional"},
+        {"goods[0].mass_kg": 0.5}, {"coordination": "pooled"}]),
+    ("jack_ma_africa_2020", [  # needs from cases (not flat): a planned lead that moves shows
+        {"hubs[0].handling_days": 3}, {"hubs[0].lead_times.zaf": 9},
+        {"donors[0].lead_times.addis.days": 4}, {"hubs[0].throughput_per_day": 5e5}]),
+])
+def test_plans_from_shared_sub_models_equal_fresh_plans(
+        repo: Path, name: str, rows: list[dict[str, object]]) -> None:
+    """A plan pieced together from cached parts (untouched regions, demand, capacity,
+    dispatch days, hubs) is the plan a freshly loaded scenario gives, to the byte, whatever
+    was changed; and its arrays are read-only, so no caller can change what plans share."""
+    path = repo / "scenarios" / f"{name}.toml"
     base = load(path)
     build_plan(base)
-    rows = [{"reserve.days": 21.0}, {"regions[1].weight": 2.5, "allocation.shares": "need"},
-            {"horizon.end": "2020-07-31"}, {"domestic.uptake": 0.5}]
     cached = [build_plan(s) for s in with_overrides(base, rows)]
     clear_plan_cache()
     fresh = [build_plan(load(path, [f"{k}={v}" for k, v in row.items()])) for row in rows]
