@@ -92,6 +92,21 @@ def pledge_groups(order: NDArray[np.intp] | None, n: int) -> list[tuple[int, int
     return list(zip(cuts[:-1], cuts[1:], strict=False))
 
 
+def _live_groups(problem: AllocationProblem) -> list[list[int]]:
+    """The instances some row still has due, group by group, oldest group first (as
+    ``pledge_groups``): a long run has many groups, nearly all paid, and those are not
+    looked at."""
+    live = np.flatnonzero(problem.pledge_due_masks.any(axis=0)).tolist()
+    order = problem.pledge_due_index
+    if not live or order is None:
+        return [live] if live else []
+    due_at = order.tolist()
+    groups: dict[int, list[int]] = {}  # a group: the instances that fell due together
+    for p in live:  # ascending, and due_at does not decrease: groups come oldest first
+        groups.setdefault(due_at[p], []).append(p)
+    return list(groups.values())
+
+
 def serve_pledges(problem: AllocationProblem) -> tuple[Array, PolicyInput]:
     """Pledges first, oldest first: each group of instances that fell due together is cut to
     what its regions may still absorb (pro rata within a region), then pro rata to what is
@@ -106,23 +121,18 @@ def serve_pledges(problem: AllocationProblem) -> tuple[Array, PolicyInput]:
     # Instances are added one by one in their own order, never by a matrix product: BLAS sums
     # in an order that depends on the batch's size, so a row's last bits would depend on the
     # rows beside it; same scenario and seed must give the same bytes.
-    live = np.asarray(due.any(axis=0)).tolist()
-    for lo, hi in pledge_groups(problem.pledge_due_index, len(problem.pledge_region)):
-        cols = [p for p in range(lo, hi) if live[p]]
-        if not cols:
-            continue
+    for cols in _live_groups(problem):
         want = np.zeros((b, r))
         for p in cols:
             want[:, regions[p]] += due[:, p]
-        with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
-            fit = np.where(want > room, room / want, 1.0)
+        # Divided only where it fits less than all (there want > room >= 0: no 0 / 0).
+        fit = np.divide(room, want, out=np.ones_like(want), where=want > room)
         request = {p: due[:, p] * fit[:, regions[p]] for p in cols}
         total = np.zeros(b)
         for p in cols:
             total += request[p]
         cut = total > budget_left
-        with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
-            scale = np.where(cut, budget_left / total, 1.0)
+        scale = np.divide(budget_left, total, out=np.ones_like(total), where=cut)  # total > 0
         taken = np.zeros((b, r))
         for p in cols:
             pledge[:, p] = request[p] * scale

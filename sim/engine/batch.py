@@ -42,6 +42,7 @@ def simulate_batch(plan: Plan, draws: Draws, allocate: Allocator, *,
     series = Series.empty(plan) if keep_series else None
     if series is not None:
         series.lead_days = draws.lead_days.copy()
+    supply = day.supplies(plan, draws, totals, series)
     onward = (plan.hub_handling_days[:, None] + plan.hub_onward_days).max(initial=0)
     slots = min(max(int(draws.lead_days.max(initial=0)), int(onward)), plan.n_days) + 1
     ring = np.zeros((slots, n_rows, n_regions))  # ring[t % slots]: what lands on day t
@@ -54,7 +55,7 @@ def simulate_batch(plan: Plan, draws: Draws, allocate: Allocator, *,
     cols = np.arange(n_regions)[None, :]
     ship_index = {int(t): k for k, t in enumerate(plan.ship_days)}
     for t in range(plan.n_days):
-        day.produce_and_serve(plan, draws, state, t, totals, series)
+        day.produce_and_serve(plan, supply, state, t, totals, series)
         k = ship_index.get(t)
         if k is not None:
             lead = draws.lead_days[:, k]
@@ -73,7 +74,7 @@ def simulate_batch(plan: Plan, draws: Draws, allocate: Allocator, *,
         day.receive(state, t, arrived, series)
         arrived[...] = 0.0
         day.consume(plan, state, t, totals, series)
-    day.finish(plan, state, totals)
+    day.finish(plan, state, totals, series)
     return Run(plan, draws, totals, series)
 
 

@@ -12,7 +12,7 @@ identical. Rows: see ``sim.engine.state``.
 
 from __future__ import annotations
 
-from dataclasses import replace
+from dataclasses import dataclass, replace
 
 import numpy as np
 from numpy.typing import NDArray
@@ -38,17 +38,52 @@ from sim.engine.state import State as State
 from sim.engine.state import Totals as Totals
 
 
-def produce_and_serve(plan: Plan, draws: Draws, state: State, t: int,
+@dataclass(frozen=True)
+class Supplies:
+    """What each channel row makes, what the government takes of it and what the domestic
+    programme asks for, every day (N, T): none of it depends on the state, so it is worked
+    out for the whole run at once -- elementwise, the same numbers as day by day."""
+
+    taken: Array
+    demand: Array
+
+
+def supplies(plan: Plan, draws: Draws, totals: Totals, series: Series | None) -> Supplies:
+    """The run's ``Supplies``, with their totals (summed day by day, in order, as ``+=``
+    each day would) and their series."""
+    n = draws.outage_loss.shape[0]
+    production = per_row(plan.capacity_masks, n) * (1.0 - draws.outage_loss)
+    taken = np.minimum(production * per_row(plan.requisition_share, n),
+                       per_row(plan.requisition_cap_masks, n))
+    demand = np.broadcast_to(per_row(plan.domestic_demand_masks, n), production.shape)
+    released = production - taken
+    totals.produced_masks += _day_by_day(production)
+    totals.released_masks += _day_by_day(released)
+    totals.domestic_demand_masks += _day_by_day(demand)
+    if series is not None:
+        d = series.donor
+        d["production"][:] = production
+        d["released"][:] = released
+        d["domestic_demand"][:] = demand
+        d["reserve"][:] = per_row(plan.reserve_days, n)[:, None] * demand
+    return Supplies(taken, demand)
+
+
+def _day_by_day(values: Array) -> Array:
+    """Each row's sum over days, added in day order from 0.0 (a running sum: the bits a
+    ``total += value`` each day gives; numpy's ``sum`` adds pairwise)."""
+    start = np.zeros((values.shape[0], 1))
+    return np.cumsum(np.concatenate([start, values], axis=1), axis=1)[:, -1]
+
+
+def produce_and_serve(plan: Plan, supply: Supplies, state: State, t: int,
                       totals: Totals, series: Series | None) -> None:
-    """Steps 1-3: production, what the government takes of it (the rest is released), what
+    """Steps 1-3: production less what the government does not take (``supplies``), what
     is delivered, the domestic programme (from what came in today, then stock), stock."""
     n = state.layout.n_rows
     if state.cohorts_masks is not None:
         _expire(state, t, totals, series)
-    production = per_row(plan.capacity_masks[:, t], n) * (1.0 - draws.outage_loss[:, t])
-    taken = np.minimum(production * per_row(plan.requisition_share[:, t], n),
-                       per_row(plan.requisition_cap_masks[:, t], n))
-    demand = per_row(plan.domestic_demand_masks[:, t], n)
+    taken, demand = supply.taken[:, t], supply.demand[:, t]
     incoming = taken
     received: Array | None = None
     if state.receives:
@@ -62,20 +97,12 @@ def produce_and_serve(plan: Plan, draws: Draws, state: State, t: int,
         state.cohorts_masks[:, t % state.cohorts_masks.shape[1]] += np.where(
             state.shelf_life_days > 0, incoming, 0.0)
         _take_oldest(state, t, served)
-    totals.produced_masks += production
-    totals.released_masks += production - taken
-    totals.domestic_demand_masks += demand
     totals.domestic_served_masks += served
     if series is not None:
         d = series.donor
-        d["production"][:, t] = production
-        d["released"][:, t] = production - taken
         if received is not None:
             d["received"][:, t] = received
-        d["domestic_demand"][:, t] = demand
         d["domestic_served"][:, t] = served
-        d["domestic_shortfall"][:, t] = demand - served
-        d["reserve"][:, t] = per_row(plan.reserve_days, n) * demand
         d["stock"][:, t] = state.stock_masks
 
 
@@ -307,18 +334,22 @@ def consume(plan: Plan, state: State, t: int, totals: Totals, series: Series | N
     totals.consumed_masks += consumed
     if series is not None:
         r = series.region
-        r["need"][:, t] = need
         r["consumed"][:, t] = consumed
-        r["unmet"][:, t] = need - consumed
         r["stock"][:, t] = state.region_stock_masks
         r["in_transit"][:, t] = state.in_transit_masks
 
 
-def finish(plan: Plan, state: State, totals: Totals) -> None:
-    """Totals that follow from the end state."""
+def finish(plan: Plan, state: State, totals: Totals, series: Series | None = None) -> None:
+    """Totals that follow from the end state; series that follow from others (elementwise,
+    the same numbers as day by day)."""
     totals.final_stock_masks = state.stock_masks.copy()
     totals.delivered_masks = totals.shipped_masks - state.in_transit_masks
+    need = per_row(plan.need_masks, state.layout.n_goods_rows)
     totals.need_masks = np.broadcast_to(
         per_row(plan.need_masks.sum(axis=1), state.layout.n_goods_rows),
         totals.consumed_masks.shape).copy()
-
+    if series is not None:
+        d, r = series.donor, series.region
+        d["domestic_shortfall"][:] = d["domestic_demand"] - d["domestic_served"]
+        r["need"][:] = need
+        r["unmet"][:] = need - r["consumed"]

@@ -58,6 +58,7 @@ class MaskModel:
         self.at_hubs = np.zeros_like(self.arriving)  # landed at a hub today
         self.totals = Totals.zeros(plan)
         self.series = Series.empty(plan)
+        self.supplies = day.supplies(plan, draws, self.totals, self.series)
         self.series.lead_days = np.zeros_like(draws.lead_days)
         self.env.process(self._donor())
         self.env.process(self._dispatcher())
@@ -68,12 +69,13 @@ class MaskModel:
 
     def run(self) -> Run:
         self.env.run(until=self.plan.n_days)
-        day.finish(self.plan, self.state, self.totals)
+        day.finish(self.plan, self.state, self.totals, self.series)
         return Run(self.plan, self.draws, self.totals, self.series)
 
     def _donor(self) -> Generator[simpy.Event, None, None]:
         for t in range(self.plan.n_days):
-            day.produce_and_serve(self.plan, self.draws, self.state, t, self.totals, self.series)
+            day.produce_and_serve(self.plan, self.supplies, self.state, t, self.totals,
+                                  self.series)
             yield self.env.timeout(1)
 
     def _dispatcher(self) -> Generator[simpy.Event, None, None]:
