@@ -10,9 +10,12 @@
    beside them the memory floor: the time to stream the bytes an allocation must touch
    (read need, stock, cap, share; write policy and shipped: 48 R bytes) with numpy on one
    thread and with a numba loop on all threads, and the compiled backend's share of it;
-2. the full model: a B-scenario, 365-day, 50-region batch against the same scenarios one by
-   one through SimPy with ``vector`` and with ``lp`` (lp on a labelled sample, extrapolated);
-3. peak memory and time of the batch at 100,000 scenarios (in a fresh subprocess).
+2. the full model: a B-scenario, 365-day, 50-region batch (numpy loop with each allocator,
+   compiled loop) against the same scenarios one by one through SimPy with ``vector``,
+   ``compiled`` and ``lp`` (lp on a labelled sample, extrapolated), and SimPy on taiwan_2020;
+3. ``run_scenarios([scenario] * 100,000)`` as a user calls it, compiled and vector backends,
+   time and peak memory (each in a fresh subprocess);
+4. ``masksim run scenarios/taiwan_2020.toml`` wall time (fresh processes).
 Every time is the median of repeated runs; ratios compare medians.
 """
 
@@ -23,9 +26,11 @@ import json
 import os
 import platform
 import resource
+import shutil
 import statistics
 import subprocess
 import sys
+import tempfile
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -36,7 +41,7 @@ import numpy as np
 from scipy.optimize import linprog
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from synthetic import batch_plan, problems, single_plan  # noqa: E402
+from synthetic import batch_plan, problems, scenario, single_plan  # noqa: E402
 
 from sim.allocate.compiled import (  # noqa: E402
     PARALLEL_MIN_ROWS,
@@ -49,8 +54,12 @@ from sim.allocate.vector import allocate_vector  # noqa: E402
 from sim.engine.batch import simulate_batch  # noqa: E402
 from sim.engine.des import simulate  # noqa: E402
 from sim.engine.draws import draw  # noqa: E402
-from sim.scenario.models import Rule  # noqa: E402
-from sim.sweep.experiments import DEFAULT_CHUNK  # noqa: E402
+from sim.engine.plan import build_plan  # noqa: E402
+from sim.scenario.loading import load  # noqa: E402
+from sim.scenario.models import Backend, Rule  # noqa: E402
+from sim.sweep.experiments import DEFAULT_CHUNK, run_scenarios  # noqa: E402
+
+ROOT = Path(__file__).resolve().parents[1]
 
 
 def median_seconds(fn: Callable[[], object], repeat: int) -> float:
@@ -168,52 +177,78 @@ def print_allocators(alloc: list[dict[str, Any]], floor: dict[int, dict[str, flo
 
 
 def bench_model(n_scenarios: int, quick: bool) -> dict[str, Any]:
+    """One stacked plan of B distinct scenarios (reserve, outage rate, lead spread), each
+    engine on it: the numpy loop with either allocator, the compiled loop, and SimPy on a
+    sample of the same scenarios one by one."""
     base = single_plan(50, 365)
     plan = batch_plan(base, n_scenarios)
     seeds = list(range(n_scenarios))
-    start = time.perf_counter()
-    draws = draw(plan, seeds)
-    draw_s = time.perf_counter() - start
-    batch_s = median_seconds(lambda: simulate_batch(plan, draws, allocate_vector),
-                             1 if quick else 3)
-    batch_compiled_s = median_seconds(
-        lambda: simulate_batch(plan, draws, allocate_compiled), 1 if quick else 3)
+    reps = 1 if quick else 3
+    draw_s = median_seconds(lambda: draw(plan, seeds), reps)
+    draw_compiled_s = median_seconds(lambda: draw(plan, seeds, compiled=True), reps)
+    draws = draw(plan, seeds, compiled=True)
+    # Every kernel compiled (or loaded from numba's cache) before anything is timed.
+    small = plan.row(0)
+    small_draws = draw(small, [0])
+    simulate(small, small_draws, allocate_compiled)
+    simulate_batch(small, small_draws, allocate_compiled)
+    simulate_batch(small, small_draws, allocate_compiled, compiled_loop=False)
+    numpy_vector_s = median_seconds(
+        lambda: simulate_batch(plan, draws, allocate_vector), reps)
+    numpy_compiled_s = median_seconds(
+        lambda: simulate_batch(plan, draws, allocate_compiled, compiled_loop=False), reps)
+    fused_s = median_seconds(lambda: simulate_batch(plan, draws, allocate_compiled), reps)
     n_des = 20 if quick else 100
-    des_vec = median_seconds(
-        lambda: [simulate(plan.row(b), draw(plan.row(b), [b]), allocate_vector)
-                 for b in range(n_des)], 1 if quick else 3) / n_des
+    rows = [(plan.row(b), draw(plan.row(b), [b])) for b in range(n_des)]
+    des = {name: median_seconds(lambda a=a: [simulate(p, d, a) for p, d in rows],
+                                reps) / n_des
+           for name, a in (("vector", allocate_vector), ("compiled", allocate_compiled))}
+    taiwan = build_plan(load(ROOT / "scenarios" / "taiwan_2020.toml"))
+    taiwan_draws = draw(taiwan, [1])
+    des_taiwan = median_seconds(lambda: simulate(taiwan, taiwan_draws, allocate_vector),
+                                10 if quick else 30)
     n_lp = 1 if quick else 2
     des_lp = median_seconds(
-        lambda: [simulate(plan.row(b), draw(plan.row(b), [b]), allocate_lp)
-                 for b in range(n_lp)], 1) / n_lp
+        lambda: [simulate(p, d, allocate_lp) for p, d in rows[:n_lp]], 1) / n_lp
     return {
         "scenarios": n_scenarios, "days": 365, "regions": 50,
-        "draw_s": draw_s, "batch_s": batch_s, "batch_compiled_s": batch_compiled_s,
-        "des_vector_per_scenario_s": des_vec, "des_vector_sample": n_des,
+        "draw_s": draw_s, "draw_compiled_s": draw_compiled_s,
+        "batch_numpy_vector_s": numpy_vector_s, "batch_numpy_compiled_s": numpy_compiled_s,
+        "batch_compiled_loop_s": fused_s,
+        "compiled_loop_over_numpy_loop": numpy_compiled_s / fused_s,
+        "des_vector_per_scenario_s": des["vector"],
+        "des_compiled_per_scenario_s": des["compiled"], "des_sample": n_des,
+        "des_taiwan_2020_per_scenario_s": des_taiwan,
         "des_lp_per_scenario_s": des_lp, "des_lp_sample": n_lp,
-        "des_vector_extrapolated_s": des_vec * n_scenarios,
-        "des_lp_extrapolated_s": des_lp * n_scenarios,
-        "batch_over_des_vector": des_vec * n_scenarios / (batch_s + draw_s),
-        "batch_over_des_lp": des_lp * n_scenarios / (batch_s + draw_s),
+        "batch_over_des_vector": des["vector"] * n_scenarios / (fused_s + draw_compiled_s),
+        "batch_over_des_lp": des_lp * n_scenarios / (fused_s + draw_compiled_s),
     }
 
 
-def big_batch(n_scenarios: int, chunk: int) -> dict[str, Any]:
-    """Run in a subprocess: time and peak RSS of B scenarios in chunks of ``chunk``."""
-    base = single_plan(50, 365)
+def big_batch(n_scenarios: int, backend: str) -> dict[str, Any]:
+    """Run in a fresh subprocess: ``run_scenarios([scenario] * N)`` as a user calls it
+    (plans built, grouped and stacked chunk by chunk), its time and peak RSS."""
+    base = scenario(50, 365)
+    run_scenarios([base] * 64, backend=Backend(backend))  # load the kernels first
     start = time.perf_counter()
-    draw_s = 0.0
-    for lo in range(0, n_scenarios, chunk):
-        n = min(chunk, n_scenarios - lo)
-        plan = batch_plan(base, n, seed=lo)
-        t = time.perf_counter()
-        draws = draw(plan, list(range(lo, lo + n)))
-        draw_s += time.perf_counter() - t
-        simulate_batch(plan, draws, allocate_vector)
+    out = run_scenarios([base] * n_scenarios, backend=Backend(backend))
     seconds = time.perf_counter() - start
     peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-    return {"scenarios": n_scenarios, "chunk": chunk, "seconds": seconds, "draw_s": draw_s,
-            "peak_rss_mb": peak_mb}
+    return {"scenarios": n_scenarios, "backend": backend, "chunk": DEFAULT_CHUNK,
+            "seconds": seconds, "peak_rss_mb": peak_mb,
+            "mean_donated_total": float(np.mean(out.metrics["donated_total"]))}
+
+
+def cli_run(repeats: int) -> dict[str, Any]:
+    """Wall time of ``masksim run scenarios/taiwan_2020.toml`` in fresh processes."""
+    with tempfile.TemporaryDirectory() as tmp:
+        def once() -> None:
+            subprocess.run([sys.executable, "-m", "sim", "run",
+                            str(ROOT / "scenarios" / "taiwan_2020.toml"), "--out",
+                            str(Path(tmp) / "run")], check=True, capture_output=True)
+            shutil.rmtree(Path(tmp) / "run")
+        once()  # bytecode and kernels cached, as on any second run
+        return {"seconds": median_seconds(once, repeats), "repeats": repeats}
 
 
 def main() -> None:
@@ -226,9 +261,10 @@ def main() -> None:
     parser.add_argument("--allocators-only", action="store_true",
                         help="the allocator table and memory floor only (no full-model runs)")
     parser.add_argument("--_big-child", type=int, default=0, help=argparse.SUPPRESS)
+    parser.add_argument("--_backend", default="compiled", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args._big_child:
-        print(json.dumps(big_batch(args._big_child, chunk=DEFAULT_CHUNK)))
+        print(json.dumps(big_batch(args._big_child, args._backend)))
         return
 
     alloc = bench_allocators(args.quick, lp=args.lp == "sample")
@@ -238,24 +274,36 @@ def main() -> None:
         write(Path(args.out), {"allocators": alloc, "memory_floor": floor})
         return
     model = bench_model(1_000 if args.quick else 10_000, args.quick)
-    print(f"\nfull model, {model['scenarios']:,} scenarios x 365 days x 50 regions (maxmin):")
-    print(f"  batch           {model['batch_s'] + model['draw_s']:8.2f} s "
-          f"(draws {model['draw_s']:.2f} s)")
-    print(f"  batch, compiled {model['batch_compiled_s'] + model['draw_s']:8.2f} s")
-    print(f"  SimPy + vector  {model['des_vector_extrapolated_s']:8.1f} s "
-          f"({1e3 * model['des_vector_per_scenario_s']:.1f} ms a scenario, "
-          f"sample {model['des_vector_sample']}) -> batch {model['batch_over_des_vector']:.0f}x")
-    print(f"  SimPy + lp      {model['des_lp_extrapolated_s']:8.0f} s "
-          f"({model['des_lp_per_scenario_s']:.2f} s a scenario, extrapolated from a sample "
-          f"of {model['des_lp_sample']}) -> batch {model['batch_over_des_lp']:,.0f}x")
-    child = subprocess.run(
-        [sys.executable, __file__, "--_big-child", str(args.big)],
-        capture_output=True, text=True, check=True)
-    big = json.loads(child.stdout)
-    print(f"\n{big['scenarios']:,} scenarios x 365 days x 50 regions: {big['seconds']:.1f} s, "
-          f"peak RSS {big['peak_rss_mb']:,.0f} MB (chunks of {big['chunk']})")
+    m = model
+    print(f"\nfull model, {m['scenarios']:,} distinct scenarios x 365 days x 50 regions "
+          f"(maxmin), one stacked plan:")
+    print(f"  draws: numpy {m['draw_s']:.2f} s, with compiled lead times "
+          f"{m['draw_compiled_s']:.2f} s")
+    print(f"  numpy loop, vector      {m['batch_numpy_vector_s']:8.2f} s")
+    print(f"  numpy loop, compiled    {m['batch_numpy_compiled_s']:8.2f} s")
+    print(f"  compiled loop           {m['batch_compiled_loop_s']:8.2f} s "
+          f"({m['compiled_loop_over_numpy_loop']:.1f}x the numpy loop)")
+    print(f"  SimPy, a scenario: vector {1e3 * m['des_vector_per_scenario_s']:.1f} ms, "
+          f"compiled {1e3 * m['des_compiled_per_scenario_s']:.1f} ms (sample {m['des_sample']}); "
+          f"taiwan_2020 {1e3 * m['des_taiwan_2020_per_scenario_s']:.1f} ms; "
+          f"lp {m['des_lp_per_scenario_s']:.2f} s (sample {m['des_lp_sample']})")
+    print(f"  batch (compiled loop + draws) over SimPy: {m['batch_over_des_vector']:.0f}x "
+          f"(vector), {m['batch_over_des_lp']:,.0f}x (lp)")
+    big = {}
+    for backend in ("compiled", "vector"):
+        child = subprocess.run(
+            [sys.executable, __file__, "--_big-child", str(args.big), "--_backend", backend],
+            capture_output=True, text=True, check=True)
+        big[backend] = json.loads(child.stdout)
+        b = big[backend]
+        print(f"\nrun_scenarios([scenario] * {b['scenarios']:,}), 365 days x 50 regions, "
+              f"backend {backend}: {b['seconds']:.1f} s, peak RSS {b['peak_rss_mb']:,.0f} MB "
+              f"(chunks of {b['chunk']})")
+    cli = cli_run(3 if args.quick else 7)
+    print(f"\nmasksim run scenarios/taiwan_2020.toml: {cli['seconds']:.2f} s wall "
+          f"(median of {cli['repeats']}, fresh processes)")
     write(Path(args.out), {"allocators": alloc, "memory_floor": floor, "model": model,
-                           "big_batch": big})
+                           "big_batch": big, "cli_run": cli})
 
 
 def write(out: Path, results: dict[str, Any]) -> None:

@@ -308,26 +308,43 @@ def _block(a: Array, lo: int, n: int) -> float:
 def lead_days(u: Array, low: Array, mode: Array, high: Array) -> NDArray[np.int32]:
     """``sim.engine.draws.lead_days`` compiled, to the same bits (the same operations, and
     sqrt is correctly rounded in both): triangular(low, mode, high) by inverse CDF, rounded
-    to whole days. ``low``, ``mode``, ``high``: (1 or n, R)."""
+    to whole days. ``low``, ``mode``, ``high``: (1 or n, R). Rows on numba's threads when
+    there are enough of them to pay for starting the threads."""
     out = np.empty(u.shape, dtype=np.int32)
-    _lead_days(np.ascontiguousarray(u), np.ascontiguousarray(low),
-               np.ascontiguousarray(mode), np.ascontiguousarray(high), out)
+    args = (np.ascontiguousarray(u), np.ascontiguousarray(low),
+            np.ascontiguousarray(mode), np.ascontiguousarray(high), out)
+    if u.size >= _PARALLEL_DRAWS:
+        _lead_days_parallel(*args)
+    else:
+        _lead_days(0, u.shape[0], *args)
     return out
 
 
+_PARALLEL_DRAWS = 1 << 16  # uniforms; fewer take less time than a thread launch
+
+
+@numba.njit(cache=True, parallel=True)
+def _lead_days_parallel(u: Array, low: Array, mode: Array, high: Array,
+                        out: NDArray[np.int32]) -> None:
+    n_rows = u.shape[0]
+    for chunk in numba.prange((n_rows + ROWS_PER_CHUNK - 1) // ROWS_PER_CHUNK):
+        lo = chunk * ROWS_PER_CHUNK
+        _lead_days(lo, min(lo + ROWS_PER_CHUNK, n_rows), u, low, mode, high, out)
+
+
 @numba.njit(cache=True)
-def _lead_days(u: Array, low: Array, mode: Array, high: Array,
+def _lead_days(lo: int, hi: int, u: Array, low: Array, mode: Array, high: Array,
                out: NDArray[np.int32]) -> None:
-    for i in range(u.shape[0]):
+    for i in range(lo, hi):
         m = i % low.shape[0]
         for r in range(u.shape[2]):
-            lo, mo, hi = low[m, r], mode[m, r], high[m, r]
-            width = hi - lo
-            cut = (mo - lo) / width if width > 0 else 0.0
+            lo_r, mo, hi_r = low[m, r], mode[m, r], high[m, r]
+            width = hi_r - lo_r
+            cut = (mo - lo_r) / width if width > 0 else 0.0
             for k in range(u.shape[1]):
                 v = u[i, k, r]
                 if v < cut:
-                    days = lo + math.sqrt(v * width * (mo - lo))
+                    days = lo_r + math.sqrt(v * width * (mo - lo_r))
                 else:
-                    days = hi - math.sqrt((1.0 - v) * width * (hi - mo))
+                    days = hi_r - math.sqrt((1.0 - v) * width * (hi_r - mo))
                 out[i, k, r] = np.int32(math.floor(days + 0.5))

@@ -95,6 +95,9 @@ class Sweep(Model):
     parameters: Annotated[list[Parameter], Field(min_length=1)]
     outcomes: list[str] = list(SCALARS)
     series: list[str] = []
+    # The allocation backend of every experiment (default: the base scenario's). "compiled"
+    # also runs the compiled day loop, several times faster on large sweeps.
+    backend: Backend | None = None
 
     @model_validator(mode="before")
     @classmethod

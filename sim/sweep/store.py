@@ -47,7 +47,8 @@ def load_sweep(path: str | Path) -> ResolvedSweep:
     base_path = sweep.base if sweep.base.is_absolute() else Path(path).parent / sweep.base
     if not base_path.is_file():
         raise InputError(path, "base", f"no scenario file {base_path}")
-    return resolve(sweep, load(base_path), str(path))
+    backend = [f"allocation.backend={sweep.backend.value}"] if sweep.backend else []
+    return resolve(sweep, load(base_path, backend), str(path))
 
 
 # --- the resolved sweep as TOML ------------------------------------------------------------

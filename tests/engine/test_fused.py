@@ -180,12 +180,14 @@ def test_numpy_sum_is_numpys_row_sum_to_the_bit(n: int) -> None:
     assert np.float64(fused.numpy_sum(values)).tobytes() == rows.sum(axis=1)[1].tobytes()
 
 
+@settings(deadline=None)  # the first example may compile a kernel
 @given(hnp.arrays(np.float64, st.integers(0, 400),
                   elements=st.floats(-1e12, 1e12, allow_subnormal=False)))
 def test_numpy_sum_is_numpys_sum_on_any_values(values: np.ndarray) -> None:
     assert np.float64(fused.numpy_sum(values)).tobytes() == np.float64(values.sum()).tobytes()
 
 
+@settings(deadline=None)  # the first example may compile a kernel
 @given(st.integers(0, 2**32), st.integers(1, 9), st.integers(0, 6), st.integers(1, 5),
        st.booleans())
 def test_compiled_lead_times_are_numpys(seed: int, n: int, k: int, r: int, shared: bool) -> None:
@@ -208,6 +210,7 @@ def test_compiled_draws_are_the_same_draws() -> None:
     assert a.outage_loss.tobytes() == b.outage_loss.tobytes()
 
 
+@settings(deadline=None)  # the first example may compile a kernel
 @given(st.integers(0, 2**32), st.integers(1, 6), st.integers(1, 60))
 def test_outages_are_drawn_as_before(seed: int, n: int, n_days: int) -> None:
     """Outage lengths are now worked out only where one starts: the same numbers as the

@@ -14,6 +14,7 @@ from sim.engine.runner import Engine, run
 from sim.results import metrics
 from sim.scenario.errors import InputError
 from sim.scenario.loading import load, validate
+from sim.scenario.models import Backend
 from sim.scenario.overrides import set_dotted
 from sim.sweep.design import Design, DesignKind, Parameter, points, saltelli
 from sim.sweep.sensitivity import SobolEstimate, analyze, saltelli_indices, srrc
@@ -168,6 +169,26 @@ def test_a_row_is_the_run_of_its_scenario_and_seed(tmp_path: Path) -> None:
                 assert got[name][0] == pytest.approx(result.columns[name][i], rel=1e-9), name
 
 
+def test_a_sweeps_backend_is_every_experiments_and_gives_their_single_runs(
+        tmp_path: Path) -> None:
+    """``backend = "compiled"``: the base (and so each experiment) allocates with it, and a
+    row is, to the bit, the single run of its scenario with that backend (through SimPy)."""
+    r = load_sweep(write_sweep(tmp_path, 'kind = "monte_carlo"\nsamples = 6',
+                               head='backend = "compiled"'))
+    assert r.base.allocation.backend is Backend.COMPILED
+    assert load_sweep(write_sweep(tmp_path, 'kind = "monte_carlo"\nsamples = 6',
+                                  name="own.toml")).base.allocation.backend is Backend.VECTOR
+    result = run_chunk(r.task(0))
+    for i in range(6):
+        changes = [c for s in r.setters for c in s.changes(r.points[s.label].tolist()[i])]
+        scenario = override(r.base, changes, "x")
+        one = run(scenario, seed=int(result.columns["seed"][i]), engine=Engine.DES)
+        assert one.backend is Backend.COMPILED
+        got = metrics.scalars(one.run.totals, build_plan(scenario).pledge_masks)
+        for name in ("domestic_shortfall", "min_fill_rate", "donated_total"):
+            assert got[name][0] == result.columns[name][i], name
+
+
 def test_distributions_by_name(tmp_path: Path) -> None:
     params = """
 [[parameters]]
@@ -198,6 +219,7 @@ BAD = {  # case: (parameters, extra top-level line, outcomes, field named in the
     "unknown outcome": (PARAMS, "", '["happiness"]', "outcomes[0]"),
     "unknown series": (PARAMS, 'series = ["mood"]', OUTCOMES, "series[0]"),
     "unknown design": (PARAMS, "", OUTCOMES, "design.kind"),
+    "unknown backend": (PARAMS, 'backend = "gpu"', OUTCOMES, "backend"),
     "two kinds": (PARAMS.replace("uniform = [0, 14]", "uniform = [0, 14]\ninteger = [0, 1]"),
                   "", OUTCOMES, "parameters[0]"),
     "bad distribution": (PARAMS.replace("uniform = [0, 14]", 'distribution = "nope"'), "",
