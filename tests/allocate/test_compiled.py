@@ -372,3 +372,14 @@ def test_lp_only_options_are_refused_for_compiled(tmp_path: Path) -> None:
     scenario.write_text(text.replace(
         "[allocation]\n", '[allocation]\nbackend = "compiled"\npallet_size = 100.0\n'))
     assert main(["run", str(scenario), "--out", str(tmp_path / "run"), "-q"]) == 2
+
+
+def test_a_backend_named_by_string_is_that_backend() -> None:
+    """``allocator("compiled")`` once fell back to ``vector`` without a word."""
+    from sim.allocate.lp import allocate_lp
+
+    assert allocator("compiled") is allocate_compiled  # type: ignore[arg-type]
+    assert allocator("lp") is allocate_lp  # type: ignore[arg-type]
+    assert allocator("vector") is allocate_vector  # type: ignore[arg-type]
+    with pytest.raises(ValueError, match="gpu"):
+        allocator("gpu")  # type: ignore[arg-type]
