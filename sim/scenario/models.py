@@ -47,10 +47,18 @@ def _zero_or_not_tiny(x: float) -> float:
     return x
 
 
-NonNeg = Annotated[float, Field(ge=0, le=MAX_AMOUNT)]
-Fraction = Annotated[float, Field(ge=0, le=1)]
+def plus_zero(x: float) -> float:
+    """-0.0 as 0.0 (other values as they are): ``ge=0`` lets -0.0 through, and numpy's and
+    numba's minimum of 0.0 and -0.0 need not agree, so the engines would differ in a sign."""
+    return x + 0.0
+
+
+NonNeg = Annotated[float, Field(ge=0, le=MAX_AMOUNT), AfterValidator(plus_zero)]
+Fraction = Annotated[float, Field(ge=0, le=1), AfterValidator(plus_zero)]
 Positive = Annotated[float, Field(gt=0, le=MAX_AMOUNT), AfterValidator(_zero_or_not_tiny)]
-People = Annotated[float, Field(ge=0, le=MAX_POPULATION), AfterValidator(_zero_or_not_tiny)]
+People = Annotated[float, Field(ge=0, le=MAX_POPULATION), AfterValidator(_zero_or_not_tiny),
+                   AfterValidator(plus_zero)]
+LeadDays = Annotated[float, Field(ge=0, le=MAX_LEAD_DAYS), AfterValidator(plus_zero)]
 
 # Calendar arithmetic runs up to ten years (lead times, planning) past a scenario's dates and
 # a year of case history before them; these bounds keep it far inside 0001-9999 (where
@@ -227,7 +235,7 @@ class Domestic(Model):
 
 
 class Reserve(Model):
-    days: Annotated[float, Field(ge=0, le=MAX_LEAD_DAYS)] = 0.0
+    days: LeadDays = 0.0
 
 
 class Budget(Model):
@@ -309,7 +317,7 @@ class TriangularLeadTime(Model):
     kind: Literal["triangular"] = "triangular"
     min: NonNeg
     mode: NonNeg
-    max: Annotated[float, Field(ge=0, le=MAX_LEAD_DAYS)]
+    max: LeadDays
 
     @model_validator(mode="after")
     def _ordered(self) -> TriangularLeadTime:

@@ -4,6 +4,7 @@ numpy loop; its pieces (numpy's row sum, the lead-time shaping) equal numpy's.""
 
 from __future__ import annotations
 
+import math
 from dataclasses import fields
 from pathlib import Path
 from typing import Any
@@ -144,6 +145,18 @@ def test_run_scenarios_gives_the_same_metrics_with_or_without_the_compiled_loop(
         drawn = draw(plan, [s.seed])
         numpy_loop = simulate_batch(plan, drawn, COMPILED, compiled_loop=False)
         assert compiled["donated_total"][j] == numpy_loop.totals.shipped_masks.sum()
+
+
+def test_negative_zeros_are_read_as_zeros_and_change_no_bit() -> None:
+    """-0.0 passes ``>= 0``; numpy's and numba's minimum of 0.0 and -0.0 differ, so the
+    compiled loop once ended this run with a final stock of -0.0 where SimPy had 0.0."""
+    scenario = load(ROOT / "scenarios" / "minimal.toml", [
+        "donor.initial_stock=-0.0", "donor.capacity.points[0].value=-0.0",
+        "domestic.uptake=-0.0", "reserve.days=-0.0", "regions[0].lead_time.days=0"])
+    for value in (scenario.donor.initial_stock, scenario.domestic.uptake,
+                  scenario.reserve.days, scenario.donor.capacity.points[0].value):
+        assert math.copysign(1.0, value) == 1.0
+    assert_same_bits(*des_and_fused(scenario))
 
 
 # ---- what it leaves to the numpy loop ----------------------------------------------------
