@@ -59,7 +59,7 @@ def simulate_fused(plan: Plan, draws: Draws) -> Run:
     # The ring as the numpy loop sizes it (no hubs here): the longest lead, within the horizon.
     slots = min(int(draws.lead_days.max(initial=0)), plan.n_days) + 1
     rules = np.array([CODES[r] for r in plan.channel_rule], dtype=i8)
-    _run(
+    inputs = (  # _chunk unpacks them in this order
         c(plan.ship_days, i8), c(plan.capacity_masks), c(plan.procured_masks),
         c(plan.requisition_share), c(plan.requisition_cap_masks),
         c(plan.domestic_demand_masks), c(plan.reserve_days), c(plan.budget_share),
@@ -69,60 +69,39 @@ def simulate_fused(plan: Plan, draws: Draws) -> Run:
         c(plan.pledge_region, i8), group_starts(plan.pledge_due, len(plan.pledge_region)),
         c(plan.projected_need_masks), c(plan.cap_masks), c(plan.share), c(plan.tier, i8),
         c(plan.weight), c(plan.need_masks), rules, state.receives,
-        c(draws.outage_loss), c(draws.lead_days, np.int32), slots,
-        state.stock_masks, state.region_stock_masks, state.in_transit_masks,
-        state.pledge_outstanding_masks,
-        totals.produced_masks, totals.released_masks, totals.received_masks,
-        totals.domestic_demand_masks, totals.domestic_served_masks, totals.shipped_masks,
-        totals.consumed_masks, totals.pledge_on_time_masks, totals.pledge_late_masks,
-        totals.first_delivery_day,
-    )
+        c(draws.outage_loss), c(draws.lead_days, np.int32), slots)
+    carried = (state.stock_masks, state.region_stock_masks, state.in_transit_masks,
+               state.pledge_outstanding_masks)
+    summed = (totals.produced_masks, totals.released_masks, totals.received_masks,
+              totals.domestic_demand_masks, totals.domestic_served_masks,
+              totals.shipped_masks, totals.consumed_masks, totals.pledge_on_time_masks,
+              totals.pledge_late_masks, totals.first_delivery_day)
+    _run(inputs, carried, summed)
     day.finish(plan, state, totals)
     return Run(plan, draws, totals, None)
 
 
 @numba.njit(cache=True, parallel=True)
-def _run(ship_days: NDArray[np.int64], capacity: Array, procured: Array, req_share: Array,
-         req_cap: Array, demand: Array, reserve_days: Array, budget_share: Array,
-         budget_cap: Array, dispatches: NDArray[np.bool_], cargo_cap: Array,
-         cargo_per_unit: Array, policy_on: NDArray[np.bool_], policy_day: NDArray[np.bool_],
-         pledge_masks: Array, pledge_due: NDArray[np.int64], pledge_region: NDArray[np.int64],
-         groups: NDArray[np.int64], projected_need: Array, cap: Array, share: Array,
-         tier: NDArray[np.int64], weight: Array, need: Array, rules: NDArray[np.int64],
-         receives: bool, loss: Array, lead: NDArray[np.int32], slots: int,
-         stock: Array, region_stock: Array, in_transit: Array, outstanding: Array,
-         produced: Array, released: Array, received: Array, domestic_demand: Array,
-         domestic_served: Array, shipped: Array, consumed: Array, on_time: Array,
-         late: Array, first_day: NDArray[np.int64]) -> None:
-    """Every chunk of rows through every day (state and totals updated in place)."""
-    n_rows = stock.shape[0]
+def _run(inputs: Any, carried: Any, summed: Any) -> None:
+    """Every chunk of rows through every day: ``carried`` (the state) and ``summed`` (the
+    totals) are updated in place."""
+    n_rows = carried[0].shape[0]
     for chunk in numba.prange((n_rows + ROWS_PER_CHUNK - 1) // ROWS_PER_CHUNK):
         lo = chunk * ROWS_PER_CHUNK
-        _chunk(lo, min(lo + ROWS_PER_CHUNK, n_rows), ship_days, capacity, procured,
-               req_share, req_cap, demand, reserve_days, budget_share, budget_cap,
-               dispatches, cargo_cap, cargo_per_unit, policy_on, policy_day, pledge_masks,
-               pledge_due, pledge_region, groups, projected_need, cap, share, tier, weight,
-               need, rules, receives, loss, lead, slots, stock, region_stock, in_transit,
-               outstanding, produced, released, received, domestic_demand, domestic_served,
-               shipped, consumed, on_time, late, first_day)
+        _chunk(lo, min(lo + ROWS_PER_CHUNK, n_rows), inputs, carried, summed)
 
 
 @numba.njit(cache=True)
-def _chunk(lo: int, hi: int, ship_days: NDArray[np.int64], capacity: Array,
-           procured: Array, req_share: Array, req_cap: Array, demand: Array,
-           reserve_days: Array, budget_share: Array, budget_cap: Array,
-           dispatches: NDArray[np.bool_], cargo_cap: Array, cargo_per_unit: Array,
-           policy_on: NDArray[np.bool_], policy_day: NDArray[np.bool_], pledge_masks: Array,
-           pledge_due: NDArray[np.int64], pledge_region: NDArray[np.int64],
-           groups: NDArray[np.int64], projected_need: Array, cap: Array, share: Array,
-           tier: NDArray[np.int64], weight: Array, need: Array, rules: NDArray[np.int64],
-           receives: bool, loss: Array, lead: NDArray[np.int32], slots: int,
-           stock: Array, region_stock: Array, in_transit: Array, outstanding: Array,
-           produced: Array, released: Array, received: Array, domestic_demand: Array,
-           domestic_served: Array, shipped: Array, consumed: Array, on_time: Array,
-           late: Array, first_day: NDArray[np.int64]) -> None:
+def _chunk(lo: int, hi: int, inputs: Any, carried: Any, summed: Any) -> None:
     """Rows lo..hi, day by day in ``sim.engine.day``'s order. A shared plan array has a
     leading axis of 1 or C rows, so row i reads its row i % len (``state.per_row``)."""
+    (ship_days, capacity, procured, req_share, req_cap, demand, reserve_days, budget_share,
+     budget_cap, dispatches, cargo_cap, cargo_per_unit, policy_on, policy_day, pledge_masks,
+     pledge_due, pledge_region, groups, projected_need, cap, share, tier, weight, need, rules,
+     receives, loss, lead, slots) = inputs
+    stock, region_stock, in_transit, outstanding = carried
+    (produced, released, received, domestic_demand, domestic_served, shipped, consumed,
+     on_time, late, first_day) = summed
     n, n_days = hi - lo, capacity.shape[1]
     n_regions, n_pledges, n_channels = need.shape[2], pledge_due.shape[0], rules.shape[0]
     uniform_rule = True
