@@ -134,16 +134,16 @@ def _rows_parallel(chunk: int, rule: int, budget: Array, policy_on: NDArray[np.b
     n_rows = budget.shape[0]
     for c in numba.prange((n_rows + chunk - 1) // chunk):
         lo = c * chunk
-        rows_kernel(lo, min(lo + chunk, n_rows), rule, budget, policy_on, due, region, groups, need,
-              have, cap, share, tier, weight, pledge, policy, shipped)
+        rows_kernel(lo, min(lo + chunk, n_rows), rule, budget, policy_on, due, region,
+                    groups, need, have, cap, share, tier, weight, pledge, policy, shipped)
 
 
 @numba.njit(cache=True)
 def rows_kernel(lo: int, hi: int, rule: int, budget: Array, policy_on: NDArray[np.bool_],
-          due: Array, region: NDArray[np.int64], groups: NDArray[np.int64], need: Array,
-          have: Array, cap: Array,
-          share: Array, tier: NDArray[np.int64], weight: Array,
-          pledge: Array, policy: Array, shipped: Array) -> None:
+                due: Array, region: NDArray[np.int64], groups: NDArray[np.int64],
+                need: Array, have: Array, cap: Array, share: Array,
+                tier: NDArray[np.int64], weight: Array,
+                pledge: Array, policy: Array, shipped: Array) -> None:
     """Rows lo..hi, with scratch rows allocated once for the lot."""
     n_cols = need.shape[1]
     n_pledges = due.shape[1]

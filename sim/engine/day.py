@@ -344,12 +344,12 @@ def finish(plan: Plan, state: State, totals: Totals, series: Series | None = Non
     the same numbers as day by day)."""
     totals.final_stock_masks = state.stock_masks.copy()
     totals.delivered_masks = totals.shipped_masks - state.in_transit_masks
-    need = per_row(plan.need_masks, state.layout.n_goods_rows)
     totals.need_masks = np.broadcast_to(
         per_row(plan.need_masks.sum(axis=1), state.layout.n_goods_rows),
         totals.consumed_masks.shape).copy()
     if series is not None:
         d, r = series.donor, series.region
+        need = per_row(plan.need_masks, state.layout.n_goods_rows)
         d["domestic_shortfall"][:] = d["domestic_demand"] - d["domestic_served"]
         r["need"][:] = need
         r["unmet"][:] = need - r["consumed"]

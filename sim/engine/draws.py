@@ -73,8 +73,8 @@ def draw(plan: Plan, seeds: Sequence[int | np.random.SeedSequence], *,
                                  rows_of(plan.outage_severity, rows),
                                  rows_of(plan.outage_mean_days, rows))
         lead[rows] = shape_leads(u_lead, rows_of(plan.lead_min_days, rows),
-                               rows_of(plan.lead_mode_days, rows),
-                               rows_of(plan.lead_max_days, rows))
+                                 rows_of(plan.lead_mode_days, rows),
+                                 rows_of(plan.lead_max_days, rows))
     return Draws(outage_loss=loss, lead_days=lead)
 
 
