@@ -10,6 +10,7 @@ qualify the series; the scenario checks them against its goods and donors.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 from dataclasses import dataclass
 from enum import StrEnum
 from typing import Annotated
@@ -59,6 +60,7 @@ class SeriesPath:
         return self.measure.value.replace("{id}", self.region or "")
 
 
+@functools.lru_cache(maxsize=4096)  # a sweep validates the same few paths thousands of times
 def parse_series(text: str) -> SeriesPath:
     """The series a path names, or ValueError listing the paths there are."""
     for m in Measure:

@@ -263,20 +263,24 @@ class Scenario(Model):
                 for i, h in enumerate(self.hubs) if h.id not in used]
 
     def _check_pledges(self) -> None:
-        h, ids = self.horizon, self.region_ids
+        # The id lists once: the single-donor form builds its donor each time it is asked,
+        # and a sweep validates thousands of scenarios.
+        h, ids, donors, goods = self.horizon, self.region_ids, self.donor_ids, self.good_ids
         supplies = {(d.id, s.good) for d in self.donor_entries for s in d.supplies}
         for i, p in enumerate(self.pledges):
             if p.region not in ids:
                 raise ValueError(f"pledges[{i}].region: unknown region {p.region!r}")
-            if p.donor is not None and p.donor not in self.donor_ids:
+            if p.donor is not None and p.donor not in donors:
                 raise ValueError(f"pledges[{i}].donor: unknown donor {p.donor!r}; the donors "
-                                 f"are {', '.join(self.donor_ids)}")
-            if p.good is not None and p.good not in self.good_ids:
+                                 f"are {', '.join(donors)}")
+            if p.good is not None and p.good not in goods:
                 raise ValueError(f"pledges[{i}].good: unknown good {p.good!r}; the goods are "
-                                 f"{', '.join(self.good_ids)}")
-            if (self.pledge_donor(i), self.pledge_good(i)) not in supplies:
-                raise ValueError(f"pledges[{i}].good: donor {self.pledge_donor(i)!r} has no "
-                                 f"supply of {self.pledge_good(i)!r}")
+                                 f"{', '.join(goods)}")
+            donor = donors[0] if p.donor is None else p.donor  # as pledge_donor(i)
+            good = goods[0] if p.good is None else p.good  # as pledge_good(i)
+            if (donor, good) not in supplies:
+                raise ValueError(f"pledges[{i}].good: donor {donor!r} has no "
+                                 f"supply of {good!r}")
             first, last = (p.date, p.date) if isinstance(p, FixedPledge) else (p.start, p.end)
             if first > h.end or last < h.start:
                 field = "date" if isinstance(p, FixedPledge) else "start"
@@ -284,19 +288,19 @@ class Scenario(Model):
                                  f"({h.start} to {h.end})")
 
     def _check_exchanges(self) -> None:
-        h = self.horizon
+        h, donors, goods, ids = self.horizon, self.donor_ids, self.good_ids, self.region_ids
         supplies = {(d.id, s.good) for d in self.donor_entries for s in d.supplies}
         for i, x in enumerate(self.exchanges):
-            if x.donor not in self.donor_ids:
+            if x.donor not in donors:
                 raise ValueError(f"exchanges[{i}].donor: unknown donor {x.donor!r}")
             if x.partner == x.donor:
                 raise ValueError(f"exchanges[{i}].partner: {x.partner!r} cannot exchange with "
                                  "itself")
-            if x.partner not in self.region_ids:
+            if x.partner not in ids:
                 raise ValueError(f"exchanges[{i}].partner: unknown region {x.partner!r}")
             for side in ("send", "receive"):
                 good = getattr(x, side).good
-                if good not in self.good_ids:
+                if good not in goods:
                     raise ValueError(f"exchanges[{i}].{side}.good: unknown good {good!r}")
                 if (x.donor, good) not in supplies:
                     raise ValueError(f"exchanges[{i}].{side}.good: donor {x.donor!r} has no "
@@ -309,7 +313,7 @@ class Scenario(Model):
                                  f"({h.start} to {h.end})")
 
     def _check_observations(self) -> None:
-        h, ids = self.horizon, self.region_ids
+        h, ids, goods = self.horizon, self.region_ids, self.good_ids
         names = {d.id for d in self.donor_entries} | {d.label for d in self.donor_entries}
         for i, o in enumerate(self.observations):
             if not h.start <= o.date <= h.end:
@@ -319,9 +323,9 @@ class Scenario(Model):
             if region is not None and region not in ids:
                 raise ValueError(f"observations[{i}].series: unknown region {region!r} "
                                  f"in {o.series!r}")
-            if o.good not in self.good_ids:
+            if o.good not in goods:
                 raise ValueError(f"observations[{i}].good: unknown good {o.good!r}; the goods "
-                                 f"are {', '.join(self.good_ids)}")
+                                 f"are {', '.join(goods)}")
             if o.donor is not None and o.donor not in names:
                 raise ValueError(f"observations[{i}].donor: unknown donor {o.donor!r}; the "
                                  f"donors are {', '.join(sorted(names))}")
