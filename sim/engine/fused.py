@@ -301,16 +301,22 @@ def lead_days(u: Array, low: Array, mode: Array, high: Array) -> NDArray[np.int3
 @numba.njit(cache=True)
 def _lead_days(u: Array, low: Array, mode: Array, high: Array,
                out: NDArray[np.int32]) -> None:
+    n_regions = u.shape[2]
+    width, up, down = np.empty(n_regions), np.empty(n_regions), np.empty(n_regions)
+    cut = np.empty(n_regions)
     for i in range(u.shape[0]):
         m = i % low.shape[0]
-        for r in range(u.shape[2]):
-            lo, mo, hi = low[m, r], mode[m, r], high[m, r]
-            width = hi - lo
-            cut = (mo - lo) / width if width > 0 else 0.0
-            for k in range(u.shape[1]):
+        for r in range(n_regions):
+            width[r] = high[m, r] - low[m, r]
+            up[r] = mode[m, r] - low[m, r]
+            down[r] = high[m, r] - mode[m, r]
+            cut[r] = up[r] / width[r] if width[r] > 0 else 0.0
+        # Both branches, then a select, along the row: no jump in the inner loop. The
+        # products keep numpy's order: (u * width) * (mode - low).
+        for k in range(u.shape[1]):
+            for r in range(n_regions):
                 v = u[i, k, r]
-                if v < cut:
-                    days = lo + math.sqrt(v * width * (mo - lo))
-                else:
-                    days = hi - math.sqrt((1.0 - v) * width * (hi - mo))
+                rising = low[m, r] + math.sqrt(v * width[r] * up[r])
+                falling = high[m, r] - math.sqrt((1.0 - v) * width[r] * down[r])
+                days = rising if v < cut[r] else falling
                 out[i, k, r] = np.int32(math.floor(days + 0.5))
