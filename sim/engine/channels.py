@@ -46,10 +46,13 @@ class Channel:
     good_index: int
 
 
-def channels(scenario: Scenario) -> list[Channel]:
+def channels(scenario: Scenario, donors: Sequence[DonorEntry] | None = None) -> list[Channel]:
+    """Each donor's supplies in order; ``donors``: the scenario's ``donor_entries`` when the
+    caller has them (the single-donor form builds its donor anew each time it is asked)."""
     goods = scenario.good_ids
-    return [Channel(d, s, i, goods.index(s.good))
-            for i, d in enumerate(scenario.donor_entries) for s in d.supplies]
+    donors = scenario.donor_entries if donors is None else donors
+    return [Channel(d, s, i, goods.index(s.good)) for i, d in enumerate(donors)
+            for s in d.supplies]
 
 
 # ---- schedules ------------------------------------------------------------------------

@@ -225,7 +225,7 @@ def _build_plan(scenario: Scenario) -> Plan:
                           d.via if isinstance(d.via, str) else tuple(sorted(d.via.items())))
                          for d in donors)
     structure = (tuple(scenario.region_ids), tuple(scenario.good_ids), donor_values)
-    chans = ch.channels(scenario)
+    chans = ch.channels(scenario, donors)
     span = (start, n_days)
     days, dispatch, policy = _BLOCKS.get(
         (*scenario.pledges, *scenario.exchanges, *(d.shipments for d in donors)),

@@ -117,7 +117,7 @@ class Scenario(Model):
         """A region's need for a good: ``needs[good]``, else ``need`` for the first good."""
         if good in region.needs:
             return region.needs[good]
-        return region.need if good == self.good_ids[0] else None
+        return region.need if good == self.good_entries[0].id else None
 
     def pledge_donor(self, i: int) -> str:
         p = self.pledges[i]
