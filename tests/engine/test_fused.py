@@ -70,11 +70,14 @@ def test_generated_goods_and_donors_it_supports_give_simpys_bits(data: dict[str,
 @pytest.mark.parametrize("path", sorted((ROOT / "scenarios").glob("*.toml")),
                          ids=lambda p: p.stem)
 def test_every_shipped_scenario_gives_simpys_bits(path: Path) -> None:
+    """Through the compiled loop where it runs the scenario, else through the numpy loop that
+    simulate_batch falls back to."""
     scenario = load(path)
     plan = build_plan(scenario)
-    if not fused.supports(plan):
-        pytest.skip("runs on the numpy loop (tests/engine/test_goods.py, test_hubs.py)")
-    assert_same_bits(*des_and_fused(scenario))
+    drawn = draw(plan, [scenario.seed])
+    batch = (fused.simulate_fused(plan, drawn) if fused.supports(plan)
+             else simulate_batch(plan, drawn, COMPILED))
+    assert_same_bits(simulate(plan, drawn, COMPILED), batch)
 
 
 @pytest.mark.parametrize("rule", ["proportional", "priority", "weighted", "maxmin"])
