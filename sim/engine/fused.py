@@ -122,14 +122,16 @@ def _chunk(lo: int, hi: int, inputs: Any, carried: Any, summed: Any) -> None:
     n_all = stock.shape[0]
     for t in range(n_days):
         now = t % slots
-        for i in range(lo, hi):  # steps 1-3: produce_and_serve
+        # Steps 1-3, as produce_and_serve with day.supplies computed here, row by row, in
+        # cache (the same products and minima; totals added day by day, as that sums them).
+        for i in range(lo, hi):
             production = capacity[_src(i, capacity, n_all), t] * (1.0 - loss[i, t])
             taken = min(production * req_share[_src(i, req_share, n_all), t],
                         req_cap[_src(i, req_cap, n_all), t])
             wanted = demand[_src(i, demand, n_all), t]
             incoming = taken
             if receives:
-                came = procured[_src(i, procured, n_all), t] + 0.0
+                came = procured[_src(i, procured, n_all), t]
                 incoming = taken + came
                 received[i] += came
             served = min(wanted, incoming + stock[i])
@@ -184,9 +186,7 @@ def _chunk(lo: int, hi: int, inputs: Any, carried: Any, summed: Any) -> None:
                     outstanding[i, p] = max(outstanding[i, p] - a_pledge[j, p], 0.0)
                     if pledge_due[p] == k:
                         on_time[i, p] += a_pledge[j, p]
-                        late[i, p] += 0.0
                     else:
-                        on_time[i, p] += 0.0
                         late[i, p] += a_pledge[j, p]
                 for r in range(n_regions):
                     sent = a_shipped[j, r]
