@@ -24,8 +24,9 @@ import numpy as np
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from synthetic import scenario  # noqa: E402
 
-from sim.scenario.models import Backend  # noqa: E402
-from sim.sweep.experiments import DEFAULT_CHUNK, run_scenarios, with_overrides  # noqa: E402
+from sim.results.batch import DEFAULT_CHUNK, run_scenarios  # noqa: E402
+from sim.scenario.enums import Backend  # noqa: E402
+from sim.scenario.overrides import with_overrides
 
 
 def main() -> None:

@@ -55,9 +55,9 @@ from sim.engine.batch import simulate_batch  # noqa: E402
 from sim.engine.des import simulate  # noqa: E402
 from sim.engine.draws import draw  # noqa: E402
 from sim.engine.plan import build_plan  # noqa: E402
+from sim.results.batch import DEFAULT_CHUNK, run_scenarios  # noqa: E402
+from sim.scenario.enums import Backend, Rule  # noqa: E402
 from sim.scenario.loading import load  # noqa: E402
-from sim.scenario.models import Backend, Rule  # noqa: E402
-from sim.sweep.experiments import DEFAULT_CHUNK, run_scenarios  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -74,9 +74,9 @@ def median_seconds(fn: Callable[[], object], repeat: int) -> float:
 def highs_rows(problem: Any) -> None:
     """One linprog per row: max sum x s.t. sum x <= S, 0 <= x <= ub (the LP's objective)."""
     _, p = serve_pledges(problem)
-    for b in range(len(p.budget_masks)):
-        ub = p.upper_masks[b]
-        linprog(-np.ones(len(ub)), A_ub=np.ones((1, len(ub))), b_ub=[p.budget_masks[b]],
+    for b in range(len(p.budget_units)):
+        ub = p.upper_units[b]
+        linprog(-np.ones(len(ub)), A_ub=np.ones((1, len(ub))), b_ub=[p.budget_units[b]],
                 bounds=list(zip(np.zeros(len(ub)), ub, strict=True)), method="highs")
 
 
@@ -97,7 +97,7 @@ def memory_floor(n_rows: int, n_regions: int, reps: int) -> dict[str, float]:
     """Rows/s at which the bytes of an allocation can be streamed: numpy (a sum of each
     input, a copy into each output, one thread) and a fused numba loop (all threads)."""
     p = problems(Rule.PROPORTIONAL, n_rows, n_regions, seed=3)
-    ins = [p.projected_need_masks, p.have_masks, np.minimum(p.cap_masks, 1e300), p.share]
+    ins = [p.projected_need_units, p.have_units, np.minimum(p.cap_units, 1e300), p.share]
     out = [np.empty_like(ins[0]), np.empty_like(ins[0])]
 
     def with_numpy() -> None:

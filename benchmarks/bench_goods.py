@@ -30,7 +30,7 @@ def time_case(case: str, n: int) -> float:
     from synthetic import multi_scenario, scenario
 
     from sim.engine.plan import clear_plan_cache
-    from sim.sweep.experiments import run_scenarios
+    from sim.results.batch import run_scenarios
 
     base = scenario(50, 365) if case == "one" else multi_scenario(50, 365)
     run_scenarios([base] * min(n, 64))  # warm-up: imports, caches, allocator

@@ -10,8 +10,9 @@ import numpy as np
 
 from sim.allocate.problem import AllocationProblem
 from sim.engine.plan import Plan, build_plan
+from sim.scenario.enums import Rule
 from sim.scenario.loading import validate
-from sim.scenario.models import Rule, Scenario
+from sim.scenario.scenario import Scenario
 
 START = dt.date(2020, 1, 1)
 
@@ -24,13 +25,13 @@ def problems(rule: Rule, n_rows: int, n_regions: int, seed: int = 0) -> Allocati
                    rng.uniform(1e4, 5e5, (n_rows, n_regions)), np.inf)
     return AllocationProblem(
         rule=rule,
-        budget_masks=rng.uniform(0, 0.5, n_rows) * need.sum(axis=1),
+        budget_units=rng.uniform(0, 0.5, n_rows) * need.sum(axis=1),
         policy_on=np.ones(n_rows, dtype=bool),
-        pledge_due_masks=np.zeros((n_rows, 0)),
+        pledge_due_units=np.zeros((n_rows, 0)),
         pledge_region=np.zeros(0, dtype=np.intp),
-        projected_need_masks=need,
-        have_masks=rng.uniform(0, 0.3, (n_rows, n_regions)) * need,
-        cap_masks=cap,
+        projected_need_units=need,
+        have_units=rng.uniform(0, 0.3, (n_rows, n_regions)) * need,
+        cap_units=cap,
         share=rng.uniform(1, 100, (n_rows, n_regions)),
         tier=rng.integers(1, 4, (n_rows, n_regions)),
         weight=rng.choice([1.0, 2.0, 3.0], (n_rows, n_regions)),
@@ -111,9 +112,9 @@ def batch_plan(base: Plan, n_scenarios: int, seed: int = 1) -> Plan:
     return replace(
         base,
         reserve_days=rng.uniform(0, 30, n_scenarios),
-        initial_stock_masks=rows(base.initial_stock_masks),
+        initial_stock_units=rows(base.initial_stock_units),
         budget_share=rows(base.budget_share),
-        budget_per_shipment_masks=rows(base.budget_per_shipment_masks),
+        budget_per_shipment_units=rows(base.budget_per_shipment_units),
         policy_on=rows(base.policy_on),
         cargo_cap=rows(base.cargo_cap),
         cargo_per_unit=rows(base.cargo_per_unit),
@@ -123,10 +124,10 @@ def batch_plan(base: Plan, n_scenarios: int, seed: int = 1) -> Plan:
         lead_min_days=rows(base.lead_min_days),
         lead_mode_days=rows(base.lead_mode_days),
         lead_max_days=base.lead_mode_days + spread * (base.lead_max_days - base.lead_mode_days),
-        cap_masks=rows(base.cap_masks),
+        cap_units=rows(base.cap_units),
         weight=rows(base.weight),
         tier=rows(base.tier),
-        pledge_masks=rows(base.pledge_masks),
+        pledge_units=rows(base.pledge_units),
     )
 
 

@@ -22,7 +22,7 @@ def check_mass_balance(result: Result) -> None:
     assert run_.series is not None
     plan = run_.plan
     d, r = run_.series.donor, run_.series.region
-    initial = np.broadcast_to(plan.initial_stock_masks, d["stock"].shape[:1])
+    initial = np.broadcast_to(plan.initial_stock_units, d["stock"].shape[:1])
     scale = float(max(d["production"].max(initial=0), d["received"].max(initial=0),
                       initial.max(initial=0), 1.0))
     for c in range(d["stock"].shape[0]):
@@ -42,7 +42,7 @@ def check_mass_balance(result: Result) -> None:
     assert (d["stock"] >= -1e-9 * scale).all()
     assert (r["consumed"] <= r["need"] + 1e-9 * scale).all()
     totals = run_.totals
-    _close(totals.shipped_masks.sum(), d["shipped"].sum(), scale)
+    _close(totals.shipped_units.sum(), d["shipped"].sum(), scale)
 
 
 def check_engines_agree(result: Result) -> None:

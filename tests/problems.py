@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from sim.allocate.problem import AllocationProblem
-from sim.scenario.models import Rule
+from sim.scenario.enums import Rule
 
 
 def problem(rule: Rule, budget: list[float], need: list[list[float]], *,
@@ -20,14 +20,14 @@ def problem(rule: Rule, budget: list[float], need: list[list[float]], *,
     ones = np.ones_like(n)
     return AllocationProblem(
         rule=rule,
-        budget_masks=np.asarray(budget, dtype=float),
+        budget_units=np.asarray(budget, dtype=float),
         policy_on=np.broadcast_to(np.asarray(policy_on, dtype=bool), (len(budget),)).copy(),
-        pledge_due_masks=(np.asarray(due, dtype=float).reshape(len(budget), -1)
+        pledge_due_units=(np.asarray(due, dtype=float).reshape(len(budget), -1)
                           if due is not None else np.zeros((len(budget), 0))),
         pledge_region=np.asarray(pledge_region or [], dtype=np.intp),
-        projected_need_masks=n,
-        have_masks=np.asarray(have, dtype=float) if have is not None else 0 * ones,
-        cap_masks=np.asarray(cap, dtype=float) if cap is not None else np.inf * ones,
+        projected_need_units=n,
+        have_units=np.asarray(have, dtype=float) if have is not None else 0 * ones,
+        cap_units=np.asarray(cap, dtype=float) if cap is not None else np.inf * ones,
         share=np.asarray(share, dtype=float) if share is not None else ones,
         tier=np.asarray(tier, dtype=np.int64) if tier is not None else ones.astype(np.int64),
         weight=np.asarray(weight, dtype=float) if weight is not None else ones,

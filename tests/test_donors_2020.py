@@ -158,8 +158,8 @@ def test_every_pledge_leaves_on_its_date_with_its_amount_both_ways(
                 expected[_day(result, g.leaves), _region(result, g.region)] += g.amount
         np.testing.assert_allclose(series.region["pledged"][c], expected, rtol=1e-12,
                                    atol=1e-6, err_msg=f"{donor} {good}")
-    assert totals.pledge_late_masks.sum() == 0
-    assert totals.pledge_on_time_masks.sum() == pytest.approx(sum(g.amount for g in RECORD))
+    assert totals.pledge_late_units.sum() == 0
+    assert totals.pledge_on_time_units.sum() == pytest.approx(sum(g.amount for g in RECORD))
 
 
 @pytest.mark.parametrize("way", WAYS)
@@ -198,9 +198,9 @@ def test_the_us_exchange_brings_taiwan_its_suits(results: dict[str, Result], way
     for d in sends:
         expected[_day(result, d + dt.timedelta(days=5))] = 300_000 / len(sends)
     np.testing.assert_allclose(series.donor["received"][c], expected, rtol=1e-12)
-    assert totals.received_masks[c] == pytest.approx(300_000)
-    assert totals.domestic_served_masks[c] > 0
-    assert totals.shipped_masks[c].sum() == 0
+    assert totals.received_units[c] == pytest.approx(300_000)
+    assert totals.domestic_served_units[c] > 0
+    assert totals.shipped_units[c].sum() == 0
 
 
 @pytest.mark.parametrize("way", WAYS)
@@ -220,7 +220,7 @@ def test_coordination_moves_where_the_rule_sends_not_how_much_each_donor_gives(
                                rtol=1e-9)
     np.testing.assert_allclose(pool.series.donor["offered"], ind.series.donor["offered"],
                                rtol=1e-9)
-    moved = np.abs(pool.totals.shipped_masks - ind.totals.shipped_masks).sum(axis=1)
+    moved = np.abs(pool.totals.shipped_units - ind.totals.shipped_units).sum(axis=1)
     for donor, good in [("jack_ma", "masks"), ("jack_ma", "test_kits"),
                         ("korea", "test_kits")]:
         assert moved[_channel(results["pooled"], donor, good)] > 0, (donor, good)

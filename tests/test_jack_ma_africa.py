@@ -151,13 +151,13 @@ def test_every_pledged_total_is_delivered_on_time(result: Result) -> None:
     totals, plan = result.run.totals, result.run.plan
     delivered = dict.fromkeys(plan.good_ids, 0.0)
     for c, g in enumerate(plan.channel_good):
-        delivered[plan.good_ids[int(g)]] += float(totals.delivered_masks[c].sum())
+        delivered[plan.good_ids[int(g)]] += float(totals.delivered_units[c].sum())
     expected = {g: ROUND_1.get(g, 0) + ROUND_2.get(g, 0) + ROUND_3.get(g, 0)
                 for g in plan.good_ids}
     expected["masks"] = MASKS_TO_COUNTRIES + ROUND_3["masks"]
     assert delivered == pytest.approx(expected, rel=1e-12)
-    assert totals.pledge_late_masks.sum() == 0
-    assert totals.pledge_on_time_masks.sum() == pytest.approx(plan.pledge_masks.sum(),
+    assert totals.pledge_late_units.sum() == 0
+    assert totals.pledge_on_time_units.sum() == pytest.approx(plan.pledge_units.sum(),
                                                               rel=1e-12)
     masks = arrived_by_good(result)["masks"]
     assert masks[:, countries(result)].sum() == pytest.approx(MASKS_TO_COUNTRIES, rel=1e-12)

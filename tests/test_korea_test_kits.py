@@ -64,13 +64,13 @@ def test_each_recorded_gift_is_one_pledge_of_its_good_on_its_date(result: Result
                                                                  gift: Gift) -> None:
     scenario, plan = result.scenario, result.run.plan
     (i,) = [i for i, p in enumerate(scenario.pledges)
-            if p.region == gift.region and scenario.pledge_good(i) == gift.good
+            if p.region == gift.region and p.good == gift.good
             and getattr(p, "date", None) == gift.leaves]
     (p,) = np.flatnonzero(plan.pledge_source == i)
     c = int(plan.pledge_channel[p])
     assert plan.good_ids[int(plan.channel_good[c])] == gift.good
     assert plan.region_ids[int(plan.pledge_region[p])] == gift.region
-    assert plan.pledge_masks[c, p] == gift.amount
+    assert plan.pledge_units[c, p] == gift.amount
     assert plan.dates[int(plan.ship_days[plan.pledge_due[p]])] == gift.leaves
 
 
@@ -100,11 +100,11 @@ def test_each_good_leaves_exactly_as_recorded_and_lands_in_the_records_window(
 
 def test_every_pledge_is_paid_on_time_while_korea_tests_its_own_people(result: Result) -> None:
     totals = result.run.totals
-    assert totals.pledge_late_masks.sum() == 0
-    assert totals.pledge_on_time_masks.sum() == sum(g.amount for g in RECORD)
-    np.testing.assert_array_equal(totals.domestic_served_masks, totals.domestic_demand_masks)
+    assert totals.pledge_late_units.sum() == 0
+    assert totals.pledge_on_time_units.sum() == sum(g.amount for g in RECORD)
+    np.testing.assert_array_equal(totals.domestic_served_units, totals.domestic_demand_units)
     c = _channel(result, "pcr_kits")
-    assert totals.domestic_demand_masks[c] > 0  # Korea's own testing comes out of its kits
+    assert totals.domestic_demand_units[c] > 0  # Korea's own testing comes out of its kits
 
 
 def test_the_record_beside_the_model(result: Result) -> None:

@@ -22,8 +22,8 @@ def test_scenario_validates_and_runs(path: Path) -> None:
 
     result = run(load(path))
     totals = result.run.totals
-    assert (totals.produced_masks + totals.received_masks).sum() > 0  # made or bought
-    assert result.run.totals.shipped_masks.sum() > 0  # every shipped scenario donates
+    assert (totals.produced_units + totals.received_units).sum() > 0  # made or bought
+    assert result.run.totals.shipped_units.sum() > 0  # every shipped scenario donates
     check_mass_balance(result)
 
 

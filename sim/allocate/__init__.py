@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from sim.allocate.problem import Allocation, AllocationProblem, Allocator
 from sim.allocate.vector import allocate_vector
-from sim.scenario.models import Backend
+from sim.scenario.enums import Backend
 
 
 def allocator(backend: Backend = Backend.VECTOR) -> Allocator:

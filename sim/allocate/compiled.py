@@ -26,7 +26,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from sim.allocate.problem import Allocation, AllocationProblem, Array, pledge_groups
-from sim.scenario.models import Rule
+from sim.scenario.enums import Rule
 
 # Rule codes inside the kernel (numba takes no enums of str).
 PROPORTIONAL, PRIORITY, WEIGHTED, MAXMIN = 0, 1, 2, 3
@@ -46,7 +46,7 @@ def allocate_compiled(problem: AllocationProblem) -> Allocation:
     parallel = THREADS.choose()
     start = time.perf_counter()
     out = allocate_rows(problem, parallel=parallel)
-    THREADS.record(parallel, (time.perf_counter() - start) / problem.have_masks.size)
+    THREADS.record(parallel, (time.perf_counter() - start) / problem.have_units.size)
     return out
 
 
@@ -89,21 +89,21 @@ THREADS = ThreadPolicy()
 
 def allocate_rows(problem: AllocationProblem, *, parallel: bool) -> Allocation:
     """The kernel on every row, on numba's threads or on this one."""
-    if problem.min_shipment_masks or problem.pallet_masks:
+    if problem.min_shipment_units or problem.pallet_units:
         raise ValueError("minimum shipments and pallets need the 'lp' backend")
     n_rows, n_cols = problem.shape
     f8 = np.float64
     # One memory layout and dtype each, so the kernel is compiled (and cached) once.
     args = (
         CODES[problem.rule],
-        np.ascontiguousarray(problem.budget_masks, dtype=f8),
+        np.ascontiguousarray(problem.budget_units, dtype=f8),
         np.ascontiguousarray(problem.policy_on, dtype=np.bool_),
-        np.ascontiguousarray(problem.pledge_due_masks, dtype=f8),
+        np.ascontiguousarray(problem.pledge_due_units, dtype=f8),
         np.ascontiguousarray(problem.pledge_region, dtype=np.int64),
         group_starts(problem.pledge_due_index, len(problem.pledge_region)),
-        np.ascontiguousarray(problem.projected_need_masks, dtype=f8),
-        np.ascontiguousarray(problem.have_masks, dtype=f8),
-        np.ascontiguousarray(problem.cap_masks, dtype=f8),
+        np.ascontiguousarray(problem.projected_need_units, dtype=f8),
+        np.ascontiguousarray(problem.have_units, dtype=f8),
+        np.ascontiguousarray(problem.cap_units, dtype=f8),
         np.ascontiguousarray(problem.share, dtype=f8),
         np.ascontiguousarray(problem.tier, dtype=np.int64),
         np.ascontiguousarray(problem.weight, dtype=f8),

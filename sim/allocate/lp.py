@@ -20,7 +20,7 @@ solver's 1e-10 and double rounding (1e-16) and far below any amount a run cares 
 gap - pledged) are given to their regions before the LP, as no LP can tell them from 0.
 The answer is then good to about 1e-9 U per region.
 
-With ``min_shipment_masks`` or ``pallet_masks`` set, the rule's answer is rounded to feasible
+With ``min_shipment_units`` or ``pallet_units`` set, the rule's answer is rounded to feasible
 shipments with as little change as possible, by a MIP in three lexicographic stages (pledges
 are not rounded; only regions the rule may give to take part):
 
@@ -57,7 +57,7 @@ import pulp
 from numpy.typing import NDArray
 
 from sim.allocate.problem import Allocation, AllocationProblem, Array, PolicyInput, serve_pledges
-from sim.scenario.models import Rule
+from sim.scenario.enums import Rule
 
 Mask = NDArray[np.bool_]
 
@@ -85,7 +85,7 @@ def allocate_lp(problem: AllocationProblem) -> Allocation:
     policy = np.zeros((b, r))
     stops: list[str] = []
     for i in range(b):
-        unit = min(float(given.budget_masks[i]), float(given.upper_masks[i].sum()))
+        unit = min(float(given.budget_units[i]), float(given.upper_units[i].sum()))
         # Below a billionth of a unit there is nothing to ship, and the LP, scaled by it,
         # would see needs of 1e300 and more (a budget of 5e-324 overflowed to inf).
         if unit > TINY_UNIT:
@@ -97,7 +97,7 @@ def allocate_lp(problem: AllocationProblem) -> Allocation:
             f"shipment MIP stopped at its time limit of {problem.mip_time_limit_seconds:g} s "
             f"in {len(stops)} of {b} rows ({'; '.join(stops)}); shipped the best feasible "
             "shipments found in time"), stacklevel=2)
-    return Allocation(pledge, policy, policy + given.pledged_masks)
+    return Allocation(pledge, policy, policy + given.pledged_units)
 
 
 def _allocate_row(
@@ -105,15 +105,15 @@ def _allocate_row(
 ) -> tuple[Array, str | None]:
     """The policy of row ``i`` (masks; solved in units of ``unit``), rounded to shipments if
     asked to, and what stopped early, if anything did."""
-    budget = float(given.budget_masks[i]) / unit
-    upper = np.minimum(given.upper_masks[i] / unit, budget)
+    budget = float(given.budget_units[i]) / unit
+    upper = np.minimum(given.upper_units[i] / unit, budget)
     share = problem.share[i]
-    need = problem.projected_need_masks[i]
+    need = problem.projected_need_units[i]
     if problem.rule is Rule.PROPORTIONAL:
         x = _fill_proportional(upper, share, budget, np.ones(upper.shape, dtype=bool))[0]
         eligible = share > 0
     elif problem.rule is Rule.MAXMIN:
-        have = (problem.have_masks[i] + given.pledged_masks[i]) / unit
+        have = (problem.have_units[i] + given.pledged_units[i]) / unit
         x = _maxmin(upper, need / unit, have, budget)
         eligible = need > 0
     elif problem.rule is Rule.PRIORITY:
@@ -125,19 +125,19 @@ def _allocate_row(
         eligible = weighted > 0
     x = np.clip(x, 0.0, upper)
     x = x / max(1.0, float(x.sum()) / budget)
-    if not (problem.min_shipment_masks or problem.pallet_masks):
+    if not (problem.min_shipment_units or problem.pallet_units):
         return unit * x, None
-    minimum = (problem.min_shipment_masks or 0.0) / unit
-    pallet = (problem.pallet_masks or 0.0) / unit
+    minimum = (problem.min_shipment_units or 0.0) / unit
+    pallet = (problem.pallet_units or 0.0) / unit
     upper = np.where(eligible, upper, 0.0)
     deadline = time.monotonic() + problem.mip_time_limit_seconds
     x, stop = _round_to_shipments(x, upper, budget, minimum, pallet, deadline)
     # Back in masks, exactly whole pallets and at least the minimum (x * unit is off by ulps).
     masks = unit * x
-    if problem.pallet_masks:
-        masks = problem.pallet_masks * np.round(masks / problem.pallet_masks)
-    if problem.min_shipment_masks:
-        masks = np.where(masks > 0, np.maximum(masks, problem.min_shipment_masks), 0.0)
+    if problem.pallet_units:
+        masks = problem.pallet_units * np.round(masks / problem.pallet_units)
+    if problem.min_shipment_units:
+        masks = np.where(masks > 0, np.maximum(masks, problem.min_shipment_units), 0.0)
     return masks, stop
 
 

@@ -29,7 +29,7 @@ from dataclasses import dataclass
 import numpy as np
 from numpy.typing import NDArray
 
-from sim.scenario.models import Rule
+from sim.scenario.enums import Rule
 
 Array = NDArray[np.float64]
 
@@ -38,24 +38,24 @@ Array = NDArray[np.float64]
 class AllocationProblem:
     """One shipment day of B scenarios over R regions and P pledge instances.
 
-    ``have_masks`` is stock plus in transit before this shipment; ``cap_masks`` is the
+    ``have_units`` is stock plus in transit before this shipment; ``cap_units`` is the
     absorption cap per shipment (``inf`` where none). ``tier`` matters for ``priority``,
     ``weight`` for ``weighted``, ``share`` for the proportional splits.
     """
 
     rule: Rule
-    budget_masks: Array  # (B,) offered today, cargo cap already applied
+    budget_units: Array  # (B,) offered today, cargo cap already applied
     policy_on: NDArray[np.bool_]  # (B,) False: pledges only, nothing spread by the rule
-    pledge_due_masks: Array  # (B, P) outstanding, arrears included
+    pledge_due_units: Array  # (B, P) outstanding, arrears included
     pledge_region: NDArray[np.intp]  # (P,) region index of each pledge instance
-    projected_need_masks: Array  # (B, R) need over the planning horizon
-    have_masks: Array  # (B, R)
-    cap_masks: Array  # (B, R)
+    projected_need_units: Array  # (B, R) need over the planning horizon
+    have_units: Array  # (B, R)
+    cap_units: Array  # (B, R)
     share: Array  # (B, R) >= 0
     tier: NDArray[np.int64]  # (B, R) 1 = first
     weight: Array  # (B, R) >= 0
-    min_shipment_masks: float | None = None  # LP backend only (MIP)
-    pallet_masks: float | None = None  # LP backend only (MIP)
+    min_shipment_units: float | None = None  # LP backend only (MIP)
+    pallet_units: float | None = None  # LP backend only (MIP)
     mip_time_limit_seconds: float = 10.0  # LP backend only: the MIP's time for one row
     # (P,) non-decreasing: the dispatch at which each instance fell due; lower is older and
     # served first. None: all fell due together.
@@ -63,24 +63,24 @@ class AllocationProblem:
 
     @property
     def shape(self) -> tuple[int, int]:
-        b, r = self.have_masks.shape
+        b, r = self.have_units.shape
         return b, r
 
 
 @dataclass(frozen=True)
 class Allocation:
-    pledge_masks: Array  # (B, P) shipped against each pledge instance
-    policy_masks: Array  # (B, R) spread by the rule
-    shipped_masks: Array  # (B, R) pledges and policy together
+    pledge_units: Array  # (B, P) shipped against each pledge instance
+    policy_units: Array  # (B, R) spread by the rule
+    shipped_units: Array  # (B, R) pledges and policy together
 
 
 @dataclass(frozen=True)
 class PolicyInput:
     """What the rule sees once pledges are served."""
 
-    budget_masks: Array  # (B,) S
-    upper_masks: Array  # (B, R) ub
-    pledged_masks: Array  # (B, R) pledges shipped today, by region
+    budget_units: Array  # (B,) S
+    upper_units: Array  # (B, R) ub
+    pledged_units: Array  # (B, R) pledges shipped today, by region
 
 
 def pledge_groups(order: NDArray[np.intp] | None, n: int) -> list[tuple[int, int]]:
@@ -96,7 +96,7 @@ def _live_groups(problem: AllocationProblem) -> list[list[int]]:
     """The instances some row still has due, group by group, oldest group first (as
     ``pledge_groups``): a long run has many groups, nearly all paid, and those are not
     looked at."""
-    live = np.flatnonzero(problem.pledge_due_masks.any(axis=0)).tolist()
+    live = np.flatnonzero(problem.pledge_due_units.any(axis=0)).tolist()
     order = problem.pledge_due_index
     if not live or order is None:
         return [live] if live else []
@@ -111,13 +111,13 @@ def serve_pledges(problem: AllocationProblem) -> tuple[Array, PolicyInput]:
     """Pledges first, oldest first: each group of instances that fell due together is cut to
     what its regions may still absorb (pro rata within a region), then pro rata to what is
     left of the budget; the rest is the rule's to spread."""
-    due = problem.pledge_due_masks
+    due = problem.pledge_due_units
     regions = problem.pledge_region.tolist()
     b, r = problem.shape
     pledge = np.zeros_like(due)
     pledged = np.zeros((b, r))
-    budget_left = np.asarray(problem.budget_masks, dtype=np.float64).copy()
-    room = np.asarray(problem.cap_masks, dtype=np.float64).copy()  # what a region may absorb
+    budget_left = np.asarray(problem.budget_units, dtype=np.float64).copy()
+    room = np.asarray(problem.cap_units, dtype=np.float64).copy()  # what a region may absorb
     # Instances are added one by one in their own order, never by a matrix product: BLAS sums
     # in an order that depends on the batch's size, so a row's last bits would depend on the
     # rows beside it; same scenario and seed must give the same bytes.
@@ -142,7 +142,7 @@ def serve_pledges(problem: AllocationProblem) -> tuple[Array, PolicyInput]:
         # When pledges take it all, nothing is left: not the 1e-16 a subtraction would leave.
         budget_left = np.where(cut, 0.0, budget_left - total)
     left = np.where(problem.policy_on, budget_left, 0.0)
-    gap = np.maximum(problem.projected_need_masks - problem.have_masks - pledged, 0.0)
+    gap = np.maximum(problem.projected_need_units - problem.have_units - pledged, 0.0)
     upper = np.minimum(gap, room)
     return pledge, PolicyInput(left, upper, pledged)
 

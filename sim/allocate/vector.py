@@ -28,7 +28,7 @@ from sim.allocate.problem import (
     PolicyInput,
     serve_pledges,
 )
-from sim.scenario.models import Rule
+from sim.scenario.enums import Rule
 
 Tiers = NDArray[np.int64]
 CHUNK_ELEMENTS = 1 << 15  # 32 k doubles = 256 kB per temporary
@@ -36,7 +36,7 @@ CHUNK_ELEMENTS = 1 << 15  # 32 k doubles = 256 kB per temporary
 
 def allocate_vector(problem: AllocationProblem) -> Allocation:
     """Pledges, then the rule, on cache-sized blocks of rows (each row is independent)."""
-    if problem.min_shipment_masks or problem.pallet_masks:
+    if problem.min_shipment_units or problem.pallet_units:
         raise ValueError("minimum shipments and pallets need the 'lp' backend")
     n_rows, n_cols = problem.shape
     step = max(1, CHUNK_ELEMENTS // max(n_cols, 1))
@@ -45,17 +45,17 @@ def allocate_vector(problem: AllocationProblem) -> Allocation:
     blocks = [_allocate_block(_rows(problem, slice(lo, lo + step)))
               for lo in range(0, n_rows, step)]
     return Allocation(*(np.concatenate([getattr(b, f) for b in blocks])
-                        for f in ("pledge_masks", "policy_masks", "shipped_masks")))
+                        for f in ("pledge_units", "policy_units", "shipped_units")))
 
 
 def _allocate_block(problem: AllocationProblem) -> Allocation:
     pledge, policy_input = serve_pledges(problem)
     policy = RULES[problem.rule](problem, policy_input)
-    return Allocation(pledge, policy, policy + policy_input.pledged_masks)
+    return Allocation(pledge, policy, policy + policy_input.pledged_units)
 
 
-_PER_ROW = ("budget_masks", "policy_on", "pledge_due_masks", "projected_need_masks",
-            "have_masks", "cap_masks", "share", "tier", "weight")
+_PER_ROW = ("budget_units", "policy_on", "pledge_due_units", "projected_need_units",
+            "have_units", "cap_units", "share", "tier", "weight")
 
 
 def _rows(problem: AllocationProblem, rows: slice) -> AllocationProblem:
@@ -63,27 +63,27 @@ def _rows(problem: AllocationProblem, rows: slice) -> AllocationProblem:
 
 
 def proportional(problem: AllocationProblem, p: PolicyInput) -> Array:
-    upper = np.where(problem.share > 0, p.upper_masks, 0.0)
-    return _only_binding(_proportional_fill, p.budget_masks, upper, problem.share)
+    upper = np.where(problem.share > 0, p.upper_units, 0.0)
+    return _only_binding(_proportional_fill, p.budget_units, upper, problem.share)
 
 
 def priority(problem: AllocationProblem, p: PolicyInput) -> Array:
-    upper = np.where(problem.share > 0, p.upper_masks, 0.0)
-    return _only_binding(_tiered_fill, p.budget_masks, upper, problem.share, problem.tier)
+    upper = np.where(problem.share > 0, p.upper_units, 0.0)
+    return _only_binding(_tiered_fill, p.budget_units, upper, problem.share, problem.tier)
 
 
 def weighted(problem: AllocationProblem, p: PolicyInput) -> Array:
     # Weighted proportional: the proportional fill with share * weight as the share.
     share = problem.share * problem.weight
-    upper = np.where(share > 0, p.upper_masks, 0.0)
-    return _only_binding(_proportional_fill, p.budget_masks, upper, share)
+    upper = np.where(share > 0, p.upper_units, 0.0)
+    return _only_binding(_proportional_fill, p.budget_units, upper, share)
 
 
 def maxmin(problem: AllocationProblem, p: PolicyInput) -> Array:
-    have = problem.have_masks + p.pledged_masks
-    need = problem.projected_need_masks
-    upper = np.where(need > 0, p.upper_masks, 0.0)
-    return _only_binding(_coverage_fill, p.budget_masks, upper, need, have)
+    have = problem.have_units + p.pledged_units
+    need = problem.projected_need_units
+    upper = np.where(need > 0, p.upper_units, 0.0)
+    return _only_binding(_coverage_fill, p.budget_units, upper, need, have)
 
 
 RULES: dict[Rule, Callable[[AllocationProblem, PolicyInput], Array]] = {

@@ -20,6 +20,7 @@ from matplotlib.figure import FigureBase
 from sim.report import figures
 from sim.report.compare import compare_figures, compare_table, format_table
 from sim.report.figures import FigureResult
+from sim.report.sweep_data import load_sweep
 from sim.results.files import atomic_path
 from sim.scenario.errors import InputError
 
@@ -58,7 +59,7 @@ def cmd_plot(args: argparse.Namespace) -> int:
         run = figures.load_run(folder)
         makers = {k: partial(f, run, None) for k, f in figures.run_figures(run).items()}
     else:
-        makers = sweep_figures.sweep_figures(sweep_figures.load_sweep(folder))
+        makers = sweep_figures.sweep_figures(load_sweep(folder))
         if "tornado" not in makers:
             print(f"{folder}: no sensitivity.csv, so no tornado (run masksim sensitivity)")
     for name, make in makers.items():

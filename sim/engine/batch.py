@@ -17,10 +17,9 @@ from numpy.typing import NDArray
 from sim.allocate.problem import Allocator
 from sim.engine import day, hubs
 from sim.engine.day import Series, State, Totals
-from sim.engine.des import Run
 from sim.engine.draws import Draws
-from sim.engine.plan import Plan
-from sim.engine.state import per_row
+from sim.engine.plan import Plan, per_row
+from sim.engine.state import Run
 
 
 def simulate_batch(plan: Plan, draws: Draws, allocate: Allocator, *,

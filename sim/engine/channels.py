@@ -3,7 +3,7 @@
 Pure functions from the validated scenario to arrays (``sim.engine.plan`` assembles and caches
 them): dispatch days, pledge instances, domestic demand, requisition, needs and planning
 windows. Channels are the donors' supplies in order: donor by donor, each donor's supplies as
-written; a scenario without ``[[donors]]`` has one channel, its donor's masks.
+written.
 """
 
 from __future__ import annotations
@@ -16,10 +16,9 @@ import numpy as np
 from numpy.typing import NDArray
 
 from sim.scenario import schedule
-from sim.scenario.donors import DonorEntry, Exchange, Supply
+from sim.scenario.donors import Donor, Exchange, Supply
+from sim.scenario.enums import WEEKDAYS, BudgetKind, PledgeDispatch
 from sim.scenario.models import (
-    WEEKDAYS,
-    BudgetKind,
     CasesNeed,
     ConstantNeed,
     FixedLeadTime,
@@ -27,12 +26,11 @@ from sim.scenario.models import (
     Group,
     LeadTime,
     Need,
-    PledgeDispatch,
     Requisition,
-    Scenario,
     Schedule,
     StandingPledge,
 )
+from sim.scenario.scenario import Scenario
 
 Array = NDArray[np.float64]
 Index = NDArray[np.intp]
@@ -40,18 +38,16 @@ Index = NDArray[np.intp]
 
 @dataclass(frozen=True)
 class Channel:
-    donor: DonorEntry
+    donor: Donor
     supply: Supply
     donor_index: int
     good_index: int
 
 
-def channels(scenario: Scenario, donors: Sequence[DonorEntry] | None = None) -> list[Channel]:
-    """Each donor's supplies in order; ``donors``: the scenario's ``donor_entries`` when the
-    caller has them (the single-donor form builds its donor anew each time it is asked)."""
+def channels(scenario: Scenario) -> list[Channel]:
+    """Each donor's supplies in order."""
     goods = scenario.good_ids
-    donors = scenario.donor_entries if donors is None else donors
-    return [Channel(d, s, i, goods.index(s.good)) for i, d in enumerate(donors)
+    return [Channel(d, s, i, goods.index(s.good)) for i, d in enumerate(scenario.donors)
             for s in d.supplies]
 
 
@@ -65,7 +61,7 @@ def evaluate(s: Schedule, start: dt.date, n_days: int) -> Array:
 def active_cases(need: CasesNeed, start: dt.date, n_days: int) -> Array:
     """Cases reported in the last ``active_days`` days; held flat after the table ends,
     even when it ends before ``start`` (the last known value, not a decay to zero)."""
-    last = max(need._new_cases, default=start.toordinal()) - start.toordinal()
+    last = (need.last_case_day or start.toordinal()) - start.toordinal()
     offset = min(0, last)  # evaluate from the table's last day when it ends early
     span = n_days - offset
     lead_in = need.active_days - 1
@@ -84,10 +80,10 @@ def need_series(need: Need | None, start: dt.date, n_days: int) -> Array:
     if need is None:
         return np.zeros(n_days)
     if isinstance(need, ConstantNeed):
-        return np.full(n_days, need.masks_per_day)
+        return np.full(n_days, need.per_day)
     if isinstance(need, CasesNeed):
         active = active_cases(need, start, n_days)
-        return need.floor_masks_per_day + need.masks_per_case * active
+        return need.floor_per_day + need.per_case * active
     return evaluate(need.schedule, start, n_days)
 
 
@@ -117,7 +113,7 @@ def ration_per_person(g: Group, start: dt.date, n_days: int) -> Array:
     return evaluate(g.schedule(), start, n_days)
 
 
-def budget(donor: DonorEntry) -> tuple[float, float, bool]:
+def budget(donor: Donor) -> tuple[float, float, bool]:
     """(share of the surplus, amount per shipment, whether the rule spreads anything)."""
     b, per_shipment_weeks = donor.budget, donor.shipments.cadence_days / 7
     if b.kind is BudgetKind.SHARE_OF_SURPLUS:
@@ -127,7 +123,7 @@ def budget(donor: DonorEntry) -> tuple[float, float, bool]:
     return 1.0, np.inf, b.kind is not BudgetKind.PLEDGES_ONLY
 
 
-def lead_time(scenario: Scenario, donor: DonorEntry, region_index: int) -> LeadTime:
+def lead_time(scenario: Scenario, donor: Donor, region_index: int) -> LeadTime:
     """The drawn transit of a shipment: to the region, or to the hub it is routed through
     (the donor's lead time to that hub; none given: no time)."""
     region = scenario.regions[region_index]
@@ -137,7 +133,7 @@ def lead_time(scenario: Scenario, donor: DonorEntry, region_index: int) -> LeadT
     return donor.lead_times.get(region.id, region.lead_time)
 
 
-def planned_lead_days(scenario: Scenario, donor: DonorEntry, region_index: int) -> int:
+def planned_lead_days(scenario: Scenario, donor: Donor, region_index: int) -> int:
     """The transit a shipment is planned for: through a hub, the legs and the handling
     (not the queue, which nobody knows ahead)."""
     days = lead_time(scenario, donor, region_index).planned_days
@@ -150,7 +146,7 @@ def planned_lead_days(scenario: Scenario, donor: DonorEntry, region_index: int) 
 
 
 # ---- when things leave -----------------------------------------------------------------
-def shipment_days(scenario: Scenario, donor: DonorEntry) -> Index:
+def shipment_days(scenario: Scenario, donor: Donor) -> Index:
     """A donor's regular shipment days (its weekday, every cadence_days), as day indices."""
     start, n_days = scenario.horizon.start, scenario.horizon.n_days
     first = (WEEKDAYS.index(donor.shipments.weekday) - start.weekday()) % 7
@@ -162,9 +158,9 @@ def _dated(scenario: Scenario, chans: Sequence[Channel]) -> list[set[int]]:
     start = scenario.horizon.start
     index = {(c.donor.id, c.supply.good): i for i, c in enumerate(chans)}
     out: list[set[int]] = [set() for _ in chans]
-    for i, p in enumerate(scenario.pledges):
+    for p in scenario.pledges:
         if isinstance(p, FixedPledge) and p.dispatch is PledgeDispatch.ON_DATE:
-            c = index[(scenario.pledge_donor(i), scenario.pledge_good(i))]
+            c = index[(p.donor, p.good)]
             out[c].add((p.date - start).days)
     for x in scenario.exchanges:
         if x.send.kind == "fixed":
@@ -224,10 +220,11 @@ def _exchange_as_pledge(x: Exchange) -> FixedPledge | StandingPledge:
     s = x.send
     if s.kind == "fixed":
         assert s.amount is not None and s.date is not None
-        return FixedPledge.model_construct(region=x.partner, amount=s.amount, date=s.date)
+        return FixedPledge.model_construct(region=x.partner, amount=s.amount, date=s.date,
+                                           donor=x.donor, good=s.good)
     assert s.amount_per_week is not None and s.start is not None and s.end is not None
     return StandingPledge.model_construct(region=x.partner, amount_per_week=s.amount_per_week,
-                                          start=s.start, end=s.end)
+                                          start=s.start, end=s.end, donor=x.donor, good=s.good)
 
 
 def pledge_instances(scenario: Scenario, chans: Sequence[Channel], days: Index,
@@ -238,7 +235,7 @@ def pledge_instances(scenario: Scenario, chans: Sequence[Channel], days: Index,
     index = {(c.donor.id, c.supply.good): i for i, c in enumerate(chans)}
     rows: list[tuple[int, int, int, int, int, int, float, int, float, int]] = []
     for i, p in enumerate(scenario.pledges):
-        c = index[(scenario.pledge_donor(i), scenario.pledge_good(i))]
+        c = index[(p.donor, p.good)]
         regular = np.flatnonzero(policy[c]).tolist()
         dispatch = p.dispatch if isinstance(p, FixedPledge) else PledgeDispatch.ON_DATE
         for k, amount in _schedule_of(p, dispatch, chans[c].donor.shipments.cadence_days,

@@ -25,14 +25,14 @@ from sim.allocate.problem import (
     serve_pledges,
 )
 from sim.engine.draws import Draws
-from sim.engine.plan import Array, Plan
+from sim.engine.plan import Array, Plan, per_row
 from sim.engine.state import (
     DONOR_SERIES as DONOR_SERIES,
 )
 from sim.engine.state import (
     REGION_SERIES as REGION_SERIES,
 )
-from sim.engine.state import Layout, per_row
+from sim.engine.state import Layout
 from sim.engine.state import Series as Series
 from sim.engine.state import State as State
 from sim.engine.state import Totals as Totals
@@ -52,14 +52,14 @@ def supplies(plan: Plan, draws: Draws, totals: Totals, series: Series | None) ->
     """The run's ``Supplies``, with their totals (summed day by day, in order, as ``+=``
     each day would) and their series."""
     n = draws.outage_loss.shape[0]
-    production = per_row(plan.capacity_masks, n) * (1.0 - draws.outage_loss)
+    production = per_row(plan.capacity_units, n) * (1.0 - draws.outage_loss)
     taken = np.minimum(production * per_row(plan.requisition_share, n),
-                       per_row(plan.requisition_cap_masks, n))
-    demand = np.broadcast_to(per_row(plan.domestic_demand_masks, n), production.shape)
+                       per_row(plan.requisition_cap_units, n))
+    demand = np.broadcast_to(per_row(plan.domestic_demand_units, n), production.shape)
     released = production - taken
-    totals.produced_masks += _day_by_day(production)
-    totals.released_masks += _day_by_day(released)
-    totals.domestic_demand_masks += _day_by_day(demand)
+    totals.produced_units += _day_by_day(production)
+    totals.released_units += _day_by_day(released)
+    totals.domestic_demand_units += _day_by_day(demand)
     if series is not None:
         d = series.donor
         d["production"][:] = production
@@ -81,51 +81,51 @@ def produce_and_serve(plan: Plan, supply: Supplies, state: State, t: int,
     """Steps 1-3: production less what the government does not take (``supplies``), what
     is delivered, the domestic programme (from what came in today, then stock), stock."""
     n = state.layout.n_rows
-    if state.cohorts_masks is not None:
+    if state.cohorts_units is not None:
         _expire(state, t, totals, series)
     taken, demand = supply.taken[:, t], supply.demand[:, t]
     incoming = taken
     received: Array | None = None
     if state.receives:
-        received = per_row(plan.procured_masks[:, t], n) + (
-            state.receipts_masks[:, t] if state.receipts_masks is not None else 0.0)
+        received = per_row(plan.procured_units[:, t], n) + (
+            state.receipts_units[:, t] if state.receipts_units is not None else 0.0)
         incoming = taken + received
-        totals.received_masks += received
-    served = np.minimum(demand, incoming + state.stock_masks)
-    state.stock_masks = state.stock_masks + incoming - served
-    if state.cohorts_masks is not None:
-        state.cohorts_masks[:, t % state.cohorts_masks.shape[1]] += np.where(
+        totals.received_units += received
+    served = np.minimum(demand, incoming + state.stock_units)
+    state.stock_units = state.stock_units + incoming - served
+    if state.cohorts_units is not None:
+        state.cohorts_units[:, t % state.cohorts_units.shape[1]] += np.where(
             state.shelf_life_days > 0, incoming, 0.0)
         _take_oldest(state, t, served)
-    totals.domestic_served_masks += served
+    totals.domestic_served_units += served
     if series is not None:
         d = series.donor
         if received is not None:
             d["received"][:, t] = received
         d["domestic_served"][:, t] = served
-        d["stock"][:, t] = state.stock_masks
+        d["stock"][:, t] = state.stock_units
 
 
 def _expire(state: State, t: int, totals: Totals, series: Series | None) -> None:
     """Stock that has reached its shelf life today is written off (before anything else)."""
-    cohorts = state.cohorts_masks
+    cohorts = state.cohorts_units
     assert cohorts is not None
     life = state.shelf_life_days
     born = t - life
     rows = np.flatnonzero((life > 0) & (born >= 0))
     slot = born[rows] % cohorts.shape[1]
     gone = np.zeros(len(life))
-    gone[rows] = np.minimum(cohorts[rows, slot], state.stock_masks[rows])
+    gone[rows] = np.minimum(cohorts[rows, slot], state.stock_units[rows])
     cohorts[rows, slot] = 0.0
-    state.stock_masks = state.stock_masks - gone
-    totals.written_off_masks += gone
+    state.stock_units = state.stock_units - gone
+    totals.written_off_units += gone
     if series is not None:
         series.donor["written_off"][:, t] = gone
 
 
 def _take_oldest(state: State, t: int, amount: Array) -> None:
     """What leaves the stock leaves the oldest first (first in, first out)."""
-    cohorts = state.cohorts_masks
+    cohorts = state.cohorts_units
     assert cohorts is not None
     size = cohorts.shape[1]
     order = (t + 1 + np.arange(size)) % size  # oldest slot first, today's last
@@ -137,10 +137,10 @@ def _take_oldest(state: State, t: int, amount: Array) -> None:
 def _offer(plan: Plan, state: State, t: int, k: int) -> tuple[Array, Array]:
     """(surplus above the reserve, what is offered) of each channel row on dispatch k."""
     layout, n = state.layout, state.layout.n_rows
-    reserve = per_row(plan.reserve_days, n) * per_row(plan.domestic_demand_masks[:, t], n)
-    surplus = np.maximum(state.stock_masks - reserve, 0.0)
+    reserve = per_row(plan.reserve_days, n) * per_row(plan.domestic_demand_units[:, t], n)
+    surplus = np.maximum(state.stock_units - reserve, 0.0)
     offered = np.minimum(per_row(plan.budget_share, n) * surplus,
-                         per_row(plan.budget_per_shipment_masks, n))
+                         per_row(plan.budget_per_shipment_units, n))
     if not plan.dispatches[:, k].all():
         offered = np.where(per_row(plan.dispatches[:, k], n), offered, 0.0)
     per_unit = per_row(plan.cargo_per_unit, n)
@@ -162,26 +162,26 @@ def dispatch(plan: Plan, state: State, t: int, k: int, lead_days: NDArray[np.int
     shipment day the rule; returns (N, R) shipped."""
     layout, n = state.layout, state.layout.n_rows
     surplus, offered = _offer(plan, state, t, k)
-    shape = state.in_transit_masks.shape
+    shape = state.in_transit_units.shape
     falls_due = plan.pledge_due == k
-    state.pledge_outstanding_masks = state.pledge_outstanding_masks + np.where(
-        falls_due, per_row(plan.pledge_masks, n), 0.0)
+    state.pledge_outstanding_units = state.pledge_outstanding_units + np.where(
+        falls_due, per_row(plan.pledge_units, n), 0.0)
     problem = AllocationProblem(
         # Pooled giving spreads by the scenario's rule; independent donors by their own.
         rule=plan.rule if plan.pooled else plan.channel_rule[0],
-        budget_masks=offered,
+        budget_units=offered,
         policy_on=per_row(plan.policy_on, n) & per_row(plan.policy_day[:, k], n),
-        pledge_due_masks=state.pledge_outstanding_masks,
+        pledge_due_units=state.pledge_outstanding_units,
         pledge_region=plan.pledge_region,
         pledge_due_index=plan.pledge_due,
-        projected_need_masks=_full(per_row(plan.projected_need_masks[:, k], n), shape),
-        have_masks=layout.from_goods(state.region_stock_masks) + state.in_transit_masks,
-        cap_masks=per_row(plan.cap_masks, n),
+        projected_need_units=_full(per_row(plan.projected_need_units[:, k], n), shape),
+        have_units=layout.from_goods(state.region_stock_units) + state.in_transit_units,
+        cap_units=per_row(plan.cap_units, n),
         share=_full(per_row(plan.share[:, k], n), shape),
         tier=per_row(plan.tier, n),
         weight=per_row(plan.weight, n),
-        min_shipment_masks=plan.min_shipment_masks,
-        pallet_masks=plan.pallet_masks,
+        min_shipment_units=plan.min_shipment_units,
+        pallet_units=plan.pallet_units,
         mip_time_limit_seconds=plan.mip_time_limit_seconds,
     )
     if plan.pooled:
@@ -190,18 +190,18 @@ def dispatch(plan: Plan, state: State, t: int, k: int, lead_days: NDArray[np.int
         result = _by_rule(plan, problem, allocate)
     else:
         result = allocate(problem)
-    shipped = result.shipped_masks
-    state.stock_masks = state.stock_masks - shipped.sum(axis=1)
-    if state.cohorts_masks is not None:
+    shipped = result.shipped_units
+    state.stock_units = state.stock_units - shipped.sum(axis=1)
+    if state.cohorts_units is not None:
         _take_oldest(state, t, shipped.sum(axis=1))
-    state.in_transit_masks = state.in_transit_masks + shipped
-    state.pledge_outstanding_masks = np.maximum(
-        state.pledge_outstanding_masks - result.pledge_masks, 0.0)
-    totals.shipped_masks += shipped
-    totals.pledge_on_time_masks += np.where(falls_due, result.pledge_masks, 0.0)
-    totals.pledge_late_masks += np.where(falls_due, 0.0, result.pledge_masks)
-    if state.receipts_masks is not None:
-        _exchange_receipts(plan, state, t, result.pledge_masks)
+    state.in_transit_units = state.in_transit_units + shipped
+    state.pledge_outstanding_units = np.maximum(
+        state.pledge_outstanding_units - result.pledge_units, 0.0)
+    totals.shipped_units += shipped
+    totals.pledge_on_time_units += np.where(falls_due, result.pledge_units, 0.0)
+    totals.pledge_late_units += np.where(falls_due, 0.0, result.pledge_units)
+    if state.receipts_units is not None:
+        _exchange_receipts(plan, state, t, result.pledge_units)
     # First delivery, known at dispatch: what lands inside the horizon, earliest first.
     arrival = t + lead_days
     first = totals.first_delivery_day
@@ -214,10 +214,10 @@ def dispatch(plan: Plan, state: State, t: int, k: int, lead_days: NDArray[np.int
         d["surplus"][:, t] = surplus
         d["offered"][:, t] = offered
         d["shipped"][:, t] = shipped.sum(axis=1)
-        d["shipped_pledges"][:, t] = result.pledge_masks.sum(axis=1)
-        d["stock"][:, t] = state.stock_masks
+        d["shipped_pledges"][:, t] = result.pledge_units.sum(axis=1)
+        d["stock"][:, t] = state.stock_units
         series.region["shipped"][:, t] = shipped
-        series.region["pledged"][:, t] = shipped - result.policy_masks
+        series.region["pledged"][:, t] = shipped - result.policy_units
     return shipped
 
 
@@ -225,19 +225,19 @@ def _by_rule(plan: Plan, problem: AllocationProblem, allocate: Allocator) -> All
     """Donors that spread by different rules: one allocation per rule over its rows."""
     n = problem.shape[0]
     rules = np.array([str(r) for r in plan.channel_rule] * (n // plan.n_channels))
-    pledge = np.zeros_like(problem.pledge_due_masks)
+    pledge = np.zeros_like(problem.pledge_due_units)
     policy, shipped = np.zeros(problem.shape), np.zeros(problem.shape)
     for rule in dict.fromkeys(plan.channel_rule):
         rows = np.flatnonzero(rules == str(rule))
         part = allocate(replace(problem, rule=rule, **{
             name: getattr(problem, name)[rows] for name in _PER_ROW_PROBLEM}))
-        pledge[rows], policy[rows] = part.pledge_masks, part.policy_masks
-        shipped[rows] = part.shipped_masks
+        pledge[rows], policy[rows] = part.pledge_units, part.policy_units
+        shipped[rows] = part.shipped_units
     return Allocation(pledge, policy, shipped)
 
 
-_PER_ROW_PROBLEM = ("budget_masks", "policy_on", "pledge_due_masks", "projected_need_masks",
-                    "have_masks", "cap_masks", "share", "tier", "weight")
+_PER_ROW_PROBLEM = ("budget_units", "policy_on", "pledge_due_units", "projected_need_units",
+                    "have_units", "cap_units", "share", "tier", "weight")
 
 
 def _pooled(problem: AllocationProblem, state: State, allocate: Allocator) -> Allocation:
@@ -247,31 +247,31 @@ def _pooled(problem: AllocationProblem, state: State, allocate: Allocator) -> Al
     of the result (its share of what was left)."""
     layout = state.layout
     pledge, given = _pledges_sharing_room(problem, layout)
-    left = layout.to_goods(given.budget_masks[:, None])[:, 0]
-    pledged = layout.to_goods(given.pledged_masks)
+    left = layout.to_goods(given.budget_units[:, None])[:, 0]
+    pledged = layout.to_goods(given.pledged_units)
     first = layout.first_of_group
     joint = AllocationProblem(
         rule=problem.rule,
-        budget_masks=left,
+        budget_units=left,
         policy_on=left > 0,
-        pledge_due_masks=np.zeros((len(left), 0)),
+        pledge_due_units=np.zeros((len(left), 0)),
         pledge_region=np.zeros(0, dtype=np.intp),
-        projected_need_masks=problem.projected_need_masks[first],
-        have_masks=state.region_stock_masks + layout.to_goods(state.in_transit_masks) + pledged,
-        cap_masks=np.maximum(problem.cap_masks[first] - pledged, 0.0),
+        projected_need_units=problem.projected_need_units[first],
+        have_units=state.region_stock_units + layout.to_goods(state.in_transit_units) + pledged,
+        cap_units=np.maximum(problem.cap_units[first] - pledged, 0.0),
         share=problem.share[first],
         tier=problem.tier[first],
         weight=problem.weight[first],
-        min_shipment_masks=problem.min_shipment_masks,
-        pallet_masks=problem.pallet_masks,
+        min_shipment_units=problem.min_shipment_units,
+        pallet_units=problem.pallet_units,
         mip_time_limit_seconds=problem.mip_time_limit_seconds,
     )
-    spread = allocate(joint).policy_masks
+    spread = allocate(joint).policy_units
     total = left[layout.group]
     with np.errstate(divide="ignore", invalid="ignore"):
-        part = np.where(total > 0, given.budget_masks / total, 0.0)
+        part = np.where(total > 0, given.budget_units / total, 0.0)
     policy = spread[layout.group] * part[:, None]
-    return Allocation(pledge, policy, given.pledged_masks + policy)
+    return Allocation(pledge, policy, given.pledged_units + policy)
 
 
 def _pledges_sharing_room(problem: AllocationProblem, layout: Layout
@@ -281,25 +281,25 @@ def _pledges_sharing_room(problem: AllocationProblem, layout: Layout
     c = len(layout.channel_good)
     if c == 1:
         return serve_pledges(problem)
-    room = problem.cap_masks[layout.first_of_group].copy()  # (M, R), per good row
-    pledge = np.zeros_like(problem.pledge_due_masks)
+    room = problem.cap_units[layout.first_of_group].copy()  # (M, R), per good row
+    pledge = np.zeros_like(problem.pledge_due_units)
     pledged, budget, upper = (np.zeros(problem.shape), np.zeros(problem.shape[0]),
                               np.zeros(problem.shape))
     for channel in range(c):
         rows = np.arange(channel, layout.n_rows, c)
         groups = layout.group[rows]
-        part, given = serve_pledges(replace(problem, cap_masks=room[groups], **{
+        part, given = serve_pledges(replace(problem, cap_units=room[groups], **{
             name: getattr(problem, name)[rows] for name in _PER_ROW_PROBLEM
-            if name != "cap_masks"}))
-        pledge[rows], pledged[rows] = part, given.pledged_masks
-        budget[rows], upper[rows] = given.budget_masks, given.upper_masks
-        room[groups] = np.maximum(room[groups] - given.pledged_masks, 0.0)
+            if name != "cap_units"}))
+        pledge[rows], pledged[rows] = part, given.pledged_units
+        budget[rows], upper[rows] = given.budget_units, given.upper_units
+        room[groups] = np.maximum(room[groups] - given.pledged_units, 0.0)
     return pledge, PolicyInput(budget, upper, pledged)
 
 
 def _exchange_receipts(plan: Plan, state: State, t: int, served: Array) -> None:
     """What each exchange's send brings back, booked for the day it lands."""
-    receipts = state.receipts_masks
+    receipts = state.receipts_units
     assert receipts is not None
     c = plan.n_channels
     base = np.arange(plan.n_scenarios) * c
@@ -318,9 +318,9 @@ def _full(values: Array, shape: tuple[int, ...]) -> Array:
 def receive(state: State, t: int, arrived: Array, series: Series | None) -> None:
     """Step 5a: what arrives today moves from in transit to the regions' stock (in place:
     a hot path)."""
-    state.region_stock_masks += state.layout.to_goods(arrived)
-    state.in_transit_masks -= arrived
-    np.maximum(state.in_transit_masks, 0.0, out=state.in_transit_masks)  # rounding only
+    state.region_stock_units += state.layout.to_goods(arrived)
+    state.in_transit_units -= arrived
+    np.maximum(state.in_transit_units, 0.0, out=state.in_transit_units)  # rounding only
     if series is not None:
         series.region["arrived"][:, t] += arrived
 
@@ -328,28 +328,28 @@ def receive(state: State, t: int, arrived: Array, series: Series | None) -> None
 def consume(plan: Plan, state: State, t: int, totals: Totals, series: Series | None) -> None:
     """Step 5b: each region uses what it has of each good, up to its need; the rest of the
     need is unmet."""
-    need = per_row(plan.need_masks[:, t], state.layout.n_goods_rows)
-    consumed = np.minimum(state.region_stock_masks, need)
-    state.region_stock_masks -= consumed
-    totals.consumed_masks += consumed
+    need = per_row(plan.need_units[:, t], state.layout.n_goods_rows)
+    consumed = np.minimum(state.region_stock_units, need)
+    state.region_stock_units -= consumed
+    totals.consumed_units += consumed
     if series is not None:
         r = series.region
         r["consumed"][:, t] = consumed
-        r["stock"][:, t] = state.region_stock_masks
-        r["in_transit"][:, t] = state.in_transit_masks
+        r["stock"][:, t] = state.region_stock_units
+        r["in_transit"][:, t] = state.in_transit_units
 
 
 def finish(plan: Plan, state: State, totals: Totals, series: Series | None = None) -> None:
     """Totals that follow from the end state; series that follow from others (elementwise,
     the same numbers as day by day)."""
-    totals.final_stock_masks = state.stock_masks.copy()
-    totals.delivered_masks = totals.shipped_masks - state.in_transit_masks
-    totals.need_masks = np.broadcast_to(
-        per_row(plan.need_masks.sum(axis=1), state.layout.n_goods_rows),
-        totals.consumed_masks.shape).copy()
+    totals.final_stock_units = state.stock_units.copy()
+    totals.delivered_units = totals.shipped_units - state.in_transit_units
+    totals.need_units = np.broadcast_to(
+        per_row(plan.need_units.sum(axis=1), state.layout.n_goods_rows),
+        totals.consumed_units.shape).copy()
     if series is not None:
         d, r = series.donor, series.region
-        need = per_row(plan.need_masks, state.layout.n_goods_rows)
+        need = per_row(plan.need_units, state.layout.n_goods_rows)
         d["domestic_shortfall"][:] = d["domestic_demand"] - d["domestic_served"]
         r["need"][:] = need
         r["unmet"][:] = need - r["consumed"]

@@ -24,6 +24,7 @@ from sim.engine import day, hubs
 from sim.engine.day import Series, State, Totals
 from sim.engine.draws import Draws
 from sim.engine.plan import Array, Plan
+from sim.engine.state import Run
 
 DISPATCH, DELIVER, HUB, ONWARD, CONSUME = 0.25, 0.50, 0.60, 0.70, 0.75
 
@@ -35,17 +36,7 @@ class _Consignment:
     units: Array  # (1,) still waiting
 
 
-@dataclass
-class Run:
-    """What a run of one or more scenarios leaves behind (leading axis B)."""
-
-    plan: Plan
-    draws: Draws
-    totals: Totals
-    series: Series | None
-
-
-class MaskModel:
+class DonationModel:
     """Donor, dispatcher and recipients as SimPy processes over shared state."""
 
     def __init__(self, plan: Plan, draws: Draws, allocate: Allocator) -> None:
@@ -54,7 +45,7 @@ class MaskModel:
         self.plan, self.draws, self.allocate = plan, draws, allocate
         self.env = simpy.Environment()
         self.state = State.initial(plan)
-        self.arriving = np.zeros_like(self.state.in_transit_masks)  # landed today
+        self.arriving = np.zeros_like(self.state.in_transit_units)  # landed today
         self.at_hubs = np.zeros_like(self.arriving)  # landed at a hub today
         self.totals = Totals.zeros(plan)
         self.series = Series.empty(plan)
@@ -152,4 +143,4 @@ class MaskModel:
 
 def simulate(plan: Plan, draws: Draws, allocate: Allocator) -> Run:
     """Run one scenario (B = 1) through the SimPy engine."""
-    return MaskModel(plan, draws, allocate).run()
+    return DonationModel(plan, draws, allocate).run()

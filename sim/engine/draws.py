@@ -19,8 +19,7 @@ from dataclasses import dataclass
 import numpy as np
 from numpy.typing import NDArray
 
-from sim.engine.plan import Plan
-from sim.engine.state import per_row
+from sim.engine.plan import Plan, per_row
 
 Array = NDArray[np.float64]
 
@@ -38,11 +37,11 @@ def seed_sequence(seed: int | np.random.SeedSequence) -> np.random.SeedSequence:
 def draw(plan: Plan, seeds: Sequence[int | np.random.SeedSequence], *,
          compiled: bool = False) -> Draws:
     """The draws of each of the plan's B scenarios (C channel rows each), one seed each.
-    ``compiled`` shapes the lead times with numba (``sim.engine.fused.lead_days``), to the
+    ``compiled`` shapes the lead times with numba (``sim.engine.shaping.lead_days``), to the
     same bits: for large batches, where numpy's passes over them cost more than drawing."""
     shape_leads = lead_days
     if compiled:
-        from sim.engine.fused import lead_days as shape_leads
+        from sim.engine.shaping import lead_days as shape_leads
     n_scen, n_days, c = plan.n_scenarios, plan.n_days, plan.n_channels
     if len(seeds) != n_scen:
         raise ValueError(f"{len(seeds)} seeds for {n_scen} scenarios")

@@ -19,7 +19,6 @@ numpy loop, which is the same model.
 
 from __future__ import annotations
 
-import math
 from typing import Any
 
 import numba
@@ -28,10 +27,9 @@ from numpy.typing import NDArray
 
 from sim.allocate.compiled import CODES, group_starts, rows_kernel
 from sim.engine import day
-from sim.engine.des import Run
 from sim.engine.draws import Draws
 from sim.engine.plan import Array, Plan
-from sim.engine.state import Layout, State, Totals
+from sim.engine.state import Layout, Run, State, Totals
 
 ROWS_PER_CHUNK = 16  # a chunk's ring and state (about 8 kB a row at R = 50) stay in L2
 
@@ -44,7 +42,7 @@ def supports(plan: Plan) -> bool:
     shared_cargo = not layout.solo_donors and bool(np.isfinite(plan.cargo_cap).any())
     return not (plan.hub_ids or plan.pooled or not layout.one_to_one or shared_cargo
                 or (plan.receive_channel >= 0).any() or (plan.shelf_life_days > 0).any()
-                or plan.min_shipment_masks or plan.pallet_masks)
+                or plan.min_shipment_units or plan.pallet_units)
 
 
 def simulate_fused(plan: Plan, draws: Draws) -> Run:
@@ -60,22 +58,22 @@ def simulate_fused(plan: Plan, draws: Draws) -> Run:
     slots = min(int(draws.lead_days.max(initial=0)), plan.n_days) + 1
     rules = np.array([CODES[r] for r in plan.channel_rule], dtype=i8)
     inputs = (  # _chunk unpacks them in this order
-        c(plan.ship_days, i8), c(plan.capacity_masks), c(plan.procured_masks),
-        c(plan.requisition_share), c(plan.requisition_cap_masks),
-        c(plan.domestic_demand_masks), c(plan.reserve_days), c(plan.budget_share),
-        c(plan.budget_per_shipment_masks), c(plan.dispatches, np.bool_),
+        c(plan.ship_days, i8), c(plan.capacity_units), c(plan.procured_units),
+        c(plan.requisition_share), c(plan.requisition_cap_units),
+        c(plan.domestic_demand_units), c(plan.reserve_days), c(plan.budget_share),
+        c(plan.budget_per_shipment_units), c(plan.dispatches, np.bool_),
         c(plan.cargo_cap), c(plan.cargo_per_unit), c(plan.policy_on, np.bool_),
-        c(plan.policy_day, np.bool_), c(plan.pledge_masks), c(plan.pledge_due, i8),
+        c(plan.policy_day, np.bool_), c(plan.pledge_units), c(plan.pledge_due, i8),
         c(plan.pledge_region, i8), group_starts(plan.pledge_due, len(plan.pledge_region)),
-        c(plan.projected_need_masks), c(plan.cap_masks), c(plan.share), c(plan.tier, i8),
-        c(plan.weight), c(plan.need_masks), rules, state.receives,
+        c(plan.projected_need_units), c(plan.cap_units), c(plan.share), c(plan.tier, i8),
+        c(plan.weight), c(plan.need_units), rules, state.receives,
         c(draws.outage_loss), c(draws.lead_days, np.int32), slots)
-    carried = (state.stock_masks, state.region_stock_masks, state.in_transit_masks,
-               state.pledge_outstanding_masks)
-    summed = (totals.produced_masks, totals.released_masks, totals.received_masks,
-              totals.domestic_demand_masks, totals.domestic_served_masks,
-              totals.shipped_masks, totals.consumed_masks, totals.pledge_on_time_masks,
-              totals.pledge_late_masks, totals.first_delivery_day)
+    carried = (state.stock_units, state.region_stock_units, state.in_transit_units,
+               state.pledge_outstanding_units)
+    summed = (totals.produced_units, totals.released_units, totals.received_units,
+              totals.domestic_demand_units, totals.domestic_served_units,
+              totals.shipped_units, totals.consumed_units, totals.pledge_on_time_units,
+              totals.pledge_late_units, totals.first_delivery_day)
     _run(inputs, carried, summed)
     day.finish(plan, state, totals)
     return Run(plan, draws, totals, None)
@@ -96,7 +94,7 @@ def _chunk(lo: int, hi: int, inputs: Any, carried: Any, summed: Any) -> None:
     """Rows lo..hi, day by day in ``sim.engine.day``'s order. A shared plan array has a
     leading axis of 1 or C rows, so row i reads its row i % len (``state.per_row``)."""
     (ship_days, capacity, procured, req_share, req_cap, demand, reserve_days, budget_share,
-     budget_cap, dispatches, cargo_cap, cargo_per_unit, policy_on, policy_day, pledge_masks,
+     budget_cap, dispatches, cargo_cap, cargo_per_unit, policy_on, policy_day, pledge_units,
      pledge_due, pledge_region, groups, projected_need, cap, share, tier, weight, need, rules,
      receives, loss, lead, slots) = inputs
     stock, region_stock, in_transit, outstanding = carried
@@ -155,7 +153,7 @@ def _chunk(lo: int, hi: int, inputs: Any, carried: Any, summed: Any) -> None:
                 a_budget[j] = offered
                 a_on[j] = (policy_on[_src(i, policy_on, n_all)]
                            and policy_day[_src(i, policy_day, n_all), k])
-                pledges = pledge_masks[_src(i, pledge_masks, n_all)]
+                pledges = pledge_units[_src(i, pledge_units, n_all)]
                 for p in range(n_pledges):
                     add = pledges[p] if pledge_due[p] == k else 0.0
                     outstanding[i, p] = outstanding[i, p] + add
@@ -285,38 +283,3 @@ def _block(a: Array, lo: int, n: int) -> float:
         res += a[lo + i]
         i += 1
     return float(res)
-
-
-def lead_days(u: Array, low: Array, mode: Array, high: Array) -> NDArray[np.int32]:
-    """``sim.engine.draws.lead_days`` compiled, to the same bits (the same operations, and
-    sqrt is correctly rounded in both): triangular(low, mode, high) by inverse CDF, rounded
-    to whole days. ``low``, ``mode``, ``high``: (1 or n, R). One pass over the block of
-    uniforms ``draws`` hands it (sized to stay in cache), where numpy makes about ten."""
-    out = np.empty(u.shape, dtype=np.int32)
-    _lead_days(np.ascontiguousarray(u), np.ascontiguousarray(low),
-               np.ascontiguousarray(mode), np.ascontiguousarray(high), out)
-    return out
-
-
-@numba.njit(cache=True)
-def _lead_days(u: Array, low: Array, mode: Array, high: Array,
-               out: NDArray[np.int32]) -> None:
-    n_regions = u.shape[2]
-    width, up, down = np.empty(n_regions), np.empty(n_regions), np.empty(n_regions)
-    cut = np.empty(n_regions)
-    for i in range(u.shape[0]):
-        m = i % low.shape[0]
-        for r in range(n_regions):
-            width[r] = high[m, r] - low[m, r]
-            up[r] = mode[m, r] - low[m, r]
-            down[r] = high[m, r] - mode[m, r]
-            cut[r] = up[r] / width[r] if width[r] > 0 else 0.0
-        # Both branches, then a select, along the row: no jump in the inner loop. The
-        # products keep numpy's order: (u * width) * (mode - low).
-        for k in range(u.shape[1]):
-            for r in range(n_regions):
-                v = u[i, k, r]
-                rising = low[m, r] + math.sqrt(v * width[r] * up[r])
-                falling = high[m, r] - math.sqrt((1.0 - v) * width[r] * down[r])
-                days = rising if v < cut[r] else falling
-                out[i, k, r] = np.int32(math.floor(days + 0.5))

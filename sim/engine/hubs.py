@@ -17,8 +17,8 @@ from dataclasses import dataclass
 import numpy as np
 from numpy.typing import NDArray
 
-from sim.engine.plan import Array, Index, Plan
-from sim.engine.state import Series, Totals, per_row
+from sim.engine.plan import Array, Index, Plan, per_row
+from sim.engine.state import Series, Totals
 
 
 @dataclass(frozen=True)

@@ -6,15 +6,13 @@ a batch of B scenarios stacks them scenario by scenario (B x C rows) -- or keeps
 once when every scenario shares them (``_SHAREABLE``). Per-good arrays do the same with G.
 Other axes: T days, K dispatch days, R regions, P pledge instances. A dispatch day is a
 regular shipment day (the rule spreads the offer) or the date of a fixed pledge that leaves
-on its own date (pledges only). The single-donor scenario of masks is C = G = 1.
+on its own date (pledges only). A scenario of one donor giving masks is C = G = 1.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import threading
-from collections import OrderedDict
-from collections.abc import Callable, Hashable, Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, fields
 from typing import Any, TypeVar, cast
 
@@ -22,8 +20,11 @@ import numpy as np
 from numpy.typing import NDArray
 
 from sim.engine import channels as ch
-from sim.scenario.donors import CargoUnit, Supply
-from sim.scenario.models import FixedLeadTime, Group, Need, Rule, Scenario, ShareBasis
+from sim.engine.memo import Memo
+from sim.scenario.donors import Supply
+from sim.scenario.enums import CargoUnit, Rule, ShareBasis
+from sim.scenario.models import FixedLeadTime, Group, Need
+from sim.scenario.scenario import Scenario
 
 Array = NDArray[np.float64]
 Index = NDArray[np.intp]
@@ -60,19 +61,19 @@ class Plan:
     hub_per_unit: Array  # (H, C) throughput one unit of the channel's good takes (1 or kg)
     rule: Rule  # the scenario's (and pooled giving's)
     channel_rule: tuple[Rule, ...]  # (C,) each channel's donor's own, giving independently
-    min_shipment_masks: float | None
-    pallet_masks: float | None
+    min_shipment_units: float | None
+    pallet_units: float | None
     mip_time_limit_seconds: float  # lp backend: the MIP's time for one row
     # Per channel row (C for one scenario; B x C or a shared C in a batch).
-    capacity_masks: Array  # (., T) per day
-    procured_masks: Array  # (., T) delivered into stock per day
+    capacity_units: Array  # (., T) per day
+    procured_units: Array  # (., T) delivered into stock per day
     requisition_share: Array  # (., T) share of the day's output the government takes
-    requisition_cap_masks: Array  # (., T) at most this a day (inf: no cap)
-    domestic_demand_masks: Array  # (., T) per day
+    requisition_cap_units: Array  # (., T) at most this a day (inf: no cap)
+    domestic_demand_units: Array  # (., T) per day
     reserve_days: Array  # (.,)
-    initial_stock_masks: Array  # (.,)
+    initial_stock_units: Array  # (.,)
     budget_share: Array  # (.,) share of the surplus offered
-    budget_per_shipment_masks: Array  # (.,) fixed amount offered (inf: no limit)
+    budget_per_shipment_units: Array  # (.,) fixed amount offered (inf: no limit)
     policy_on: Flags  # (.,) False for 'pledges only'
     cargo_cap: Array  # (.,) the donor's cap per shipment, across its goods (inf: none)
     cargo_per_unit: Array  # (.,) cargo one unit of the good takes (1, or its kg)
@@ -83,14 +84,14 @@ class Plan:
     lead_min_days: Array  # (., R)
     lead_mode_days: Array  # (., R)
     lead_max_days: Array  # (., R)
-    cap_masks: Array  # (., R) absorption cap of the good per shipment (inf: none)
+    cap_units: Array  # (., R) absorption cap of the good per shipment (inf: none)
     weight: Array  # (., R)
     tier: NDArray[np.int64]  # (., R)
-    projected_need_masks: Array  # (., K, R) over the planning window after landing
+    projected_need_units: Array  # (., K, R) over the planning window after landing
     share: Array  # (., K, R) proportional shares on each dispatch day
-    pledge_masks: Array  # (., P) the channel's own instances (0 elsewhere)
+    pledge_units: Array  # (., P) the channel's own instances (0 elsewhere)
     # Per good row (G for one scenario; B x G or a shared G in a batch).
-    need_masks: Array  # (., T, R) per day
+    need_units: Array  # (., T, R) per day
     # Per scenario (1 for one scenario; B, or a shared 1, in a batch).
     hub_throughput: Array  # (., H) units (or kg) a hub handles a day
 
@@ -134,11 +135,11 @@ _SHARED = (
     "channel_good", "pooled", "ship_days", "dispatches", "policy_day", "pledge_channel",
     "pledge_region", "pledge_due", "pledge_source", "pledge_exchange", "receive_channel",
     "receive_ratio", "receive_lead_days", "hub_ids", "route_hub", "hub_handling_days",
-    "hub_onward_days", "hub_per_unit", "rule", "channel_rule", "min_shipment_masks",
-    "pallet_masks", "mip_time_limit_seconds",
+    "hub_onward_days", "hub_per_unit", "rule", "channel_rule", "min_shipment_units",
+    "pallet_units", "mip_time_limit_seconds",
 )
 _PER_ROW = tuple(f.name for f in fields(Plan) if f.name not in _SHARED)
-_PER_GOOD = ("need_masks",)
+_PER_GOOD = ("need_units",)
 _PER_SCENARIO = ("hub_throughput",)
 
 
@@ -150,44 +151,22 @@ def _replace(plan: Plan, values: dict[str, object]) -> Plan:
 
 T = TypeVar("T")
 
+S = TypeVar("S", bound=np.generic)
 
-class _Memo:
-    """A small LRU of what build_plan computes from sub-models, keyed by the models' identity
-    plus plain values. Identity, because pydantic models cannot be weakly referenced and those
-    holding lists are not hashable; sweeps and ``with_overrides`` keep every untouched
-    sub-model as the same instance, and ``[scenario] * N`` is one object. An entry holds its
-    models, so an id cannot be reused while it is cached. Cached arrays are read-only: many
-    plans share them."""
 
-    def __init__(self, size: int) -> None:
-        self._size = size
-        self._entries: OrderedDict[tuple[Hashable, ...], tuple[tuple[object, ...], Any]] = (
-            OrderedDict())
-        self._lock = threading.Lock()  # calibrate and Dask may build plans from threads
+def per_row(values: NDArray[S], n_rows: int) -> NDArray[S]:
+    """Values with a leading axis of 1 or n_rows as they are (numpy broadcasts a 1), or of
+    one scenario's rows (shared by a batch) repeated for each scenario."""
+    m = values.shape[0]
+    if m in (1, n_rows):
+        return values
+    tiled: NDArray[S] = np.tile(values, (n_rows // m,) + (1,) * (values.ndim - 1))
+    return tiled
 
-    def get(self, models: tuple[object, ...], values: tuple[Hashable, ...],
-            compute: Callable[[], T]) -> T:
-        key = (*map(id, models), *values)
-        with self._lock:
-            hit = self._entries.get(key)
-            if hit is not None:
-                self._entries.move_to_end(key)
-                cached: T = hit[1]
-                return cached
-        value = compute()
-        with self._lock:
-            self._entries[key] = (models, value)
-            while len(self._entries) > self._size:
-                self._entries.popitem(last=False)
-        return value
-
-    def clear(self) -> None:
-        with self._lock:
-            self._entries.clear()
 
 
 # Sizes: a plan or a region block of 50 regions x 365 days is ~0.2 MB; a need series ~3 kB.
-_PLANS, _BLOCKS, _SERIES = _Memo(8), _Memo(16), _Memo(1024)
+_PLANS, _BLOCKS, _SERIES = Memo(8), Memo(16), Memo(1024)
 
 
 def clear_plan_cache() -> None:
@@ -217,15 +196,14 @@ def _build_plan(scenario: Scenario) -> Plan:
     start, n_days = scenario.horizon.start, scenario.horizon.n_days
     # Blocks (below) are cached on the sub-models they read (which sweeps keep when they vary
     # something else) and the plain values that shape them -- only those, so that a sweep of
-    # reserves or budgets rebuilds none of them. Donors are keyed by their parts: the
-    # single-donor form builds its donor afresh each time it is asked.
-    donors = scenario.donor_entries
+    # reserves or budgets rebuilds none of them.
+    donors = scenario.donors
     donor_values = tuple((d.id, tuple(d.lead_times), tuple(s.good for s in d.supplies),
                           d.cargo_cap_unit,
                           d.via if isinstance(d.via, str) else tuple(sorted(d.via.items())))
                          for d in donors)
     structure = (tuple(scenario.region_ids), tuple(scenario.good_ids), donor_values)
-    chans = ch.channels(scenario, donors)
+    chans = ch.channels(scenario)
     span = (start, n_days)
     days, dispatch, policy = _BLOCKS.get(
         (*scenario.pledges, *scenario.exchanges, *(d.shipments for d in donors)),
@@ -267,21 +245,21 @@ def _build_plan(scenario: Scenario) -> Plan:
     attributes = _BLOCKS.get((*scenario.regions, *lead_models), ("attributes", structure),
                              lambda: _channel_attributes(scenario, chans))
     budgets = [ch.budget(c.donor) for c in chans]
-    masses = {g.id: g.mass_kg for g in scenario.good_entries}
-    lives = {g.id: g.shelf_life_days for g in scenario.good_entries}
+    masses = {g.id: g.mass_kg for g in scenario.goods}
+    lives = {g.id: g.shelf_life_days for g in scenario.goods}
 
     def per_channel(values: list[Any], dtype: Any = np.float64) -> NDArray[Any]:
         return _frozen(np.array(values, dtype=dtype))
 
     n_p = len(instances.channel)
-    pledge_masks = np.zeros((len(chans), n_p))
-    pledge_masks[instances.channel, np.arange(n_p)] = instances.amount
+    pledge_units = np.zeros((len(chans), n_p))
+    pledge_units[instances.channel, np.arange(n_p)] = instances.amount
     return Plan(
         start=start,
         n_days=n_days,
         region_ids=tuple(scenario.region_ids),
         good_ids=tuple(scenario.good_ids),
-        good_units=tuple(g.unit for g in scenario.good_entries),
+        good_units=tuple(g.unit for g in scenario.goods),
         donor_ids=tuple(scenario.donor_ids),
         channel_donor=per_channel([c.donor_index for c in chans], np.intp),
         channel_good=per_channel([c.good_index for c in chans], np.intp),
@@ -299,18 +277,18 @@ def _build_plan(scenario: Scenario) -> Plan:
         receive_lead_days=per_channel(instances.receive_lead_days, np.intp),
         rule=a.rule,
         channel_rule=tuple(c.donor.rule or a.rule for c in chans),
-        min_shipment_masks=a.min_shipment,
-        pallet_masks=a.pallet_size,
+        min_shipment_units=a.min_shipment,
+        pallet_units=a.pallet_size,
         mip_time_limit_seconds=a.mip_time_limit_seconds,
-        capacity_masks=_stack(capacity),
-        procured_masks=_stack(procured),
+        capacity_units=_stack(capacity),
+        procured_units=_stack(procured),
         requisition_share=_stack(req_share),
-        requisition_cap_masks=_stack(req_cap),
-        domestic_demand_masks=_stack(demand),
+        requisition_cap_units=_stack(req_cap),
+        domestic_demand_units=_stack(demand),
         reserve_days=per_channel([(c.supply.reserve or c.donor.reserve).days for c in chans]),
-        initial_stock_masks=per_channel([c.supply.initial_stock for c in chans]),
+        initial_stock_units=per_channel([c.supply.initial_stock for c in chans]),
         budget_share=per_channel([b[0] for b in budgets]),
-        budget_per_shipment_masks=per_channel([b[1] for b in budgets]),
+        budget_per_shipment_units=per_channel([b[1] for b in budgets]),
         policy_on=per_channel([b[2] for b in budgets], bool),
         cargo_cap=per_channel([np.inf if c.donor.shipments.cargo_cap is None
                                else c.donor.shipments.cargo_cap for c in chans]),
@@ -321,8 +299,8 @@ def _build_plan(scenario: Scenario) -> Plan:
         outage_probability=per_channel([c.supply.outages.daily_probability for c in chans]),
         outage_severity=per_channel([c.supply.outages.severity for c in chans]),
         outage_mean_days=per_channel([c.supply.outages.mean_duration_days for c in chans]),
-        pledge_masks=_frozen(pledge_masks),
-        **_BLOCKS.get((*scenario.hubs, *scenario.good_entries), ("hubs", structure),
+        pledge_units=_frozen(pledge_units),
+        **_BLOCKS.get((*scenario.hubs, *scenario.goods), ("hubs", structure),
                       lambda: _hub_arrays(scenario, chans)),
         **cast(dict[str, Any], goods),
         **cast(dict[str, Any], attributes),
@@ -338,7 +316,7 @@ def _hub_arrays(scenario: Scenario, chans: Sequence[ch.Channel]) -> dict[str, An
     index = {h.id: i for i, h in enumerate(hubs)}
     route = np.array([[index.get(c.donor.hub_for(r) or "", -1) for r in regions]
                       for c in chans], dtype=np.intp).reshape(len(chans), len(regions))
-    masses = {g.id: g.mass_kg for g in scenario.good_entries}
+    masses = {g.id: g.mass_kg for g in scenario.goods}
     per_unit = np.array([[float(masses[c.supply.good] or 1.0) if h.throughput_unit == "kg"
                           else 1.0 for c in chans] for h in hubs]).reshape(len(hubs), len(chans))
     return {
@@ -388,18 +366,13 @@ def _channel_attributes(scenario: Scenario, chans: Sequence[ch.Channel]
         return out
 
     def cap(c: ch.Channel) -> list[float]:
-        good, first = c.supply.good, scenario.good_ids[0]
-        out = []
-        for r in regions:
-            value = r.absorption_caps.get(good, r.absorption_cap if good == first else None)
-            out.append(np.inf if value is None else value)
-        return out
+        return [r.absorption_caps.get(c.supply.good, np.inf) for r in regions]
 
     block: dict[str, NDArray[Any]] = {
         "lead_min_days": np.array([lead(c, "min") for c in chans]),
         "lead_mode_days": np.array([lead(c, "mode") for c in chans]),
         "lead_max_days": np.array([lead(c, "max") for c in chans]),
-        "cap_masks": np.array([cap(c) for c in chans]),
+        "cap_units": np.array([cap(c) for c in chans]),
         "weight": np.array([[r.weight for r in regions] for _ in chans]),
         "tier": np.array([[r.tier for r in regions] for _ in chans], dtype=np.int64),
     }
@@ -436,8 +409,8 @@ def _good_block(scenario: Scenario, chans: Sequence[ch.Channel], days: Index
         projected[i] = g[lands + horizon_h, cols] - g[lands, cols]
         share[i] = _shares(scenario, c, days, projected[i])
     block: dict[str, NDArray[Any]] = {
-        "need_masks": need_ext[:, :n_days],
-        "projected_need_masks": projected,
+        "need_units": need_ext[:, :n_days],
+        "projected_need_units": projected,
         "share": share,
     }
     return {name: _frozen(np.ascontiguousarray(a)) for name, a in block.items()}
@@ -492,5 +465,5 @@ def stack_plans(plans: Sequence[Plan]) -> Plan:
 
 # Large per-row arrays that may keep one scenario's rows (C, or G) when every scenario of a
 # batch shares them.
-_SHAREABLE = ("capacity_masks", "procured_masks", "requisition_share", "requisition_cap_masks",
-              "domestic_demand_masks", "need_masks", "projected_need_masks", "share")
+_SHAREABLE = ("capacity_units", "procured_units", "requisition_share", "requisition_cap_units",
+              "domestic_demand_units", "need_units", "projected_need_units", "share")

@@ -7,10 +7,12 @@ from enum import StrEnum
 
 from sim.allocate import allocator
 from sim.engine.batch import simulate_batch
-from sim.engine.des import Run, simulate
+from sim.engine.des import simulate
 from sim.engine.draws import draw
 from sim.engine.plan import build_plan
-from sim.scenario.models import Backend, Scenario
+from sim.engine.state import Run
+from sim.scenario.enums import Backend
+from sim.scenario.scenario import Scenario
 
 
 class Engine(StrEnum):
@@ -31,12 +33,19 @@ def run(
     scenario: Scenario,
     *,
     seed: int | None = None,
-    engine: Engine = Engine.DES,
-    backend: Backend | None = None,
+    engine: Engine | str = Engine.DES,
+    backend: Backend | str | None = None,
 ) -> Result:
-    """Simulate one scenario; ``seed`` and ``backend`` default to the scenario's own."""
+    """Simulate one scenario; ``seed`` and ``backend`` default to the scenario's own.
+
+    >>> import sim
+    >>> result = sim.run(sim.load("scenarios/minimal.toml"), seed=7, engine="batch")
+    >>> result.seed, str(result.engine)
+    (7, 'batch')
+    """
     seed = scenario.seed if seed is None else seed
-    backend = backend or scenario.allocation.backend
+    engine = Engine(engine)
+    backend = Backend(backend or scenario.allocation.backend)
     plan = build_plan(scenario)
     draws = draw(plan, [seed])
     allocate = allocator(backend)

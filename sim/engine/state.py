@@ -9,24 +9,12 @@ regions consume from. ``Layout`` maps one onto the other.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import TypeVar
 
 import numpy as np
 from numpy.typing import NDArray
 
-from sim.engine.plan import Array, Index, Plan
-
-S = TypeVar("S", bound=np.generic)
-
-
-def per_row(values: NDArray[S], n_rows: int) -> NDArray[S]:
-    """Values with a leading axis of 1 or n_rows as they are (numpy broadcasts a 1), or of
-    one scenario's rows (shared by a batch) repeated for each scenario."""
-    m = values.shape[0]
-    if m in (1, n_rows):
-        return values
-    tiled: NDArray[S] = np.tile(values, (n_rows // m,) + (1,) * (values.ndim - 1))
-    return tiled
+from sim.engine.draws import Draws
+from sim.engine.plan import Array, Index, Plan, per_row
 
 
 @dataclass(frozen=True)
@@ -82,15 +70,15 @@ class State:
     """What carries from one day to the next."""
 
     layout: Layout
-    stock_masks: Array  # (N,) donor stock
-    region_stock_masks: Array  # (M, R) what the regions hold of each good
-    in_transit_masks: Array  # (N, R)
-    pledge_outstanding_masks: Array  # (N, P) due and not yet shipped
-    receipts_masks: Array | None  # (N, T) what exchanges bring back, by the day it lands
+    stock_units: Array  # (N,) donor stock
+    region_stock_units: Array  # (M, R) what the regions hold of each good
+    in_transit_units: Array  # (N, R)
+    pledge_outstanding_units: Array  # (N, P) due and not yet shipped
+    receipts_units: Array | None  # (N, T) what exchanges bring back, by the day it lands
     receives: bool  # anything comes in besides production (procurement, exchanges)
     # (N, L) the donor's stock by the day it came in, a ring of L = the longest shelf life
     # (slot t % L: day t); None when no good expires.
-    cohorts_masks: Array | None
+    cohorts_units: Array | None
     shelf_life_days: NDArray[np.int64]  # (N,) 0: never expires
 
     @classmethod
@@ -98,9 +86,9 @@ class State:
         layout = Layout.of(plan)
         n, m = layout.n_rows, layout.n_goods_rows
         r, p = len(plan.region_ids), len(plan.pledge_region)
-        stock = np.array(per_row(plan.initial_stock_masks, n), dtype=np.float64)
+        stock = np.array(per_row(plan.initial_stock_units, n), dtype=np.float64)
         receipts = (np.zeros((n, plan.n_days)) if (plan.receive_channel >= 0).any() else None)
-        receives = receipts is not None or bool(plan.procured_masks.any())
+        receives = receipts is not None or bool(plan.procured_units.any())
         life = np.asarray(per_row(plan.shelf_life_days, n), dtype=np.int64)
         life = np.broadcast_to(life, (n,)).copy()
         longest = int(life.max(initial=0))
@@ -117,20 +105,20 @@ class Totals:
     """Per-row sums over the run: enough for every metric, whatever the engine. Channel rows
     (N) unless marked (M): good rows."""
 
-    produced_masks: Array  # (N,)
-    released_masks: Array  # (N,) output not requisitioned: left for the market or exports
-    received_masks: Array  # (N,) procured, and brought back by exchanges
-    written_off_masks: Array  # (N,) stock past its shelf life
-    domestic_demand_masks: Array  # (N,)
-    domestic_served_masks: Array  # (N,)
-    shipped_masks: Array  # (N, R)
-    delivered_masks: Array  # (N, R)
-    consumed_masks: Array  # (M, R)
-    need_masks: Array  # (M, R)
-    pledge_on_time_masks: Array  # (N, P)
-    pledge_late_masks: Array  # (N, P)
+    produced_units: Array  # (N,)
+    released_units: Array  # (N,) output not requisitioned: left for the market or exports
+    received_units: Array  # (N,) procured, and brought back by exchanges
+    written_off_units: Array  # (N,) stock past its shelf life
+    domestic_demand_units: Array  # (N,)
+    domestic_served_units: Array  # (N,)
+    shipped_units: Array  # (N, R)
+    delivered_units: Array  # (N, R)
+    consumed_units: Array  # (M, R)
+    need_units: Array  # (M, R)
+    pledge_on_time_units: Array  # (N, P)
+    pledge_late_units: Array  # (N, P)
     first_delivery_day: NDArray[np.int64]  # (N, R); -1: never
-    final_stock_masks: Array  # (N,) donor stock at the end of the last day
+    final_stock_units: Array  # (N,) donor stock at the end of the last day
     hub_handled: Array  # (B, H) throughput units each hub handled
     hub_waited: Array  # (B, H) throughput units handled x days they waited
 
@@ -144,12 +132,12 @@ class Totals:
             return np.zeros(shape)
 
         return cls(
-            produced_masks=z(n), released_masks=z(n), received_masks=z(n),
-            written_off_masks=z(n),
-            domestic_demand_masks=z(n), domestic_served_masks=z(n), shipped_masks=z(n, r),
-            delivered_masks=z(n, r), consumed_masks=z(m, r), need_masks=z(m, r),
-            pledge_on_time_masks=z(n, p), pledge_late_masks=z(n, p),
-            first_delivery_day=np.full((n, r), -1, dtype=np.int64), final_stock_masks=z(n),
+            produced_units=z(n), released_units=z(n), received_units=z(n),
+            written_off_units=z(n),
+            domestic_demand_units=z(n), domestic_served_units=z(n), shipped_units=z(n, r),
+            delivered_units=z(n, r), consumed_units=z(m, r), need_units=z(m, r),
+            pledge_on_time_units=z(n, p), pledge_late_units=z(n, p),
+            first_delivery_day=np.full((n, r), -1, dtype=np.int64), final_stock_units=z(n),
             hub_handled=z(plan.n_scenarios, len(plan.hub_ids)),
             hub_waited=z(plan.n_scenarios, len(plan.hub_ids)))
 
@@ -189,3 +177,14 @@ class Series:
         return cls({k: np.zeros((layout.n_rows, t)) for k in DONOR_SERIES},
                    {k: np.zeros((rows[k], t, r)) for k in REGION_SERIES}, None,
                    {k: np.zeros(hubs) for k in HUB_SERIES})
+
+
+@dataclass
+class Run:
+    """What a run of one or more scenarios leaves behind (leading axis B): its plan, its
+    draws, its totals and, when they were kept, its day-by-day series."""
+
+    plan: Plan
+    draws: Draws
+    totals: Totals
+    series: Series | None

@@ -19,7 +19,7 @@ METRICS: tuple[tuple[str, str], ...] = (
     ("pledges.on_time", "masks"),
     ("pledges.late", "masks"), ("pledges.unmet", "masks"), ("mean_fill_rate", "share"),
     ("min_fill_rate", "share"), ("gini_fill_rate", "index"),
-    ("gini_fill_rate_population", "index"), ("unmet_need_masks", "masks"),
+    ("gini_fill_rate_population", "index"), ("unmet_need", "masks"),
     ("final_stock", "masks"),
 )
 # A metric that is null in summary.json (e.g. equity when nothing was delivered, or a key an
@@ -29,10 +29,10 @@ METRICS: tuple[tuple[str, str], ...] = (
 # What coordination changes, per good (summary.json "goods"): compared for every good of
 # runs that have several goods or donors, in the good's unit where it has one.
 GOOD_METRICS: tuple[tuple[str, str], ...] = (
-    ("delivered_total", "units"), ("unmet_need_masks", "units"),
+    ("delivered_total", "units"), ("unmet_need", "units"),
     ("min_fill_rate", "share"), ("gini_fill_rate", "index"),
 )
-GOOD_LABELS = {"delivered_total": "Delivered", "unmet_need_masks": "Unmet need",
+GOOD_LABELS = {"delivered_total": "Delivered", "unmet_need": "Unmet need",
                "min_fill_rate": "Lowest region's need met", "gini_fill_rate": "Gini of fill rates"}
 
 
@@ -91,10 +91,11 @@ def changes(base: RunData, run: RunData, limit: int = 4) -> str:
 
 
 def labels(runs: list[RunData]) -> list[str]:
-    """Folder names, made unique, as the runs' names in legends and tables."""
+    """Folder names (a run in memory: its scenario's name), made unique, as the runs' names
+    in legends and tables."""
     out: list[str] = []
     for run in runs:
-        name = run.path.resolve().name
+        name = run.path.resolve().name if run.path is not None else run.name
         out.append(name if name not in out else f"{name} ({len(out) + 1})")
     return out
 

@@ -45,7 +45,7 @@ from sim.results import metrics
 from sim.results.reader import RUN_FILES as RUN_FILES
 from sim.results.reader import RunData as RunData
 from sim.results.reader import load_run as load_run
-from sim.scenario.models import WEEKDAYS, PledgeDispatch
+from sim.scenario.enums import WEEKDAYS, PledgeDispatch
 
 
 def pledges_due(run: RunData) -> Array:
@@ -55,7 +55,7 @@ def pledges_due(run: RunData) -> Array:
     its span (weeks since the last shipment)."""
     due = np.zeros((len(run.dates), len(run.region_ids)))
     t0 = run.dates[0]
-    shipments = run.scenario.get("shipments", {})
+    shipments = run.scenario["donors"][0].get("shipments", {})
     cadence = int(shipments.get("cadence_days", 7))
     weekday = WEEKDAYS.index(shipments.get("weekday", "wednesday"))
     first = (weekday - t0.astype(object).weekday()) % 7
@@ -348,7 +348,7 @@ def shipments(run: RunData, fig: FigureBase | None = None) -> FigureResult:
     ax = body.subplots()
     rows = {rid: len(run.region_ids) - 1 - i for i, rid in enumerate(run.region_ids)}
     sh = run.shipments
-    biggest = float(sh["masks"].max(initial=1.0))
+    biggest = float(sh["amount"].max(initial=1.0))
 
     def size(masks: float) -> float:  # marker area in pt^2, proportional to masks
         return 8.0 + 400.0 * masks / biggest
@@ -357,13 +357,13 @@ def shipments(run: RunData, fig: FigureBase | None = None) -> FigureResult:
     for j, rid in enumerate(sh["region"].tolist()):
         st = style(run.region_ids.index(rid) if rid in run.region_ids else 0)
         k = seen[rid] = seen.get(rid, -1) + 1
-        masks, ship, arrive = float(sh["masks"][j]), sh["ship_date"][j], sh["arrival_date"][j]
+        masks, ship, arrive = float(sh["amount"][j]), sh["ship_date"][j], sh["arrival_date"][j]
         # Lead times can exceed the cadence; alternate lanes keep overlapping trips apart.
         up = k % 2 == 1
         y = rows.get(rid, 0) + (0.14 if up else -0.14)
         ax.plot([ship, arrive], [y, y], color=st.color, lw=1.2,
                 linestyle="-" if sh["arrived_in_horizon"][j] else ":")
-        pledged = sh["pledged_masks"][j] >= 0.5 * masks
+        pledged = sh["pledged"][j] >= 0.5 * masks
         ax.scatter([ship], [y], s=size(masks), marker="o", zorder=3,
                    facecolors=st.color if pledged else "white", edgecolors=st.color, lw=1.0)
         ax.plot([arrive], [y], marker="|", color=BLACK, markersize=6, zorder=3)

@@ -15,20 +15,20 @@ from typing import Any
 from matplotlib.figure import Figure
 
 from sim.report import figures, goods_figures, needs, paging, pledge_pages
-from sim.report.brief import (
-    _blank,
-    _date,
-    _index,
-    _lead,
-    _need,
-    _pct,
-    _table,
-    _text,
+from sim.report.hub_brief import hubs_page
+from sim.report.pages import (
+    blank,
+    date_words,
     figure_page,
-    record_pages,
+    index,
+    lead_words,
+    need_words,
+    pct,
+    table,
+    text,
     words,
 )
-from sim.report.hub_brief import hubs_page
+from sim.report.record_pages import record_pages
 from sim.report.style import mm
 from sim.results.reader import RunData
 
@@ -72,21 +72,21 @@ def good_sentence(run: RunData, good: str) -> str:
         return text + "; no region stated a need for it, so no share of need is reported."
     among = ("" if f.regions == len(run.region_ids) else
              f" of the {_count(f.regions, 'region')} that stated a need")
-    unmet = f"{words(_n(s.get('unmet_need_masks')))} {unit}"
+    unmet = f"{words(_n(s.get('unmet_need')))} {unit}"
     if f.mean is None or f.lowest is None or f.highest is None:
         return text + (f"; none arrived{among}, so fairness is undefined, and {unmet} of "
                        "need went unmet.")
     (lo, lo_rate), (hi, hi_rate) = f.lowest, f.highest
-    return text + (f". On average {_pct(f.mean)} of the need{among} was met, from "
-                   f"{_pct(lo_rate)} ({run.region_name(lo)}) to {_pct(hi_rate)} "
-                   f"({run.region_name(hi)}); {unmet} went unmet (Gini {_index(f.gini)}).")
+    return text + (f". On average {pct(f.mean)} of the need{among} was met, from "
+                   f"{pct(lo_rate)} ({run.region_name(lo)}) to {pct(hi_rate)} "
+                   f"({run.region_name(hi)}); {unmet} went unmet (Gini {index(f.gini)}).")
 
 
 def key_sentences(run: RunData) -> list[str]:
     s = run.summary
     head = (f"{_count(len(run.donors), 'donor')} gave {_count(len(run.goods), 'good')} to "
-            f"{_count(len(run.region_ids), 'region')} between {_date(s['horizon']['start'])} "
-            f"and {_date(s['horizon']['end'])}; {COORDINATION.get(coordination(run), '')} "
+            f"{_count(len(run.region_ids), 'region')} between {date_words(s['horizon']['start'])} "
+            f"and {date_words(s['horizon']['end'])}; {COORDINATION.get(coordination(run), '')} "
             f"(coordination: {coordination(run)}).")
     if not needs.needy_goods(run):
         head += (" No region stated a need for any of the goods, so no share of need met is "
@@ -98,7 +98,7 @@ KEY_ROWS: tuple[tuple[str, str], ...] = (
     ("Made", "produced"), ("Bought or received by exchange", "received"),
     ("Domestic demand", "domestic_demand"), ("Domestic shortfall", "domestic_shortfall"),
     ("Donated (shipped)", "donated_total"), ("Delivered in the horizon", "delivered_total"),
-    ("Still in transit", "in_transit_end"), ("Unmet need", "unmet_need_masks"),
+    ("Still in transit", "in_transit_end"), ("Unmet need", "unmet_need"),
     ("Donors' stock at the end", "final_stock"),
 )
 KEY_GOODS = 4  # goods (columns) in one key-numbers table; more goods, more tables
@@ -109,8 +109,8 @@ def _need_cells(run: RunData, good: str) -> tuple[str, str]:
     f = needs.fill(run, good)
     if f is None:
         return needs.NO_NEED, needs.NO_NEED
-    return (f"{_pct(f.mean)} / {_pct(f.lowest[1] if f.lowest else None)}",
-            _index(f.gini, 3))
+    return (f"{pct(f.mean)} / {pct(f.lowest[1] if f.lowest else None)}",
+            index(f.gini, 3))
 
 
 def key_table(run: RunData, goods: list[str] | None = None
@@ -154,7 +154,7 @@ def title_pages(run: RunData, contents: str) -> list[Callable[[], Figure]]:
                                    fontsize=7.5, keep=True))
 
     def footer(ax: Any) -> None:
-        _text(ax, 0.02, figures.provenance(s), width=120, fontsize=7, color="#555555")
+        text(ax, 0.02, figures.provenance(s), width=120, fontsize=7, color="#555555")
 
     return paging.flow(f"{_count(len(run.goods), 'good')} from "
                        f"{_count(len(run.donors), 'donor')}: {run.name}", blocks, footer,
@@ -189,8 +189,8 @@ REGION_ROWS = 14  # rows of a good's region table: a long list goes to summary.j
 def good_page(run: RunData, good: str) -> Figure:
     """A good on a page: what it did, region by region and donor by donor."""
     s, unit = run.good_summary(good), run.unit(good)
-    fig, ax = _blank(f"{run.good_name(good)} (in {unit})")
-    y = _text(ax, 1.0, good_sentence(run, good), width=96, fontsize=9.5)
+    fig, ax = blank(f"{run.good_name(good)} (in {unit})")
+    y = text(ax, 1.0, good_sentence(run, good), width=96, fontsize=9.5)
     want = needs.needs_of(run, good)
 
     def region(key: str, rid: str) -> Any:
@@ -205,21 +205,21 @@ def good_page(run: RunData, good: str) -> Figure:
         else:
             order.sort(key=lambda r: -_n(region("donated_by_region", r)))
             heading += ": the largest gifts first"
-    y = _text(ax, y, heading, fontsize=11, fontweight="bold")
+    y = text(ax, y, heading, fontsize=11, fontweight="bold")
     rows = [(run.region_name(r), mm(_n(region("donated_by_region", r))),
              mm(_n(region("delivered_by_region", r))),
-             _date(region("first_delivery_day_by_region", r))
+             date_words(region("first_delivery_day_by_region", r))
              if region("first_delivery_day_by_region", r) else "none",
-             _pct(region("fill_rate_by_region", r)) if r in want else needs.NO_NEED,
+             pct(region("fill_rate_by_region", r)) if r in want else needs.NO_NEED,
              mm(_n(region("unmet_need_by_region", r))) if r in want else "-")
             for r in order]
     if len(rows) > REGION_ROWS:
         rows = [*rows[:REGION_ROWS - 1],
                 (f"... and {len(rows) - REGION_ROWS + 1} more regions: every region is in "
                  f"summary.json, goods.{good}", "", "", "", "", "")]
-    y = _table(ax, y, ("Region", "Donated", "Delivered", "First arrival", "Need met",
+    y = table(ax, y, ("Region", "Donated", "Delivered", "First arrival", "Need met",
                        f"Unmet, {unit}"), rows, (0.3, 0.12, 0.12, 0.16, 0.12, 0.18))
-    y = _text(ax, y, "By donor", fontsize=11, fontweight="bold")
+    y = text(ax, y, "By donor", fontsize=11, fontweight="bold")
     donors = []
     for d, _ in run.channels_of(good):
         e = run.donor_summary(d).get("goods", {}).get(good, {})
@@ -230,7 +230,7 @@ def good_page(run: RunData, good: str) -> Figure:
                        f"{mm(_n(p.get('pledged')))}: {mm(_n(p.get('on_time')))} / "
                        f"{mm(_n(p.get('late')))} / {mm(_n(p.get('unmet')))}",
                        mm(_n(e.get("final_stock")))))
-    _table(ax, y, ("Donor", "Made", "Bought or received", "Domestic demand", "Donated",
+    table(ax, y, ("Donor", "Made", "Bought or received", "Domestic demand", "Donated",
                    "Delivered", "Pledged: on time / late / never", "Stock at end"),
            donors or [("none",) + ("",) * 7], (0.17, 0.09, 0.1, 0.1, 0.1, 0.1, 0.24, 0.1),
            fontsize=7)
@@ -301,10 +301,10 @@ def assumptions_pages(run: RunData) -> list[Callable[[], Figure]]:
     regions = []
     for r in sc.get("regions", []):
         # A region may need nothing (no need given): Africa CDC, which passes gifts on.
-        need = {**({run.goods[0]: r["need"]} if "need" in r else {}), **r.get("needs", {})}
+        need = r.get("needs", {})
         regions.append((r.get("name") or r["id"], mm(r.get("population", 0)),
-                        "; ".join(f"{run.unit(g)} {_need(n)}" for g, n in need.items())
-                        or needs.NO_NEED, _lead(r.get("lead_time", {}))))
+                        "; ".join(f"{run.unit(g)} {need_words(n)}" for g, n in need.items())
+                        or needs.NO_NEED, lead_words(r.get("lead_time", {}))))
     blocks += [
         paging.heading("Donors"),
         paging.Table(("Donor", "Budget", "Shipments", "Supplies"), donors,

@@ -152,7 +152,7 @@ def delivered_by_day(run: RunData, donor: str, good: str) -> Array:
     sel = mine & sh["arrived_in_horizon"].astype(bool)
     days = (sh["arrival_date"][sel].astype("datetime64[D]") - run.dates[0]).astype(np.int64)
     ok = (days >= 0) & (days < len(out))
-    np.add.at(out, days[ok], sh["masks"][sel][ok].astype(np.float64))
+    np.add.at(out, days[ok], sh["amount"][sel][ok].astype(np.float64))
     return out
 
 
@@ -160,7 +160,7 @@ def donated_by_region(run: RunData, donor: str, good: str) -> Array:
     """What one donor shipped of a good to each region over the horizon (R,)."""
     sh = run.shipments
     sel = (sh["donor"] == donor) & (sh["good"] == good)
-    return np.array([float(sh["masks"][sel & (sh["region"] == r)].sum())
+    return np.array([float(sh["amount"][sel & (sh["region"] == r)].sum())
                      for r in run.region_ids])
 
 
@@ -372,12 +372,12 @@ def shipments(run: RunData, fig: FigureBase | None = None,
     sh, goods = run.shipments, run.goods
     rows = {rid: len(run.region_ids) - 1 - i for i, rid in enumerate(run.region_ids)}
     lane = 0.8 / len(goods)  # one lane per good within a region's row
-    biggest = {g: float(sh["masks"][sh["good"] == g].max(initial=1.0)) for g in goods}
+    biggest = {g: float(sh["amount"][sh["good"] == g].max(initial=1.0)) for g in goods}
 
     def size(g: str, amount: float) -> float:  # marker area in pt^2, relative within a good
         return 8.0 + 160.0 * amount / biggest[g]
 
-    for j in range(len(sh["masks"])):
+    for j in range(len(sh["amount"])):
         rid, g, d = str(sh["region"][j]), str(sh["good"][j]), str(sh["donor"][j])
         if rid not in rows or g not in goods:
             continue
@@ -387,8 +387,8 @@ def shipments(run: RunData, fig: FigureBase | None = None,
         ship, arrive = sh["ship_date"][j], sh["arrival_date"][j]
         ax.plot([ship, arrive], [y, y], color=c, lw=0.9,
                 linestyle="-" if sh["arrived_in_horizon"][j] else ":")
-        pledged = sh["pledged_masks"][j] >= 0.5 * sh["masks"][j]
-        ax.scatter([ship], [y], s=size(g, float(sh["masks"][j])), marker=MARKERS[k % len(
+        pledged = sh["pledged"][j] >= 0.5 * sh["amount"][j]
+        ax.scatter([ship], [y], s=size(g, float(sh["amount"][j])), marker=MARKERS[k % len(
             MARKERS)], facecolors=c if pledged else "white", edgecolors=c, lw=0.9, zorder=3)
     shipment_lanes(ax, run, rows, set(sh["region"].tolist()), margin=0.4)
     handles: list[Artist] = [Patch(color=donor_colour(run, d)) for d in run.donors]

@@ -12,8 +12,8 @@ import numpy as np
 from matplotlib.figure import Figure
 from matplotlib.layout_engine import ConstrainedLayoutEngine
 
-from sim.report.brief import _blank, _cap, _date, _table, _text, words
 from sim.report.hub_figures import hubs, throughput
+from sim.report.pages import blank, cap, date_words, table, text, words
 from sim.report.style import mm
 from sim.results.reader import RunData
 
@@ -46,7 +46,7 @@ def hub_sentence(run: RunData, hub: str) -> str:
     tail = (f"; {words(left)} {unit} were still waiting at the end" if left > 0 else "")
     return text + (f". It ended {queued} of {days} days with a queue, the longest "
                    f"{words(_n(e.get('max_queue')))} {unit} on "
-                   f"{_date(str(e['max_queue_date']))}{tail}.")
+                   f"{date_words(str(e['max_queue_date']))}{tail}.")
 
 
 def hub_rows(run: RunData) -> list[tuple[str, ...]]:
@@ -64,17 +64,17 @@ def hub_rows(run: RunData) -> list[tuple[str, ...]]:
 
 def hubs_page(run: RunData) -> Figure:
     """The brief's page "Hubs": each hub in words, a table, and the hubs figure."""
-    fig, ax = _blank("Hubs")
-    y = _text(ax, 1.0, "A hub handles what lands there first come, first served, up to its "
+    fig, ax = blank("Hubs")
+    y = text(ax, 1.0, "A hub handles what lands there first come, first served, up to its "
               "throughput a day, and sends it on; amounts are in the hub's own unit (units "
               "of any good, or kg). Shipments through a hub show their landing at the hub "
               "in the shipments figure; what each region received, and when, is in the "
               "other figures.", width=100, fontsize=9, color="#222222")
     for hub in run.hubs:
-        y = _text(ax, y, hub_sentence(run, hub), width=96, fontsize=9.5)
-    y = _table(ax, y, ("Hub", "Unit", "Throughput a day", "Handled", "Mean wait, days",
+        y = text(ax, y, hub_sentence(run, hub), width=96, fontsize=9.5)
+    y = table(ax, y, ("Hub", "Unit", "Throughput a day", "Handled", "Mean wait, days",
                        "Longest queue", "On", "Days with a queue"),
-               _cap(hub_rows(run), 6, "hubs"),
+               cap(hub_rows(run), 6, "hubs"),
                (0.22, 0.07, 0.12, 0.1, 0.11, 0.12, 0.12, 0.14), fontsize=7.5)
     # The figure fills the page below the text (the text axes sit at 0.05..0.93 of it).
     bottom_of_text = 0.05 + 0.88 * y

@@ -13,7 +13,7 @@ from typing import Any
 
 from matplotlib.figure import Figure
 
-from sim.report.brief import AX_H, _blank, _table, _table_cells, _text
+from sim.report.pages import AX_H, blank, table, table_cells, text
 
 
 @dataclass(frozen=True)
@@ -42,7 +42,7 @@ class Table:
     keep: bool = False  # kept whole on one page when it fits on one
 
     def heights(self) -> tuple[float, list[float]]:
-        _, rows, _, head = _table_cells(self.header, self.rows, self.widths, self.fontsize)
+        _, rows, _, head = table_cells(self.header, self.rows, self.widths, self.fontsize)
         return head, rows
 
 
@@ -104,13 +104,13 @@ def _is_heading(page: list[Block]) -> bool:
 
 
 def _draw(title: str, blocks: list[Block], footer: Callable[[Any], None] | None) -> Figure:
-    fig, ax = _blank(title)
+    fig, ax = blank(title)
     y = 1.0
     for b in blocks:
         if isinstance(b, Text):
-            y = _text(ax, y - b.gap, b.text, width=b.width, fontsize=b.fontsize, **b.style)
+            y = text(ax, y - b.gap, b.text, width=b.width, fontsize=b.fontsize, **b.style)
         else:
-            y = _table(ax, y, b.header, b.rows, b.widths, fontsize=b.fontsize)
+            y = table(ax, y, b.header, b.rows, b.widths, fontsize=b.fontsize)
     if footer is not None:
         footer(ax)
     return fig

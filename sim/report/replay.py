@@ -24,7 +24,7 @@ from numpy.typing import NDArray
 
 from sim.report.figures import draw_record
 from sim.report.style import BLUE, GREEN, ORANGE, PURPLE, VERMILLION, FigureResult, M, canvas
-from sim.report.sweep_figures import SweepData, footnote
+from sim.report.sweep_data import SweepData, footnote
 from sim.scenario.errors import InputError
 from sim.scenario.loading import load
 from sim.scenario.observations import Measure

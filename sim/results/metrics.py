@@ -5,14 +5,14 @@ scenario, so single runs and batches of thousands share one definition.
 
 Rules a reader relies on:
 - A region that needed nothing counts as fully served (fill rate 1).
-- Unmet need is in masks: need minus consumption, summed over days and regions.
+- Unmet need is in units of the good: need minus consumption, summed over days and regions.
 - Equity (Gini, lowest and mean fill rate) is undefined (NaN) when some region needed
-  masks and nothing was delivered to any region: 0 would read as "perfectly fair". When no
+  some and nothing was delivered to any region: 0 would read as "perfectly fair". When no
   region needed anything, every region is fully served, so mean = lowest = 1 and Gini = 0.
 
 Goods and donors: a run's totals have channel rows (B x C: a donor's supply of a good) and
 good rows (B x G). The functions above read totals whose rows are scenarios (one channel, one
-good: the single-donor scenario of masks); ``per_good`` sums channel rows into good rows so
+good); ``per_good`` sums channel rows into good rows so
 they apply to each good, and ``channel_scalars`` gives what each channel (donor x good) did.
 ``scalars`` given the run's ``Rows`` gives one value per scenario for a sweep: over all goods
 taken together when they share a unit, else over the first good alone (a sum of masks and
@@ -21,6 +21,7 @@ kits means nothing).
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Sequence
 from dataclasses import dataclass, fields, replace
 
@@ -28,13 +29,27 @@ import numpy as np
 from numpy.typing import NDArray
 
 from sim.engine.day import Totals
-from sim.engine.plan import Array, Index, Plan
-from sim.engine.state import per_row
+from sim.engine.plan import Array, Index, Plan, per_row
+
+# Outcomes under an older name, accepted (with a warning) until the release after 0.2.
+RENAMED = {"unmet_need_masks": "unmet_need"}
+
+
+def outcome_name(name: str) -> str:
+    """An outcome's current name: ``name`` itself, or the new name of a renamed one (with a
+    warning, so that a sweep or calibration file can be updated)."""
+    new = RENAMED.get(name)
+    if new is None:
+        return name
+    warnings.warn(f"outcome {name!r} is now called {new!r}; the old name is accepted until "
+                  "the next release", FutureWarning, stacklevel=2)
+    return new
+
 
 # The scalar metrics a sweep can keep, in a stable order.
 SCALARS = (
     "produced", "released", "domestic_demand", "domestic_shortfall", "donated_total",
-    "delivered_total", "in_transit_end", "unmet_need_masks", "gini_fill_rate", "min_fill_rate",
+    "delivered_total", "in_transit_end", "unmet_need", "gini_fill_rate", "min_fill_rate",
     "mean_fill_rate", "pledged_total", "pledges_on_time", "pledges_late", "pledges_unmet",
     "final_stock",
 )
@@ -74,15 +89,15 @@ def gini(values: Array, weights: Array | None = None) -> Array:
 
 def equity_defined(totals: Totals) -> NDArray[np.bool_]:
     """(B,) False where some region needed masks and none was delivered anywhere."""
-    needed = totals.need_masks.sum(axis=1) > 0
-    delivered = totals.delivered_masks.sum(axis=1) > 0
+    needed = totals.need_units.sum(axis=1) > 0
+    delivered = totals.delivered_units.sum(axis=1) > 0
     defined: NDArray[np.bool_] = ~needed | delivered
     return defined
 
 
 def equity(totals: Totals, weights: Array | None = None) -> dict[str, Array]:
     """Gini, lowest and mean fill rate (B,), NaN where nothing was delivered (see above)."""
-    rates = fill_rate(totals.consumed_masks, totals.need_masks)
+    rates = fill_rate(totals.consumed_units, totals.need_units)
     ok = equity_defined(totals)
     return {
         "gini_fill_rate": np.where(ok, gini(rates, weights), np.nan),
@@ -91,51 +106,51 @@ def equity(totals: Totals, weights: Array | None = None) -> dict[str, Array]:
     }
 
 
-def pledge_split(totals: Totals, pledge_masks: Array) -> tuple[Array, Array, Array]:
+def pledge_split(totals: Totals, pledge_units: Array) -> tuple[Array, Array, Array]:
     """On time, late and never shipped, per pledge instance (B, P)."""
-    on_time, late = totals.pledge_on_time_masks, totals.pledge_late_masks
-    unmet = np.maximum(pledge_masks - on_time - late, 0.0)
+    on_time, late = totals.pledge_on_time_units, totals.pledge_late_units
+    unmet = np.maximum(pledge_units - on_time - late, 0.0)
     return on_time, late, unmet
 
 
-def scalars(totals: Totals, pledge_masks: Array, rows: Rows | None = None
+def scalars(totals: Totals, pledge_units: Array, rows: Rows | None = None
             ) -> dict[str, Array]:
     """The scalar metrics of B scenarios, each an array of shape (B,). Without ``rows`` each
     row is a scenario (one channel, one good); with them, several goods count together when
     they share a unit, else the first good alone (``Rows.scope``)."""
     if rows is not None and not rows.single:
-        totals, pledge_masks = grouped(totals, pledge_masks, rows, *rows.scope())
-    elif len(totals.produced_masks) != len(totals.consumed_masks):
+        totals, pledge_units = grouped(totals, pledge_units, rows, *rows.scope())
+    elif len(totals.produced_units) != len(totals.consumed_units):
         raise ValueError("totals with channel rows and good rows apart (several goods or "
                          "donors): pass rows=Rows.of(plan, units)")
     return {
         **_flows(totals),
-        "unmet_need_masks": (totals.need_masks - totals.consumed_masks).sum(axis=1),
+        "unmet_need": (totals.need_units - totals.consumed_units).sum(axis=1),
         **equity(totals),
-        **_pledge_totals(totals, pledge_masks),
-        "final_stock": totals.final_stock_masks,
+        **_pledge_totals(totals, pledge_units),
+        "final_stock": totals.final_stock_units,
     }
 
 
 def _flows(totals: Totals) -> dict[str, Array]:
     """What each row made, released, served at home, shipped and delivered."""
-    donated = totals.shipped_masks.sum(axis=1)
-    delivered = totals.delivered_masks.sum(axis=1)
+    donated = totals.shipped_units.sum(axis=1)
+    delivered = totals.delivered_units.sum(axis=1)
     return {
-        "produced": totals.produced_masks,
-        "released": totals.released_masks,
-        "domestic_demand": totals.domestic_demand_masks,
-        "domestic_shortfall": totals.domestic_demand_masks - totals.domestic_served_masks,
+        "produced": totals.produced_units,
+        "released": totals.released_units,
+        "domestic_demand": totals.domestic_demand_units,
+        "domestic_shortfall": totals.domestic_demand_units - totals.domestic_served_units,
         "donated_total": donated,
         "delivered_total": delivered,
         "in_transit_end": donated - delivered,
     }
 
 
-def _pledge_totals(totals: Totals, pledge_masks: Array) -> dict[str, Array]:
-    on_time, late, unmet = pledge_split(totals, pledge_masks)
+def _pledge_totals(totals: Totals, pledge_units: Array) -> dict[str, Array]:
+    on_time, late, unmet = pledge_split(totals, pledge_units)
     return {
-        "pledged_total": pledge_masks.sum(axis=1),
+        "pledged_total": pledge_units.sum(axis=1),
         "pledges_on_time": on_time.sum(axis=1),
         "pledges_late": late.sum(axis=1),
         "pledges_unmet": unmet.sum(axis=1),
@@ -145,10 +160,10 @@ def _pledge_totals(totals: Totals, pledge_masks: Array) -> dict[str, Array]:
 def by_region(totals: Totals) -> dict[str, Array | NDArray[np.int64]]:
     """Per-region metrics of B scenarios, each (B, R)."""
     return {
-        "donated_by_region": totals.shipped_masks,
-        "delivered_by_region": totals.delivered_masks,
-        "fill_rate_by_region": fill_rate(totals.consumed_masks, totals.need_masks),
-        "unmet_need_by_region": totals.need_masks - totals.consumed_masks,
+        "donated_by_region": totals.shipped_units,
+        "delivered_by_region": totals.delivered_units,
+        "fill_rate_by_region": fill_rate(totals.consumed_units, totals.need_units),
+        "unmet_need_by_region": totals.need_units - totals.consumed_units,
         "first_delivery_day_by_region": totals.first_delivery_day,
     }
 
@@ -197,7 +212,7 @@ class Rows:
 
 # Totals kept per good row (what the regions need and use) and per scenario (hubs); the rest
 # are per channel row.
-_GOOD_FIELDS = frozenset({"consumed_masks", "need_masks"})
+_GOOD_FIELDS = frozenset({"consumed_units", "need_units"})
 _SCENARIO_FIELDS = frozenset({"hub_handled", "hub_waited"})
 
 
@@ -216,7 +231,7 @@ def _sum_groups(values: NDArray[np.float64], n_per: int, group: Index, n_groups:
     return out.reshape(b * n_groups, *values.shape[1:])
 
 
-def grouped(totals: Totals, pledge_masks: Array, rows: Rows, channel_group: Index,
+def grouped(totals: Totals, pledge_units: Array, rows: Rows, channel_group: Index,
             good_group: Index, n_groups: int) -> tuple[Totals, Array]:
     """Totals (and pledge amounts) with B x ``n_groups`` rows, each row the sum of the
     channel rows and good rows of its group; the first delivery is the earliest of the
@@ -242,26 +257,26 @@ def grouped(totals: Totals, pledge_masks: Array, rows: Rows, channel_group: Inde
             out[f.name] = _sum_groups(values, rows.n_goods, good_group, n_groups, b)
         else:
             out[f.name] = _sum_groups(values, c, channel_group, n_groups, b)
-    pledges = _sum_groups(per_row(pledge_masks, b * c), c, channel_group, n_groups, b)
+    pledges = _sum_groups(per_row(pledge_units, b * c), c, channel_group, n_groups, b)
     return replace(totals, **out), pledges  # type: ignore[arg-type]
 
 
-def per_good(totals: Totals, pledge_masks: Array, rows: Rows) -> tuple[Totals, Array]:
+def per_good(totals: Totals, pledge_units: Array, rows: Rows) -> tuple[Totals, Array]:
     """Totals with one row per good row (B x G), each good's channels summed: the metrics
     above then give each good's (``scalars``, ``by_region``, ``equity``)."""
-    return grouped(totals, pledge_masks, rows, rows.channel_good,
+    return grouped(totals, pledge_units, rows, rows.channel_good,
                    np.arange(rows.n_goods, dtype=np.intp), rows.n_goods)
 
 
-def channel_scalars(totals: Totals, pledge_masks: Array) -> dict[str, Array]:
+def channel_scalars(totals: Totals, pledge_units: Array) -> dict[str, Array]:
     """What each channel row (a donor's supply of a good) did, each (N,); units of its good.
     Needs and fill rates belong to goods, not channels: see ``per_good``."""
-    pledged = per_row(pledge_masks, len(totals.produced_masks))
+    pledged = per_row(pledge_units, len(totals.produced_units))
     return {
         **_flows(totals),
-        "received": totals.received_masks,
+        "received": totals.received_units,
         **_pledge_totals(totals, pledged),
-        "final_stock": totals.final_stock_masks,
+        "final_stock": totals.final_stock_units,
     }
 
 
@@ -270,6 +285,6 @@ def exchange_flows(totals: Totals, rows: Rows, receive_ratio: Array) -> tuple[Ar
     time or late; 0 for a pledge) and what it brings back, ``receive_ratio`` x sent (in the
     received good's units, whether or not it lands inside the horizon)."""
     b, c = rows.n_scenarios, rows.n_channels
-    shipped = totals.pledge_on_time_masks + totals.pledge_late_masks
+    shipped = totals.pledge_on_time_units + totals.pledge_late_units
     sent = shipped.reshape(b, c, -1).sum(axis=1)
     return sent, sent * np.asarray(receive_ratio, dtype=np.float64)

@@ -28,8 +28,8 @@ from numpy.typing import NDArray
 
 from sim.engine.runner import Result
 from sim.engine.state import GOOD_REGION_SERIES
-from sim.scenario.models import Scenario
 from sim.scenario.observations import Measure, Observation, SeriesPath
+from sim.scenario.scenario import Scenario
 
 Array = NDArray[np.float64]
 
@@ -62,7 +62,7 @@ class SeriesRows:
     def of(cls, result: Result) -> SeriesRows:
         plan = result.run.plan
         return cls(plan.good_ids, plan.donor_ids,
-                   [d.label for d in result.scenario.donor_entries],
+                   [d.label for d in result.scenario.donors],
                    [int(g) for g in plan.channel_good], [int(d) for d in plan.channel_donor])
 
     def channels(self, observation: Observation, by_donor: bool = True) -> list[int]:

@@ -1,7 +1,11 @@
-"""A run's result folder, read back for figures, the brief and comparisons.
+"""A run read back for figures, the brief and comparisons: from its result folder, or straight
+from a run in memory (the same view, built from the same tables the writer stores).
 
-Reading is strict: a missing file, column or summary key raises InputError naming it, so a
-folder from another version fails at once rather than half-way through a figure.
+Reading a folder is strict: a missing file, column or summary key raises InputError naming
+it, so a damaged folder fails at once rather than half-way through a figure. Folders of the
+first format (``format_version`` 1, before goods and donors were the one form) are read as
+well: their scenario is rewritten into the one form and their summary given the goods and
+donors sections it lacked.
 """
 
 from __future__ import annotations
@@ -18,50 +22,82 @@ import pyarrow as pa
 import pyarrow.csv as pa_csv
 import pyarrow.parquet as pq
 from numpy.typing import NDArray
+from pydantic import ValidationError
 
-from sim.scenario.errors import InputError
+from sim.engine.runner import Result
+from sim.results import tables
+from sim.results.summary import FORMAT_VERSION, summary
+from sim.scenario.errors import InputError, first_error
+from sim.scenario.normalise import normalise
+from sim.scenario.scenario import Scenario
+from sim.scenario.writing import plain
 
 Array = NDArray[np.float64]
 Dates = NDArray[np.datetime64]
-
-
 Channel = tuple[str, str]  # (donor id, good id): one donor's supply of one good
 
 
 @dataclass(frozen=True)
 class RunData:
-    """A run's result folder, read back: series keyed by name, region series (T, R).
+    """A run, read back: the summary and the resolved scenario as plain data, every
+    channel's daily series (T,), every good's region series (T, R), the shipments by column
+    and every hub's series (T,). ``path`` is the folder (None: a run in memory)."""
 
-    ``daily`` and ``regions`` are the first channel's and the first good's, so that a figure
-    of a single-donor run reads them as before; ``daily_of`` and ``regions_of`` give every
-    channel's and every good's (a legacy run has one of each: its donor giving masks)."""
-
-    path: Path
+    path: Path | None
     summary: dict[str, Any]
     scenario: dict[str, Any]
     dates: Dates
-    daily: dict[str, Array]
     region_ids: list[str]
-    regions: dict[str, Array]
+    by_channel: dict[Channel, dict[str, Array]]
+    by_good: dict[str, dict[str, Array]]
     shipments: dict[str, NDArray[Any]]  # shipments.csv by column, one entry a shipment
-    # Every channel's daily series and every good's region series, in the folder's order.
-    by_channel: dict[Channel, dict[str, Array]] = field(default_factory=dict)
-    by_good: dict[str, dict[str, Array]] = field(default_factory=dict)
-    # hubs.parquet (a run with hubs): hub id -> series (T,) (arrived, handled, queue,
-    # wait_days), in throughput units; empty for a run without hubs
+    # hub id -> series (arrived, handled, queue, wait_days) in throughput units
     hubs: dict[str, dict[str, Array]] = field(default_factory=dict)
 
+    @classmethod
+    def of(cls, result: Result, summary_: dict[str, Any] | None = None,
+           run_tables: tables.RunTables | None = None) -> RunData:
+        """The view of a run in memory: what ``load_run`` reads from its folder, without
+        writing one (``summary_`` and ``run_tables``: the caller's, when it has them)."""
+        t = run_tables or tables.run_tables(result)
+        return _assemble(None, summary_ or summary(result), plain(result.scenario.model_dump(
+            mode="python", exclude_none=True)), t.daily, t.regions, t.shipments, t.hubs)
+
+    # ---- who and what -----------------------------------------------------------------
     @property
     def name(self) -> str:
         return str(self.summary["name"])
 
     @property
+    def title(self) -> str:
+        """What a reader calls the scenario (its title, else its name)."""
+        return str(self.summary.get("title") or self.scenario.get("title") or self.name)
+
+    @property
+    def goods(self) -> list[str]:
+        """Good ids in the scenario's order."""
+        return [str(g["id"]) for g in self.scenario["goods"]]
+
+    @property
+    def donors(self) -> list[str]:
+        """Donor ids in the scenario's order."""
+        return [str(d["id"]) for d in self.scenario["donors"]]
+
+    @property
+    def channels(self) -> list[Channel]:
+        """(donor, good) of each channel, in the engine's order (donor-major)."""
+        return list(self.by_channel)
+
+    @property
+    def several(self) -> bool:
+        """More than one good or more than one donor: figures and the brief facet by them."""
+        return len(self.goods) > 1 or len(self.donors) > 1
+
+    @property
     def donor(self) -> str:
         """Who gave, for titles and sentences: the donor, or the donors named in turn."""
-        if "donors" in self.scenario:
-            names = [self.donor_name(d) for d in self.donors]
-            return names[0] if len(names) == 1 else ", ".join(names[:-1]) + " and " + names[-1]
-        return str(self.scenario.get("donor", {}).get("name", "the donor"))
+        names = [self.donor_name(d) for d in self.donors]
+        return names[0] if len(names) == 1 else ", ".join(names[:-1]) + " and " + names[-1]
 
     def region_name(self, rid: str) -> str:
         for r in self.scenario.get("regions", []):
@@ -69,54 +105,32 @@ class RunData:
                 return str(r.get("name") or rid)
         return rid
 
-    @property
-    def channels(self) -> list[Channel]:
-        """(donor, good) of each channel, in the engine's order (donor-major)."""
-        return list(self.by_channel) or [(self.donor, LEGACY_GOOD)]
-
-    @property
-    def goods(self) -> list[str]:
-        """Good ids in the scenario's order; a legacy run gives masks."""
-        listed = [str(g["id"]) for g in self.scenario.get("goods", []) if "id" in g]
-        return listed or list(self.by_good) or [LEGACY_GOOD]
-
-    @property
-    def donors(self) -> list[str]:
-        """Donor ids in the scenario's order; a legacy run's one donor goes by its name."""
-        listed = [str(d["id"]) for d in self.scenario.get("donors", []) if "id" in d]
-        return listed or list(dict.fromkeys(d for d, _ in self.channels))
-
-    @property
-    def several(self) -> bool:
-        """More than one good or more than one donor: figures and the brief facet by them."""
-        return len(self.goods) > 1 or len(self.donors) > 1
-
-    def _good(self, good: str) -> dict[str, Any]:
-        for g in self.scenario.get("goods", []):
-            if g.get("id") == good:
-                return dict(g)
-        return {}
+    def _entry(self, key: str, id_: str) -> dict[str, Any]:
+        return next((dict(x) for x in self.scenario.get(key, []) if x.get("id") == id_), {})
 
     def unit(self, good: str) -> str:
-        """The good's unit (masks, kits, suits), from summary.json or the scenario."""
-        return str(self.good_summary(good).get("unit") or self._good(good).get("unit")
-                   or ("masks" if good == LEGACY_GOOD else "units"))
+        """The good's unit (masks, kits, suits)."""
+        return str(self._entry("goods", good).get("unit") or "units")
 
     def good_name(self, good: str) -> str:
-        return str(self.good_summary(good).get("name") or self._good(good).get("name")
-                   or good.replace("_", " ").capitalize())
+        return str(self._entry("goods", good).get("name") or good)
 
     def donor_name(self, donor: str) -> str:
-        for d in self.scenario.get("donors", []):
-            if d.get("id") == donor:
-                return str(d.get("name") or donor)
-        entry = self.summary.get("donors", {}).get(donor, {})
-        return str(entry.get("name") or donor)
+        return str(self._entry("donors", donor).get("name") or donor)
+
+    # ---- series and summaries ------------------------------------------------------------
+    @property
+    def daily(self) -> dict[str, Array]:
+        """The first channel's daily series."""
+        return next(iter(self.by_channel.values()))
+
+    @property
+    def regions(self) -> dict[str, Array]:
+        """The first good's region series."""
+        return next(iter(self.by_good.values()))
 
     def daily_of(self, donor: str, good: str) -> dict[str, Array]:
         """One channel's daily series; KeyError names a channel the run does not have."""
-        if not self.by_channel:
-            return self.daily
         return self.by_channel[(donor, good)]
 
     def channels_of(self, good: str) -> list[Channel]:
@@ -125,16 +139,15 @@ class RunData:
 
     def regions_of(self, good: str) -> dict[str, Array]:
         """One good's region series (T, R), over all its donors."""
-        if not self.by_good:
-            return self.regions
         return self.by_good[good]
 
     def good_summary(self, good: str) -> dict[str, Any]:
-        """summary.json's entry for one good; a legacy run's whole summary is its masks'."""
-        goods = self.summary.get("goods")
-        if goods is None:
-            return self.summary if good == LEGACY_GOOD else {}
-        return dict(goods.get(good, {}))
+        """summary.json's entry for one good."""
+        return dict(self.summary["goods"].get(good, {}))
+
+    def donor_summary(self, donor: str) -> dict[str, Any]:
+        """summary.json's entry for one donor."""
+        return dict(self.summary["donors"].get(donor, {}))
 
     def hub_summary(self, hub: str) -> dict[str, Any]:
         """summary.json's entry for one hub ({} when it has none)."""
@@ -147,12 +160,6 @@ class RunData:
         """The hub's throughput unit: units or kg."""
         return str(self.hub_summary(hub).get("throughput_unit") or "units")
 
-    def donor_summary(self, donor: str) -> dict[str, Any]:
-        """summary.json's entry for one donor ({} when the run has no donors section)."""
-        return dict(self.summary.get("donors", {}).get(donor, {}))
-
-
-LEGACY_GOOD = "masks"  # what a scenario without [[goods]] gives
 
 RUN_FILES = ("summary.json", "scenario.toml", "daily.parquet", "regions.parquet",
              "shipments.csv")
@@ -161,24 +168,24 @@ HUBS_FILE = "hubs.parquet"  # a run with hubs only
 # version fails here with the key's name, not later with a KeyError.
 _SUMMARY_KEYS = ("name", "horizon", "produced", "domestic_demand", "domestic_shortfall",
                  "donated_total", "delivered_total", "in_transit_end", "donated_by_region",
-                 "delivered_by_region", "fill_rate_by_region", "unmet_need_masks",
+                 "delivered_by_region", "fill_rate_by_region", "unmet_need",
                  "unmet_need_by_region", "gini_fill_rate", "min_fill_rate", "mean_fill_rate",
-                 "pledges", "first_delivery_day_by_region", "final_stock", "provenance")
+                 "pledges", "first_delivery_day_by_region", "final_stock", "goods", "donors",
+                 "provenance")
 _DAILY = ("date", "capacity", "shipment_day", "production", "domestic_demand",
           "domestic_served", "domestic_shortfall", "stock", "reserve", "shipped")
-_DAILY_OPTIONAL = ("released", "received")  # read when present: older folders lack them
-_CHANNEL = ("donor", "good")  # goods-and-donors folders: one block of rows per channel
 _REGION = ("date", "region", "need", "shipped", "arrived", "consumed", "unmet")
-_SHIP = {"ship_date": pa.date32(), "region": pa.string(), "masks": pa.float64(),
-         "pledged_masks": pa.float64(), "lead_days": pa.int64(), "arrival_date": pa.date32(),
-         "arrived_in_horizon": pa.bool_()}
-# Read when present: donor and good (goods-and-donors folders), via (runs with hubs)
-_SHIP_CHANNEL = {"donor": pa.string(), "good": pa.string(), "via": pa.string()}
+_SHIP = {"ship_date": pa.date32(), "region": pa.string(), "lead_days": pa.int64(),
+         "arrival_date": pa.date32(), "arrived_in_horizon": pa.bool_()}
+_SHIP_AMOUNTS = {"amount": "masks", "pledged": "pledged_masks", "policy": "policy_masks"}  # 2: 1
+# Read when present: donor and good (absent before goods), via (runs with hubs)
+_SHIP_LABELS = ("donor", "good", "via")
 _HUB = ("date", "hub", "arrived", "handled", "queue", "wait_days")
 
 
-def _columns(path: Path, names: tuple[str, ...], optional: tuple[str, ...] = ()
-             ) -> dict[str, Any]:
+def _columns(path: Path, names: tuple[str, ...]) -> dict[str, NDArray[Any]]:
+    """A Parquet file's columns (``names`` at least) as numpy: dates as datetime64[D], labels
+    as str objects."""
     try:
         table = pq.read_table(path)
     except Exception as exc:  # pyarrow raises several types for a damaged file
@@ -186,7 +193,16 @@ def _columns(path: Path, names: tuple[str, ...], optional: tuple[str, ...] = ()
     missing = [n for n in names if n not in table.column_names]
     if missing:
         raise InputError(path, missing[0], "missing column")
-    return {n: table.column(n) for n in (*names, *optional) if n in table.column_names}
+    out: dict[str, NDArray[Any]] = {}
+    for name in table.column_names:
+        column = table.column(name)
+        if pa.types.is_date(column.type):
+            out[name] = np.asarray(column.to_numpy(), dtype="datetime64[D]")
+        elif pa.types.is_dictionary(column.type) or pa.types.is_string(column.type):
+            out[name] = np.array([str(x) for x in column.to_pylist()], dtype=object)
+        else:
+            out[name] = np.asarray(column.to_numpy())
+    return out
 
 
 def _read(path: Path, parse: Callable[[str], Any]) -> Any:
@@ -197,119 +213,197 @@ def _read(path: Path, parse: Callable[[str], Any]) -> Any:
 
 
 def load_run(folder: str | Path) -> RunData:
-    """Read a run's result folder; a missing or damaged part raises InputError."""
+    """Read a run's result folder; a missing or damaged part raises InputError.
+
+    >>> import sim, tempfile
+    >>> out = sim.write(sim.run(sim.load("scenarios/minimal.toml")), tempfile.mkdtemp())
+    >>> sim.load_run(out).goods
+    ['masks']
+    """
     path = Path(folder)
     if not path.is_dir():
         raise InputError(path, "", "no such folder")
     for name in RUN_FILES:
         if not (path / name).is_file():
             raise InputError(path, name, "missing: not a complete run folder")
-    summary = _read(path / "summary.json", json.loads)
-    missing = [k for k in _SUMMARY_KEYS if not isinstance(summary, dict) or k not in summary]
+    raw = _read(path / "summary.json", json.loads)
+    if not isinstance(raw, dict):
+        raise InputError(path / "summary.json", "", "not a JSON object")
+    scenario = _canonical(_read(path / "scenario.toml", tomllib.loads), path / "scenario.toml")
+    summary_ = _upgrade(raw, scenario)
+    missing = [k for k in _SUMMARY_KEYS if k not in summary_]
     if missing:
         raise InputError(path / "summary.json", missing[0], "missing")
-    scenario = _read(path / "scenario.toml", tomllib.loads)
-    region_ids = [str(r["id"]) for r in scenario.get("regions", []) if "id" in r]
-    if not region_ids:
-        raise InputError(path / "scenario.toml", "regions", "no regions")
-
-    d = _columns(path / "daily.parquet", _DAILY, (*_DAILY_OPTIONAL, *_CHANNEL))
-    by_channel, first_rows = _by_channel(path / "daily.parquet", d)
-    dates = np.asarray(d.pop("date").to_numpy(), dtype="datetime64[D]")[first_rows]
-    daily = (dict(next(iter(by_channel.values()))) if by_channel else
-             {k: np.asarray(v.to_numpy(), dtype=np.float64) for k, v in d.items()})
-    r = _columns(path / "regions.parquet", _REGION, ("good",))
-    goods = _labels(r.pop("good")) if "good" in r else None
-    by_good: dict[str, dict[str, Array]] = {}
-    if goods is None:
-        regions = _grids(path / "regions.parquet", r, dates, region_ids)
-    else:
-        for good in dict.fromkeys(goods):
-            rows = np.flatnonzero(goods == good)
-            by_good[good] = _grids(path / "regions.parquet",
-                                   {k: v.take(rows) for k, v in r.items()}, dates, region_ids)
-        regions = next(iter(by_good.values()))
-    hubs = _read_hubs(path / HUBS_FILE, dates) if (path / HUBS_FILE).is_file() else {}
-    return RunData(path, summary, scenario, dates, daily, region_ids, regions,
-                   _read_shipments(path / "shipments.csv", _legacy_donor(scenario)), by_channel,
-                   by_good, hubs)
+    daily = _columns(path / "daily.parquet", _DAILY)
+    regions = _columns(path / "regions.parquet", _REGION)
+    hubs = (_columns(path / HUBS_FILE, _HUB) if (path / HUBS_FILE).is_file() else None)
+    shipments = _read_shipments(path / "shipments.csv")
+    _fill_labels(scenario, daily, regions, shipments)
+    return _assemble(path, summary_, scenario, daily, regions, shipments, hubs)
 
 
-def _read_hubs(path: Path, dates: Dates) -> dict[str, dict[str, Array]]:
-    """hubs.parquet by hub, in the order first seen: each hub's series, one value a day."""
-    h = _columns(path, _HUB)
-    ids = _labels(h.pop("hub"))
-    days = np.asarray(h.pop("date").to_numpy(), dtype="datetime64[D]")
-    out: dict[str, dict[str, Array]] = {}
-    for hub in dict.fromkeys(ids.tolist()):
-        rows = np.flatnonzero(ids == hub)
-        if not np.array_equal(days[rows], dates):
-            raise InputError(path, "date", f"hub {hub!r}: the days differ from daily.parquet's")
-        out[hub] = {k: np.asarray(v.take(rows).to_numpy(), dtype=np.float64)
-                    for k, v in h.items()}
+def _canonical(raw: dict[str, Any], path: Path) -> dict[str, Any]:
+    """The resolved scenario in the one form, every field under its current name (a folder
+    of the first format may hold the single-donor form). Cases tables are not read: the
+    run's numbers are in the folder already."""
+    try:
+        data, form = normalise(raw, str(path))
+        scenario = Scenario.model_validate(data)
+    except InputError as exc:
+        raise InputError(path, exc.field, exc.message) from None
+    except ValidationError as exc:
+        error = first_error(path, exc)
+        raise InputError(path, form.as_written(error.field), error.message) from None
+    out: dict[str, Any] = plain(scenario.model_dump(mode="python", exclude_none=True))
     return out
 
 
-def _legacy_donor(scenario: dict[str, Any]) -> str:
-    return str(scenario.get("donor", {}).get("name", "the donor"))
+def _assemble(path: Path | None, summary_: dict[str, Any], scenario: dict[str, Any],
+              daily: tables.Columns, regions: tables.Columns, shipments: tables.Columns,
+              hubs: tables.Columns | None) -> RunData:
+    """The view of a run from its tables' columns (``sim.results.tables``)."""
+    where = path or Path("<run>")
+    region_ids = [str(r["id"]) for r in scenario["regions"]]
+    by_channel: dict[Channel, dict[str, Array]] = {}
+    first_rows: NDArray[np.intp] | None = None
+    for key in dict.fromkeys(zip(daily["donor"].tolist(), daily["good"].tolist(),
+                                 strict=True)):
+        rows = np.flatnonzero((daily["donor"] == key[0]) & (daily["good"] == key[1]))
+        if first_rows is not None and len(rows) != len(first_rows):
+            raise InputError(where / "daily.parquet", "donor",
+                             "channels have different numbers of days")
+        first_rows = rows if first_rows is None else first_rows
+        by_channel[key] = {k: np.asarray(v[rows], dtype=np.float64) for k, v in daily.items()
+                           if k not in ("date", "donor", "good")}
+    if first_rows is None:
+        raise InputError(where / "daily.parquet", "", "no rows")
+    dates = np.asarray(daily["date"][first_rows], dtype="datetime64[D]")
+    by_good = {}
+    for good in dict.fromkeys(regions["good"].tolist()):
+        rows = np.flatnonzero(regions["good"] == good)
+        by_good[str(good)] = _grids(where / "regions.parquet",
+                                    {k: v[rows] for k, v in regions.items()}, dates, region_ids)
+    hub_series: dict[str, dict[str, Array]] = {}
+    for hub in dict.fromkeys((hubs or {}).get("hub", np.zeros(0)).tolist()):
+        assert hubs is not None
+        rows = np.flatnonzero(hubs["hub"] == hub)
+        if not np.array_equal(hubs["date"][rows], dates):
+            raise InputError(where / HUBS_FILE, "date",
+                             f"hub {hub!r}: the days differ from daily.parquet's")
+        hub_series[str(hub)] = {k: np.asarray(v[rows], dtype=np.float64)
+                                for k, v in hubs.items() if k not in ("date", "hub")}
+    return RunData(path, summary_, scenario, dates, region_ids, by_channel, by_good,
+                   shipments, hub_series)
 
 
-def _labels(column: Any) -> NDArray[np.str_]:
-    """A (dictionary-encoded) string column as a numpy array of str."""
-    return np.asarray([str(x) for x in column.to_pylist()], dtype=np.str_)
-
-
-def _by_channel(path: Path, d: dict[str, Any]
-                ) -> tuple[dict[Channel, dict[str, Array]], slice | NDArray[np.intp]]:
-    """daily.parquet's rows split by (donor, good), in the order first seen, and the first
-    channel's rows (every row, and no channels, for a folder without those columns)."""
-    if not all(c in d for c in _CHANNEL):
-        return {}, slice(None)
-    donors, goods = _labels(d.pop("donor")), _labels(d.pop("good"))
-    out: dict[Channel, dict[str, Array]] = {}
-    first: NDArray[np.intp] | None = None
-    for key in dict.fromkeys(zip(donors.tolist(), goods.tolist(), strict=True)):
-        rows = np.flatnonzero((donors == key[0]) & (goods == key[1]))
-        if first is not None and len(rows) != len(first):
-            raise InputError(path, "donor", "channels have different numbers of days")
-        first = rows if first is None else first
-        out[key] = {k: np.asarray(v.take(rows).to_numpy(), dtype=np.float64)
-                    for k, v in d.items() if k != "date"}
-    return out, first if first is not None else slice(None)
-
-
-def _grids(path: Path, r: dict[str, Any], dates: Dates, region_ids: list[str]
+def _grids(path: Path, r: tables.Columns, dates: Dates, region_ids: list[str]
            ) -> dict[str, Array]:
     """One good's region rows as (T, R) grids; exactly one row per day and region, or the
     folder was not written by this version."""
-    t = (np.asarray(r["date"].to_numpy(), dtype="datetime64[D]") - dates[0]).astype(np.int64)
+    t = (np.asarray(r["date"], dtype="datetime64[D]") - dates[0]).astype(np.int64)
     index = {rid: i for i, rid in enumerate(region_ids)}
-    i = np.array([index.get(str(x), -1) for x in r["region"].to_pylist()], dtype=np.int64)
+    i = np.array([index.get(str(x), -1) for x in r["region"].tolist()], dtype=np.int64)
     cells = t * len(region_ids) + i
     if (len(cells) != len(dates) * len(region_ids) or (i < 0).any() or (t < 0).any()
             or (t >= len(dates)).any() or len(np.unique(cells)) != len(cells)):
         raise InputError(path, "", "does not match daily.parquet and "
                          "the regions of scenario.toml")
-    regions = {}
-    for name in _REGION[2:]:
+    grids = {}
+    for name, values in r.items():
+        if name in ("date", "region", "good"):
+            continue
         grid = np.zeros((len(dates), len(region_ids)))
-        grid[t, i] = np.asarray(r[name].to_numpy(), dtype=np.float64)
-        regions[name] = grid
-    return regions
+        grid[t, i] = np.asarray(values, dtype=np.float64)
+        grids[name] = grid
+    return grids
 
 
-def _read_shipments(path: Path, donor: str) -> dict[str, NDArray[Any]]:
-    """shipments.csv by column; a legacy file (no donor, good) is its donor's masks, and
-    without ``via`` every shipment went directly (empty)."""
-    header = _read(path, lambda text: text.partition("\n")[0].strip().split(","))
-    extra = {k: v for k, v in _SHIP_CHANNEL.items() if k in header}
+def _read_shipments(path: Path) -> tables.Columns:
+    """shipments.csv by column, under the names of the current format."""
+    header = _read(path, lambda text: [h.strip().strip('"') for h in
+                                       text.partition("\n")[0].split(",")])
+    amounts = {new: new if new in header else old for new, old in _SHIP_AMOUNTS.items()}
+    labels = [k for k in _SHIP_LABELS if k in header]
+    types = {**_SHIP, **{col: pa.float64() for col in amounts.values()},
+             **{k: pa.string() for k in labels}}
     try:
         table = pa_csv.read_csv(path, convert_options=pa_csv.ConvertOptions(
-            column_types={**_SHIP, **extra}, include_columns=[*_SHIP, *extra]))
+            column_types=types, include_columns=list(types)))
     except (pa.ArrowInvalid, KeyError) as exc:  # a missing column or a bad value
         raise InputError(path, "", f"cannot read: {exc}") from None
-    out = {k: table.column(k).to_numpy(zero_copy_only=False) for k in (*_SHIP, *extra)}
-    for k, legacy in (("donor", donor), ("good", LEGACY_GOOD), ("via", "")):
-        if k not in out:
-            out[k] = np.full(len(table), legacy, dtype=object)
+    out: tables.Columns = {}
+    for name in _SHIP:
+        values = table.column(name).to_numpy(zero_copy_only=False)
+        out[name] = (np.asarray(values, dtype="datetime64[D]") if name.endswith("date")
+                     else np.asarray(values))
+    for new, col in amounts.items():
+        out[new] = np.asarray(table.column(col).to_numpy(), dtype=np.float64)
+    for k in labels:
+        out[k] = np.array([str(x) for x in table.column(k).to_pylist()], dtype=object)
     return out
+
+
+def _fill_labels(scenario: dict[str, Any], daily: tables.Columns, regions: tables.Columns,
+                 shipments: tables.Columns) -> None:
+    """Donor and good labels where a folder of the first format left them out (a run of one
+    donor giving masks), and donor names there turned into the donors' ids."""
+    donor = scenario["donors"][0]
+    good = str(scenario["goods"][0]["id"])
+    ids = {str(d.get("name") or d["id"]): str(d["id"]) for d in scenario["donors"]}
+    for cols, n in ((daily, len(daily["date"])), (regions, len(regions["date"])),
+                    (shipments, len(shipments["ship_date"]))):
+        if "good" not in cols:
+            cols["good"] = np.full(n, good, dtype=object)
+        if cols is not regions:
+            if "donor" not in cols:
+                cols["donor"] = np.full(n, str(donor["id"]), dtype=object)
+            cols["donor"] = np.array([ids.get(x, x) for x in cols["donor"].tolist()],
+                                     dtype=object)
+    if "via" not in shipments:
+        shipments["via"] = np.full(len(shipments["ship_date"]), "", dtype=object)
+
+
+def _upgrade(raw: dict[str, Any], scenario: dict[str, Any]) -> dict[str, Any]:
+    """summary.json in the current format: a first-format summary with unmet need under its
+    new name and, for a run of one donor giving masks, the goods and donors sections."""
+    if raw.get("format_version", 1) >= FORMAT_VERSION:
+        return raw
+    s: dict[str, Any] = _renamed(raw)
+    if "goods" not in s:
+        good, donor = scenario["goods"][0], scenario["donors"][0]
+        pledges = {k: v for k, v in s.get("pledges", {}).items() if k != "each"}
+        metrics = {k: v for k, v in s.items() if k in _GOOD_KEYS}
+        s["goods"] = {good["id"]: {"name": good.get("name", good["id"]),
+                                   "unit": good.get("unit", "units"), "received": 0.0,
+                                   **metrics, "pledges": pledges}}
+        s["donors"] = {donor["id"]: {
+            "name": donor.get("name", donor["id"]),
+            "goods": {good["id"]: {**{k: s.get(k) for k in _DONOR_KEYS}, "received": 0.0,
+                                   "pledges": {k: v for k, v in pledges.items()
+                                               if k != "not_due"}}},
+            "exchanges": []}}
+        s.setdefault("coordination", "independent")
+        for p in s.get("pledges", {}).get("each", []):
+            p.setdefault("donor", donor["id"])
+            p.setdefault("good", good["id"])
+    s["format_version"] = FORMAT_VERSION
+    return s
+
+
+_GOOD_KEYS = ("produced", "released", "domestic_demand", "domestic_shortfall", "donated_total",
+              "delivered_total", "in_transit_end", "donated_by_region", "delivered_by_region",
+              "fill_rate_by_region", "unmet_need", "unmet_need_by_region", "gini_fill_rate",
+              "gini_fill_rate_population", "min_fill_rate", "mean_fill_rate",
+              "first_delivery_day_by_region", "final_stock")
+_DONOR_KEYS = ("produced", "released", "domestic_demand", "domestic_shortfall",
+               "donated_total", "delivered_total", "donated_by_region", "final_stock")
+
+
+def _renamed(data: Any) -> Any:
+    """``unmet_need_masks`` (format 1) as ``unmet_need``, however deeply nested."""
+    if isinstance(data, dict):
+        return {("unmet_need" if k == "unmet_need_masks" else k): _renamed(v)
+                for k, v in data.items()}
+    if isinstance(data, list):
+        return [_renamed(v) for v in data]
+    return data

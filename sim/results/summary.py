@@ -1,11 +1,11 @@
 """The run's summary: metrics of a single run as plain JSON values, with provenance.
 
-A scenario without ``[[donors]]`` (one donor giving masks) gets the summary it always had. One
-with goods and donors gets the same top-level keys -- quantities summed over goods only when
-every good counts in one unit (else null), fill rates and equity only when there is one good
-(else null) -- plus ``coordination``, ``goods`` (each good's metrics, as the top level has them
-for masks) and ``donors`` (what each donor did with each of its goods, and its exchanges).
-A run with hubs adds ``hubs``: what each handled, how long it waited, how long the queue was.
+``goods`` holds each good's metrics (in its unit), ``donors`` what each donor did with each
+of its goods and its exchanges, ``hubs`` (a run with hubs) what each hub handled, how long it
+waited and how long its queue was. The top level carries the same metrics for all goods at
+once: quantities summed over goods only when every good counts in one unit (else null), fill
+rates and equity only when there is one good (else null) -- so a run of one good reads its
+numbers at the top level, under the names sweeps and calibration use.
 """
 
 from __future__ import annotations
@@ -23,7 +23,8 @@ from sim.engine.plan import Array
 from sim.engine.runner import Result
 from sim.results import metrics
 from sim.results.observations import compare_run
-from sim.scenario.models import FixedPledge, Pledge, Scenario
+from sim.scenario.models import FixedPledge, Pledge
+from sim.scenario.scenario import Scenario
 from sim.scenario.writing import dump_toml
 
 
@@ -59,25 +60,22 @@ def pledge_entries(result: Result) -> list[dict[str, Any]]:
     good; exchanges' sends are reported with their exchange)."""
     run, plan, scenario = result.run, result.run.plan, result.scenario
     # Each instance is shipped from one channel row, so summing over rows takes its own.
-    amount = plan.pledge_masks.sum(axis=0)
+    amount = plan.pledge_units.sum(axis=0)
     on_time, late, unmet = (a.sum(axis=0) for a in metrics.pledge_split(
-        run.totals, plan.pledge_masks))
+        run.totals, plan.pledge_units))
     out = []
     for i, p in enumerate(scenario.pledges):
         rows = plan.pledge_source == i
         # A fixed pledge dated after the last shipment day cannot fall due in this horizon:
         # it is neither kept nor broken here, so it is reported apart from the others.
         not_due = p.amount if isinstance(p, FixedPledge) and not rows.any() else 0.0
-        entry: dict[str, Any] = {
+        out.append({
+            "donor": p.donor, "good": p.good,
             "region": p.region, "kind": p.kind, "when": _when(p), "note": p.note,
             "amount": _num(amount[rows].sum()),
             "on_time": _num(on_time[rows].sum()), "late": _num(late[rows].sum()),
             "unmet": _num(unmet[rows].sum()), "not_due": not_due,
-        }
-        if scenario.donors:
-            entry = {"donor": scenario.pledge_donor(i), "good": scenario.pledge_good(i),
-                     **entry}
-        out.append(entry)
+        })
     return out
 
 
@@ -130,69 +128,17 @@ def provenance(result: Result) -> dict[str, Any]:
     }
 
 
-def summary(result: Result) -> dict[str, Any]:
-    """Metrics of a single run (B = 1) as plain JSON values, with provenance."""
-    if result.scenario.donors:
-        return goods_summary(result)
-    run, plan, scenario = result.run, result.run.plan, result.scenario
-    scalar = {k: _num(v[0]) for k, v in metrics.scalars(run.totals, plan.pledge_masks).items()}
-    # Population weights come from the scenario (the plan keeps only derived shares), in the
-    # plan's region order; all zero gives NaN (null), as the Gini is then undefined.
-    population = np.array([r.population for r in scenario.regions], dtype=np.float64)
-    by_population = _num(metrics.equity(run.totals, population)["gini_fill_rate"][0])
-    regional = metrics.by_region(run.totals)
-    ids = plan.region_ids
-
-    def per_region(name: str) -> dict[str, float | None]:
-        return {rid: _num(regional[name][0, i]) for i, rid in enumerate(ids)}
-
-    pledges = pledge_entries(result)
-    # Standard JSON has no NaN or Infinity: every non-finite number is written as null.
-    out: dict[str, Any] = _finite({
-        "name": scenario.name,
-        "horizon": {"start": scenario.horizon.start.isoformat(),
-                    "end": scenario.horizon.end.isoformat()},
-        **{k: scalar[k] for k in ("produced", "released", "domestic_demand", "domestic_shortfall",
-                                  "donated_total", "delivered_total", "in_transit_end")},
-        "donated_by_region": per_region("donated_by_region"),
-        "delivered_by_region": per_region("delivered_by_region"),
-        "fill_rate_by_region": per_region("fill_rate_by_region"),
-        "unmet_need_masks": scalar["unmet_need_masks"],
-        "unmet_need_by_region": per_region("unmet_need_by_region"),
-        "gini_fill_rate": scalar["gini_fill_rate"],
-        "gini_fill_rate_population": by_population,
-        "min_fill_rate": scalar["min_fill_rate"],
-        "mean_fill_rate": scalar["mean_fill_rate"],
-        "pledges": {
-            "on_time": scalar["pledges_on_time"], "late": scalar["pledges_late"],
-            "unmet": scalar["pledges_unmet"], "pledged": scalar["pledged_total"],
-            "not_due": sum(p["not_due"] for p in pledges), "each": pledges,
-        },
-        "first_delivery_day_by_region": {
-            rid: day_iso(result, int(regional["first_delivery_day_by_region"][0, i]))
-            for i, rid in enumerate(ids)
-        },
-        "final_stock": scalar["final_stock"],
-        **({"hubs": hub_summary(result)} if scenario.hubs else {}),
-        # The record beside the model: each observation, the model's value, the error.
-        "observations": compare_run(result),
-        "provenance": provenance(result),
-    })
-    return out
-
-
-# ---- goods and donors -----------------------------------------------------------------------
 # Shares and indices: given at the top level only when there is one good (the rest of the
 # top level are quantities, given when every good counts in one unit).
 _RATES = ("fill_rate_by_region", "gini_fill_rate", "gini_fill_rate_population",
           "min_fill_rate", "mean_fill_rate")
 
 
-def _group_metrics(result: Result, totals: Totals, pledge_masks: Array,
+def _group_metrics(result: Result, totals: Totals, pledge_units: Array,
                    row: int, not_due: float) -> dict[str, Any]:
-    """The legacy summary's metrics for one row of grouped totals (a good, or all goods)."""
+    """The metrics of one row of grouped totals (a good, or all goods)."""
     ids, scenario = result.run.plan.region_ids, result.scenario
-    scalar = metrics.scalars(totals, pledge_masks)
+    scalar = metrics.scalars(totals, pledge_units)
     regional = metrics.by_region(totals)
     population = np.array([r.population for r in scenario.regions], dtype=np.float64)
     by_population = metrics.equity(totals, population)["gini_fill_rate"]
@@ -202,13 +148,13 @@ def _group_metrics(result: Result, totals: Totals, pledge_masks: Array,
 
     return {
         **{k: _num(scalar[k][row]) for k in ("produced", "released")},
-        "received": _num(totals.received_masks[row]),
+        "received": _num(totals.received_units[row]),
         **{k: _num(scalar[k][row]) for k in ("domestic_demand", "domestic_shortfall",
                                              "donated_total", "delivered_total",
                                              "in_transit_end")},
         **{k: per_region(k) for k in ("donated_by_region", "delivered_by_region",
                                       "fill_rate_by_region")},
-        "unmet_need_masks": _num(scalar["unmet_need_masks"][row]),
+        "unmet_need": _num(scalar["unmet_need"][row]),
         "unmet_need_by_region": per_region("unmet_need_by_region"),
         "gini_fill_rate": _num(scalar["gini_fill_rate"][row]),
         "gini_fill_rate_population": _num(by_population[row]),
@@ -228,18 +174,18 @@ def _group_metrics(result: Result, totals: Totals, pledge_masks: Array,
 def _donors(result: Result, rows: metrics.Rows) -> dict[str, Any]:
     """Each donor: what it did with each of its goods, and its exchanges by date."""
     run, plan, scenario = result.run, result.run.plan, result.scenario
-    chan = metrics.channel_scalars(run.totals, plan.pledge_masks)
+    chan = metrics.channel_scalars(run.totals, plan.pledge_units)
     sent, received = metrics.exchange_flows(run.totals, rows, plan.receive_ratio)
     ids, goods = plan.region_ids, plan.good_ids
     out: dict[str, Any] = {}
-    for d, donor in enumerate(scenario.donor_entries):
+    for d, donor in enumerate(scenario.donors):
         entry: dict[str, Any] = {}
         for c in np.flatnonzero(plan.channel_donor == d).tolist():
             entry[goods[int(plan.channel_good[c])]] = {
                 **{k: _num(chan[k][c]) for k in (
                     "produced", "released", "received", "domestic_demand",
                     "domestic_shortfall", "donated_total", "delivered_total")},
-                "donated_by_region": {rid: _num(run.totals.shipped_masks[c, i])
+                "donated_by_region": {rid: _num(run.totals.shipped_units[c, i])
                                       for i, rid in enumerate(ids)},
                 "pledges": {"on_time": _num(chan["pledges_on_time"][c]),
                             "late": _num(chan["pledges_late"][c]),
@@ -269,21 +215,25 @@ def _donors(result: Result, rows: metrics.Rows) -> dict[str, Any]:
     return out
 
 
-def goods_summary(result: Result) -> dict[str, Any]:
-    """The summary of a run with goods and donors (see the module's docstring)."""
+FORMAT_VERSION = 2  # of a run folder: 1 before goods and donors were the one form
+
+
+def summary(result: Result) -> dict[str, Any]:
+    """Metrics of a single run (B = 1) as plain JSON values, with provenance (see the
+    module's docstring)."""
     run, plan, scenario = result.run, result.run.plan, result.scenario
-    units = [g.unit for g in scenario.good_entries]
+    units = [g.unit for g in scenario.goods]
     rows = metrics.Rows.of(plan, units)
     pledges = pledge_entries(result)
-    not_due = {g: sum(p["not_due"] for i, p in enumerate(pledges)
-                      if scenario.pledge_good(i) == g) for g in plan.good_ids}
-    good_totals, good_pledges = metrics.per_good(run.totals, plan.pledge_masks, rows)
+    not_due = {g: sum(p["not_due"] for p in pledges if p["good"] == g)
+               for g in plan.good_ids}
+    good_totals, good_pledges = metrics.per_good(run.totals, plan.pledge_units, rows)
     goods = {
         g.id: {"name": g.name or g.id, "unit": g.unit,
                **_group_metrics(result, good_totals, good_pledges, i, not_due[g.id])}
-        for i, g in enumerate(scenario.good_entries)}
+        for i, g in enumerate(scenario.goods)}
     # All goods as one: in one unit only (the scope is then every good).
-    every = (_group_metrics(result, *metrics.grouped(run.totals, plan.pledge_masks, rows,
+    every = (_group_metrics(result, *metrics.grouped(run.totals, plan.pledge_units, rows,
                                                      *rows.scope()), 0, sum(not_due.values()))
              if rows.units_agree else None)
     one_good = next(iter(goods.values())) if len(goods) == 1 else None
@@ -293,19 +243,21 @@ def goods_summary(result: Result) -> dict[str, Any]:
             return None if one_good is None else one_good[key]
         return None if every is None else every[key]
 
-    first = metrics.grouped(run.totals, plan.pledge_masks, rows,
+    first = metrics.grouped(run.totals, plan.pledge_units, rows,
                             np.zeros(rows.n_channels, dtype=np.intp),
                             np.zeros(rows.n_goods, dtype=np.intp), 1)[0].first_delivery_day
     pledge_top = (dict(every["pledges"]) if every is not None else
                   {k: None for k in ("on_time", "late", "unmet", "pledged", "not_due")})
     out: dict[str, Any] = _finite({
+        "format_version": FORMAT_VERSION,
         "name": scenario.name,
+        "title": scenario.label,
         "horizon": {"start": scenario.horizon.start.isoformat(),
                     "end": scenario.horizon.end.isoformat()},
         **{k: top(k) for k in ("produced", "released", "domestic_demand", "domestic_shortfall",
                                "donated_total", "delivered_total", "in_transit_end",
                                "donated_by_region", "delivered_by_region",
-                               "fill_rate_by_region", "unmet_need_masks",
+                               "fill_rate_by_region", "unmet_need",
                                "unmet_need_by_region", "gini_fill_rate",
                                "gini_fill_rate_population", "min_fill_rate",
                                "mean_fill_rate")},

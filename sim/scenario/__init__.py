@@ -1,6 +1,5 @@
-"""The scenario: frozen pydantic models, TOML loading and writing, dotted overrides, schedules."""
+"""The scenario: frozen pydantic models in one form, TOML loading and writing, the older
+single-donor form rewritten at the edge, dotted overrides, date-keyed schedules.
 
-# The models module first: it re-exports Scenario from ``scenario``, which builds on
-# ``donors``, which builds on ``models``; importing ``donors`` or ``scenario`` first would
-# otherwise meet a half-initialised ``models``.
-from sim.scenario import models as _models  # noqa: E402, F401
+Nothing is imported here, so that ``sim.scenario.enums`` loads without the pydantic models;
+the public names are in ``sim``."""

@@ -1,20 +1,19 @@
-"""Goods, donors and exchanges: who gives what, from which supply.
+"""Goods, donors, hubs and exchanges: who gives what, from which supply, by which route.
 
 A scenario names its goods (``[[goods]]``) and its donors (``[[donors]]``), each donor with a
-supply of one or more goods. A scenario without them is the original one: one donor
-(``[donor]``, ``[domestic]``, ``[reserve]``, ``[budget]``, ``[shipments]``) giving masks;
-``Scenario.donor_entries`` and ``Scenario.good_entries`` present both the same way.
-Quantities are in units of their good.
+supply of one or more goods. The older single-donor form of a file (``[donor]``,
+``[domestic]``, ``[reserve]``, ``[budget]``, ``[shipments]``) is rewritten into one donor of
+masks when it is loaded (``sim.scenario.normalise``). Quantities are in units of their good.
 """
 
 from __future__ import annotations
 
 import re
-from enum import StrEnum
 from typing import Annotated, Literal
 
 from pydantic import Field, model_validator
 
+from sim.scenario.enums import CargoUnit, Rule, ThroughputUnit
 from sim.scenario.models import (
     MAX_LEAD_DAYS,
     Budget,
@@ -28,7 +27,6 @@ from sim.scenario.models import (
     Positive,
     Requisition,
     Reserve,
-    Rule,
     Schedule,
     Shipments,
     check_increasing,
@@ -61,7 +59,8 @@ class Good(Model):
         return self
 
 
-MASKS = Good(id=DEFAULT_GOOD, name="Masks", unit="masks")
+# The good of a scenario that names none (as a file's table: the loader adds it).
+MASKS = {"id": DEFAULT_GOOD, "name": "Masks", "unit": "masks"}
 
 
 class Delivery(Model):
@@ -82,7 +81,7 @@ class Supply(Model):
     procurement: list[Delivery] = []
     outages: Outages = Outages()
     requisition: list[Requisition] = []
-    domestic: Domestic | None = None  # ration groups and a set-aside (masks)
+    domestic: Domestic | None = None  # ration groups and a set-aside
     domestic_need: Need | None = None  # or a need: constant, schedule or from cases
     reserve: Reserve | None = None  # None: the donor's reserve
 
@@ -96,12 +95,7 @@ class Supply(Model):
         return self
 
 
-class CargoUnit(StrEnum):
-    UNITS = "units"  # summed over goods, unit for unit
-    KG = "kg"  # each good's mass_kg per unit
-
-
-class DonorEntry(Model):
+class Donor(Model):
     """A donor: its supplies, the reserve it keeps (days of domestic demand; a supply may set
     its own), what it offers (budget), when it ships and how much fits in a shipment
     (``cargo_cap`` across goods, in ``cargo_cap_unit``), and lead times to regions that differ
@@ -123,7 +117,7 @@ class DonorEntry(Model):
     via: str | dict[str, str] = {}
 
     @model_validator(mode="after")
-    def _checks(self) -> DonorEntry:
+    def _checks(self) -> Donor:
         _check_id(self.id)
         goods = [s.good for s in self.supplies]
         for i, g in enumerate(goods):
@@ -138,11 +132,6 @@ class DonorEntry(Model):
     def hub_for(self, region: str) -> str | None:
         """The hub this donor reaches a region through (None: directly)."""
         return self.via if isinstance(self.via, str) else self.via.get(region)
-
-
-class ThroughputUnit(StrEnum):
-    UNITS = "units"  # any good, unit for unit
-    KG = "kg"  # each good's mass_kg per unit
 
 
 class Hub(Model):
@@ -214,12 +203,3 @@ class Exchange(Model):
     send: ExchangeSend
     receive: ExchangeReceive
     note: str = ""
-
-
-class Coordination(StrEnum):
-    """``independent``: each donor spreads its own offer by the rule and sees only its own
-    shipments in flight. ``pooled``: the donors' offers of a good are spread once over the
-    regions' joint gaps, and each donor ships its pro-rata part."""
-
-    INDEPENDENT = "independent"
-    POOLED = "pooled"

@@ -9,6 +9,8 @@ from typing import Any
 
 from pydantic import ValidationError
 
+from sim.scenario.paths import join_path
+
 _TAGS = {"constant", "schedule", "cases", "fixed", "triangular", "standing"}
 _HEAD = re.compile(r"^([A-Za-z_][\w.\[\]]*): (.+)$", re.S)
 # Keys and values come from the file: a newline in one must not split the one-line report.
@@ -29,25 +31,27 @@ class InputError(Exception):
         super().__init__(one_line(where + message))
 
 
-_UNIONS = {"need", "lead_time", "pledges"}  # fields whose value is a tagged union
+# Where pydantic names the member of a tagged union after the field (the user never wrote
+# it): after these fields, after an item of these lists, after an entry of these tables.
+_UNION_FIELDS = {"need", "domestic_need", "lead_time"}
+_UNION_LISTS = {"pledges"}
+_UNION_TABLES = {"needs", "lead_times"}
 
 
 def _join(loc: Iterable[str | int]) -> str:
-    out = ""
-    previous: str | int = ""
-    before: str | int = ""
+    out: list[str | int] = []
+    dropped = False  # a tag was just dropped: what follows is a field of the member
     for part in loc:
-        # pydantic names the union member after a union field; the user never wrote it
-        # (but "schedule" is also a field of a schedule need, and that one stays).
-        tag_here = previous in _UNIONS or (isinstance(previous, int) and before in _UNIONS)
-        before, previous = previous, part
-        if isinstance(part, int):
-            out += f"[{part}]"
-        elif part in _TAGS and tag_here:
-            continue
-        else:
-            out += ("." if out else "") + part
-    return out
+        prev = out[-1] if out else None
+        before = out[-2] if len(out) > 1 else None
+        tag_here = not dropped and (
+            prev in _UNION_FIELDS
+            or (isinstance(prev, int) and before in _UNION_LISTS)
+            or (isinstance(prev, str) and before in _UNION_TABLES))
+        dropped = isinstance(part, str) and part in _TAGS and tag_here
+        if not dropped:
+            out.append(part)
+    return join_path(out)
 
 
 def _message(err: Mapping[str, Any]) -> str:

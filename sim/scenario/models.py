@@ -1,7 +1,9 @@
-"""The scenario: frozen pydantic models, validated once at the edge.
+"""The parts of a scenario: frozen pydantic models, validated once at the edge.
 
-Quantities are in masks; rates in masks per day unless a name says otherwise.
-Loading from TOML, overrides and error formatting live in ``sim.scenario.loading``.
+Quantities are in units of their good (masks, kits, suits...); rates are units a day unless
+a name says otherwise. The scenario itself, its donors and goods build on these
+(``sim.scenario.scenario``, ``sim.scenario.donors``); loading, the older single-donor form
+and overrides live in ``sim.scenario.loading``, ``.normalise`` and ``.overrides``.
 """
 
 from __future__ import annotations
@@ -10,7 +12,6 @@ import datetime as dt
 import math
 import re
 from collections.abc import Sequence
-from enum import StrEnum
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
@@ -26,10 +27,19 @@ from pydantic import (
     model_validator,
 )
 
-from sim.scenario.schedule import Interpolation
+from sim.scenario.enums import (
+    Backend,
+    BudgetKind,
+    Interpolation,
+    PledgeDispatch,
+    Rule,
+    ShareBasis,
+    Weekday,
+)
 
 # Bounds that keep every sum and product of a run finite (float64 ends near 1e308):
-# 1e15 masks is ten thousand times 2020's world output; 1e10 people is more than are alive.
+# 1e15 units is ten thousand times 2020's world output of masks; 1e10 people is more than
+# are alive.
 MAX_AMOUNT = 1e15
 MAX_POPULATION = 1e10
 MAX_LEAD_DAYS = 3650  # ten years: beyond any horizon, and far inside the int32 draws
@@ -37,7 +47,7 @@ MAX_LEAD_DAYS = 3650  # ten years: beyond any horizon, and far inside the int32 
 # 4 million day-regions is ~320 MB: ten years of 1,000 regions, or a century of 100.
 MAX_DAY_REGIONS = 4_000_000
 # Populations (shares) and pallet sizes are divisors in the allocator: one of 5e-324
-# overflowed the quotient. Below a millionth of a person or a mask is rounding noise.
+# overflowed the quotient. Below a millionth of a person or a unit is rounding noise.
 MIN_AMOUNT = 1e-6
 
 
@@ -84,44 +94,6 @@ def check_increasing(entries: Sequence[Any], field: str) -> None:
     dates = [e.date for e in entries]
     if any(b <= a for a, b in zip(dates, dates[1:], strict=False)):
         raise ValueError(f"{field}: dates must be strictly increasing")
-
-
-class Rule(StrEnum):
-    """How the budget left after pledges is spread (``sim.allocate.problem`` has the maths):
-    ``proportional`` by share; ``maxmin`` worst-covered first; ``priority`` tier by tier,
-    proportional within; ``weighted`` proportional to weight * share (a weight of 2 gets twice
-    what a weight of 1 gets; weight 0 gets nothing)."""
-
-    PROPORTIONAL = "proportional"
-    MAXMIN = "maxmin"
-    PRIORITY = "priority"
-    WEIGHTED = "weighted"
-
-
-class ShareBasis(StrEnum):
-    POPULATION = "population"
-    CASES = "cases"
-    NEED = "need"
-    WEIGHTS = "weights"
-
-
-class Backend(StrEnum):
-    VECTOR = "vector"
-    LP = "lp"
-    COMPILED = "compiled"
-
-
-class BudgetKind(StrEnum):
-    ALL_SURPLUS = "all_surplus"
-    SHARE_OF_SURPLUS = "share_of_surplus"
-    FIXED_PER_WEEK = "fixed_per_week"
-    PLEDGES_ONLY = "pledges_only"
-
-
-Weekday = Literal["monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"]
-WEEKDAYS: tuple[Weekday, ...] = (
-    "monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday",
-)
 
 
 class Point(Model):
@@ -182,24 +154,11 @@ class Requisition(Model):
         return self
 
 
-class Donor(Model):
-    name: str = "donor"
-    initial_stock: NonNeg = 0.0
-    capacity: Schedule
-    outages: Outages = Outages()
-    requisition: list[Requisition] = []
-
-    @model_validator(mode="after")
-    def _requisition_increasing(self) -> Donor:
-        check_increasing(self.requisition, "requisition")
-        return self
-
-
 class Ration(Model):
-    """From ``date`` on, each person may buy ``masks`` every ``per_days`` days."""
+    """From ``date`` on, each person may buy ``amount`` units every ``per_days`` days."""
 
     date: Date
-    masks: NonNeg
+    amount: Annotated[NonNeg, Field(validation_alias=AliasChoices("amount", "masks"))]
     per_days: Annotated[int, Field(ge=1, le=MAX_LEAD_DAYS)] = 7
 
 
@@ -218,16 +177,16 @@ class Group(Model):
         return self
 
     def schedule(self) -> Schedule:
-        """Masks per person per day, as a step schedule."""
+        """Units per person per day, as a step schedule."""
         # Built from checked fields, not validated again (a derived value needs no check).
         return Schedule.model_construct(points=[
-            Point.model_construct(date=r.date, value=r.masks / r.per_days) for r in self.rations
+            Point.model_construct(date=r.date, value=r.amount / r.per_days) for r in self.rations
         ])
 
 
 class Domestic(Model):
     """Domestic demand a day = sum over groups of population x ration x uptake, plus a
-    set-aside (masks a day for hospitals and frontline services)."""
+    set-aside (units a day for hospitals and frontline services)."""
 
     groups: Annotated[list[Group], Field(min_length=1)]
     uptake: Fraction = 1.0
@@ -262,9 +221,7 @@ class Shipments(Model):
 
 class ConstantNeed(Model):
     kind: Literal["constant"] = "constant"
-    # In units of the good (the name predates goods; ``per_day`` says the same).
-    masks_per_day: Annotated[NonNeg, Field(validation_alias=AliasChoices("masks_per_day",
-                                                                         "per_day"))]
+    per_day: Annotated[NonNeg, Field(validation_alias=AliasChoices("per_day", "masks_per_day"))]
 
 
 class ScheduleNeed(Model):
@@ -273,18 +230,18 @@ class ScheduleNeed(Model):
 
 
 class CasesNeed(Model):
-    """Need from an OWID-format cases table: ``masks_per_case`` a day for every case
+    """Need from an OWID-format cases table: ``per_case`` units a day for every case
     reported in the last ``active_days`` days, plus a floor, summed over ``iso_codes``."""
 
     kind: Literal["cases"] = "cases"
     table: Path
     iso_codes: Annotated[list[str], Field(min_length=1)]
-    masks_per_case: Annotated[NonNeg, Field(validation_alias=AliasChoices("masks_per_case",
-                                                                          "per_case"))]
+    per_case: Annotated[NonNeg, Field(validation_alias=AliasChoices("per_case",
+                                                                    "masks_per_case"))]
     # A case counts for at most a year: the table is read that far back before the start.
     active_days: Annotated[int, Field(ge=1, le=366)] = 14
-    floor_masks_per_day: Annotated[NonNeg, Field(validation_alias=AliasChoices(
-        "floor_masks_per_day", "floor_per_day"))] = 0.0
+    floor_per_day: Annotated[NonNeg, Field(validation_alias=AliasChoices(
+        "floor_per_day", "floor_masks_per_day"))] = 0.0
     # Daily new cases by ordinal date, read by sim.scenario.loading; the core never opens files.
     _new_cases: dict[int, float] = PrivateAttr(default_factory=dict)
 
@@ -294,6 +251,20 @@ class CasesNeed(Model):
         if "\x00" in str(table):  # the OS cannot open such a name
             raise ValueError("must not contain a NUL character")
         return table
+
+    @property
+    def cases_attached(self) -> bool:
+        """Whether the table's cases have been read in (``sim.scenario.validation``)."""
+        return bool(self._new_cases)
+
+    def attach_cases(self, by_day: dict[int, float]) -> None:
+        """Daily new cases by ordinal date, summed over ``iso_codes``: read once, at load."""
+        self._new_cases.update(by_day)
+
+    @property
+    def last_case_day(self) -> int | None:
+        """The ordinal date of the table's last day (None: no cases read)."""
+        return max(self._new_cases, default=None)
 
     def new_cases_on(self, start: dt.date, n_days: int) -> np.ndarray:
         first = start.toordinal()
@@ -337,18 +308,17 @@ _ID = re.compile(r"[A-Za-z0-9_.-]+")
 
 
 class Region(Model):
-    """A recipient. ``need`` and ``absorption_cap`` are for the scenario's first good (masks
-    unless goods are named); ``needs`` and ``absorption_caps`` by good id for the others."""
+    """A recipient: what it needs of each good (``needs``, by good id; a good it does not
+    need is left out) and how much of it one shipment may bring (``absorption_caps``).
+    A file may give ``need`` and ``absorption_cap`` for the first good (``normalise``)."""
 
     id: str
     name: str = ""
     population: People = 0.0
-    need: Need | None = None
     needs: dict[str, Need] = {}
     weight: NonNeg = 1.0
     tier: Annotated[int, Field(ge=1, le=1000)] = 1
     lead_time: LeadTime = FixedLeadTime(days=0)
-    absorption_cap: NonNeg | None = None
     absorption_caps: dict[str, NonNeg] = {}
 
     @model_validator(mode="after")
@@ -358,22 +328,14 @@ class Region(Model):
         return self
 
 
-class PledgeDispatch(StrEnum):
-    """When a fixed pledge leaves: on its own date (a dated dispatch, as a plane chartered
-    for it), or with the next regular shipment on or after that date."""
-
-    ON_DATE = "on_date"
-    NEXT_SHIPMENT_DAY = "next_shipment_day"
-
-
 class FixedPledge(Model):
     kind: Literal["fixed"] = "fixed"
     region: str
     amount: NonNeg
     date: Date
     dispatch: PledgeDispatch = PledgeDispatch.ON_DATE
-    donor: str | None = None  # None: the first donor
-    good: str | None = None  # None: the first good
+    donor: str  # a file may leave it out: the first donor (``normalise``)
+    good: str  # a file may leave it out: the first good
     note: str = ""
 
 
@@ -383,8 +345,8 @@ class StandingPledge(Model):
     amount_per_week: NonNeg
     start: Date
     end: Date
-    donor: str | None = None  # None: the first donor
-    good: str | None = None  # None: the first good
+    donor: str  # a file may leave it out: the first donor (``normalise``)
+    good: str  # a file may leave it out: the first good
     note: str = ""
 
     @model_validator(mode="after")
@@ -404,15 +366,9 @@ class Allocation(Model):
     # Need is evaluated this far past the horizon: like lead times, at most ten years.
     planning_horizon_days: Annotated[int, Field(ge=1, le=MAX_LEAD_DAYS)] = 28
     # LP-only extras (a MIP): each region gets nothing or at least min_shipment,
-    # in whole pallets of pallet_size masks.
+    # in whole pallets of pallet_size units.
     min_shipment: Positive | None = None
     pallet_size: Positive | None = None
     # The MIP's time for one shipment day (per scenario row); stopped there, it ships the
     # best feasible shipments found and warns (sim.allocate.lp.MIPStoppedEarly).
     mip_time_limit_seconds: Annotated[float, Field(gt=0)] = 10.0
-
-
-# The scenario, its donors and goods build on the models above (kept in their own modules
-# to stay small); re-exported here, where callers have always found them.
-from sim.scenario.scenario import Calibration as Calibration  # noqa: E402
-from sim.scenario.scenario import Scenario as Scenario  # noqa: E402

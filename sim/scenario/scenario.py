@@ -1,9 +1,8 @@
-"""The scenario: horizon, goods, donors, regions, pledges, exchanges, allocation, record.
+"""The scenario: horizon, goods, donors, regions, pledges, exchanges, hubs, allocation, record.
 
-Two ways to write the supply side, presented the same way to everything downstream
-(``donor_entries``, ``good_entries``): the original single donor of masks (``[donor]``,
-``[domestic]``, ``[reserve]``, ``[budget]``, ``[shipments]``), or ``[[goods]]`` and
-``[[donors]]`` with their supplies.
+One form: goods and donors with their supplies. A file written in the older single-donor
+form is rewritten into it before validation (``sim.scenario.normalise``), so nothing past
+the loader knows which form a file used.
 """
 
 from __future__ import annotations
@@ -12,39 +11,20 @@ from typing import Annotated
 
 from pydantic import Field, model_validator
 
-from sim.scenario.donors import (
-    DEFAULT_GOOD,
-    MASKS,
-    CargoUnit,
-    Coordination,
-    DonorEntry,
-    Exchange,
-    Good,
-    Hub,
-    Supply,
-)
+from sim.scenario.donors import Donor, Exchange, Good, Hub
+from sim.scenario.enums import Backend, CargoUnit, Coordination, Rule, ShareBasis
 from sim.scenario.models import (
     MAX_DAY_REGIONS,
     Allocation,
-    Backend,
-    Budget,
     CasesNeed,
-    Domestic,
-    Donor,
     FixedPledge,
     Horizon,
     Model,
     Need,
     Pledge,
     Region,
-    Reserve,
-    Rule,
-    ShareBasis,
-    Shipments,
 )
 from sim.scenario.observations import Observation
-
-_LEGACY = ("donor", "domestic", "reserve", "budget", "shipments")
 
 
 class Calibration(Model):
@@ -57,17 +37,11 @@ class Calibration(Model):
 class Scenario(Model):
     # pydantic matches patterns with Rust's regex, where $ is the very end (unlike Python's re)
     name: Annotated[str, Field(pattern=r"^[A-Za-z0-9_.-]+$")]
+    title: str = ""  # what a reader calls it (the brief's headline); "" : the name
     seed: Annotated[int, Field(ge=0)] = 0
     horizon: Horizon
-    # The single donor of masks...
-    donor: Donor | None = None
-    domestic: Domestic | None = None
-    reserve: Reserve = Reserve()
-    budget: Budget = Budget()
-    shipments: Shipments = Shipments()
-    # ... or goods and donors.
-    goods: list[Good] = []
-    donors: list[DonorEntry] = []
+    goods: Annotated[list[Good], Field(min_length=1)]
+    donors: Annotated[list[Donor], Field(min_length=1)]
     coordination: Coordination = Coordination.INDEPENDENT
     exchanges: list[Exchange] = []
     hubs: list[Hub] = []
@@ -78,54 +52,27 @@ class Scenario(Model):
     observations: list[Observation] = []
     calibration: Calibration | None = None
 
-    # ---- one view of both ways of writing it -------------------------------------------
-    @property
-    def good_entries(self) -> tuple[Good, ...]:
-        """The goods, in order (the single-donor form carries masks only)."""
-        return tuple(self.goods) if self.goods else (MASKS,)
-
-    @property
-    def donor_entries(self) -> tuple[DonorEntry, ...]:
-        """The donors, in order; the single-donor form as one donor supplying masks."""
-        if self.donors:
-            return tuple(self.donors)
-        d = self.donor
-        assert d is not None and self.domestic is not None  # checked at validation
-        # Built from checked parts, which keep their identity (plans are cached on it), each
-        # time it is asked for: a cached copy could outlive a model_copy of the scenario.
-        supply = Supply.model_construct(
-            good=DEFAULT_GOOD, initial_stock=d.initial_stock, capacity=d.capacity,
-            procurement=[], outages=d.outages, requisition=d.requisition,
-            domestic=self.domestic, domestic_need=None, reserve=None)
-        return (DonorEntry.model_construct(
-            id=d.name, name=d.name, supplies=[supply], reserve=self.reserve, budget=self.budget,
-            shipments=self.shipments, cargo_cap_unit=CargoUnit.UNITS, lead_times={}),)
-
     @property
     def good_ids(self) -> list[str]:
-        return [g.id for g in self.good_entries]
+        return [g.id for g in self.goods]
 
     @property
     def donor_ids(self) -> list[str]:
-        return [d.id for d in self.donor_entries]
+        return [d.id for d in self.donors]
 
     @property
     def region_ids(self) -> list[str]:
         return [r.id for r in self.regions]
 
-    def region_need(self, region: Region, good: str) -> Need | None:
-        """A region's need for a good: ``needs[good]``, else ``need`` for the first good."""
-        if good in region.needs:
-            return region.needs[good]
-        return region.need if good == self.good_entries[0].id else None
+    @property
+    def label(self) -> str:
+        """What a reader calls the scenario: its title, else its name."""
+        return self.title or self.name
 
-    def pledge_donor(self, i: int) -> str:
-        p = self.pledges[i]
-        return self.donor_ids[0] if p.donor is None else p.donor
-
-    def pledge_good(self, i: int) -> str:
-        p = self.pledges[i]
-        return self.good_ids[0] if p.good is None else p.good
+    @staticmethod
+    def region_need(region: Region, good: str) -> Need | None:
+        """A region's need for a good (None: it needs none)."""
+        return region.needs.get(good)
 
     # ---- checks ----------------------------------------------------------------------
     @model_validator(mode="after")
@@ -140,13 +87,13 @@ class Scenario(Model):
         h = self.horizon
         # Need is planned ahead: for the planning horizon after a shipment lands.
         leads = [r.lead_time.planned_days for r in self.regions] + [
-            lt.planned_days for d in self.donor_entries for lt in d.lead_times.values()]
+            lt.planned_days for d in self.donors for lt in d.lead_times.values()]
         onward = max((hub.handling_days + max(hub.lead_times.values(), default=0)
                       for hub in self.hubs), default=0)  # after the leg to a hub
         days = h.n_days + self.allocation.planning_horizon_days + max(leads) + onward
-        if days * len(ids) * len(self.good_entries) > MAX_DAY_REGIONS:
+        if days * len(ids) * len(self.goods) > MAX_DAY_REGIONS:
             raise ValueError(f"horizon: {days:,} days (planning horizon and lead time included) x "
-                             f"{len(ids):,} regions x {len(self.good_entries)} goods is more "
+                             f"{len(ids):,} regions x {len(self.goods)} goods is more "
                              f"than {MAX_DAY_REGIONS:,} day-regions, more than a run's memory "
                              "should hold")
         self._check_pledges()
@@ -170,41 +117,26 @@ class Scenario(Model):
             for i, r in enumerate(self.regions):
                 for g in self.supplied_goods:
                     if not isinstance(self.region_need(r, g), CasesNeed):
-                        raise ValueError(f"regions[{i}].need: shares = 'cases' needs every "
-                                         f"need from a cases table (good {g!r})")
+                        raise ValueError(f"regions[{i}].needs.{g}: shares = 'cases' needs "
+                                         "every need from a cases table")
         return self
 
     @property
     def supplied_goods(self) -> list[str]:
         """The goods some donor supplies, in the order of the goods."""
-        have = {s.good for d in self.donor_entries for s in d.supplies}
+        have = {s.good for d in self.donors for s in d.supplies}
         return [g for g in self.good_ids if g in have]
 
     def _check_supply_side(self) -> None:
-        if self.donors:
-            for name in _LEGACY:
-                # Given and not the default (a resolved scenario writes the defaults out).
-                if getattr(self, name) != type(self).model_fields[name].default:
-                    where = {"donor": "donors[i] and their supplies",
-                             "domestic": "donors[i].supplies[j].domestic"}.get(
-                                 name, f"donors[i].{name}")
-                    raise ValueError(f"{name}: with [[donors]], give it as {where}")
-        elif self.donor is None or self.domestic is None:
-            missing = "donor" if self.donor is None else "domestic"
-            raise ValueError(f"{missing}: required (or give [[donors]] and their supplies)")
-        elif self.goods:
-            # The single donor supplies masks; other goods need donors that supply them.
-            raise ValueError("goods: name goods with [[donors]] and their supplies (the single "
-                             "[donor] gives masks)")
-        goods = [g.id for g in self.good_entries]
+        goods = self.good_ids
         for i, g in enumerate(goods):
             if g in goods[:i]:
                 raise ValueError(f"goods[{i}].id: duplicate id {g!r}")
-        donor_ids = [d.id for d in self.donor_entries]
+        donor_ids = self.donor_ids
         for i, did in enumerate(donor_ids):
             if did in donor_ids[:i]:
                 raise ValueError(f"donors[{i}].id: duplicate id {did!r}")
-        masses = {g.id: g.mass_kg for g in self.good_entries}
+        masses = {g.id: g.mass_kg for g in self.goods}
         region_ids = {r.id for r in self.regions}
         for i, d in enumerate(self.donors):
             for j, s in enumerate(d.supplies):
@@ -228,8 +160,6 @@ class Scenario(Model):
     def _check_regions(self) -> None:
         goods = self.good_ids
         for i, r in enumerate(self.regions):
-            if not self.donors and r.need is None:
-                raise ValueError(f"regions[{i}].need: field required")
             for table in ("needs", "absorption_caps"):
                 for g in getattr(r, table):
                     if g not in goods:
@@ -238,7 +168,7 @@ class Scenario(Model):
 
     def _check_hubs(self) -> None:
         ids, regions = [h.id for h in self.hubs], set(self.region_ids)
-        masses = {g.id: g.mass_kg for g in self.good_entries}
+        masses = {g.id: g.mass_kg for g in self.goods}
         for i, h in enumerate(self.hubs):
             if h.id in ids[:i]:
                 raise ValueError(f"hubs[{i}].id: duplicate id {h.id!r}")
@@ -248,7 +178,7 @@ class Scenario(Model):
                 if rid not in regions:
                     raise ValueError(f"hubs[{i}].lead_times: unknown region {rid!r}")
             if h.throughput_unit == "kg":
-                for d in self.donor_entries:
+                for d in self.donors:
                     if any(d.hub_for(r) == h.id for r in regions):
                         for s in d.supplies:
                             if masses[s.good] is None:
@@ -258,26 +188,24 @@ class Scenario(Model):
 
     def hub_warnings(self) -> list[str]:
         """What is allowed but probably not meant: a hub no donor routes anything through."""
-        used = {d.hub_for(r) for d in self.donor_entries for r in self.region_ids}
+        used = {d.hub_for(r) for d in self.donors for r in self.region_ids}
         return [f"hubs[{i}]: no donor routes a region through hub {h.id!r}"
                 for i, h in enumerate(self.hubs) if h.id not in used]
 
     def _check_pledges(self) -> None:
-        # The id lists once: the single-donor form builds its donor each time it is asked,
-        # and a sweep validates thousands of scenarios.
+        # The id lists once: a sweep validates thousands of scenarios.
         h, ids, donors, goods = self.horizon, self.region_ids, self.donor_ids, self.good_ids
-        supplies = {(d.id, s.good) for d in self.donor_entries for s in d.supplies}
+        supplies = {(d.id, s.good) for d in self.donors for s in d.supplies}
         for i, p in enumerate(self.pledges):
             if p.region not in ids:
                 raise ValueError(f"pledges[{i}].region: unknown region {p.region!r}")
-            if p.donor is not None and p.donor not in donors:
+            if p.donor not in donors:
                 raise ValueError(f"pledges[{i}].donor: unknown donor {p.donor!r}; the donors "
                                  f"are {', '.join(donors)}")
-            if p.good is not None and p.good not in goods:
+            if p.good not in goods:
                 raise ValueError(f"pledges[{i}].good: unknown good {p.good!r}; the goods are "
                                  f"{', '.join(goods)}")
-            donor = donors[0] if p.donor is None else p.donor  # as pledge_donor(i)
-            good = goods[0] if p.good is None else p.good  # as pledge_good(i)
+            donor, good = p.donor, p.good
             if (donor, good) not in supplies:
                 raise ValueError(f"pledges[{i}].good: donor {donor!r} has no "
                                  f"supply of {good!r}")
@@ -289,7 +217,7 @@ class Scenario(Model):
 
     def _check_exchanges(self) -> None:
         h, donors, goods, ids = self.horizon, self.donor_ids, self.good_ids, self.region_ids
-        supplies = {(d.id, s.good) for d in self.donor_entries for s in d.supplies}
+        supplies = {(d.id, s.good) for d in self.donors for s in d.supplies}
         for i, x in enumerate(self.exchanges):
             if x.donor not in donors:
                 raise ValueError(f"exchanges[{i}].donor: unknown donor {x.donor!r}")
@@ -314,7 +242,7 @@ class Scenario(Model):
 
     def _check_observations(self) -> None:
         h, ids, goods = self.horizon, self.region_ids, self.good_ids
-        names = {d.id for d in self.donor_entries} | {d.label for d in self.donor_entries}
+        names = {d.id for d in self.donors} | {d.label for d in self.donors}
         for i, o in enumerate(self.observations):
             if not h.start <= o.date <= h.end:
                 raise ValueError(f"observations[{i}].date: {o.date} is outside the horizon "

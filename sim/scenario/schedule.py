@@ -7,15 +7,11 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Sequence
-from enum import StrEnum
 
 import numpy as np
 from numpy.typing import NDArray
 
-
-class Interpolation(StrEnum):
-    STEP = "step"
-    LINEAR = "linear"
+from sim.scenario.enums import Interpolation
 
 
 def date_range(start: dt.date, n_days: int) -> list[dt.date]:

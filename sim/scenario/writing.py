@@ -10,45 +10,34 @@ from typing import Any
 
 import tomli_w
 
-from sim.scenario.models import Scenario
+from sim.scenario.scenario import Scenario
 
 
 def dump_toml(scenario: Scenario) -> str:
-    """The resolved scenario as TOML (what ran, defaults included); ``None`` fields dropped.
-
-    Read back with ``tomllib`` and validated, it gives the same scenario."""
-    data = scenario.model_dump(mode="python", exclude_none=True)
-    # Fields added with goods and donors are left out while empty, so a scenario written
-    # without them resolves to the same text (and the same run folder) as before they came.
-    for key in ("goods", "donors", "exchanges", "hubs"):
-        if not data.get(key):
-            data.pop(key, None)
-    if not scenario.donors and scenario.coordination == "independent":
-        data.pop("coordination", None)
-    for region in data.get("regions", []):
-        for key in ("needs", "absorption_caps"):
-            if not region.get(key):
-                region.pop(key, None)
-    return to_toml(data)
+    """The resolved scenario as TOML (what ran, in the one form, defaults included; ``None``
+    fields dropped). Read back with ``tomllib`` and validated, it gives the same scenario."""
+    return to_toml(scenario.model_dump(mode="python", exclude_none=True))
 
 
 def to_toml(data: Mapping[str, Any]) -> str:
     """Plain data as TOML: enums as their values, paths as text, dates as TOML dates (by
     type, so a note that reads like a date stays a string), floats exactly."""
-    plain = _plain(data)
-    assert isinstance(plain, dict)
-    return tomli_w.dumps(plain)
+    table = plain(data)
+    assert isinstance(table, dict)
+    return tomli_w.dumps(table)
 
 
-def _plain(value: Any) -> Any:
+def plain(value: Any) -> Any:
+    """``value`` as plain TOML-able data: enums as their values, paths as text, mappings and
+    sequences converted all the way down, ``None`` entries of a mapping dropped."""
     if isinstance(value, Enum):
         return value.value
     if isinstance(value, PurePath):
         return str(value)
     if isinstance(value, Mapping):
-        return {str(k): _plain(v) for k, v in value.items() if v is not None}
+        return {str(k): plain(v) for k, v in value.items() if v is not None}
     if isinstance(value, list | tuple):
-        return [_plain(v) for v in value]
+        return [plain(v) for v in value]
     if isinstance(value, bool | int | float | str | dt.date):
         return value
     raise TypeError(f"cannot write {type(value).__name__} as TOML")

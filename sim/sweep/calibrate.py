@@ -38,14 +38,14 @@ from numpy.typing import NDArray
 from pydantic import BaseModel
 from pydantic.fields import FieldInfo
 
-from sim.engine.des import Run
+from sim.engine.state import Run
+from sim.results.batch import run_scenarios
 from sim.results.observations import SeriesRows, compare
 from sim.scenario.errors import InputError
-from sim.scenario.models import Scenario
 from sim.scenario.observations import Observation
-from sim.scenario.overrides import parse_path
+from sim.scenario.overrides import resolve_path, with_overrides
+from sim.scenario.scenario import Scenario
 from sim.scenario.writing import to_toml
-from sim.sweep.experiments import run_scenarios, with_overrides
 
 Array = NDArray[np.float64]
 
@@ -130,7 +130,7 @@ def _lookup(scenario: Scenario, path: str, source: str) -> tuple[float, tuple[fl
     when there is no such field or it is not a continuous number."""
     node: Any = scenario
     info: FieldInfo | None = None
-    for step in parse_path(path):
+    for step in resolve_path(scenario, path):
         if isinstance(step, int) and isinstance(node, list) and step < len(node):
             node = node[step]
         elif isinstance(step, str) and isinstance(node, BaseModel) \
@@ -219,16 +219,12 @@ class _Batches:
         self.batches += 1
         self.scenarios_run += len(scenarios)
         b = self.base
-        labels = [d.label for d in b.donor_entries]
+        labels = [d.label for d in b.donors]
 
         def observed(run: Run) -> list[dict[str, Any]]:
             assert run.series is not None
             plan, series = run.plan, run.series
-            if plan.n_channels == 1 and plan.n_goods == 1:
-                return compare(b.observations, b.horizon.start,
-                               {k: v[0] for k, v in series.donor.items()},
-                               {k: v[0] for k, v in series.region.items()}, plan.region_ids)
-            # Several goods or donors: each observation reads its own good's and donor's rows.
+            # Each observation reads its own good's and donor's rows.
             rows = SeriesRows(plan.good_ids, plan.donor_ids, labels,
                               [int(g) for g in plan.channel_good],
                               [int(d) for d in plan.channel_donor])

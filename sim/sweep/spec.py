@@ -52,18 +52,18 @@ from typing import Annotated, Any
 
 import numpy as np
 from numpy.typing import NDArray
-from pydantic import Field, model_validator
+from pydantic import Field, field_validator, model_validator
 
-from sim.engine.day import DONOR_SERIES
 from sim.engine.plan import Plan, build_plan
-from sim.results.metrics import SCALARS
+from sim.engine.state import DONOR_SERIES
+from sim.results.batch import run_stream
+from sim.results.metrics import SCALARS, outcome_name
+from sim.scenario.enums import Backend
 from sim.scenario.errors import InputError
-from sim.scenario.loading import validate
-from sim.scenario.models import Backend, Scenario
-from sim.scenario.overrides import Step, parse_path
-from sim.scenario.overrides import set_path as _set
+from sim.scenario.overrides import Overrides, get_path
+from sim.scenario.paths import Steps, parse_path
+from sim.scenario.scenario import Scenario
 from sim.sweep.design import Design, DesignKind, Model, Op, Parameter, check_size, points
-from sim.sweep.experiments import run_stream
 
 RESERVED = ("experiment", "replication", "seed")
 _PATH = re.compile(r"[^.\[\]]+(?:\.[^.\[\]]+|\[\d+\])*")
@@ -98,6 +98,13 @@ class Sweep(Model):
     # The allocation backend of every experiment (default: the base scenario's). "compiled"
     # also runs the compiled day loop, several times faster on large sweeps.
     backend: Backend | None = None
+
+    @field_validator("outcomes", mode="before")
+    @classmethod
+    def _current_names(cls, names: Any) -> Any:
+        if isinstance(names, list):
+            return [outcome_name(n) if isinstance(n, str) else n for n in names]
+        return names
 
     @model_validator(mode="before")
     @classmethod
@@ -154,33 +161,17 @@ class ExperimentError(Exception):
 
 @dataclass(frozen=True)
 class Setter:
-    """Where one parameter's value goes: its paths, and each path's base value to scale."""
+    """Where one parameter's value goes: its paths (in the one form), and each path's base
+    value to scale."""
 
     label: str
-    paths: tuple[tuple[Step, ...], ...]
+    paths: tuple[Steps, ...]
     scale_base: tuple[float, ...] | None
 
-    def changes(self, value: Any) -> list[tuple[tuple[Step, ...], Any]]:
+    def changes(self, value: Any) -> list[tuple[Steps, Any]]:
         if self.scale_base is None:
             return [(p, value) for p in self.paths]
         return [(p, b * value) for p, b in zip(self.paths, self.scale_base, strict=True)]
-
-
-def _get(node: Any, steps: tuple[Step, ...]) -> Any:
-    for step in steps:
-        node = node[step] if isinstance(step, int) else getattr(node, step)
-    return node
-
-
-def override(base: Scenario, changes: list[tuple[tuple[Step, ...], Any]],
-             source: str) -> Scenario:
-    """``base`` with each (path, value) set, validated (InputError naming the field)."""
-    data: Any = base
-    for steps, value in changes:
-        data = _set(data, steps, value)
-    if isinstance(data, Scenario):
-        return data
-    return validate(data, source)
 
 
 @dataclass(frozen=True)
@@ -238,11 +229,12 @@ def run_chunk(task: ChunkTask) -> ChunkResult:
         """Each experiment's plan as the engine asks for it (a chunk may be large: plans
         are dropped once their batch has run)."""
         scenario = task.base
+        over = Overrides(task.base, task.source)
         for j, (i, seed) in enumerate(zip(index.tolist(), seeds.tolist(), strict=True)):
             if not (j and i % task.replications):  # else another replication: same plan
                 changes = [c for s in task.setters for c in s.changes(values[s.label][j])]
                 try:
-                    scenario = override(task.base, changes, task.source)
+                    scenario = over.apply(changes)
                 except InputError as exc:
                     point = ", ".join(f"{s.label}={_show(values[s.label][j])}"
                                       for s in task.setters)
@@ -340,13 +332,12 @@ class ResolvedSweep:
         return info
 
 
-def _blame(params: list[Parameter], field: str) -> int | None:
+def _blame(setters: list[Setter], field: str) -> int | None:
     """The parameter whose path shares most of ``field`` (to name it in an error)."""
     want = parse_path(field)
     best, best_len = None, 0
-    for i, p in enumerate(params):
-        for path in p.targets:
-            steps = parse_path(path)
+    for i, setter in enumerate(setters):
+        for steps in setter.paths:
             n = next((j for j, (a, b) in enumerate(zip(steps, want, strict=False)) if a != b),
                      min(len(steps), len(want)))
             if n > best_len:
@@ -362,28 +353,31 @@ def resolve(sweep: Sweep, base: Scenario, source: str) -> ResolvedSweep:
     ``share_of_surplus`` budget and its share) are checked together.
     """
     params = sweep.parameters
-    setters = []
+    over = Overrides(base, source)
+    setters: list[Setter] = []
     for i, p in enumerate(params):
-        paths = tuple(parse_path(t) for t in p.targets)
-        scale = None
-        for path, text in zip(paths, p.targets, strict=True):
+        paths = []
+        for text in p.targets:
             try:
-                _set(base, path, 0)
-            except KeyError:
+                paths.append(over.steps(text))
+            except InputError as exc:
                 raise InputError(source, f"parameters[{i}].path",
-                                 f"no field {text!r} in the base scenario") from None
-            if p.op is not Op.SCALE:
-                continue
-            try:
-                current = _get(base, path)
-            except AttributeError:  # inside an optional table the base does not have
-                current = None
-            if isinstance(current, bool) or not isinstance(current, int | float):
-                raise InputError(source, f"parameters[{i}].op",
-                                 f"'scale' needs a number at {text!r}, found {_show(current)}")
+                                 f"no field {text!r} in the base scenario "
+                                 f"({exc.message})") from None
+        scale = None
         if p.op is Op.SCALE:
-            scale = tuple(float(_get(base, path)) for path in paths)
-        setters.append(Setter(p.label, paths, scale))
+            values = []
+            for steps, text in zip(paths, p.targets, strict=True):
+                try:
+                    current = get_path(base, steps)
+                except (KeyError, IndexError, AttributeError):  # an optional table left out
+                    current = None
+                if isinstance(current, bool) or not isinstance(current, int | float):
+                    raise InputError(source, f"parameters[{i}].op", f"'scale' needs a number "
+                                     f"at {text!r}, found {_show(current)}")
+                values.append(float(current))
+            scale = tuple(values)
+        setters.append(Setter(p.label, tuple(paths), scale))
     probes = [p.probes() for p in params]
     corners = [[v[0] for v in probes], [v[len(v) // 2] for v in probes],
                [v[-1] for v in probes]]
@@ -391,12 +385,12 @@ def resolve(sweep: Sweep, base: Scenario, source: str) -> ResolvedSweep:
         if p.values is not None:
             corners += [[*corners[1][:i], v, *corners[1][i + 1:]] for v in probes[i]]
     for corner in corners:
-        changes = [c for s, v in zip(setters, corner, strict=True) for c in s.changes(v)]
+        changes = [c for st, v in zip(setters, corner, strict=True) for c in st.changes(v)]
         try:
-            override(base, changes, source)
+            over.apply(changes)
         except InputError as exc:
             at = ", ".join(f"{p.label}={_show(v)}" for p, v in zip(params, corner, strict=True))
-            who = _blame(params, exc.field)
+            who = _blame(setters, exc.field)
             field = "parameters" if who is None else f"parameters[{who}].{params[who].kind}"
             raise InputError(source, field, f"{exc.field}: {exc.message} (at {at})") from None
     design_rng = np.random.Generator(np.random.PCG64(np.random.SeedSequence(sweep.seed)))

@@ -30,6 +30,7 @@ from pydantic import ValidationError
 
 import sim
 from sim.results.files import atomic_folder, atomic_path, clean_stale, safe_name, write_atomic
+from sim.results.metrics import RENAMED
 from sim.scenario.errors import InputError, first_error
 from sim.scenario.loading import load, read_toml
 from sim.scenario.writing import dump_toml, to_toml
@@ -223,7 +224,8 @@ def read_sweep(out: str | Path) -> tuple[Any, dict[str, NDArray[np.float64]]]:
         raise InputError(out, "experiments", f"expected experiments 0..{n - 1} once each")
     outcomes = [name for name in prov["outcomes"] if name in table.column_names]
     frame = table.drop_columns(outcomes).to_pandas()
-    return frame, {name: table.column(name).to_numpy() for name in outcomes}
+    # A folder of an older version may keep an outcome under its former name.
+    return frame, {RENAMED.get(name, name): table.column(name).to_numpy() for name in outcomes}
 
 
 def read_series(out: str | Path) -> Any:

@@ -31,8 +31,8 @@ from sim.allocate.problem import AllocationProblem, serve_pledges
 from sim.allocate.vector import allocate_vector
 from sim.cli.main import main
 from sim.engine.runner import Engine, run
+from sim.scenario.enums import Backend, Rule
 from sim.scenario.loading import load
-from sim.scenario.models import Backend, Rule
 
 SCENARIOS = Path(__file__).resolve().parents[2] / "scenarios"
 TOL = 1e-12
@@ -50,26 +50,26 @@ TOL = 1e-12
              pledge_region=[0]), [1, 5]),
 ], ids=["proportional", "maxmin", "priority", "priority-big-tier", "weighted", "pledge-cap"])
 def test_by_hand(p: AllocationProblem, expected: list[float]) -> None:
-    np.testing.assert_allclose(allocate_compiled(p).policy_masks, [expected], rtol=1e-15)
+    np.testing.assert_allclose(allocate_compiled(p).policy_units, [expected], rtol=1e-15)
 
 
 def test_pledges_above_budget_are_served_pro_rata_and_nothing_is_spread() -> None:
     p = problem(Rule.MAXMIN, [30], [[100, 100]], due=[[40, 20]], pledge_region=[0, 1])
     out = allocate_compiled(p)
-    assert out.pledge_masks.tolist() == [[20, 10]]
-    assert out.policy_masks.tolist() == [[0, 0]]
-    assert out.shipped_masks.tolist() == [[20, 10]]
+    assert out.pledge_units.tolist() == [[20, 10]]
+    assert out.policy_units.tolist() == [[0, 0]]
+    assert out.shipped_units.tolist() == [[20, 10]]
 
 
 def test_pledges_only_spreads_nothing() -> None:
     p = problem(Rule.PROPORTIONAL, [30], [[100, 100]], due=[[5]], pledge_region=[1],
                 policy_on=[False])
-    assert allocate_compiled(p).shipped_masks.tolist() == [[0, 5]]
+    assert allocate_compiled(p).shipped_units.tolist() == [[0, 5]]
 
 
 def test_min_shipment_and_pallets_are_refused() -> None:
     p = problem(Rule.PROPORTIONAL, [30], [[100, 100]])
-    for extra in ({"min_shipment_masks": 5.0}, {"pallet_masks": 10.0}):
+    for extra in ({"min_shipment_units": 5.0}, {"pallet_units": 10.0}):
         with pytest.raises(ValueError, match="lp"):
             allocate_compiled(AllocationProblem(**{**p.__dict__, **extra}))
 
@@ -77,12 +77,12 @@ def test_min_shipment_and_pallets_are_refused() -> None:
 @pytest.mark.parametrize(("n_rows", "n_cols"), [(0, 0), (0, 3), (2, 0)])
 def test_empty_batches_give_empty_answers(n_rows: int, n_cols: int) -> None:
     p = problem(Rule.PRIORITY, [5.0] * max(n_rows, 1), [[1.0] * n_cols] * max(n_rows, 1))
-    per_row = ("budget_masks", "policy_on", "pledge_due_masks", "projected_need_masks",
-               "have_masks", "cap_masks", "share", "tier", "weight")
+    per_row = ("budget_units", "policy_on", "pledge_due_units", "projected_need_units",
+               "have_units", "cap_units", "share", "tier", "weight")
     p = AllocationProblem(**{**p.__dict__, **{f: getattr(p, f)[:n_rows] for f in per_row}})
     out = allocate_compiled(p)
-    assert out.policy_masks.shape == out.shipped_masks.shape == (n_rows, n_cols)
-    assert out.pledge_masks.shape == (n_rows, 0)
+    assert out.policy_units.shape == out.shipped_units.shape == (n_rows, n_cols)
+    assert out.pledge_units.shape == (n_rows, 0)
 
 
 def test_the_seam_hands_out_the_compiled_backend() -> None:
@@ -97,18 +97,18 @@ def exact_pledges(p: AllocationProblem, b: int
     pro rata to the budget left. (per instance, per region, budget left, room; None: no cap)"""
     f = Fraction
     n_cols = p.shape[1]
-    room: list[Fraction | None] = [None if np.isinf(c) else f(c) for c in p.cap_masks[b]]
-    pledge, pledged, left = [f(0)] * len(p.pledge_region), [f(0)] * n_cols, f(p.budget_masks[b])
+    room: list[Fraction | None] = [None if np.isinf(c) else f(c) for c in p.cap_units[b]]
+    pledge, pledged, left = [f(0)] * len(p.pledge_region), [f(0)] * n_cols, f(p.budget_units[b])
     order = (p.pledge_due_index if p.pledge_due_index is not None
              else np.zeros(len(p.pledge_region), dtype=np.intp))
     for g in sorted(set(order.tolist())):
         members = [k for k in range(len(order)) if order[k] == g]
         want = [f(0)] * n_cols
         for k in members:
-            want[p.pledge_region[k]] += f(p.pledge_due_masks[b, k])
+            want[p.pledge_region[k]] += f(p.pledge_due_units[b, k])
         request = {}
         for k in members:
-            r, d = p.pledge_region[k], f(p.pledge_due_masks[b, k])
+            r, d = p.pledge_region[k], f(p.pledge_due_units[b, k])
             cap = room[r]
             request[k] = d * cap / want[r] if cap is not None and want[r] > cap else d
         total = sum(request.values(), f(0))
@@ -131,12 +131,12 @@ def exact_policy(p: AllocationProblem, b: int) -> list[Fraction]:
         left = f(0)
     ub = []
     for r in range(p.shape[1]):
-        gap = max(f(p.projected_need_masks[b, r]) - f(p.have_masks[b, r]) - pledged[r], f(0))
+        gap = max(f(p.projected_need_units[b, r]) - f(p.have_units[b, r]) - pledged[r], f(0))
         cap = room[r]
         ub.append(gap if cap is None else min(gap, cap))
     if p.rule is Rule.MAXMIN:
-        a = [f(v) for v in p.projected_need_masks[b]]
-        h = [f(p.have_masks[b, r]) + pledged[r] for r in range(len(a))]
+        a = [f(v) for v in p.projected_need_units[b]]
+        h = [f(p.have_units[b, r]) + pledged[r] for r in range(len(a))]
     else:
         w = p.weight[b] if p.rule is Rule.WEIGHTED else np.ones(p.shape[1])
         a = [f(s) * f(v) for s, v in zip(p.share[b], w, strict=True)]
@@ -177,8 +177,8 @@ def level_fill(a: list[Fraction], h: list[Fraction], ub: list[Fraction],
 
 
 def row_scale(p: AllocationProblem) -> NDArray[np.float64]:
-    return np.maximum.reduce([p.budget_masks, p.pledge_due_masks.sum(axis=1),
-                              p.projected_need_masks.max(axis=1), np.ones(p.shape[0])])
+    return np.maximum.reduce([p.budget_units, p.pledge_due_units.sum(axis=1),
+                              p.projected_need_units.max(axis=1), np.ones(p.shape[0])])
 
 
 # ---- adversarial instances -------------------------------------------------------------
@@ -218,10 +218,10 @@ def adversarial(draw: st.DrawFn, rule: Rule) -> AllocationProblem:
     )
     # The budget: free, or pinned to the pledges and the sum of the rule's bounds.
     _, policy_input = serve_pledges(p)
-    eligible = (p.projected_need_masks if rule is Rule.MAXMIN else
+    eligible = (p.projected_need_units if rule is Rule.MAXMIN else
                 p.share * (p.weight if rule is Rule.WEIGHTED else 1.0)) > 0
-    bounds = np.where(eligible, policy_input.upper_masks, 0.0).sum(axis=1)
-    due_total = p.pledge_due_masks.sum(axis=1)
+    bounds = np.where(eligible, policy_input.upper_units, 0.0).sum(axis=1)
+    due_total = p.pledge_due_units.sum(axis=1)
     budget = []
     for i in range(b):
         mode = draw(st.sampled_from(["free", "part", "part", "sum", "sum-1e-9", "sum+1e-9",
@@ -232,7 +232,7 @@ def adversarial(draw: st.DrawFn, rule: Rule) -> AllocationProblem:
                        "sum-1e-9": max(due_total[i] + bounds[i] - 1e-9, 0.0),
                        "sum+1e-9": due_total[i] + bounds[i] + 1e-9,
                        "half-pledges": due_total[i] / 2}[mode])
-    return AllocationProblem(**{**p.__dict__, "budget_masks": np.array(budget)})
+    return AllocationProblem(**{**p.__dict__, "budget_units": np.array(budget)})
 
 
 def assert_close(got: NDArray[np.float64], want: NDArray[np.float64],
@@ -251,14 +251,14 @@ SETTINGS = settings(max_examples=150, deadline=None,
 @given(any_rule)
 def test_equals_the_vector_backend(p: AllocationProblem) -> None:
     got, want = allocate_compiled(p), allocate_vector(p)
-    for field in ("pledge_masks", "policy_masks", "shipped_masks"):
+    for field in ("pledge_units", "policy_units", "shipped_units"):
         assert_close(getattr(got, field), getattr(want, field), p)
 
 
 @SETTINGS
 @given(any_rule)
 def test_equals_the_exact_rational_answer(p: AllocationProblem) -> None:
-    got = allocate_compiled(p).policy_masks
+    got = allocate_compiled(p).policy_units
     exact = np.array([[float(v) for v in exact_policy(p, b)] for b in range(p.shape[0])])
     assert_close(got, exact, p)
     assert (got >= 0).all()
@@ -291,7 +291,7 @@ def test_parallel_rows_equal_serial_rows_and_vector(rule: Rule) -> None:
         numba.set_num_threads(threads)
     for _ in range(3):  # warm-up, then either mode
         chosen = allocate_compiled(p)
-    for field in ("pledge_masks", "policy_masks", "shipped_masks"):
+    for field in ("pledge_units", "policy_units", "shipped_units"):
         assert getattr(one, field).tobytes() == getattr(many, field).tobytes()
         assert getattr(one, field).tobytes() == getattr(chosen, field).tobytes()
         assert_close(getattr(many, field), getattr(allocate_vector(p), field), p)

@@ -16,7 +16,7 @@ from scipy.optimize import linprog
 from sim.allocate.lp import allocate_lp
 from sim.allocate.problem import AllocationProblem, serve_pledges
 from sim.allocate.vector import allocate_vector
-from sim.scenario.models import Rule
+from sim.scenario.enums import Rule
 
 INF = np.inf
 RTOL = 1e-7
@@ -52,23 +52,23 @@ def make_problem(
     due = np.zeros((b, 0)) if pledge_due is None else np.asarray(pledge_due, dtype=float)
     return AllocationProblem(
         rule=rule,
-        budget_masks=np.broadcast_to(np.asarray(budget, dtype=float), (b,)).copy(),
+        budget_units=np.broadcast_to(np.asarray(budget, dtype=float), (b,)).copy(),
         policy_on=np.full(b, policy_on),
-        pledge_due_masks=due.reshape(b, -1),
+        pledge_due_units=due.reshape(b, -1),
         pledge_region=np.asarray(pledge_region, dtype=np.intp),
-        projected_need_masks=need_a,
-        have_masks=rows(have, 0.0),
-        cap_masks=rows(cap, INF),
+        projected_need_units=need_a,
+        have_units=rows(have, 0.0),
+        cap_units=rows(cap, INF),
         share=rows(share, 1.0),
         tier=rows(tier, 1).astype(np.int64),
         weight=rows(weight, 1.0),
-        min_shipment_masks=min_shipment,
-        pallet_masks=pallet,
+        min_shipment_units=min_shipment,
+        pallet_units=pallet,
     )
 
 
 def policy_of(problem: AllocationProblem) -> Array:
-    return allocate_lp(problem).policy_masks
+    return allocate_lp(problem).policy_units
 
 
 # --- hand-worked instances -------------------------------------------------------------
@@ -101,9 +101,9 @@ def test_pledges_beyond_the_budget_are_served_pro_rata() -> None:
         Rule.PROPORTIONAL, 60, [100, 100, 100], pledge_due=[[50, 70]], pledge_region=[0, 2]
     )
     a = allocate_lp(p)
-    np.testing.assert_allclose(a.pledge_masks, [[25, 35]])
-    np.testing.assert_allclose(a.policy_masks, [[0, 0, 0]])
-    np.testing.assert_allclose(a.shipped_masks, [[25, 0, 35]])
+    np.testing.assert_allclose(a.pledge_units, [[25, 35]])
+    np.testing.assert_allclose(a.policy_units, [[0, 0, 0]])
+    np.testing.assert_allclose(a.shipped_units, [[25, 0, 35]])
 
 
 def test_pledges_first_then_the_rule_spreads_the_rest() -> None:
@@ -112,15 +112,15 @@ def test_pledges_first_then_the_rule_spreads_the_rest() -> None:
         Rule.PROPORTIONAL, 140, [100, 100, 100], pledge_due=[[50]], pledge_region=[0]
     )
     a = allocate_lp(p)
-    np.testing.assert_allclose(a.policy_masks, [[30, 30, 30]], rtol=RTOL)
-    np.testing.assert_allclose(a.shipped_masks, [[80, 30, 30]], rtol=RTOL)
+    np.testing.assert_allclose(a.policy_units, [[30, 30, 30]], rtol=RTOL)
+    np.testing.assert_allclose(a.shipped_units, [[80, 30, 30]], rtol=RTOL)
 
 
 def test_policy_off_ships_pledges_only() -> None:
     p = make_problem(
         Rule.MAXMIN, 140, [100, 100], pledge_due=[[50]], pledge_region=[1], policy_on=False
     )
-    np.testing.assert_allclose(allocate_lp(p).shipped_masks, [[0, 50]])
+    np.testing.assert_allclose(allocate_lp(p).shipped_units, [[0, 50]])
 
 
 def test_maxmin_lifts_the_worst_covered_first() -> None:
@@ -199,15 +199,15 @@ def test_budget_just_below_the_bounds_is_all_spent() -> None:
     s = 1_234_567.0
     p = make_problem(Rule.PROPORTIONAL, s, [1e6, s - 1e6 + 1e-9, 5.0], share=[1, 2, 3])
     x = policy_of(p)[0]
-    np.testing.assert_allclose(x, allocate_vector(p).policy_masks[0], rtol=1e-9, atol=1e-6)
+    np.testing.assert_allclose(x, allocate_vector(p).policy_units[0], rtol=1e-9, atol=1e-6)
     assert x.sum() == pytest.approx(s, rel=1e-12)
 
 
 def test_batch_rows_are_independent() -> None:
     p = make_problem(Rule.PROPORTIONAL, [100, 40], [[100, 100], [10, 100]])
     a = allocate_lp(p)
-    assert a.policy_masks.shape == (2, 2) and a.pledge_masks.shape == (2, 0)
-    np.testing.assert_allclose(a.policy_masks, [[50, 50], [10, 30]], rtol=RTOL)
+    assert a.policy_units.shape == (2, 2) and a.pledge_units.shape == (2, 0)
+    np.testing.assert_allclose(a.policy_units, [[50, 50], [10, 30]], rtol=RTOL)
 
 
 def test_pallets_round_to_the_nearest_feasible_shipments() -> None:
@@ -263,13 +263,13 @@ def problems(draw: st.DrawFn, rule: Rule | None = None) -> AllocationProblem:
     need = floats((b, r), MAGNITUDE)
     problem = AllocationProblem(
         rule=draw(st.sampled_from(Rule)) if rule is None else rule,
-        budget_masks=budget,
+        budget_units=budget,
         policy_on=floats((b,), mix((st.just(1.0), 7), (ZERO, 1))) > 0,
-        pledge_due_masks=budget[:, None] * floats((b, p), PLEDGED),
+        pledge_due_units=budget[:, None] * floats((b, p), PLEDGED),
         pledge_region=floats((p,), st.sampled_from(range(r)).map(float)).astype(np.intp),
-        projected_need_masks=need,
-        have_masks=need * floats((b, r), FRACTION),
-        cap_masks=floats((b, r), mix((st.just(INF), 1), (MAGNITUDE, 1))),
+        projected_need_units=need,
+        have_units=need * floats((b, r), FRACTION),
+        cap_units=floats((b, r), mix((st.just(INF), 1), (MAGNITUDE, 1))),
         share=floats((b, r), SHARE),
         tier=floats((b, r), st.sampled_from([1.0, 2.0, 3.0])).astype(np.int64),
         weight=floats((b, r), st.sampled_from([0.0, 1.0, 2.0, 3.5])),
@@ -284,19 +284,19 @@ def with_leftover(problem: AllocationProblem, k: int, tiny_room: bool) -> Alloca
     what the budget leaves after the other regions' bounds plus 1e-9 (so the budget binds
     by 1e-9 masks)."""
     given_ = serve_pledges(problem)[1]
-    others = given_.upper_masks.sum(axis=1) - given_.upper_masks[:, k]
+    others = given_.upper_units.sum(axis=1) - given_.upper_units[:, k]
     room = np.full(len(others), 1e-9) if tiny_room else np.maximum(
-        given_.budget_masks - others, 0.0) + 1e-9
-    cap, need = problem.cap_masks.copy(), problem.projected_need_masks.copy()
-    cap[:, k] = given_.pledged_masks[:, k] + room
-    need[:, k] = problem.have_masks[:, k] + given_.pledged_masks[:, k] + 2 * room + 1.0
-    return replace(problem, cap_masks=cap, projected_need_masks=need)
+        given_.budget_units - others, 0.0) + 1e-9
+    cap, need = problem.cap_units.copy(), problem.projected_need_units.copy()
+    cap[:, k] = given_.pledged_units[:, k] + room
+    need[:, k] = problem.have_units[:, k] + given_.pledged_units[:, k] + 2 * room + 1.0
+    return replace(problem, cap_units=cap, projected_need_units=need)
 
 
 def eligible(problem: AllocationProblem) -> NDArray[np.bool_]:
     """Regions the rule may give to: share > 0 (and weight > 0), or need > 0 for maxmin."""
     if problem.rule is Rule.MAXMIN:
-        return problem.projected_need_masks > 0
+        return problem.projected_need_units > 0
     if problem.rule is Rule.WEIGHTED:
         return (problem.share > 0) & (problem.weight > 0)
     return problem.share > 0
@@ -305,7 +305,7 @@ def eligible(problem: AllocationProblem) -> NDArray[np.bool_]:
 def budget_and_upper(problem: AllocationProblem) -> tuple[Array, Array]:
     """S and ub, what the rule sees once pledges are served."""
     given_ = serve_pledges(problem)[1]
-    return given_.budget_masks, given_.upper_masks
+    return given_.budget_units, given_.upper_units
 
 
 def close(actual: float, expected: float, scale: float) -> bool:
@@ -325,18 +325,18 @@ def test_invariants(rule: Rule, data: st.DataObject) -> None:
     a = allocate_lp(problem)
     pledge, given_ = serve_pledges(problem)
     b, r = problem.shape
-    s, ub = given_.budget_masks, given_.upper_masks
-    assert a.policy_masks.shape == a.shipped_masks.shape == (b, r)
-    assert a.pledge_masks.shape == problem.pledge_due_masks.shape
-    np.testing.assert_array_equal(a.pledge_masks, pledge)
-    assert np.all(a.pledge_masks.sum(axis=1) <= problem.budget_masks * (1 + 1e-12))
-    assert np.all(a.policy_masks >= 0)
-    assert np.all(a.policy_masks <= ub * (1 + 1e-12))
-    assert np.all(a.policy_masks.sum(axis=1) <= s * (1 + 1e-12))
-    np.testing.assert_allclose(a.shipped_masks, a.policy_masks + given_.pledged_masks)
+    s, ub = given_.budget_units, given_.upper_units
+    assert a.policy_units.shape == a.shipped_units.shape == (b, r)
+    assert a.pledge_units.shape == problem.pledge_due_units.shape
+    np.testing.assert_array_equal(a.pledge_units, pledge)
+    assert np.all(a.pledge_units.sum(axis=1) <= problem.budget_units * (1 + 1e-12))
+    assert np.all(a.policy_units >= 0)
+    assert np.all(a.policy_units <= ub * (1 + 1e-12))
+    assert np.all(a.policy_units.sum(axis=1) <= s * (1 + 1e-12))
+    np.testing.assert_allclose(a.shipped_units, a.policy_units + given_.pledged_units)
     reachable = np.where(eligible(problem), ub, 0.0).sum(axis=1)
     for i in range(b):
-        assert close(a.policy_masks[i].sum(), min(s[i], reachable[i]), s[i])
+        assert close(a.policy_units[i].sum(), min(s[i], reachable[i]), s[i])
 
 
 def assert_common_level(x: Array, ub: Array, share: Array, members: NDArray[np.bool_]) -> None:
@@ -409,9 +409,9 @@ def test_maxmin_lowest_coverage_matches_linprog(problem: AllocationProblem) -> N
     """The lowest coverage is the first-stage LP's max t: t <= (have_r + x_r) / need_r."""
     x = policy_of(problem)
     given_ = serve_pledges(problem)[1]
-    s, ub = given_.budget_masks, given_.upper_masks
-    need = problem.projected_need_masks
-    base = problem.have_masks + given_.pledged_masks
+    s, ub = given_.budget_units, given_.upper_units
+    need = problem.projected_need_units
+    base = problem.have_units + given_.pledged_units
     for i in range(problem.shape[0]):
         on = need[i] > 0
         if not on.any() or s[i] <= 0:
@@ -452,12 +452,12 @@ def test_mip_shipments_are_whole_pallets_of_at_least_the_minimum(
     problem: AllocationProblem, extras: tuple[float | None, float | None]
 ) -> None:
     minimum, pallet = extras
-    problem = replace(problem, min_shipment_masks=minimum, pallet_masks=pallet)
+    problem = replace(problem, min_shipment_units=minimum, pallet_units=pallet)
     x = policy_of(problem)
     given_ = serve_pledges(problem)[1]
     assert np.all(x >= 0)
-    assert np.all(x <= given_.upper_masks * (1 + 1e-9))
-    assert np.all(x.sum(axis=1) <= given_.budget_masks * (1 + 1e-9))
+    assert np.all(x <= given_.upper_units * (1 + 1e-9))
+    assert np.all(x.sum(axis=1) <= given_.budget_units * (1 + 1e-9))
     assert np.all(x[~eligible(problem)] == 0)
     if minimum is not None:
         assert np.all((x == 0) | (x >= minimum * (1 - 1e-9)))
@@ -480,7 +480,7 @@ def test_mip_is_the_largest_total_closest_to_the_rule(
     among those, is closest to the rule's continuous answer in L1."""
     base = make_problem(rule, budget, need, share=[1, 2, 3][: len(need)])
     target = policy_of(base)[0]
-    x = policy_of(replace(base, min_shipment_masks=minimum, pallet_masks=pallet))[0]
+    x = policy_of(replace(base, min_shipment_units=minimum, pallet_units=pallet))[0]
     best_total, best_distance = 0.0, float(np.abs(target).sum())
     for counts in itertools.product(*(range(int(n // pallet) + 1) for n in need)):
         y = pallet * np.array(counts, dtype=float)
@@ -501,8 +501,8 @@ def test_lp_equals_vector_on_every_rule(problem: AllocationProblem) -> None:
     below one mask and rounding leftovers. Tolerance: rtol 1e-9 and 1e-8 of the row's
     budget (the LP's slack tolerance is 1e-9 of what the row ships)."""
     lp, vector = allocate_lp(problem), allocate_vector(problem)
-    scale = np.maximum(problem.budget_masks, 1.0)[:, None]
-    for field in ("pledge_masks", "policy_masks", "shipped_masks"):
+    scale = np.maximum(problem.budget_units, 1.0)[:, None]
+    for field in ("pledge_units", "policy_units", "shipped_units"):
         ours, theirs = getattr(lp, field), getattr(vector, field)
         bad = np.abs(ours - theirs) > 1e-9 * np.abs(theirs) + 1e-8 * scale
         assert not bad.any(), f"{field}: lp {ours[bad]} vs vector {theirs[bad]}"
@@ -513,4 +513,4 @@ def test_a_budget_of_a_denormal_ships_nothing_and_does_not_overflow() -> None:
     # needs infinite (PulpError: cannot multiply variables with NaN/inf values).
     for rule in Rule:
         p = make_problem(rule, 5e-324, [1.0, 2.0])
-        np.testing.assert_array_equal(allocate_lp(p).policy_masks, [[0.0, 0.0]])
+        np.testing.assert_array_equal(allocate_lp(p).policy_units, [[0.0, 0.0]])

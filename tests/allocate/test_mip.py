@@ -18,9 +18,9 @@ from sim.allocate.problem import Allocation, AllocationProblem, serve_pledges
 from sim.engine.des import simulate
 from sim.engine.draws import draw
 from sim.engine.plan import build_plan
+from sim.scenario.enums import Rule
 from sim.scenario.errors import InputError
 from sim.scenario.loading import load
-from sim.scenario.models import Rule
 
 TAIWAN = Path(__file__).resolve().parents[2] / "scenarios" / "taiwan_2020.toml"
 
@@ -40,22 +40,22 @@ def test_equally_close_shipments_go_to_the_earlier_regions(
     (30, 20, 30, 20), (20, 0, 20, 20, 0), (40, 30, 0, 30) for the last three)."""
     p = make_problem(Rule.PROPORTIONAL, budget, [100] * n_regions, pallet=pallet,
                      min_shipment=minimum)
-    np.testing.assert_array_equal(allocate_lp(p).policy_masks, [expected])
+    np.testing.assert_array_equal(allocate_lp(p).policy_units, [expected])
 
 
 def assert_feasible_shipments(problem: AllocationProblem, a: Allocation) -> None:
     """Whole pallets, 0 or at least the minimum, within each region's room and the budget."""
     given_ = serve_pledges(problem)[1]
-    x = a.policy_masks
-    scale = np.maximum(given_.budget_masks, 1.0)
+    x = a.policy_units
+    scale = np.maximum(given_.budget_units, 1.0)
     assert np.all(x >= 0)
-    assert np.all(x <= given_.upper_masks + 1e-9 * scale[:, None])
-    assert np.all(x.sum(axis=1) <= given_.budget_masks + 1e-9 * scale)
-    if problem.pallet_masks:
-        counts = x / problem.pallet_masks
+    assert np.all(x <= given_.upper_units + 1e-9 * scale[:, None])
+    assert np.all(x.sum(axis=1) <= given_.budget_units + 1e-9 * scale)
+    if problem.pallet_units:
+        counts = x / problem.pallet_units
         np.testing.assert_allclose(counts, np.round(counts), atol=1e-9)
-    if problem.min_shipment_masks:
-        assert np.all((x == 0) | (x >= problem.min_shipment_masks * (1 - 1e-12)))
+    if problem.min_shipment_units:
+        assert np.all((x == 0) | (x >= problem.min_shipment_units * (1 - 1e-12)))
 
 
 def hard_problem(seconds: float) -> AllocationProblem:
@@ -72,9 +72,9 @@ def test_a_mip_with_no_time_ships_the_rule_rounded_down_and_warns() -> None:
     with pytest.warns(MIPStoppedEarly, match=r"time limit of 1e-09 s in 1 of 1 rows \(row 0"):
         a = allocate_lp(p)
     assert_feasible_shipments(p, a)
-    rule = allocate_lp(replace(p, pallet_masks=None, min_shipment_masks=None)).policy_masks
+    rule = allocate_lp(replace(p, pallet_units=None, min_shipment_units=None)).policy_units
     expected = 997.0 * np.floor(rule / 997.0)
-    np.testing.assert_array_equal(a.policy_masks, np.where(expected >= 123_457.0, expected, 0))
+    np.testing.assert_array_equal(a.policy_units, np.where(expected >= 123_457.0, expected, 0))
 
 
 def test_a_stage_stopped_with_a_feasible_answer_hands_it_on_and_warns(
@@ -93,7 +93,7 @@ def test_a_stage_stopped_with_a_feasible_answer_hands_it_on_and_warns(
     monkeypatch.setattr(lp, "_solve", solve)
     with pytest.warns(MIPStoppedEarly, match=r"row 0: stage 'closest', gap 0\.00%"):
         a = allocate_lp(p)
-    np.testing.assert_array_equal(a.policy_masks, [[30, 30, 20, 20]])
+    np.testing.assert_array_equal(a.policy_units, [[30, 30, 20, 20]])
 
 
 def test_time_limit_is_a_positive_scenario_field() -> None:
@@ -126,7 +126,7 @@ def test_taiwan_in_pallets_with_a_minimum_finishes_with_feasible_shipments() -> 
     assert len(days) > 10
     for problem, a in days:
         assert_feasible_shipments(problem, a)
-    assert run.totals.shipped_masks.sum() > 1e8
+    assert run.totals.shipped_units.sum() > 1e8
 
 
 def test_a_tie_break_that_presolve_calls_infeasible_is_solved_again() -> None:
@@ -134,5 +134,5 @@ def test_a_tie_break_that_presolve_calls_infeasible_is_solved_again() -> None:
     # maxmin. Two answers tie on the total and the distance; HiGHS's presolve called the
     # tie-break MIP infeasible. The earlier region wins the tie.
     base = make_problem(Rule.MAXMIN, 100, [100, 100, 61], share=[1, 2, 3])
-    out = allocate_lp(replace(base, min_shipment_masks=55.0, pallet_masks=10.0))
-    np.testing.assert_allclose(out.policy_masks, [[100, 0, 0]])
+    out = allocate_lp(replace(base, min_shipment_units=55.0, pallet_units=10.0))
+    np.testing.assert_allclose(out.policy_units, [[100, 0, 0]])

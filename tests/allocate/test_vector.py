@@ -12,39 +12,39 @@ from scipy.optimize import linprog
 
 from sim.allocate.problem import AllocationProblem
 from sim.allocate.vector import allocate_vector
-from sim.scenario.models import Rule
+from sim.scenario.enums import Rule
 
 
 def test_proportional_by_hand() -> None:
     # shares 1:1:2, gaps 50,10,60: the 10 saturates, the rest split 1:2 -> 30, 60.
     p = problem(Rule.PROPORTIONAL, [100], [[50, 10, 60]], share=[[1, 1, 2]])
-    np.testing.assert_allclose(allocate_vector(p).policy_masks, [[30, 10, 60]])
+    np.testing.assert_allclose(allocate_vector(p).policy_units, [[30, 10, 60]])
 
 
 def test_maxmin_lifts_the_worst_covered_first() -> None:
     # coverage (have + x) / need: 0, 0.5, 2 -> the first is lifted to 0.5, then both to 0.75.
     p = problem(Rule.MAXMIN, [10], [[10, 10, 10]], have=[[0, 5, 20]])
-    np.testing.assert_allclose(allocate_vector(p).policy_masks, [[7.5, 2.5, 0]])
+    np.testing.assert_allclose(allocate_vector(p).policy_units, [[7.5, 2.5, 0]])
 
 
 def test_priority_fills_tiers_in_order() -> None:
     p = problem(Rule.PRIORITY, [10], [[5, 5, 5]], tier=[[2, 1, 1]])
-    np.testing.assert_allclose(allocate_vector(p).policy_masks, [[0, 5, 5]])
+    np.testing.assert_allclose(allocate_vector(p).policy_units, [[0, 5, 5]])
     p = problem(Rule.PRIORITY, [12], [[5, 5, 5]], tier=[[2, 1, 1]])
-    np.testing.assert_allclose(allocate_vector(p).policy_masks, [[2, 5, 5]])
+    np.testing.assert_allclose(allocate_vector(p).policy_units, [[2, 5, 5]])
 
 
 def test_priority_with_tier_numbers_beyond_int16() -> None:
     p = problem(Rule.PRIORITY, [10], [[10, 10]], tier=[[1, 40_000]])
-    np.testing.assert_allclose(allocate_vector(p).policy_masks, [[10, 0]])
+    np.testing.assert_allclose(allocate_vector(p).policy_units, [[10, 0]])
     p = problem(Rule.PRIORITY, [10], [[10, 10]], tier=[[40_000, 1]])
-    np.testing.assert_allclose(allocate_vector(p).policy_masks, [[0, 10]])
+    np.testing.assert_allclose(allocate_vector(p).policy_units, [[0, 10]])
 
 
 def test_weighted_weight_two_gets_twice_weight_one() -> None:
     # equal shares, weights 2 and 1, budget 30, room for all: 20 and 10.
     p = problem(Rule.WEIGHTED, [30], [[100, 100]], weight=[[2, 1]])
-    np.testing.assert_allclose(allocate_vector(p).policy_masks, [[20, 10]])
+    np.testing.assert_allclose(allocate_vector(p).policy_units, [[20, 10]])
 
 
 def test_weighted_bound_binds_and_zero_weight_gets_nothing() -> None:
@@ -52,14 +52,14 @@ def test_weighted_bound_binds_and_zero_weight_gets_nothing() -> None:
     # split the other 9 as 1:3 -> 2.25, 6.75; region 3 (weight 0) gets nothing.
     p = problem(Rule.WEIGHTED, [12], [[10, 3, 10, 10]], weight=[[1, 3, 1, 0]],
                 share=[[1, 1, 3, 1]])
-    np.testing.assert_allclose(allocate_vector(p).policy_masks, [[2.25, 3, 6.75, 0]])
+    np.testing.assert_allclose(allocate_vector(p).policy_units, [[2.25, 3, 6.75, 0]])
 
 
 def test_weighted_weights_are_not_just_an_order() -> None:
     steep = problem(Rule.WEIGHTED, [60], [[100] * 3], weight=[[3, 2, 1]])
     flat = problem(Rule.WEIGHTED, [60], [[100] * 3], weight=[[1.03, 1.02, 1]])
-    np.testing.assert_allclose(allocate_vector(steep).policy_masks, [[30, 20, 10]])
-    np.testing.assert_allclose(allocate_vector(flat).policy_masks,
+    np.testing.assert_allclose(allocate_vector(steep).policy_units, [[30, 20, 10]])
+    np.testing.assert_allclose(allocate_vector(flat).policy_units,
                                [[60 * 1.03 / 3.05, 60 * 1.02 / 3.05, 60 / 3.05]])
 
 
@@ -68,28 +68,28 @@ def test_caps_and_pledges_first() -> None:
     p = problem(Rule.PROPORTIONAL, [10], [[100, 100]], cap=[[5, 100]], due=[[4]],
                 pledge_region=[0])
     out = allocate_vector(p)
-    np.testing.assert_allclose(out.pledge_masks, [[4]])
-    np.testing.assert_allclose(out.policy_masks, [[1, 5]])
-    np.testing.assert_allclose(out.shipped_masks, [[5, 5]])
+    np.testing.assert_allclose(out.pledge_units, [[4]])
+    np.testing.assert_allclose(out.policy_units, [[1, 5]])
+    np.testing.assert_allclose(out.shipped_units, [[5, 5]])
 
 
 def test_pledges_larger_than_budget_are_served_pro_rata() -> None:
     p = problem(Rule.PROPORTIONAL, [30], [[100, 100]], due=[[40, 20]], pledge_region=[0, 1])
     out = allocate_vector(p)
-    np.testing.assert_allclose(out.pledge_masks, [[20, 10]])
-    np.testing.assert_allclose(out.policy_masks, [[0, 0]])
+    np.testing.assert_allclose(out.pledge_units, [[20, 10]])
+    np.testing.assert_allclose(out.policy_units, [[0, 0]])
 
 
 def test_pledges_only_spreads_nothing() -> None:
     p = problem(Rule.MAXMIN, [30], [[100, 100]], due=[[5]], pledge_region=[1],
                 policy_on=False)
-    np.testing.assert_allclose(allocate_vector(p).shipped_masks, [[0, 5]])
+    np.testing.assert_allclose(allocate_vector(p).shipped_units, [[0, 5]])
 
 
 def test_min_shipment_is_refused_by_the_vector_backend() -> None:
     p = problem(Rule.PROPORTIONAL, [30], [[100, 100]])
     with pytest.raises(ValueError, match="lp"):
-        allocate_vector(AllocationProblem(**{**p.__dict__, "min_shipment_masks": 5.0}))
+        allocate_vector(AllocationProblem(**{**p.__dict__, "min_shipment_units": 5.0}))
 
 
 # ---- generated instances -------------------------------------------------------------
@@ -112,15 +112,15 @@ def instances(draw: st.DrawFn, rule: Rule) -> AllocationProblem:
 
 
 def _bounds(p: AllocationProblem) -> np.ndarray:
-    gap = np.maximum(p.projected_need_masks - p.have_masks, 0)
-    return np.minimum(gap, p.cap_masks)
+    gap = np.maximum(p.projected_need_units - p.have_units, 0)
+    return np.minimum(gap, p.cap_units)
 
 
 def _check_feasible(p: AllocationProblem, x: np.ndarray) -> None:
-    scale = max(float(p.budget_masks.max(initial=0)), 1.0)
+    scale = max(float(p.budget_units.max(initial=0)), 1.0)
     assert (x >= 0).all()
     assert (x <= _bounds(p) + 1e-9 * scale).all()
-    assert (x.sum(axis=1) <= p.budget_masks + 1e-9 * scale).all()
+    assert (x.sum(axis=1) <= p.budget_units + 1e-9 * scale).all()
 
 
 def _linprog_max(c: np.ndarray, ub: np.ndarray, budget: float,
@@ -138,16 +138,16 @@ def _linprog_max(c: np.ndarray, ub: np.ndarray, budget: float,
 @settings(max_examples=80, deadline=None)
 @given(st.sampled_from(list(Rule)).flatmap(instances))
 def test_every_rule_is_feasible_and_ships_what_it_can(p: AllocationProblem) -> None:
-    x = allocate_vector(p).policy_masks
+    x = allocate_vector(p).policy_units
     _check_feasible(p, x)
     ub = _bounds(p)
     if p.rule is Rule.WEIGHTED:
         eligible = (p.weight > 0) & (p.share > 0)
     elif p.rule is Rule.MAXMIN:
-        eligible = p.projected_need_masks > 0
+        eligible = p.projected_need_units > 0
     else:
         eligible = p.share > 0
-    target = np.minimum(p.budget_masks, np.where(eligible, ub, 0).sum(axis=1))
+    target = np.minimum(p.budget_units, np.where(eligible, ub, 0).sum(axis=1))
     np.testing.assert_allclose(x.sum(axis=1), target, rtol=1e-9, atol=1e-6)
 
 
@@ -156,7 +156,7 @@ def test_every_rule_is_feasible_and_ships_what_it_can(p: AllocationProblem) -> N
 def test_weighted_is_proportional_to_weight_times_share(p: AllocationProblem) -> None:
     """Among regions below their bound, masks per unit of weight * share are equal, and
     regions of weight 0 get nothing."""
-    x = allocate_vector(p).policy_masks
+    x = allocate_vector(p).policy_units
     ub = _bounds(p)
     for b in range(len(x)):
         ws = p.weight[b] * p.share[b]
@@ -171,10 +171,10 @@ def test_weighted_is_proportional_to_weight_times_share(p: AllocationProblem) ->
 @given(instances(Rule.MAXMIN))
 def test_maxmin_level_matches_highs(p: AllocationProblem) -> None:
     """The lowest coverage after allocation is the max-min LP's optimum level t."""
-    x = allocate_vector(p).policy_masks
+    x = allocate_vector(p).policy_units
     ub = _bounds(p)
     for b in range(len(x)):
-        need, have = p.projected_need_masks[b], p.have_masks[b]
+        need, have = p.projected_need_units[b], p.have_units[b]
         open_ = (need > 0) & (ub[b] > 0)
         if not open_.any():
             continue
@@ -187,7 +187,7 @@ def test_maxmin_level_matches_highs(p: AllocationProblem) -> None:
         c[-1] = 1
         budget_row = np.concatenate([np.ones(n), [0]])
         res = linprog(-c, A_ub=np.vstack([budget_row, rows]),
-                      b_ub=np.concatenate([[p.budget_masks[b]], have[open_]]),
+                      b_ub=np.concatenate([[p.budget_units[b]], have[open_]]),
                       bounds=[*[(0, u) for u in ub[b]], (0, None)], method="highs")
         assert res.status == 0
         level = float(((have + x[b]) / np.where(need > 0, need, 1))[open_].min())
@@ -197,10 +197,10 @@ def test_maxmin_level_matches_highs(p: AllocationProblem) -> None:
 @settings(max_examples=80, deadline=None)
 @given(st.sampled_from([Rule.PROPORTIONAL, Rule.PRIORITY]).flatmap(instances))
 def test_proportional_total_matches_highs(p: AllocationProblem) -> None:
-    x = allocate_vector(p).policy_masks
+    x = allocate_vector(p).policy_units
     ub = np.where(p.share > 0, _bounds(p), 0)
     for b in range(len(x)):
-        best = _linprog_max(np.ones(ub.shape[1]), ub[b], float(p.budget_masks[b]))
+        best = _linprog_max(np.ones(ub.shape[1]), ub[b], float(p.budget_units[b]))
         assert float(x[b].sum()) == pytest.approx(best, rel=1e-9, abs=1e-6)
 
 
@@ -208,7 +208,7 @@ def test_proportional_total_matches_highs(p: AllocationProblem) -> None:
 @given(instances(Rule.PROPORTIONAL))
 def test_proportional_split_follows_shares(p: AllocationProblem) -> None:
     """Among regions below their bound, masks per unit of share are equal (the level)."""
-    x = allocate_vector(p).policy_masks
+    x = allocate_vector(p).policy_units
     ub = _bounds(p)
     for b in range(len(x)):
         open_ = (p.share[b] > 0) & (x[b] < ub[b] * (1 - 1e-9) - 1e-9)

@@ -35,7 +35,8 @@ def test_fits_prints_held_out_errors_and_writes_a_loadable_scenario(
     text = out.read_text(encoding="utf-8")
     assert text.startswith("# Calibrated from truth.toml")
     fitted = load(out)
-    assert fitted.domestic.uptake == pytest.approx(TRUE_UPTAKE, rel=1e-3)
+    assert fitted.donors[0].supplies[0].domestic.uptake == pytest.approx(  # type: ignore[union-attr]
+        TRUE_UPTAKE, rel=1e-3)
     assert fitted.calibration is not None
     assert fitted.calibration.bounds["domestic.uptake"] == (0.0, 1.0)
 
@@ -66,7 +67,8 @@ def test_never_writes_over_the_input_or_an_existing_file_without_force(
     assert existing.read_text(encoding="utf-8") == "keep me"
     assert main(["calibrate", str(scenario_file), "--fit", "domestic.uptake",
                  "--out", str(existing), "--force"]) == 0
-    assert load(existing).domestic.uptake == pytest.approx(TRUE_UPTAKE, rel=1e-3)
+    assert load(existing).donors[0].supplies[0].domestic.uptake == pytest.approx(  # type: ignore[union-attr]
+        TRUE_UPTAKE, rel=1e-3)
 
 
 @pytest.mark.parametrize(("args", "field"), [

@@ -157,5 +157,5 @@ def test_compare_needs_two_runs(runs: tuple[Path, Path], capsys: pytest.CaptureF
 def test_changes_names_scenario_differences(runs: tuple[Path, Path]) -> None:
     a, b = (figures.load_run(r) for r in runs)
     assert compare.changes(a, a) == "same scenario"
-    assert compare.changes(a, b) == ("budget.kind pledges_only -> all_surplus; "
-                                         "reserve.days 3.0 -> 30.0")
+    assert compare.changes(a, b) == ("donors[0].budget.kind pledges_only -> all_surplus; "
+                                     "donors[0].reserve.days 3.0 -> 30.0")

@@ -31,7 +31,7 @@ def test_run_writes_every_output_and_prints_the_path_last(
     assert [p.name for p in tmp_path.iterdir()] == ["run"]  # no temporary left behind
     summary = json.loads((out / "summary.json").read_text())
     for key in ("produced", "domestic_demand", "domestic_shortfall", "donated_total",
-                "donated_by_region", "fill_rate_by_region", "unmet_need_masks",
+                "donated_by_region", "fill_rate_by_region", "unmet_need",
                 "gini_fill_rate", "min_fill_rate", "pledges", "first_delivery_day_by_region",
                 "final_stock", "provenance"):
         assert key in summary

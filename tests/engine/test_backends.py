@@ -14,8 +14,9 @@ from numpy.typing import NDArray
 from strategies import scenario_dicts
 
 from sim.engine.runner import run
+from sim.scenario.enums import Backend
 from sim.scenario.loading import load, validate
-from sim.scenario.models import Backend, Scenario
+from sim.scenario.scenario import Scenario
 
 SCENARIOS = sorted((Path(__file__).resolve().parents[2] / "scenarios").glob("*.toml"))
 

@@ -16,9 +16,10 @@ from sim.engine.day import DONOR_SERIES, REGION_SERIES
 from sim.engine.des import simulate
 from sim.engine.draws import draw
 from sim.engine.plan import build_plan, stack_plans
+from sim.results.batch import run_scenarios
+from sim.scenario.enums import Backend
 from sim.scenario.loading import load, validate
-from sim.scenario.models import Backend
-from sim.sweep.experiments import run_scenarios, with_overrides
+from sim.scenario.overrides import with_overrides
 
 SETTINGS = settings(max_examples=40, deadline=None,
                     suppress_health_check=[HealthCheck.too_slow])
@@ -44,8 +45,8 @@ def test_batch_engine_equals_simpy_engine(data: dict[str, Any]) -> None:
     for name in REGION_SERIES:
         _same(des.series.region[name], batch.series.region[name])
     assert np.array_equal(des.totals.first_delivery_day, batch.totals.first_delivery_day)
-    _same(des.totals.pledge_on_time_masks, batch.totals.pledge_on_time_masks)
-    _same(des.totals.pledge_late_masks, batch.totals.pledge_late_masks)
+    _same(des.totals.pledge_on_time_units, batch.totals.pledge_on_time_units)
+    _same(des.totals.pledge_late_units, batch.totals.pledge_late_units)
 
 
 @settings(max_examples=15, deadline=None, suppress_health_check=[HealthCheck.too_slow])
@@ -67,7 +68,7 @@ def test_a_batch_row_equals_the_scenario_run_alone(
     plans = [build_plan(s) for s in scenarios]
     stacked = stack_plans(plans)
     if capacity > 0:
-        assert stacked.capacity_masks.shape[0] == len(scenarios)
+        assert stacked.capacity_units.shape[0] == len(scenarios)
     together = simulate_batch(stacked, draw(stacked, [s.seed for s in scenarios]),
                               allocator(Backend.VECTOR), keep_series=True)
     for b, scenario in enumerate(scenarios):
@@ -101,7 +102,7 @@ def test_run_scenarios_is_independent_of_chunking(repo: Any) -> None:
 
 
 def test_run_overrides_returns_parameters_and_metrics(repo: Any) -> None:
-    from sim.sweep.experiments import run_overrides
+    from sim.results.batch import run_overrides
 
     base = load(repo / "scenarios" / "minimal.toml")
     rows = [{"reserve.days": d, "allocation.rule": r} for d in (0.0, 14.0) for r in RULES]

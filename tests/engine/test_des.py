@@ -69,10 +69,10 @@ def test_pledge_larger_than_budget_is_partly_delivered_and_carried_over(repo: An
                     ["pledges[0].amount=50000000", "budget.kind=pledges_only"])
     result = run(scenario)
     totals = result.run.totals
-    shipped_on_due_day = totals.pledge_on_time_masks.sum()
+    shipped_on_due_day = totals.pledge_on_time_units.sum()
     assert 0 < shipped_on_due_day < 50e6
-    assert totals.pledge_late_masks.sum() > 0  # the carry-over ships on later days
-    unmet = 50e6 - shipped_on_due_day - totals.pledge_late_masks.sum()
+    assert totals.pledge_late_units.sum() > 0  # the carry-over ships on later days
+    unmet = 50e6 - shipped_on_due_day - totals.pledge_late_units.sum()
     assert unmet > 0
 
 

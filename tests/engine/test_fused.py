@@ -19,14 +19,17 @@ from strategies import multi_scenario_dicts, scenario_dicts
 
 from sim.allocate import allocator
 from sim.engine import draws as draws_module
-from sim.engine import fused
+from sim.engine import fused, shaping
 from sim.engine.batch import simulate_batch
-from sim.engine.des import Run, simulate
+from sim.engine.des import simulate
 from sim.engine.draws import draw
 from sim.engine.plan import build_plan, stack_plans
+from sim.engine.state import Run
+from sim.results.batch import run_scenarios
+from sim.scenario.enums import Backend
 from sim.scenario.loading import load, validate
-from sim.scenario.models import Backend, Scenario
-from sim.sweep.experiments import run_scenarios, with_overrides
+from sim.scenario.overrides import with_overrides
+from sim.scenario.scenario import Scenario
 
 ROOT = Path(__file__).resolve().parents[2]
 COMPILED = allocator(Backend.COMPILED)
@@ -147,7 +150,7 @@ def test_run_scenarios_gives_the_same_metrics_with_or_without_the_compiled_loop(
         plan = build_plan(s)
         drawn = draw(plan, [s.seed])
         numpy_loop = simulate_batch(plan, drawn, COMPILED, compiled_loop=False)
-        assert compiled["donated_total"][j] == numpy_loop.totals.shipped_masks.sum()
+        assert compiled["donated_total"][j] == numpy_loop.totals.shipped_units.sum()
 
 
 def test_negative_zeros_are_read_as_zeros_and_change_no_bit() -> None:
@@ -156,8 +159,10 @@ def test_negative_zeros_are_read_as_zeros_and_change_no_bit() -> None:
     scenario = load(ROOT / "scenarios" / "minimal.toml", [
         "donor.initial_stock=-0.0", "donor.capacity.points[0].value=-0.0",
         "domestic.uptake=-0.0", "reserve.days=-0.0", "regions[0].lead_time.days=0"])
-    for value in (scenario.donor.initial_stock, scenario.domestic.uptake,
-                  scenario.reserve.days, scenario.donor.capacity.points[0].value):
+    supply = scenario.donors[0].supplies[0]
+    assert supply.domestic is not None and supply.capacity is not None
+    for value in (supply.initial_stock, supply.domestic.uptake,
+                  scenario.donors[0].reserve.days, supply.capacity.points[0].value):
         assert math.copysign(1.0, value) == 1.0
     assert_same_bits(*des_and_fused(scenario))
 
@@ -214,7 +219,7 @@ def test_compiled_lead_times_are_numpys(seed: int, n: int, k: int, r: int, share
     low = rng.uniform(0, 5, (m, r)) * (rng.random((m, r)) < 0.7)
     mode = low + rng.uniform(0, 5, (m, r)) * (rng.random((m, r)) < 0.7)
     high = mode + rng.uniform(0, 6, (m, r)) * (rng.random((m, r)) < 0.7)
-    assert (fused.lead_days(u, low, mode, high).tobytes()
+    assert (shaping.lead_days(u, low, mode, high).tobytes()
             == draws_module.lead_days(u, low, mode, high).tobytes())
 
 

@@ -21,9 +21,9 @@ from sim.engine.des import simulate
 from sim.engine.draws import draw
 from sim.engine.plan import build_plan, stack_plans
 from sim.engine.runner import Engine, Result, run
+from sim.scenario.enums import Backend
 from sim.scenario.loading import validate
-from sim.scenario.models import Backend
-from sim.sweep.experiments import with_overrides
+from sim.scenario.overrides import with_overrides
 
 SETTINGS = settings(max_examples=40, deadline=None,
                     suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much])
@@ -41,8 +41,8 @@ def test_engines_agree_to_the_bit_and_mass_balances(data: dict[str, Any]) -> Non
         a, b = getattr(des.run.series, kind), getattr(batch.run.series, kind)
         for name in a:
             np.testing.assert_array_equal(a[name], b[name], err_msg=f"{kind} {name}")
-    np.testing.assert_array_equal(des.run.totals.pledge_late_masks,
-                                  batch.run.totals.pledge_late_masks)
+    np.testing.assert_array_equal(des.run.totals.pledge_late_units,
+                                  batch.run.totals.pledge_late_units)
 
 
 @settings(max_examples=10, deadline=None, suppress_health_check=[HealthCheck.too_slow])

@@ -92,7 +92,8 @@ def test_a_hub_nobody_uses_is_allowed_with_a_warning() -> None:
 def test_a_batch_of_hub_scenarios_gives_each_what_it_gives_alone() -> None:
     """Scenarios differing in a hub's throughput (a per-scenario array) and seed, run
     together through run_scenarios, each equal the scenario run alone."""
-    from sim.sweep.experiments import run_scenarios, with_overrides
+    from sim.results.batch import run_scenarios
+    from sim.scenario.overrides import with_overrides
 
     data = copy.deepcopy(BASE)
     data["donors"].append({**data["donors"][0], "id": "b",

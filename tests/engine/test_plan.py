@@ -84,12 +84,12 @@ def test_the_planning_window_starts_when_the_shipment_lands() -> None:
     region = {**BASE["regions"][0], "need": need, "lead_time": {"kind": "fixed", "days": 7}}
     plan = build_plan(validate(scenario(regions=[region],
                                         allocation={"planning_horizon_days": 5})))
-    assert plan.projected_need_masks[0, 0, 0] == 200
+    assert plan.projected_need_units[0, 0, 0] == 200
     # Triangular lead times are planned at their mean, in whole days: (2 + 4 + 12) / 3 = 6.
     region["lead_time"] = {"kind": "triangular", "min": 2, "mode": 4, "max": 12}
     plan = build_plan(validate(scenario(regions=[region],
                                         allocation={"planning_horizon_days": 5})))
-    assert plan.projected_need_masks[0, 0, 0] == 100  # days 6..10
+    assert plan.projected_need_units[0, 0, 0] == 100  # days 6..10
 
 
 @pytest.mark.parametrize("engine", list(Engine))
@@ -104,8 +104,8 @@ def test_a_pledge_above_the_absorption_cap_ships_in_instalments(engine: Engine) 
     result = _run(data, engine)
     shipped = result.run.series.region["shipped"][0, :, 0]  # type: ignore[union-attr]
     assert {int(t): float(v) for t, v in enumerate(shipped) if v} == {0: 100, 7: 100, 14: 50}
-    assert result.run.totals.pledge_on_time_masks.tolist() == [[100]]
-    assert result.run.totals.pledge_late_masks.tolist() == [[150]]
+    assert result.run.totals.pledge_on_time_units.tolist() == [[100]]
+    assert result.run.totals.pledge_late_units.tolist() == [[150]]
 
 
 @pytest.mark.parametrize("engine", list(Engine))

@@ -92,8 +92,9 @@ def test_key_sentences_follow_the_numbers(run_dir: Path) -> None:
     daily["domestic_shortfall"][:3] = 1e6
     pledges = dict(s["pledges"], on_time=s["pledges"]["pledged"] - 2e6, late=1.5e6,
                    unmet=0.5e6)
-    worse = dataclasses.replace(run, daily=daily, summary=dict(
-        s, domestic_shortfall=3e6, pledges=pledges))
+    first = run.channels[0]
+    worse = dataclasses.replace(run, by_channel={**run.by_channel, first: daily},
+                                summary=dict(s, domestic_shortfall=3e6, pledges=pledges))
     text = " ".join(brief.key_sentences(worse))
     assert "fell short of its domestic ration on 3 days (3 million masks)" in text
     assert "1.5 million late and 500,000 not at all" in text

@@ -21,7 +21,7 @@ from matplotlib.figure import FigureBase
 from matplotlib.lines import Line2D
 from runs import make_run, make_sweep
 
-from sim.report import figures, sweep_figures
+from sim.report import figures, sweep_data, sweep_figures
 from sim.results.metrics import SCALARS
 from sim.scenario.errors import InputError
 
@@ -34,8 +34,8 @@ def run_data(tmp_path_factory: pytest.TempPathFactory) -> figures.RunData:
 
 
 @pytest.fixture(scope="session")
-def sweep(tmp_path_factory: pytest.TempPathFactory) -> sweep_figures.SweepData:
-    return sweep_figures.load_sweep(make_sweep(tmp_path_factory.mktemp("plots") / "sweep"))
+def sweep(tmp_path_factory: pytest.TempPathFactory) -> sweep_data.SweepData:
+    return sweep_data.load_sweep(make_sweep(tmp_path_factory.mktemp("plots") / "sweep"))
 
 
 def _has_unit(label: str) -> bool:
@@ -107,7 +107,7 @@ def test_run_figure_renders(run_data: figures.RunData, name: str) -> None:
 
 @pytest.mark.parametrize("name", ["tornado", "lever-reserve_days", "lever-allocation_rule",
                                   "heatmap", "tradeoff"])
-def test_sweep_figure_renders(sweep: sweep_figures.SweepData, name: str) -> None:
+def test_sweep_figure_renders(sweep: sweep_data.SweepData, name: str) -> None:
     makers = sweep_figures.sweep_figures(sweep)
     with warnings.catch_warnings():
         warnings.simplefilter("error")
@@ -118,7 +118,7 @@ def test_sweep_figure_renders(sweep: sweep_figures.SweepData, name: str) -> None
         grey_distinct(ax)
 
 
-def test_lever_bands_are_percentiles_across_replications(sweep: sweep_figures.SweepData) -> None:
+def test_lever_bands_are_percentiles_across_replications(sweep: sweep_data.SweepData) -> None:
     with figures.house_style():
         _, axes = sweep_figures.lever(sweep, "reserve.days", ("donated_total",))
     line = next(ln for ln in axes[0].get_lines() if "maxmin" in str(ln.get_label()))
@@ -129,7 +129,7 @@ def test_lever_bands_are_percentiles_across_replications(sweep: sweep_figures.Sw
     assert y[x == 14.0][0] == pytest.approx(np.median(c["donated_total"][sel]) / 1e6)
 
 
-def test_lever_pools_thin_groups_of_a_random_design(sweep: sweep_figures.SweepData) -> None:
+def test_lever_pools_thin_groups_of_a_random_design(sweep: sweep_data.SweepData) -> None:
     rng = np.random.default_rng(3)
     cols = dict(sweep.columns, **{"reserve.days": rng.uniform(0, 30, sweep.n_rows)})
     random = dataclasses.replace(sweep, columns=cols)
@@ -172,8 +172,9 @@ def test_rolling_sum() -> None:
 
 
 def test_many_regions_pool_into_one_panel(run_data: figures.RunData) -> None:
-    many = dataclasses.replace(run_data, region_ids=run_data.region_ids * 3,
-                               regions={k: np.tile(v, 3) for k, v in run_data.regions.items()})
+    good = run_data.goods[0]
+    many = dataclasses.replace(run_data, region_ids=run_data.region_ids * 3, by_good={
+        good: {k: np.tile(v, 3) for k, v in run_data.regions.items()}})
     panels = figures._panels(many, limit=12)
     assert len(panels) == 12 and panels[-1][0] == "7 other regions"
     assert sorted(i for _, cols in panels for i in cols) == list(range(18))
@@ -234,7 +235,7 @@ def test_grey_check_catches_colour_only_lines() -> None:
 
 
 def test_tradeoff_points_are_design_points_over_replications(
-    sweep: sweep_figures.SweepData,
+    sweep: sweep_data.SweepData,
 ) -> None:
     # 5 reserves x 3 outage rates x 2 rules = 30 design points, 5 replications each: the
     # trade-off shows one median per point, not one point per run.

@@ -69,8 +69,8 @@ def test_reader_gives_each_channel_and_each_good(run: RunData) -> None:
             s["donors"][donor]["goods"][good]["donated_total"])
     for good in run.goods:
         assert run.regions_of(good)["unmet"].sum() == pytest.approx(
-            s["goods"][good]["unmet_need_masks"])
-        shipped = run.shipments["masks"][run.shipments["good"] == good].sum()
+            s["goods"][good]["unmet_need"])
+        shipped = run.shipments["amount"][run.shipments["good"] == good].sum()
         assert shipped == pytest.approx(s["goods"][good]["donated_total"], rel=1e-6)
     # The legacy view is the first channel's and the first good's.
     assert run.daily["shipped"] is not None
@@ -172,7 +172,7 @@ def test_compare_shows_what_pooling_changes_per_good(folders: tuple[Path, Path],
             a, b = (s["goods"][good][key] for s in summaries)
             row = next(r for r in rows if r["metric"] == f"goods.{good}.{key}"
                        and r["run"] == "pooled")
-            assert row["unit"] == (UNITS[good] if key.endswith(("total", "masks")) else
+            assert row["unit"] == (UNITS[good] if key.endswith("total") or key == "unmet_need" else
                                    "share" if "fill" in key and "gini" not in key else "index")
             assert row["value"] == b and row["baseline"] == a
             assert row["difference"] == pytest.approx(b - a, abs=1e-12)

@@ -18,7 +18,7 @@ from matplotlib.collections import PolyCollection
 from runs import SCENARIOS
 
 from sim.cli.main import main
-from sim.report import figures, replay, sweep_figures
+from sim.report import figures, replay, sweep_data, sweep_figures
 from sim.scenario.loading import load
 from sim.scenario.observations import Measure
 from sim.sweep.store import load_sweep, read_series
@@ -68,7 +68,7 @@ def drawn(folder: Path) -> tuple[replay.Replay, list[Axes]]:
     assert data is not None
     with figures.house_style(), warnings.catch_warnings():
         warnings.simplefilter("error")  # no layout or date warnings
-        fig, axes = replay.replay(sweep_figures.load_sweep(folder), data)
+        fig, axes = replay.replay(sweep_data.load_sweep(folder), data)
         FigureCanvasAgg(fig.get_figure(root=True)).draw()
     return data, axes
 
@@ -149,17 +149,17 @@ def test_observations_are_drawn_on_their_series(
 
 def test_plot_draws_the_replay_only_with_observations_of_kept_series(
         folder: Path, tmp_path: Path) -> None:
-    assert "replay" in sweep_figures.sweep_figures(sweep_figures.load_sweep(folder))
+    assert "replay" in sweep_figures.sweep_figures(sweep_data.load_sweep(folder))
     # The same sweep over a scenario with no observations: no figure.
     plain = (SCENARIOS / "taiwan_2020.toml").read_text().split("[[observations]]")[0]
     (tmp_path / "plain.toml").write_text(plain)
     out = _sweep(tmp_path, tmp_path / "plain.toml")
-    assert "replay" not in sweep_figures.sweep_figures(sweep_figures.load_sweep(out))
+    assert "replay" not in sweep_figures.sweep_figures(sweep_data.load_sweep(out))
     # Observations, but of no series the sweep kept (it kept the reserve only): no figure.
     (tmp_path / "reserve").mkdir()
     out = _sweep(tmp_path / "reserve", SCENARIOS / "taiwan_2020.toml", '["reserve"]')
     assert replay.load_replay(out) is None
-    assert "replay" not in sweep_figures.sweep_figures(sweep_figures.load_sweep(out))
+    assert "replay" not in sweep_figures.sweep_figures(sweep_data.load_sweep(out))
 
 def test_replay_sweep_keeps_every_donor_series_its_record_speaks_of() -> None:
     resolved = load_sweep(SCENARIOS / "sweeps" / "taiwan_2020_replay.toml")

@@ -13,7 +13,7 @@ import pytest
 from runs import make_sweep
 
 from sim.cli.main import main
-from sim.report import brief, compare, figures, sweep_figures
+from sim.report import brief, compare, figures, sweep_data, sweep_figures
 
 MINIMAL = Path(__file__).resolve().parents[2] / "scenarios" / "minimal.toml"
 SENTENCE = "nothing was delivered, so fairness is undefined"
@@ -50,7 +50,7 @@ def test_equity_figure_title_says_it(empty_run: figures.RunData) -> None:
 
 def test_compare_shows_null_as_n_a_in_masks(empty_run: figures.RunData) -> None:
     units = dict(compare.METRICS)
-    assert units["unmet_need_masks"] == "masks" and "unmet_need_mask_days" not in units
+    assert units["unmet_need"] == "masks" and "unmet_need_mask_days" not in units
     rows = compare.compare_table([empty_run, empty_run])
     gini = [r for r in rows if r["metric"] == "gini_fill_rate"]
     assert all(r["value"] is None and r["difference"] is None for r in gini)
@@ -58,7 +58,7 @@ def test_compare_shows_null_as_n_a_in_masks(empty_run: figures.RunData) -> None:
 
 
 def test_sweep_figures_leave_out_runs_with_undefined_equity(tmp_path: Path) -> None:
-    sweep = sweep_figures.load_sweep(make_sweep(tmp_path / "sweep"))
+    sweep = sweep_data.load_sweep(make_sweep(tmp_path / "sweep"))
     cols = dict(sweep.columns)
     gini = cols["gini_fill_rate"].copy()
     gini[::3] = np.nan  # a third of the runs delivered nothing

@@ -17,13 +17,14 @@ import numpy as np
 import pyarrow.parquet as pq
 import pytest
 
-from sim.cli.main import format_summary, main
+from sim.cli.main import main
+from sim.cli.printout import format_summary
 from sim.engine.batch import simulate_batch
 from sim.engine.draws import draw
 from sim.engine.plan import build_plan, stack_plans
 from sim.engine.runner import Engine, Result, run
 from sim.results import metrics, writer
-from sim.results.summary import goods_summary, summary
+from sim.results.summary import summary
 from sim.scenario.loading import load, validate
 
 SCENARIOS = Path(__file__).resolve().parents[2] / "scenarios"
@@ -94,7 +95,7 @@ def test_each_good_by_value(small_summary: dict[str, Any]) -> None:
     # r2 gets 200 on day 2 (used by day 5) and 100 on day 9 (used by day 10): 300 of 700.
     assert masks["fill_rate_by_region"] == pytest.approx({"r1": 600 / 1400, "r2": 300 / 700})
     assert masks["unmet_need_by_region"] == {"r1": 800, "r2": 400}
-    assert masks["unmet_need_masks"] == 1200
+    assert masks["unmet_need"] == 1200
     assert masks["mean_fill_rate"] == pytest.approx((600 / 1400 + 300 / 700) / 2)
     assert masks["pledges"] == {"on_time": 900, "late": 0, "unmet": 0, "pledged": 900,
                                 "not_due": 0}
@@ -103,7 +104,7 @@ def test_each_good_by_value(small_summary: dict[str, Any]) -> None:
     # Kits: b's 100 to r1 (need 10 a day from day 2: all used, of 140); r2 needs none.
     assert kits["donated_total"] == 100 and kits["donated_by_region"] == {"r1": 100, "r2": 0}
     assert kits["fill_rate_by_region"] == pytest.approx({"r1": 100 / 140, "r2": 1.0})
-    assert kits["unmet_need_masks"] == 40
+    assert kits["unmet_need"] == 40
     assert kits["received"] == 50  # what a's exchange brought back
     assert kits["final_stock"] == 50 + 300 - 100
     assert kits["first_delivery_day_by_region"] == {"r1": "2020-03-04", "r2": None}
@@ -137,7 +138,7 @@ def test_top_level_is_null_where_units_differ(small_summary: dict[str, Any]) -> 
     s = small_summary
     assert s["coordination"] == "independent"
     for key in ("produced", "donated_total", "delivered_total", "donated_by_region",
-                "unmet_need_masks", "final_stock", "fill_rate_by_region", "gini_fill_rate",
+                "unmet_need", "final_stock", "fill_rate_by_region", "gini_fill_rate",
                 "mean_fill_rate", "min_fill_rate", "gini_fill_rate_population"):
         assert s[key] is None, key
     assert all(s["pledges"][k] is None for k in ("on_time", "late", "unmet", "pledged"))
@@ -154,7 +155,7 @@ def test_top_level_sums_goods_that_share_a_unit() -> None:
     # 900 masks + 100 kits; unmet 1,200 + 40; stock (300 + 300) + (50 + 200).
     assert s["donated_total"] == s["delivered_total"] == 1000
     assert s["donated_by_region"] == {"r1": 700, "r2": 300}
-    assert s["unmet_need_masks"] == 1240 and s["unmet_need_by_region"] == {"r1": 840, "r2": 400}
+    assert s["unmet_need"] == 1240 and s["unmet_need_by_region"] == {"r1": 840, "r2": 400}
     assert s["final_stock"] == 850
     assert s["pledges"]["pledged"] == 1000 and s["pledges"]["on_time"] == 1000
     assert s["fill_rate_by_region"] is None and s["gini_fill_rate"] is None  # two goods
@@ -172,7 +173,7 @@ def test_one_good_two_donors_gives_every_top_level_key() -> None:
     s = summary(run(validate(data)))
     masks = s["goods"]["masks"]
     assert s["donated_total"] == 800 and s["fill_rate_by_region"] == masks["fill_rate_by_region"]
-    for key in ("produced", "delivered_by_region", "unmet_need_masks", "gini_fill_rate",
+    for key in ("produced", "delivered_by_region", "unmet_need", "gini_fill_rate",
                 "gini_fill_rate_population", "min_fill_rate", "mean_fill_rate", "final_stock",
                 "first_delivery_day_by_region"):
         assert s[key] == masks[key], key
@@ -211,8 +212,8 @@ def test_files_follow_the_contract(tmp_path: Path) -> None:
 
     with (folder / "shipments.csv").open() as f:
         rows = list(csv.reader(f))
-    assert rows[0] == ["ship_date", "donor", "good", "region", "masks", "pledged_masks",
-                       "policy_masks", "lead_days", "arrival_date", "arrived_in_horizon"]
+    assert rows[0] == ["ship_date", "donor", "good", "region", "amount", "pledged",
+                       "policy", "lead_days", "arrival_date", "arrived_in_horizon"]
     assert [r[:5] for r in rows[1:]] == [
         ["2020-03-02", "a", "masks", "r1", "600.000"],
         ["2020-03-02", "b", "masks", "r2", "200.000"],
@@ -253,8 +254,7 @@ def test_printout_has_a_block_per_good_a_line_per_donor_and_the_exchange(
     lines = text.splitlines()
     assert "coordination independent" in lines[0]
     assert "  Masks (masks)" in lines and "  Test kits (kits)" in lines
-    assert any(line.split()[:2] == ["Donor", "A"] and "700 masks, 0 kits" in line
-               for line in lines)
+    assert "    Donor A: 700 masks, 0 kits" in lines
     assert "    Donor A -> r2: sent 100 masks, received 50 kits" in lines
     assert len(lines) < 40  # short: a block per good, no more
 
@@ -264,21 +264,21 @@ def test_sweep_scalars_per_scenario_with_rows() -> None:
     plan = build_plan(scenario)
     batch = stack_plans([plan, plan])
     out = simulate_batch(batch, draw(batch, [1, 2]), _allocator(scenario), keep_series=False)
-    differ = metrics.scalars(out.totals, batch.pledge_masks, metrics.Rows.of(batch,
+    differ = metrics.scalars(out.totals, batch.pledge_units, metrics.Rows.of(batch,
                                                                              ["masks", "kits"]))
     # Units differ: the first good (masks) alone, one value per scenario.
     assert differ["donated_total"].tolist() == [900, 900]
-    assert differ["unmet_need_masks"].tolist() == [1200, 1200]
+    assert differ["unmet_need"].tolist() == [1200, 1200]
     assert differ["mean_fill_rate"] == pytest.approx([(600 / 1400 + 300 / 700) / 2] * 2)
-    same = metrics.scalars(out.totals, batch.pledge_masks, metrics.Rows.of(batch, ["u", "u"]))
+    same = metrics.scalars(out.totals, batch.pledge_units, metrics.Rows.of(batch, ["u", "u"]))
     assert same["donated_total"].tolist() == [1000, 1000]
-    assert same["unmet_need_masks"].tolist() == [1240, 1240]
+    assert same["unmet_need"].tolist() == [1240, 1240]
     assert same["pledged_total"].tolist() == [1000, 1000]
     # r1: (600 + 100) of (1,400 + 140); r2: 300 of 700 (it needs no kits).
     assert same["min_fill_rate"] == pytest.approx([300 / 700] * 2)
     assert metrics.Rows.of(batch).units_agree is False  # units unknown: the first good
     with pytest.raises(ValueError, match="Rows.of"):
-        metrics.scalars(out.totals, batch.pledge_masks)
+        metrics.scalars(out.totals, batch.pledge_units)
 
 
 def _allocator(scenario: Any) -> Any:
@@ -344,11 +344,11 @@ def test_three_donors_files_match_the_summary(three: tuple[str, Path]) -> None:
         assert set(regions["good"][block]) == {good}
         assert sum(regions["shipped"][block]) == pytest.approx(s["goods"][good]["donated_total"])
         assert sum(regions["unmet"][block]) == pytest.approx(
-            s["goods"][good]["unmet_need_masks"])
+            s["goods"][good]["unmet_need"])
     with (out / "shipments.csv").open() as f:
         rows = list(csv.DictReader(f))
     for donor, good in channels:
-        total = sum(float(r["masks"]) for r in rows if (r["donor"], r["good"]) == (donor, good))
+        total = sum(float(r["amount"]) for r in rows if (r["donor"], r["good"]) == (donor, good))
         assert total == pytest.approx(s["donors"][donor]["goods"][good]["donated_total"],
                                       rel=1e-9, abs=0.01)
 
@@ -365,19 +365,15 @@ def test_three_donors_engines_write_the_same_files(tmp_path: Path) -> None:
     assert sa == sb
 
 
-# ---- the single-donor scenario ---------------------------------------------------------------
+# ---- a scenario of one donor giving masks ----------------------------------------------------
 @pytest.mark.parametrize("name", ["minimal", "taiwan_2020"])
-def test_legacy_summary_is_the_single_good_path(name: str) -> None:
+def test_one_good_reads_its_numbers_at_the_top_level(name: str) -> None:
     result = run(load(SCENARIOS / f"{name}.toml"), engine=Engine.BATCH)
     s = summary(result)
-    assert not {"goods", "donors", "coordination"} & set(s)
-    # The goods-and-donors summary of the same run: its one good is the legacy summary.
-    masks = goods_summary(result)["goods"]["masks"]
+    assert {"goods", "donors", "coordination"} <= set(s)
+    masks = dict(s["goods"]["masks"])
     assert masks.pop("name") == "Masks" and masks.pop("unit") == "masks"
-    received = masks.pop("received")
-    assert received == 0
-    not_due = masks["pledges"].pop("not_due")
-    assert not_due == s["pledges"]["not_due"]
-    legacy = {k: s[k] for k in masks}
-    legacy["pledges"] = {k: v for k, v in s["pledges"].items() if k not in ("each", "not_due")}
-    assert masks == legacy
+    assert masks.pop("received") == 0
+    top = {k: s[k] for k in masks}
+    top["pledges"] = {k: v for k, v in s["pledges"].items() if k != "each"}
+    assert masks == top

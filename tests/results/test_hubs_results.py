@@ -24,7 +24,8 @@ import pyarrow.parquet as pq
 import pytest
 from hub_scenario import HUB_SCENARIO, START, without_hubs
 
-from sim.cli.main import format_summary, main
+from sim.cli.main import main
+from sim.cli.printout import format_summary
 from sim.engine.runner import run
 from sim.results.reader import load_run
 from sim.scenario.loading import validate
@@ -104,7 +105,7 @@ def test_summary_of_a_kg_hub_counts_in_kg(tmp_path: Path) -> None:
 
 def test_shipments_say_via_which_hub(hub_dir: Path) -> None:
     rows = list(csv.DictReader((hub_dir / "shipments.csv").open()))
-    assert [(r["ship_date"], r["region"], r["masks"], r["via"], r["lead_days"],
+    assert [(r["ship_date"], r["region"], r["amount"], r["via"], r["lead_days"],
              r["arrival_date"]) for r in rows] == [
         ("2020-03-02", "r", "300.000", "addis", "0", "2020-03-02")]  # landing at the hub
     # what the region received, and when: handled on days 0-2, 1 + 2 days on
@@ -130,7 +131,7 @@ def test_runs_without_hubs_write_no_hub_files_or_keys(tmp_path: Path) -> None:
         "daily.parquet", "regions.parquet", "scenario.toml", "shipments.csv", "summary.json"]
     assert "hubs" not in json.loads((folder / "summary.json").read_text())
     header = (folder / "shipments.csv").read_text().partition("\n")[0]
-    assert header == ("ship_date,donor,good,region,masks,pledged_masks,policy_masks,"
+    assert header == ("ship_date,donor,good,region,amount,pledged,policy,"
                       "lead_days,arrival_date,arrived_in_horizon")
 
 

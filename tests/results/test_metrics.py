@@ -14,7 +14,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from sim.cli.main import format_summary, main
+from sim.cli.main import main
+from sim.cli.printout import format_summary
 from sim.engine.day import Totals
 from sim.engine.runner import Engine, Result, run
 from sim.results import metrics
@@ -32,16 +33,16 @@ def totals(need: list[float], consumed: list[float], delivered: list[float] | No
     r = len(need)
     delivered = consumed if delivered is None else delivered
     return Totals(
-        produced_masks=np.zeros(1), released_masks=np.zeros(1), received_masks=np.zeros(1),
-        written_off_masks=np.zeros(1), domestic_demand_masks=np.zeros(1),
-        domestic_served_masks=np.zeros(1),
-        shipped_masks=np.array([delivered], dtype=float),
-        delivered_masks=np.array([delivered], dtype=float),
-        consumed_masks=np.array([consumed], dtype=float),
-        need_masks=np.array([need], dtype=float),
-        pledge_on_time_masks=np.array([list(pledge_on_time)], dtype=float).reshape(1, -1),
-        pledge_late_masks=np.array([list(pledge_late)], dtype=float).reshape(1, -1),
-        first_delivery_day=np.full((1, r), -1, dtype=np.int64), final_stock_masks=np.zeros(1),
+        produced_units=np.zeros(1), released_units=np.zeros(1), received_units=np.zeros(1),
+        written_off_units=np.zeros(1), domestic_demand_units=np.zeros(1),
+        domestic_served_units=np.zeros(1),
+        shipped_units=np.array([delivered], dtype=float),
+        delivered_units=np.array([delivered], dtype=float),
+        consumed_units=np.array([consumed], dtype=float),
+        need_units=np.array([need], dtype=float),
+        pledge_on_time_units=np.array([list(pledge_on_time)], dtype=float).reshape(1, -1),
+        pledge_late_units=np.array([list(pledge_late)], dtype=float).reshape(1, -1),
+        first_delivery_day=np.full((1, r), -1, dtype=np.int64), final_stock_units=np.zeros(1),
         hub_handled=np.zeros((1, 0)), hub_waited=np.zeros((1, 0)))
 
 
@@ -61,8 +62,8 @@ def test_scalars_mean_lowest_gini_and_unmet_need_by_value() -> None:
     assert s["mean_fill_rate"][0] == pytest.approx(1.75 / 3)
     assert s["min_fill_rate"][0] == pytest.approx(0.25)
     assert s["gini_fill_rate"][0] == pytest.approx(2 / 7)
-    assert s["unmet_need_masks"][0] == pytest.approx(80.0)
-    assert "unmet_need_mask_days" not in s and "unmet_need_masks" in metrics.SCALARS
+    assert s["unmet_need"][0] == pytest.approx(80.0)
+    assert "unmet_need_mask_days" not in s and "unmet_need" in metrics.SCALARS
 
 
 def test_unmet_need_by_region_by_value() -> None:
@@ -127,7 +128,7 @@ def test_equity_is_nan_when_regions_needed_masks_and_nothing_was_delivered() -> 
         s = metrics.scalars(totals(need, [0.0, 0.0]), np.zeros((1, 0)))
         for key in ("gini_fill_rate", "min_fill_rate", "mean_fill_rate"):
             assert np.isnan(s[key][0]), (need, key)
-        assert s["unmet_need_masks"][0] == pytest.approx(sum(need))
+        assert s["unmet_need"][0] == pytest.approx(sum(need))
 
 
 def test_equity_when_nobody_needed_anything_is_everyone_fully_served() -> None:
@@ -213,7 +214,7 @@ def test_shipment_arriving_after_the_horizon_is_in_transit_and_not_in_fill(
     assert tiny["fill_rate_by_region"] == pytest.approx({"near": 0.65, "far": 0.0})
     assert tiny["first_delivery_day_by_region"] == {"near": _day(2).isoformat(), "far": None}
     # Unmet need, masks: (100 - 65) + (100 - 0) = 135.
-    assert tiny["unmet_need_masks"] == pytest.approx(135)
+    assert tiny["unmet_need"] == pytest.approx(135)
     assert tiny["unmet_need_by_region"] == pytest.approx({"near": 35, "far": 100})
 
 
@@ -251,7 +252,7 @@ def test_nothing_delivered_equity_is_null_in_summary_and_said_plainly() -> None:
     for key in ("gini_fill_rate", "min_fill_rate", "mean_fill_rate",
                 "gini_fill_rate_population"):
         assert s[key] is None, key
-    assert s["unmet_need_masks"] == pytest.approx(200)  # 10 days x 10 masks x 2 regions
+    assert s["unmet_need"] == pytest.approx(200)  # 10 days x 10 masks x 2 regions
     text = json.dumps(s, allow_nan=False)
     assert '"gini_fill_rate": null' in text
     printed = format_summary(s, 0.1)
@@ -272,10 +273,10 @@ def test_summary_is_standard_json_when_totals_are_not_finite() -> None:
     # Huge inputs (e.g. 1e308 masks a day summed over days) overflow to inf, and inf - inf is
     # NaN; validation now bounds quantities, so the overflow is set in the totals directly.
     result = _run(TINY)
-    result.run.totals.need_masks[0, 1] = np.inf
+    result.run.totals.need_units[0, 1] = np.inf
     s = summary(result)
     json.dumps(s, allow_nan=False)  # raises on NaN or Infinity
-    assert s["unmet_need_masks"] is None
+    assert s["unmet_need"] is None
     assert s["unmet_need_by_region"] == {"near": pytest.approx(35), "far": None}
 
 
@@ -288,4 +289,4 @@ def test_a_sweep_naming_the_old_outcome_is_an_input_error(
                  'samples = 2\n[[parameters]]\npath = "reserve.days"\nuniform = [0, 9]\n')
     assert main(["sweep", str(f), "--out", str(tmp_path / "out"), "-q"]) == 2
     err = capsys.readouterr().err
-    assert "outcomes[0]" in err and "unmet_need_mask_days" in err and "unmet_need_masks" in err
+    assert "outcomes[0]" in err and "unmet_need_mask_days" in err and "unmet_need" in err

@@ -16,7 +16,8 @@ import pytest
 from matplotlib.container import ErrorbarContainer
 from matplotlib.figure import Figure
 
-from sim.cli.main import format_summary, main
+from sim.cli.main import main
+from sim.cli.printout import format_summary
 from sim.engine.runner import Engine, run
 from sim.report import brief, figures
 from sim.results.observations import compare_run, error

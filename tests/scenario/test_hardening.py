@@ -82,7 +82,7 @@ def test_cases_table_not_utf8(tmp_path: Path, content: bytes) -> None:
 
 def test_cases_table_with_byte_order_mark_reads(tmp_path: Path) -> None:
     scenario = load(with_table(tmp_path, TABLE.encode("utf-8-sig")))
-    assert scenario.regions[0].need._new_cases  # type: ignore[union-attr]
+    assert scenario.regions[0].needs["masks"].cases_attached  # type: ignore[union-attr]
 
 
 @pytest.mark.parametrize("depth", [40, 500, 5000])

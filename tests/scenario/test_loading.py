@@ -6,9 +6,9 @@ from pathlib import Path
 
 import pytest
 
+from sim.scenario.enums import Rule
 from sim.scenario.errors import InputError
 from sim.scenario.loading import load
-from sim.scenario.models import Rule
 from sim.scenario.overrides import parse_value, set_dotted
 
 MINIMAL = Path(__file__).resolve().parents[2] / "scenarios" / "minimal.toml"
@@ -95,7 +95,7 @@ def test_unreadable_file(tmp_path: Path) -> None:
 def test_overrides_revalidate() -> None:
     s = load(MINIMAL, ["reserve.days=14", "allocation.rule=proportional",
                        "regions[1].weight=2.5"])
-    assert s.reserve.days == 14 and s.allocation.rule is Rule.PROPORTIONAL
+    assert s.donors[0].reserve.days == 14 and s.allocation.rule is Rule.PROPORTIONAL
     assert s.regions[1].weight == 2.5
     with pytest.raises(InputError) as err:
         load(MINIMAL, ["reserve.days=-3"])
@@ -117,7 +117,7 @@ def test_parse_value_and_set_dotted() -> None:
 def test_scenario_is_frozen() -> None:
     s = load(MINIMAL)
     with pytest.raises(Exception, match="frozen"):
-        s.reserve.days = 3  # type: ignore[misc]
+        s.donors[0].reserve.days = 3  # type: ignore[misc]
 
 
 def test_cases_need_from_owid_table(tmp_path: Path, owid_table: Path) -> None:
@@ -128,7 +128,7 @@ def test_cases_need_from_owid_table(tmp_path: Path, owid_table: Path) -> None:
         f'need = {{ kind = "cases", table = "{owid_table}", iso_codes = ["ITA", "ESP"], '
         'masks_per_case = 10, active_days = 14 }', 1)
     plan = build_plan(load(write(tmp_path, text)))
-    need = plan.need_masks[0, :, 0]
+    need = plan.need_units[0, :, 0]
     assert (need > 0).all()
     # Italy and Spain had tens of thousands of recent cases in March 2020.
     assert 10 * 20_000 < need.max() < 10 * 200_000
@@ -151,19 +151,19 @@ def test_cases_table_resolved_relative_to_the_scenario(tmp_path: Path) -> None:
     plan = build_plan(load(write(tmp_path, text)))
     # 2 Mar: 5 + 7 cases in two days; 3 Mar: 7 + 0 (a negative correction counts as 0);
     # after the table ends (3 Mar) the last value is held.
-    assert plan.need_masks[0, :5, 0].tolist() == [24.0, 14.0, 14.0, 14.0, 14.0]
+    assert plan.need_units[0, :5, 0].tolist() == [24.0, 14.0, 14.0, 14.0, 14.0]
     # A table that ends before the horizon starts holds its last value too, not zero.
     later = (text.replace("2020-03-02", "2020-03-20").replace("2020-04-26", "2020-05-10")
              .replace("date = 2020-03-11", "date = 2020-03-25"))
     plan = build_plan(load(write(tmp_path, later)))
-    assert (plan.need_masks[0, :, 0] == 14.0).all()
+    assert (plan.need_units[0, :, 0] == 14.0).all()
 
 
 def test_overrides_share_the_cases_read_at_load(tmp_path: Path) -> None:
     # A sweep's rows share the base's cases need; re-validating a row must not read the
     # table again (an edit mid-sweep would change the need under the plan cache).
     from sim.engine.plan import build_plan
-    from sim.sweep.experiments import with_overrides
+    from sim.scenario.overrides import with_overrides
 
     (tmp_path / "data").mkdir()
     table = tmp_path / "data" / "t.csv"
@@ -176,7 +176,7 @@ def test_overrides_share_the_cases_read_at_load(tmp_path: Path) -> None:
     table.write_text("iso_code,date,new_cases\nAAA,3/1/2020,500\nAAA,3/2/2020,700\n")
     (row,) = with_overrides(base, [{"reserve.days": 3}])
     # 2 Mar: (5 + 7) cases x 2 masks, held after the table ends; not (500 + 700) x 2.
-    assert build_plan(row).need_masks[0, :3, 0].tolist() == [24.0, 24.0, 24.0]
+    assert build_plan(row).need_units[0, :3, 0].tolist() == [24.0, 24.0, 24.0]
 
 
 def test_resolved_scenario_reads_back_as_the_same_scenario() -> None:

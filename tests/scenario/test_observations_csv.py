@@ -117,7 +117,7 @@ def test_resolved_scenario_lists_them_inline_and_reruns_to_identical_bytes(
 def test_set_overrides_work_and_may_name_another_csv(tmp_path: Path) -> None:
     (tmp_path / "one.csv").write_text(HEADER + ROW)
     path = scenario(tmp_path, str(CSV))
-    assert load(path, ["reserve.days=14"]).reserve.days == 14
+    assert load(path, ["reserve.days=14"]).donors[0].reserve.days == 14
     assert len(load(path, ["reserve.days=14"]).observations) == 3
     assert len(load(path, ["observations_file=one.csv"]).observations) == 1
 

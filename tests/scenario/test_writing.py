@@ -13,7 +13,8 @@ from hypothesis import strategies as st
 from strategies import scenario_dicts
 
 from sim.scenario.loading import load, validate
-from sim.scenario.overrides import parse_path, set_dotted, set_path
+from sim.scenario.overrides import set_dotted, set_path
+from sim.scenario.paths import parse_path
 from sim.scenario.writing import dump_toml, to_toml
 
 SCENARIOS = Path(__file__).resolve().parents[2] / "scenarios"
@@ -53,12 +54,12 @@ def test_any_scenario_with_any_text_reads_back_as_itself(data: dict[str, Any]) -
 def test_names_and_notes_with_emoji_quotes_and_control_characters(text: str) -> None:
     scenario = load(MINIMAL)
     data = scenario.model_dump(mode="python", exclude_none=True)
-    data["donor"]["name"] = text
+    data["donors"][0]["name"] = text
     data["regions"][0]["name"] = text
     data["pledges"][0]["note"] = text
     scenario = validate(data)
     again = tomllib.loads(dump_toml(scenario))
-    assert again["donor"]["name"] == text and again["pledges"][0]["note"] == text
+    assert again["donors"][0]["name"] == text and again["pledges"][0]["note"] == text
     assert validate(again) == scenario
 
 
@@ -72,7 +73,7 @@ def test_dates_are_toml_dates_enums_values_none_dropped_floats_exact() -> None:
     assert data["allocation"]["rule"] == "maxmin" and data["allocation"]["backend"] == "vector"
     assert "min_shipment" not in data["allocation"]  # None: not written
     assert [r["weight"] for r in data["regions"]] == [0.1, 1e-300]
-    assert data["reserve"]["days"] == 3.0000000000000004
+    assert data["donors"][0]["reserve"]["days"] == 3.0000000000000004
 
 
 @settings(max_examples=200, deadline=None)

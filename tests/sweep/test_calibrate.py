@@ -14,9 +14,9 @@ from sim.engine.runner import Engine, run
 from sim.results.observations import compare_run
 from sim.scenario.errors import InputError
 from sim.scenario.loading import load
-from sim.scenario.models import Scenario
+from sim.scenario.overrides import with_overrides
+from sim.scenario.scenario import Scenario
 from sim.sweep.calibrate import Role, calibrate, calibrated_toml
-from sim.sweep.experiments import with_overrides
 
 MINIMAL = Path(__file__).resolve().parents[2] / "scenarios" / "minimal.toml"
 TRUE_UPTAKE, TRUE_STOCK = 0.6, 2_500_000.0
@@ -61,8 +61,9 @@ def test_recovers_uptake_and_initial_stock_from_the_models_own_observations() ->
     assert uptake == pytest.approx(TRUE_UPTAKE, rel=1e-3)
     assert stock == pytest.approx(TRUE_STOCK, rel=1e-3)
     assert result.converged and result.rms_residual < 1e-4
-    assert result.scenario.domestic.uptake == uptake
-    assert result.scenario.donor.initial_stock == stock
+    supply = result.scenario.donors[0].supplies[0]
+    assert supply.domestic is not None and supply.domestic.uptake == uptake
+    assert supply.initial_stock == stock
     # Each optimiser point ran with its difference neighbours: 1 + 2 scenarios a batch.
     assert result.scenarios_run == 3 * (result.batches - 1) + 1
     assert all(math.isfinite(se) for se in result.std_errors)

@@ -17,11 +17,12 @@ import pytest
 
 from sim.engine import plan as plan_module
 from sim.engine.plan import Plan, build_plan, clear_plan_cache
+from sim.results import batch as experiments
+from sim.results.batch import run_overrides, run_scenarios
 from sim.scenario.errors import InputError
 from sim.scenario.loading import load
-from sim.scenario.models import Scenario
-from sim.sweep import experiments
-from sim.sweep.experiments import run_overrides, run_scenarios, with_overrides
+from sim.scenario.overrides import with_overrides
+from sim.scenario.scenario import Scenario
 
 
 def _mixed(repo: Path) -> list[Scenario]:
@@ -141,14 +142,15 @@ def test_plans_from_shared_sub_models_equal_fresh_plans(
     for a, b in zip(cached, fresh, strict=True):
         _same_plans(a, b)
     with pytest.raises(ValueError, match="read-only"):
-        cached[0].need_masks[0, 0, 0] = 1.0
+        cached[0].need_units[0, 0, 0] = 1.0
 
 
 def test_overrides_keep_untouched_sub_models_and_name_unknown_fields(repo: Path) -> None:
     base = load(repo / "scenarios" / "taiwan_2020.toml")
     changed = with_overrides(base, [{"reserve.days": 3.0}])[0]
-    assert changed.reserve.days == 3.0
-    assert changed.regions[0] is base.regions[0] and changed.domestic is base.domestic
+    assert changed.donors[0].reserve.days == 3.0
+    assert changed.regions[0] is base.regions[0]
+    assert changed.donors[0].supplies[0] is base.donors[0].supplies[0]
     with pytest.raises(InputError, match="no such field"):
         with_overrides(base, [{"reserve.dayz": 3.0}])
     with pytest.raises(InputError, match="reserve.days"):

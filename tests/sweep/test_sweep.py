@@ -12,13 +12,13 @@ import pytest
 from sim.engine.plan import build_plan
 from sim.engine.runner import Engine, run
 from sim.results import metrics
+from sim.scenario.enums import Backend
 from sim.scenario.errors import InputError
 from sim.scenario.loading import load, validate
-from sim.scenario.models import Backend
-from sim.scenario.overrides import set_dotted
+from sim.scenario.overrides import Overrides, set_path
 from sim.sweep.design import Design, DesignKind, Parameter, points, saltelli
 from sim.sweep.sensitivity import SobolEstimate, analyze, saltelli_indices, srrc
-from sim.sweep.spec import Seeding, experiment_seeds, override, run_chunk
+from sim.sweep.spec import Seeding, experiment_seeds, run_chunk
 from sim.sweep.store import load_sweep
 
 REPO = Path(__file__).resolve().parents[2]
@@ -143,15 +143,14 @@ def test_override_equals_set_dotted_and_full_validation() -> None:
     changes = {"reserve.days": 3.5, "allocation.rule": "priority",
                "regions[1].lead_time.max": 12.0, "budget.kind": "share_of_surplus",
                "budget.share": 0.4, "shipments.cargo_cap": 5e5}
-    from sim.sweep.spec import parse_path
-
-    fast = override(base, [(parse_path(k), v) for k, v in changes.items()], "x")
+    over = Overrides(base, "x")
+    fast = over.apply(changes.items())
     for key, value in changes.items():
-        data = set_dotted(data, key, value)
+        data = set_path(data, over.steps(key), value)
     assert fast == validate(data)
     assert fast.regions[0] is base.regions[0]  # untouched models are reused, not rebuilt
     with pytest.raises(InputError) as err:
-        override(base, [(parse_path("regions[1].lead_time.max"), 1.0)], "x")
+        over.apply([("regions[1].lead_time.max", 1.0)])
     assert err.value.field == "regions[1].lead_time.mode"
 
 
@@ -160,11 +159,11 @@ def test_a_row_is_the_run_of_its_scenario_and_seed(tmp_path: Path) -> None:
     result = run_chunk(r.task(0))
     for i in (0, 5, 11):
         changes = [c for s in r.setters for c in s.changes(r.points[s.label].tolist()[i])]
-        scenario = override(r.base, changes, "x")
+        scenario = Overrides(r.base, "x").apply(changes)
         seed = int(result.columns["seed"][i])
         for engine in Engine:
             one = run(scenario, seed=seed, engine=engine)
-            got = metrics.scalars(one.run.totals, build_plan(scenario).pledge_masks)
+            got = metrics.scalars(one.run.totals, build_plan(scenario).pledge_units)
             for name in ("domestic_shortfall", "min_fill_rate", "donated_total"):
                 assert got[name][0] == pytest.approx(result.columns[name][i], rel=1e-9), name
 
@@ -181,10 +180,10 @@ def test_a_sweeps_backend_is_every_experiments_and_gives_their_single_runs(
     result = run_chunk(r.task(0))
     for i in range(6):
         changes = [c for s in r.setters for c in s.changes(r.points[s.label].tolist()[i])]
-        scenario = override(r.base, changes, "x")
+        scenario = Overrides(r.base, "x").apply(changes)
         one = run(scenario, seed=int(result.columns["seed"][i]), engine=Engine.DES)
         assert one.backend is Backend.COMPILED
-        got = metrics.scalars(one.run.totals, build_plan(scenario).pledge_masks)
+        got = metrics.scalars(one.run.totals, build_plan(scenario).pledge_units)
         for name in ("domestic_shortfall", "min_fill_rate", "donated_total"):
             assert got[name][0] == result.columns[name][i], name
 

@@ -21,15 +21,13 @@ from threadpoolctl import threadpool_limits  # type: ignore[import-untyped]
 from sim.allocate import allocator
 from sim.engine.batch import simulate_batch
 from sim.engine.day import Series, Totals
-from sim.engine.des import Run
 from sim.engine.draws import Draws, draw
 from sim.engine.plan import Plan, build_plan, stack_plans, structure_key
-from sim.engine.state import GOOD_REGION_SERIES
+from sim.engine.state import GOOD_REGION_SERIES, Run
 from sim.results import metrics
-from sim.scenario.errors import InputError
-from sim.scenario.loading import validate
-from sim.scenario.models import Backend, Scenario
-from sim.scenario.overrides import parse_path, set_path
+from sim.scenario.enums import Backend
+from sim.scenario.overrides import iter_overrides
+from sim.scenario.scenario import Scenario
 
 DEFAULT_CHUNK = 1024  # scenarios stepped together: enough to amortise, few enough for cache
 # Plans waiting for their group's chunk to fill, over all groups, before the largest group
@@ -80,15 +78,15 @@ def run_stream(
         run = simulate_batch(plan, draw(plan, seeds, compiled=compiled), allocator(key[-1]),
                              keep_series=keep_series)
         rows = metrics.Rows.of(plan, plan.good_units)
-        done.append((index, metrics.scalars(run.totals, plan.pledge_masks, rows)))
+        done.append((index, metrics.scalars(run.totals, plan.pledge_units, rows)))
         if keep_series:
             runs.update((i, _row_run(run, j)) for j, i in enumerate(index))
 
     n = 0
     last: tuple[Plan | None, Backend | None, tuple[Any, ...]] = (None, None, ())
     # One BLAS thread while batches run: the engine's only matrix products are small, and
-    # a second thread made a batch run three times slower on a busy two-core machine
-    # (bench_batch.py: 18-20 s against 6.2 s). The caller's setting comes back after.
+    # a second thread slows a batch down on a busy machine. The caller's setting comes
+    # back after.
     with threadpool_limits(limits=1, user_api="blas"):
         for n, (plan, seed, backend) in enumerate(experiments, start=1):
             if plan is not last[0] or backend is not last[1]:  # [scenario] * N: one key
@@ -135,7 +133,7 @@ def _row_run(run: Run, j: int) -> Run:
 
 # Totals and region series kept per good (what the regions hold and use), not per channel;
 # hub totals per scenario.
-_GOOD_TOTALS = frozenset({"consumed_masks", "need_masks"})
+_GOOD_TOTALS = frozenset({"consumed_units", "need_units"})
 _GOOD_SERIES = frozenset(GOOD_REGION_SERIES)
 _PER_SCENARIO = frozenset({"hub_handled", "hub_waited"})
 
@@ -167,29 +165,6 @@ def _experiments(scenarios: Iterable[Scenario], seeds: Iterable[Seed] | None,
         return
     for s, seed in zip(scenarios, seeds, strict=True):
         yield build_plan(s), seed, backend or s.allocation.backend
-
-
-def with_overrides(base: Scenario, rows: Iterable[Mapping[str, Any]]) -> list[Scenario]:
-    """One validated scenario per row of ``{dotted.path: value}`` overrides of ``base``."""
-    return list(iter_overrides(base, rows))
-
-
-def iter_overrides(base: Scenario, rows: Iterable[Mapping[str, Any]]) -> Iterator[Scenario]:
-    """``with_overrides`` one scenario at a time. Only the models on the changed paths are
-    rebuilt; every untouched sub-model stays the instance it is in ``base`` (cheap to
-    validate, and ``build_plan`` reuses what it built from it)."""
-    source = f"<{base.name} override>"
-    paths: dict[str, tuple[str | int, ...]] = {}
-    for row in rows:
-        changed: Any = base
-        for path, value in row.items():
-            if path not in paths:
-                paths[path] = parse_path(path)
-            try:
-                changed = set_path(changed, paths[path], value)
-            except KeyError:
-                raise InputError(source, path, "no such field to set") from None
-        yield changed if isinstance(changed, Scenario) else validate(changed, source)
 
 
 def run_overrides(
