@@ -87,8 +87,7 @@ Date = Annotated[dt.date, AfterValidator(_in_calendar)]
 
 
 def units(name: str) -> dict[str, JsonValue]:
-    """A field's unit, shown by the scenario reference and the JSON Schema (``masksim
-    schema``): ``Field(..., json_schema_extra=units("days"))``."""
+    """A field's unit for the reference and the JSON Schema: ``json_schema_extra=units(..)``."""
     return {"unit": name}
 
 
@@ -118,8 +117,7 @@ class Schedule(Model):
         "(step) or ramp from one to the next (linear).", examples=["linear"])
     points: Annotated[list[Point], Field(
         min_length=1, description="Dated values in increasing date order; before the first "
-        "date the first value holds.", examples=[[{"date": dt.date(2020, 3, 1),
-                                                    "value": 1_000_000}]])]
+        "date the first value holds.")]
 
     @model_validator(mode="after")
     def _increasing(self) -> Schedule:
@@ -200,8 +198,7 @@ class Group(Model):
     population: People = Field(description="People in the group.", examples=[23_600_000],
                                json_schema_extra=units("people"))
     rations: Annotated[list[Ration], Field(
-        min_length=1, description="The ration over time, in increasing date order.",
-        examples=[[{"date": dt.date(2020, 3, 5), "amount": 3, "per_days": 7}]])]
+        min_length=1, description="The ration over time, in increasing date order.")]
     uptake: Fraction | None = Field(None, description="Share of the ration actually bought "
                                     "(default: the domestic uptake).", examples=[0.8],
                                     json_schema_extra=units("share (0-1)"))
@@ -223,16 +220,12 @@ class Domestic(Model):
     """Domestic demand a day = sum over groups of population x ration x uptake, plus a
     set-aside (units a day for hospitals and frontline services)."""
 
-    groups: Annotated[list[Group], Field(
-        min_length=1, description="The people served, each group with its ration.",
-        examples=[[{"name": "residents", "population": 1_000_000, "rations": [
-            {"date": dt.date(2020, 3, 1), "amount": 3, "per_days": 7}]}]])]
+    groups: Annotated[list[Group], Field(min_length=1, description="The people served, each "
+                                         "group with its ration.")]
     uptake: Fraction = Field(1.0, description="Share of the ration people actually buy.",
                              examples=[0.8], json_schema_extra=units("share (0-1)"))
     set_aside: Schedule | None = Field(None, description="Units a day kept for hospitals and "
-                                       "frontline services, on top of the rations.", examples=[
-                                           {"points": [{"date": dt.date(2020, 3, 1),
-                                                        "value": 3_000_000}]}],
+                                       "frontline services, on top of the rations.",
                                        json_schema_extra=units("units of the good a day"))
 
 
@@ -294,10 +287,8 @@ class ScheduleNeed(Model):
     """A need that changes by date."""
 
     kind: Literal["schedule"] = Field("schedule", description="A need by date.")
-    schedule: Schedule = Field(description="Need by date.", examples=[
-        {"points": [{"date": dt.date(2020, 3, 1), "value": 200_000},
-                    {"date": dt.date(2020, 4, 1), "value": 500_000}]}],
-        json_schema_extra=units("units of the good a day"))
+    schedule: Schedule = Field(description="Need by date.",
+                               json_schema_extra=units("units of the good a day"))
 
 
 class CasesNeed(Model):
