@@ -220,6 +220,14 @@ class Scenario(Model):
             for rid in h.lead_times:
                 if rid not in regions:
                     raise ValueError(f"hubs[{i}].lead_times: unknown region {rid!r}")
+            # No default onward leg: a silent 0 days would be a guess nobody made.
+            for d in self.donors:
+                for rid in self.region_ids:
+                    if d.hub_for(rid) == h.id and rid not in h.lead_times:
+                        raise ValueError(
+                            f"hubs[{i}].lead_times.{rid}: required: donor {d.id!r} routes "
+                            f"region {rid!r} through hub {h.id!r}; give the onward days "
+                            "(0 for a region at the hub)")
             if h.throughput_unit == "kg":
                 for d in self.donors:
                     if any(d.hub_for(r) == h.id for r in regions):
