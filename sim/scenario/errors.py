@@ -120,9 +120,10 @@ def _taught(err: Mapping[str, Any], model: type[BaseModel],
     ctx = err.get("ctx") or {}
     if kind == "extra_forbidden" and loc:
         parent = shapes.at(model, loc[:-1])
-        if parent is None or not shapes.is_model(parent[0]):
+        keys = shapes.keys_at(model, loc[:-1])
+        if parent is None or keys is None:
             return None
-        keys = shapes.field_names(parent[0]) + list(file_keys.get(parent[0], ()))
+        keys += file_keys.get(shapes.strip(parent[0]), ())
         return "", _unknown_key(str(loc[-1]), keys)
     found = shapes.at(model, loc)
     if found is None:
@@ -200,7 +201,11 @@ def first_error(source: str | Path, exc: ValidationError,
     ``model`` validated, the message says what the field expects: the closest valid key,
     the shape of a table with an example, the kinds or values allowed, a date's format.
     ``file_keys``: keys a file may give beside the model's own (shorthands), by model."""
-    err = exc.errors()[0]
+    errors = exc.errors()
+    err = errors[0]
+    if err["type"] == "missing":  # a misspelt key explains a missing one: name it instead
+        err = next((e for e in errors if e["type"] == "extra_forbidden"
+                    and tuple(e["loc"][:-1]) == tuple(err["loc"][:-1])), err)
     field, msg = _join(err["loc"]), _message(err)
     if model is not None:
         taught = _taught(err, model, file_keys or {})

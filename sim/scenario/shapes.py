@@ -23,7 +23,7 @@ from pydantic.fields import FieldInfo
 Loc = Sequence[str | int]
 
 
-def _strip(tp: Any) -> Any:
+def strip(tp: Any) -> Any:
     """The type under ``Annotated[...]`` and ``X | None``."""
     while True:
         if get_origin(tp) is typing.Annotated:
@@ -98,7 +98,7 @@ def step(tp: Any, part: str | int) -> tuple[Any, FieldInfo | None, bool] | None:
         if isinstance(part, str) and part in tags:
             return tags[part], None, False
         return None
-    tp = _strip(tp)
+    tp = strip(tp)
     members = union_members(tp)
     if members is not None:  # e.g. str | dict[str, str]: pydantic names the member tried
         for m in members:
@@ -138,13 +138,13 @@ def keys_at(model: type[BaseModel], loc: Iterable[str | int]) -> list[str] | Non
     found = at(model, loc)
     if found is None:
         return None
-    tp = _strip(found[0])
+    tp = strip(found[0])
     return field_names(tp) if is_model(tp) else None
 
 
 def choices(tp: Any) -> list[str] | None:
     """The values an enum or a Literal allows (None: not a choice)."""
-    tp = _strip(tp)
+    tp = strip(tp)
     if isinstance(tp, type) and issubclass(tp, Enum):
         return [str(m.value) for m in tp]
     if get_origin(tp) is Literal:
@@ -159,7 +159,7 @@ def example(tp: Any, info: FieldInfo | None = None) -> Any:
     tags = tagged(tp)
     if tags is not None:
         return table_example(next(iter(tags.values())))
-    tp = _strip(tp)
+    tp = strip(tp)
     if is_model(tp):
         return table_example(tp)
     origin = get_origin(tp)
