@@ -50,6 +50,14 @@ def _models(root: type[BaseModel]) -> list[type[BaseModel]]:
     return seen
 
 
+def _tag_members(tp: Any) -> list[type[BaseModel]]:
+    """The members of every tagged union in a type (inside lists and tables too)."""
+    tags = shapes.tagged(tp)
+    if tags is not None:
+        return list(tags.values())
+    return [m for arg in typing.get_args(tp) for m in _tag_members(arg)]
+
+
 def model_schema(root: type[BaseModel], title: str) -> Schema:
     """The model's schema in draft 7, with every older field name allowed (marked
     deprecated) and every tagged union's ``kind`` required, as the loader requires it."""
@@ -77,7 +85,7 @@ def model_schema(root: type[BaseModel], title: str) -> Schema:
                 node.setdefault("allOf", []).append(
                     {"anyOf": [{"required": [n]} for n in (name, *older)]})
         for info in model.model_fields.values():
-            for member in (shapes.tagged(info.annotation) or {}).values():
+            for member in _tag_members(info.annotation):
                 member_node = defs[member.__name__]
                 if "kind" not in member_node.setdefault("required", []):
                     member_node["required"].insert(0, "kind")
