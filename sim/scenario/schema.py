@@ -16,6 +16,7 @@ from collections.abc import Iterator
 from typing import Any
 
 from pydantic import AliasChoices, BaseModel
+from pydantic.json_schema import GenerateJsonSchema, JsonSchemaValue
 
 from sim.scenario import shapes
 from sim.scenario.models import Region
@@ -50,6 +51,14 @@ def _models(root: type[BaseModel]) -> list[type[BaseModel]]:
     return seen
 
 
+class _InOrder(GenerateJsonSchema):
+    """Keys as the models write them (pydantic sorts examples' and defaults' keys): a
+    table's ``kind`` first, a horizon's start before its end."""
+
+    def sort(self, value: JsonSchemaValue, parent_key: str | None = None) -> JsonSchemaValue:
+        return value
+
+
 def _tag_members(tp: Any) -> list[type[BaseModel]]:
     """The members of every tagged union in a type (inside lists and tables too)."""
     tags = shapes.tagged(tp)
@@ -61,7 +70,8 @@ def _tag_members(tp: Any) -> list[type[BaseModel]]:
 def model_schema(root: type[BaseModel], title: str) -> Schema:
     """The model's schema in draft 7, with every older field name allowed (marked
     deprecated) and every tagged union's ``kind`` required, as the loader requires it."""
-    schema = root.model_json_schema(ref_template="#/definitions/{model}", mode="validation")
+    schema = root.model_json_schema(ref_template="#/definitions/{model}", mode="validation",
+                                    schema_generator=_InOrder)
     defs = schema.pop("$defs", {})
     for node in _nodes([schema, defs]):
         node.pop("discriminator", None)
@@ -102,7 +112,6 @@ def scenario_schema() -> Schema:
     props = out["properties"]
     out["required"] = [k for k in out["required"] if k not in ("goods", "donors")]
     out["anyOf"] = [{"required": ["donors"]}, {"required": ["donor", "domestic"]}]
-    props["goods"]["description"] += " A file without [[goods]] gives masks."
     single = copy.deepcopy(defs["Supply"])
     for key in ("good", "domestic", "domestic_need"):
         single["properties"].pop(key)
@@ -126,10 +135,11 @@ def scenario_schema() -> Schema:
         "ones.", "examples": ["data/observations.csv"]}
     region = defs[Region.__name__]["properties"]
     region["need"] = {**copy.deepcopy(region["needs"]["additionalProperties"]),
-                      "description": "Shorthand: the need for the first good (needs.<good>)."}
+                      "description": "Shorthand: the need for the first good (needs.<good>).",
+                      "examples": [{"kind": "constant", "per_day": 1_000_000}]}
     region["absorption_cap"] = {**copy.deepcopy(region["absorption_caps"]["additionalProperties"]),
                                 "description": "Shorthand: the absorption cap of the first "
-                                "good (absorption_caps.<good>)."}
+                                "good (absorption_caps.<good>).", "examples": [2_000_000]}
     for pledge in ("FixedPledge", "StandingPledge"):
         defs[pledge]["required"] = [k for k in defs[pledge]["required"]
                                     if k not in ("donor", "good")]
