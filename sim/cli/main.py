@@ -78,7 +78,8 @@ def cmd_validate(args: argparse.Namespace) -> int:
         a = scenario.allocation
         needs_lp = " (needs backend lp)" if a.min_shipment or a.pallet_size else ""
         print(f"{file}: ok - {scenario.name}, {scenario.horizon.n_days} days, "
-              f"{len(scenario.regions)} regions, {len(scenario.pledges)} pledges, "
+              f"{_count(len(scenario.regions), 'region')}, "
+              f"{_count(len(scenario.pledges), 'pledge')}, "
               f"rule {a.rule}{needs_lp}")
     return status
 
@@ -113,6 +114,10 @@ def cmd_schema(args: argparse.Namespace) -> int:
         from sim.scenario.schema import scenario_schema as make
     print(json.dumps(make(), indent=2, default=str))
     return EXIT_OK
+
+
+def _count(n: int, noun: str) -> str:
+    return f"{n} {noun}{'s' * (n != 1)}"
 
 
 def _warn_hubs(file: str, messages: Sequence[str]) -> None:
