@@ -143,6 +143,8 @@ def prepare(out: Path, resolved: ResolvedSweep, *, resume: bool,
             prov["runs"].append(run_info)
             (tmp / "provenance.json").write_text(json.dumps(prov, indent=2) + "\n")
         return FolderState.NEW, list(range(resolved.n_chunks))
+    if not out.is_dir():
+        raise InputError(out, "", "is a file, not a folder; --out names the sweep's folder")
     if not (out / "provenance.json").exists():
         raise InputError(out, "", "exists, is not empty and is not a sweep folder; "
                          "choose another --out")

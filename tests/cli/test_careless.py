@@ -63,7 +63,7 @@ def test_brief_under_a_file_is_refused(two_runs: tuple[Path, Path], tmp_path: Pa
 
 # --- --out FILE ----------------------------------------------------------------------------
 
-@pytest.mark.parametrize("command", ["run", "plot", "compare"])
+@pytest.mark.parametrize("command", ["run", "plot", "compare", "sweep"])
 def test_out_naming_a_file_says_it_is_a_file(
     two_runs: tuple[Path, Path], tmp_path: Path, capsys: pytest.CaptureFixture[str],
     command: str
@@ -71,7 +71,9 @@ def test_out_naming_a_file_says_it_is_a_file(
     a_file = tmp_path / "results.txt"
     a_file.write_text("mine")
     args = {"run": ["run", str(MINIMAL)], "plot": ["plot", str(two_runs[0])],
-            "compare": ["compare", *map(str, two_runs)]}[command]
+            "compare": ["compare", *map(str, two_runs)],
+            "sweep": ["sweep", str(REPO / "scenarios" / "sweeps" / "taiwan_2020_policy.toml")],
+            }[command]
     err = _one_line_error(capsys, [*args, "--out", str(a_file)])
     assert err.startswith(f"{a_file}: is a file, not a folder")
     assert "the folder holds" not in err

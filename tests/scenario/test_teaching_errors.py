@@ -156,3 +156,16 @@ def test_from_the_shell_exit_2_one_line_no_traceback(tmp_path: Path) -> None:
     assert done.stderr.strip() == (f"{path}: donors[0].shipments.cadence: unknown key; did "
                                    "you mean `cadence_days`?")
     assert not (tmp_path / "out").exists()
+
+
+def test_a_misspelt_path_in_a_sweep_or_an_override_gets_the_closest(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    path = tmp_path / "sweep.toml"
+    path.write_text(f'name = "s"\nbase = "{MINIMAL}"\n[design]\nkind = "sobol"\nsamples = 4\n'
+                    '[[parameters]]\npath = "reserve.dayz"\nuniform = [0, 10]\n')
+    assert _error(capsys, "sweep", str(path), "--out", str(tmp_path / "s")) == (
+        f"{path}: parameters[0].path: no field 'reserve.dayz' in the base scenario (no such "
+        "field to set; did you mean `days`?)")
+    assert _error(capsys, "validate", str(MINIMAL), "--set", "allocation.rul=maxmin") == (
+        f"{MINIMAL}: allocation.rul: unknown key; did you mean `rule`?")
