@@ -8,6 +8,8 @@ the loader knows which form a file used.
 from __future__ import annotations
 
 import datetime as dt
+import difflib
+from collections.abc import Iterable
 from typing import Annotated
 
 from pydantic import Field, model_validator
@@ -27,6 +29,16 @@ from sim.scenario.models import (
     units,
 )
 from sim.scenario.observations import Observation
+
+
+def unknown(what: str, value: str, ids: Iterable[str]) -> str:
+    """``unknown region 'vmn'; did you mean 'vnm'?``, else the ids there are (the first few)."""
+    known = sorted(ids) if isinstance(ids, set) else list(ids)
+    close = difflib.get_close_matches(value, known, n=1, cutoff=0.6)
+    if close:
+        return f"unknown {what} {value!r}; did you mean {close[0]!r}?"
+    shown = ", ".join(known[:12]) + (f" ... ({len(known)} in all)" if len(known) > 12 else "")
+    return f"unknown {what} {value!r}" + (f"; the ids are {shown}" if known else "")
 
 
 class Calibration(Model):
@@ -102,6 +114,10 @@ class Scenario(Model):
     @property
     def donor_ids(self) -> list[str]:
         return [d.id for d in self.donors]
+
+    @property
+    def hub_ids(self) -> list[str]:
+        return [h.id for h in self.hubs]
 
     @property
     def region_ids(self) -> list[str]:
@@ -192,13 +208,16 @@ class Scenario(Model):
             hub_ids = {h.id for h in self.hubs}
             for rid in d.lead_times:
                 if rid not in region_ids and rid not in hub_ids:
-                    raise ValueError(f"donors[{i}].lead_times: unknown region or hub {rid!r}")
+                    raise ValueError(f"donors[{i}].lead_times: "
+                                     + unknown("region or hub", rid, [*self.region_ids,
+                                                                      *self.hub_ids]))
             routes = ({r: d.via for r in region_ids} if isinstance(d.via, str) else d.via)
             for rid, hub in routes.items():
                 if rid not in region_ids:
-                    raise ValueError(f"donors[{i}].via: unknown region {rid!r}")
+                    raise ValueError(f"donors[{i}].via: " + unknown("region", rid,
+                                                                      self.region_ids))
                 if hub not in hub_ids:
-                    raise ValueError(f"donors[{i}].via: unknown hub {hub!r}")
+                    raise ValueError(f"donors[{i}].via: " + unknown("hub", hub, self.hub_ids))
 
     def _check_regions(self) -> None:
         goods = self.good_ids
@@ -219,7 +238,8 @@ class Scenario(Model):
                 raise ValueError(f"hubs[{i}].id: {h.id!r} is also a region's id")
             for rid in h.lead_times:
                 if rid not in regions:
-                    raise ValueError(f"hubs[{i}].lead_times: unknown region {rid!r}")
+                    raise ValueError(f"hubs[{i}].lead_times: " + unknown("region", rid,
+                                                                         self.region_ids))
             # No default onward leg: a silent 0 days would be a guess nobody made.
             for d in self.donors:
                 for rid in self.region_ids:
@@ -249,7 +269,7 @@ class Scenario(Model):
         supplies = {(d.id, s.good) for d in self.donors for s in d.supplies}
         for i, p in enumerate(self.pledges):
             if p.region not in ids:
-                raise ValueError(f"pledges[{i}].region: unknown region {p.region!r}")
+                raise ValueError(f"pledges[{i}].region: " + unknown("region", p.region, ids))
             if p.donor not in donors:
                 raise ValueError(f"pledges[{i}].donor: unknown donor {p.donor!r}; the donors "
                                  f"are {', '.join(donors)}")
@@ -276,7 +296,7 @@ class Scenario(Model):
                 raise ValueError(f"exchanges[{i}].partner: {x.partner!r} cannot exchange with "
                                  "itself")
             if x.partner not in ids:
-                raise ValueError(f"exchanges[{i}].partner: unknown region {x.partner!r}")
+                raise ValueError(f"exchanges[{i}].partner: " + unknown("region", x.partner, ids))
             for side in ("send", "receive"):
                 good = getattr(x, side).good
                 if good not in goods:

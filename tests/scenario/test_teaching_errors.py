@@ -112,6 +112,10 @@ def test_a_scenario_given_to_sweep_says_it_is_a_scenario(
                  "lead_times = { sg = 2 }",
                  'donors[0].lead_times.sg: expected a table such as { kind = "fixed", days = '
                  '3 }, not 2 (other kinds: "triangular")', id="bare-lead-time"),
+    pytest.param('region = "phl"', 'region = "plh"',
+                 "pledges[0].region: unknown region 'plh'; did you mean 'phl'?", id="region-id"),
+    pytest.param('via = "sg"', 'via = "singapore"',
+                 "donors[0].via: unknown hub 'singapore'; the ids are sg", id="hub-id"),
     pytest.param("end = 2020-05-31", "end = 2020-05-31T12:00:00",
                  "horizon.end: expected a date without a time, as YYYY-MM-DD", id="datetime"),
 ])
