@@ -30,6 +30,8 @@ def _header(name: str, file: str, s: Sections) -> str:
 # listed in docs/scenario-reference.md, and docs/writing-a-scenario.md walks through it.
 #   masksim validate {file}     # check it
 #   masksim run {file}          # run it: the results go to results/{name}-<hash>/
+# An editor that checks TOML against a JSON Schema (Taplo, Even Better TOML) can check it as
+# you type: see `masksim schema` in docs/scenario-reference.md.
 #
 # name: letters, digits, _ - . (it names the result folder); title: the brief's headline;
 # seed: the same scenario and seed give the same results; dates: YYYY-MM-DD, unquoted.
