@@ -48,8 +48,16 @@ def test_brief_into_an_existing_folder_writes_brief_pdf_there(
     assert capsys.readouterr().out.strip() == str(folder / "brief.pdf")
     assert (folder / "brief.pdf").read_bytes().startswith(b"%PDF")
     assert sorted(p.name for p in folder.iterdir()) == ["brief.pdf"]
-    assert main(["brief", str(two_runs[0]), "-o", str(tmp_path / "new") + "/"]) == 0
-    assert (tmp_path / "new" / "brief.pdf").is_file()
+
+
+def test_brief_output_paths(tmp_path: Path) -> None:
+    from sim.cli.figures import brief_path
+
+    run = tmp_path / "run"
+    assert brief_path(run, None) == run / "brief.pdf"
+    assert brief_path(run, str(tmp_path / "new") + "/") == tmp_path / "new" / "brief.pdf"
+    assert brief_path(run, str(tmp_path / "b.pdf")) == tmp_path / "b.pdf"
+    assert brief_path(run, str(tmp_path)) == tmp_path / "brief.pdf"
 
 
 def test_brief_under_a_file_is_refused(two_runs: tuple[Path, Path], tmp_path: Path,
@@ -108,7 +116,7 @@ def test_new_data_in_a_run_folder_never_keeps_the_old_brief_or_figures(
 ) -> None:
     out = _copy(two_runs[0], tmp_path)
     assert main(["plot", str(out)]) == 0
-    assert main(["brief", str(out)]) == 0
+    (out / "brief.pdf").write_bytes(b"%PDF")  # as masksim brief names it (tested above)
     figures = sorted(p.name for p in (out / "figures").iterdir())
     capsys.readouterr()
     assert main(["run", str(MINIMAL), "-q", "--out", str(out)]) == 0  # the same data: kept
@@ -119,8 +127,6 @@ def test_new_data_in_a_run_folder_never_keeps_the_old_brief_or_figures(
         f"masksim: warning: {out}: removed brief.pdf and figures/ ({len(figures)} images), "
         "made from the earlier run's data (remake them with masksim brief / masksim plot)")
     assert not (out / "brief.pdf").exists() and not (out / "figures").exists()
-    assert main(["plot", str(out)]) == 0  # and they can be made again from the new data
-    assert sorted(p.name for p in (out / "figures").iterdir()) == figures
 
 
 # --- compare -------------------------------------------------------------------------------
