@@ -78,16 +78,34 @@ def parse_series(text: str) -> SeriesPath:
 class Observation(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid", allow_inf_nan=False)
 
-    date: dt.date  # checked against the horizon by the scenario
-    series: str
-    value: Masks | None = None
-    range: tuple[Masks, Masks] | None = None
-    source: Annotated[str, Field(min_length=1)]
-    kind: ObservationKind
-    good: str = "masks"
-    donor: str | None = None  # the scenario's donor when given; None: the only donor
-    tags: list[str] = []  # e.g. "calibration" / "holdout": which figures a fit may use
-    note: str = ""
+    """A dated figure of the record beside a model series."""
+
+    # checked against the horizon by the scenario
+    date: dt.date = Field(description="The day the figure is for (inside the horizon).",
+                          examples=[dt.date(2020, 4, 30)])
+    series: str = Field(description="The model series it is compared with: "
+                        + ", ".join(m.value.replace("{id}", "<region id>") for m in Measure)
+                        + ".", examples=["donated.cumulative"])
+    value: Masks | None = Field(None, description="What the record says (give value or "
+                                "range).", examples=[10_000_000],
+                                json_schema_extra={"unit": "units of the good"})
+    range: tuple[Masks, Masks] | None = Field(None, description="[low, high] where the record "
+                                              "gives a range or a bound.",
+                                              examples=[[200_000_000, 300_000_000]],
+                                              json_schema_extra={"unit": "units of the good"})
+    source: Annotated[str, Field(min_length=1, description="Where the figure comes from.",
+                                 examples=["[A6] MOFA press release, 1 Apr"])]
+    kind: ObservationKind = Field(description="How firm it is: documented, estimate or "
+                                  "pledged.", examples=["documented"])
+    good: str = Field("masks", description="The good the series counts.", examples=["kits"])
+    # the scenario's donor when given; None: the only donor
+    donor: str | None = Field(None, description="The donor whose series it is (none: the only "
+                              "donor).", examples=["taiwan"])
+    # e.g. "calibration" / "holdout": which figures a fit may use
+    tags: list[str] = Field([], description="Labels, e.g. calibration or holdout: which figures "
+                            "a fit may use.", examples=[["calibration"]])
+    note: str = Field("", description="Anything a reader should know about the figure.",
+                      examples=["conflicts with [A9]"])
 
     @field_validator("series")
     @classmethod
