@@ -13,12 +13,13 @@ from typing import Annotated, Literal
 
 from pydantic import Field, model_validator
 
+from sim.scenario.domestic import Domestic
 from sim.scenario.enums import CargoUnit, Rule, ThroughputUnit
 from sim.scenario.models import (
     MAX_LEAD_DAYS,
     Budget,
     Date,
-    Domestic,
+    Fraction,
     LeadTime,
     Model,
     Need,
@@ -71,17 +72,23 @@ class Delivery(Model):
 
 
 class Supply(Model):
-    """A donor's supply of one good: production (capacity less outages, of which the
-    government may requisition only part), dated deliveries, initial stock, the domestic
-    programme it serves first (ration groups, or a need), and the reserve it keeps."""
+    """A donor's supply of one good: production (capacity x availability less outages, of
+    which the government may requisition only part), dated deliveries, initial stock, the
+    domestic programme it serves first (ration groups and uses, or a need), and the reserve it
+    keeps."""
 
     good: str = DEFAULT_GOOD
     initial_stock: NonNeg = 0.0
     capacity: Schedule | None = None  # None: nothing produced (a foundation buys)
+    availability: Fraction = Field(1.0, description="Share of the capacity schedule made on "
+                                   "an average day (stoppages, changeovers, weekends, "
+                                   "holidays): where the capacity figures were capacity or "
+                                   "weekday figures, capacity x availability = output.",
+                                   examples=[0.92], json_schema_extra={"unit": "share (0-1)"})
     procurement: list[Delivery] = []
     outages: Outages = Outages()
     requisition: list[Requisition] = []
-    domestic: Domestic | None = None  # ration groups and a set-aside
+    domestic: Domestic | None = None  # ration groups, a set-aside and uses
     domestic_need: Need | None = None  # or a need: constant, schedule or from cases
     reserve: Reserve | None = None  # None: the donor's reserve
 

@@ -184,15 +184,6 @@ class Group(Model):
         ])
 
 
-class Domestic(Model):
-    """Domestic demand a day = sum over groups of population x ration x uptake, plus a
-    set-aside (units a day for hospitals and frontline services)."""
-
-    groups: Annotated[list[Group], Field(min_length=1)]
-    uptake: Fraction = 1.0
-    set_aside: Schedule | None = None
-
-
 class Reserve(Model):
     days: LeadDays = 0.0
 

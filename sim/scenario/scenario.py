@@ -257,3 +257,16 @@ class Scenario(Model):
             if o.donor is not None and o.donor not in names:
                 raise ValueError(f"observations[{i}].donor: unknown donor {o.donor!r}; the "
                                  f"donors are {', '.join(sorted(names))}")
+            if o.from_date is not None and o.from_date < h.start:
+                raise ValueError(f"observations[{i}].from_date: {o.from_date} is before the "
+                                 f"horizon ({h.start} to {h.end})")
+            if o.path.stock is not None and o.path.stock not in self.stock_series(o.good):
+                known = ", ".join(self.stock_series(o.good)) or "none"
+                raise ValueError(f"observations[{i}].series: unknown stock series "
+                                 f"{o.path.stock!r} of {o.good!r}; the uses count in: {known}")
+
+    def stock_series(self, good: str) -> list[str]:
+        """The stock series the domestic uses of a good count in (``donor.stock.<id>``)."""
+        return list(dict.fromkeys(
+            sid for d in self.donors for s in d.supplies if s.good == good and s.domestic
+            for sid in s.domestic.stock_series))
