@@ -93,14 +93,16 @@ def programme_summary(scenario: Scenario, plan: Plan, donor: Mapping[str, Array]
                       shortfall_units: Array) -> list[dict[str, object] | None]:
     """Per channel row (B = 1): what its domestic programme sold and what each use was
     issued, used and held at the end, and each stock series it counts in at the end (units
-    of its good; None for a channel without a ration programme). Without the run's series,
-    from the plan when nothing fell short (else the parts are unknown: null)."""
+    of its good). None for a channel whose programme has no parts beyond the rations and a
+    set-aside (no uses, uptake profile or outlets' supply: domestic_demand says it all).
+    Without the run's series, from the plan when nothing fell short (else null)."""
     chans = ch.channels(scenario)
     start, n_days = plan.start, plan.n_days
     out: list[dict[str, object] | None] = []
     for c, chan in enumerate(chans):
         dom, programme = chan.supply.domestic, domestic_programme(chan.supply, start, n_days)
-        if dom is None or programme is None:
+        if dom is None or programme is None or not (
+                dom.uses or dom.uptake_profile or dom.ration_supply):
             out.append(None)
             continue
         if donor is not None:

@@ -1,8 +1,9 @@
 """The run's summary: metrics of a single run as plain JSON values, with provenance.
 
 ``goods`` holds each good's metrics (in its unit), ``donors`` what each donor did with each
-of its goods (with a ration programme, under ``domestic``: what was sold, what each use was
-issued, used and held at the end, and the stock series the record counts, at the end) and its
+of its goods (with a domestic programme of uses, an uptake profile or an outlets' supply,
+under ``domestic``: what was sold, what each use was issued, used and held at the end, and the
+stock series the record counts, at the end) and its
 exchanges, ``hubs`` (a run with hubs) what each hub handled, how long it waited and how long
 its queue was. The top level carries the same metrics for all goods at
 once: quantities summed over goods only when every good counts in one unit (else null), fill

@@ -141,6 +141,13 @@ def test_the_summary_says_what_each_use_was_issued_and_holds() -> None:
     assert summary(bare)["donors"]["donor"]["goods"]["masks"]["domestic"]["sold"] is None
 
 
+def test_rations_alone_have_no_domestic_entry() -> None:
+    data = copy.deepcopy(BASE)
+    for key in ("uses", "ration_supply"):
+        del data["domestic"][key]
+    assert "domestic" not in summary(run(validate(data)))["donors"]["donor"]["goods"]["masks"]
+
+
 def test_a_supply_without_a_ration_programme_has_no_domestic_entry() -> None:
     data = copy.deepcopy(BASE)
     del data["domestic"]
