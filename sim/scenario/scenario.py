@@ -24,7 +24,11 @@ from sim.scenario.models import (
     Pledge,
     Region,
 )
-from sim.scenario.observations import Observation
+from sim.scenario.observations import Measure, Observation
+
+# Series of a ration programme: what the groups bought and what the uses hold.
+_PROGRAMME_MEASURES = (Measure.DOMESTIC_SOLD, Measure.DOMESTIC_SOLD_CUMULATIVE,
+                       Measure.DOMESTIC_HELD)
 
 
 class Calibration(Model):
@@ -260,6 +264,11 @@ class Scenario(Model):
             if o.from_date is not None and o.from_date < h.start:
                 raise ValueError(f"observations[{i}].from_date: {o.from_date} is before the "
                                  f"horizon ({h.start} to {h.end})")
+            if o.path.measure in _PROGRAMME_MEASURES and not any(
+                    s.good == o.good and s.domestic is not None and o.donor in (None, d.id, d.label)
+                    for d in self.donors for s in d.supplies):
+                raise ValueError(f"observations[{i}].series: {o.series} needs a supply of "
+                                 f"{o.good!r} with a ration programme (domestic)")
             if o.path.stock is not None and o.path.stock not in self.stock_series(o.good):
                 known = ", ".join(self.stock_series(o.good)) or "none"
                 raise ValueError(f"observations[{i}].series: unknown stock series "

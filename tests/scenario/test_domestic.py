@@ -185,6 +185,18 @@ def test_a_stock_series_needs_a_use_that_counts_in_it() -> None:
     assert err.value.field == "observations[0].series"
 
 
+def test_sales_need_a_ration_programme() -> None:
+    data: dict[str, Any] = tomllib.loads(MINIMAL.read_text())
+    data["observations"] = [{"date": "2020-03-20", "series": "domestic.sold_per_day",
+                             "value": 1.0, "kind": "documented", "source": "s"}]
+    validate(data)  # minimal has ration groups
+    data["donors"] = [{"id": "d", "supplies": [{**data.pop("donor"), "domestic_need": {
+        "kind": "constant", "per_day": 5.0}}]}]
+    del data["domestic"], data["reserve"]
+    with pytest.raises(InputError, match="needs a supply of 'masks' with a ration programme"):
+        validate(data)
+
+
 def test_stock_series_paths_parse() -> None:
     assert parse_series("donor.stock.war_reserve") == SeriesPath(Measure.DONOR_STOCK_IN,
                                                                  stock="war_reserve")
