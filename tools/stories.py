@@ -112,8 +112,9 @@ current), with the scenario's own seed and the SimPy engine.
 about 20 M in late May; name-based rationing served the island first, and donations came out
 of what was left. The replay makes {tw_produced} masks, its domestic programme takes
 {tw_domestic} (shortfall: {tw_short}), and it has donated {tw_donated} by 30 June to
-{tw_regions} regions (the record: "over 51 M" to more than 80 countries), ending with
-{tw_final} in stock. [taiwan-2020.md](taiwan-2020.md) sets every statement of the record
+{tw_regions} regions, from the gifts the record documents. The record says "over 51 M" to
+more than 80 countries: the gap is the later rounds, whose sizes it does not give, and the
+replay leaves it open rather than fill it. It ends with {tw_final} in stock. [taiwan-2020.md](taiwan-2020.md) sets every statement of the record
 beside the replay, the fitted and the held-out apart.
 
 ```bash

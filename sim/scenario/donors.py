@@ -14,12 +14,13 @@ from typing import Annotated, Literal
 
 from pydantic import Field, model_validator
 
+from sim.scenario.domestic import Domestic
 from sim.scenario.enums import CargoUnit, Rule, ThroughputUnit
 from sim.scenario.models import (
     MAX_LEAD_DAYS,
     Budget,
     Date,
-    Domestic,
+    Fraction,
     LeadTime,
     Model,
     Need,
@@ -82,9 +83,10 @@ class Delivery(Model):
 
 
 class Supply(Model):
-    """A donor's supply of one good: production (capacity less outages, of which the
-    government may requisition only part), dated deliveries, initial stock, the domestic
-    programme it serves first (ration groups, or a need), and the reserve it keeps."""
+    """A donor's supply of one good: production (capacity x availability less outages, of
+    which the government may requisition only part), dated deliveries, initial stock, the
+    domestic programme it serves first (ration groups and uses, or a need), and the reserve it
+    keeps."""
 
     good: str = Field(DEFAULT_GOOD, description="The good's id.", examples=["kits"])
     initial_stock: NonNeg = Field(0.0, description="Stock on the first day.",
@@ -95,6 +97,11 @@ class Supply(Model):
                                           {"points": [{"date": dt.date(2020, 3, 1),
                                                        "value": 1_000_000}]}],
                                       json_schema_extra=units("units of the good a day"))
+    availability: Fraction = Field(1.0, description="Share of the capacity schedule made on "
+                                   "an average day (stoppages, changeovers, weekends, "
+                                   "holidays): where the capacity figures were capacity or "
+                                   "weekday figures, capacity x availability = output.",
+                                   examples=[0.92], json_schema_extra=units("share (0-1)"))
     procurement: list[Delivery] = Field([], description="Dated deliveries into stock, in "
                                         "increasing date order.", examples=[
                                             [{"date": dt.date(2020, 3, 21), "amount": 500_000}]])
@@ -104,7 +111,7 @@ class Supply(Model):
                                            "output, by date (none: everything).", examples=[
                                                [{"date": dt.date(2020, 2, 6), "share": 1.0}]])
     domestic: Domestic | None = Field(None, description="The domestic programme served first: "
-                                      "ration groups and a set-aside.", examples=[
+                                      "ration groups, a set-aside and uses.", examples=[
                                           {"uptake": 0.8, "groups": [
                                               {"name": "residents", "population": 1_000_000,
                                                "rations": [{"date": dt.date(2020, 3, 1),

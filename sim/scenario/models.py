@@ -216,19 +216,6 @@ class Group(Model):
         ])
 
 
-class Domestic(Model):
-    """Domestic demand a day = sum over groups of population x ration x uptake, plus a
-    set-aside (units a day for hospitals and frontline services)."""
-
-    groups: Annotated[list[Group], Field(min_length=1, description="The people served, each "
-                                         "group with its ration.")]
-    uptake: Fraction = Field(1.0, description="Share of the ration people actually buy.",
-                             examples=[0.8], json_schema_extra=units("share (0-1)"))
-    set_aside: Schedule | None = Field(None, description="Units a day kept for hospitals and "
-                                       "frontline services, on top of the rations.",
-                                       json_schema_extra=units("units of the good a day"))
-
-
 class Reserve(Model):
     """The stock kept back before anything is given: days of domestic demand."""
 

@@ -28,7 +28,11 @@ from sim.scenario.models import (
     Region,
     units,
 )
-from sim.scenario.observations import Observation
+from sim.scenario.observations import Measure, Observation
+
+# Series of a ration programme: what the groups bought and what the uses hold.
+_PROGRAMME_MEASURES = (Measure.DOMESTIC_SOLD, Measure.DOMESTIC_SOLD_CUMULATIVE,
+                       Measure.DOMESTIC_HELD)
 
 
 def unknown(what: str, value: str, ids: Iterable[str]) -> str:
@@ -328,3 +332,21 @@ class Scenario(Model):
             if o.donor is not None and o.donor not in names:
                 raise ValueError(f"observations[{i}].donor: unknown donor {o.donor!r}; the "
                                  f"donors are {', '.join(sorted(names))}")
+            if o.from_date is not None and o.from_date < h.start:
+                raise ValueError(f"observations[{i}].from_date: {o.from_date} is before the "
+                                 f"horizon ({h.start} to {h.end})")
+            if o.path.measure in _PROGRAMME_MEASURES and not any(
+                    s.good == o.good and s.domestic is not None and o.donor in (None, d.id, d.label)
+                    for d in self.donors for s in d.supplies):
+                raise ValueError(f"observations[{i}].series: {o.series} needs a supply of "
+                                 f"{o.good!r} with a ration programme (domestic)")
+            if o.path.stock is not None and o.path.stock not in self.stock_series(o.good):
+                known = ", ".join(self.stock_series(o.good)) or "none"
+                raise ValueError(f"observations[{i}].series: unknown stock series "
+                                 f"{o.path.stock!r} of {o.good!r}; the uses count in: {known}")
+
+    def stock_series(self, good: str) -> list[str]:
+        """The stock series the domestic uses of a good count in (``donor.stock.<id>``)."""
+        return list(dict.fromkeys(
+            sid for d in self.donors for s in d.supplies if s.good == good and s.domestic
+            for sid in s.domestic.stock_series))
