@@ -48,6 +48,11 @@ class ParamKind(StrEnum):
     DISTRIBUTION = "distribution"
 
 
+class ParamRole(StrEnum):
+    LEVER = "lever"  # a choice of policy: read back as the experiment's policy
+    UNCERTAINTY = "uncertainty"  # a fact of the world nobody chooses
+
+
 class Op(StrEnum):
     SET = "set"  # the scenario field takes the value
     SCALE = "scale"  # the field's base value is multiplied by the value
@@ -86,6 +91,8 @@ class Parameter(Model):
     distribution: str | None = None
     args: dict[str, float] = {}
     levels: Annotated[int, Field(ge=2)] | None = None
+    # Optional; read_sweep numbers each distinct set of lever values as a policy.
+    role: ParamRole | None = None
 
     @model_validator(mode="after")
     def _consistent(self) -> Parameter:

@@ -65,7 +65,8 @@ from sim.scenario.paths import Steps, parse_path
 from sim.scenario.scenario import Scenario
 from sim.sweep.design import Design, DesignKind, Model, Op, Parameter, check_size, points
 
-RESERVED = ("experiment", "replication", "seed")
+RESERVED = ("experiment", "replication", "seed")  # bookkeeping: stored with every row
+READBACK = ("scenario", "policy")  # ids read_sweep adds (EMA Workbench's names)
 _PATH = re.compile(r"[^.\[\]]+(?:\.[^.\[\]]+|\[\d+\])*")
 
 
@@ -130,7 +131,7 @@ class Sweep(Model):
         for i, label in enumerate(labels):
             if label in labels[:i]:
                 raise ValueError(f"parameters[{i}].name: duplicate column {label!r}")
-            if label in RESERVED or label in self.outcomes:
+            if label in RESERVED or label in READBACK or label in self.outcomes:
                 raise ValueError(f"parameters[{i}].name: {label!r} is taken by a result column")
             for path in self.parameters[i].targets:
                 if not _PATH.fullmatch(path):

@@ -17,7 +17,7 @@ import numpy as np
 import pytest
 
 from sim.cli.main import main
-from sim.sweep.store import read_series, read_sweep
+from sim.sweep.store import read_bookkeeping, read_series, read_sweep
 
 REPO = Path(__file__).resolve().parents[2]
 MINIMAL = REPO / "scenarios" / "minimal.toml"
@@ -78,10 +78,12 @@ def test_every_local_executor_writes_identical_folders(
     for out in runs.values():
         assert parts(out) == first
     experiments, outcomes = read_sweep(runs["2"])
-    assert list(experiments.columns) == ["experiment", "replication", "seed", "reserve.days",
-                                         "allocation.rule", "shipments.cadence_days"]
-    assert experiments["experiment"].tolist() == list(range(48))
-    assert experiments["replication"].tolist() == [0, 1] * 24
+    assert list(experiments.columns) == ["reserve.days", "allocation.rule",
+                                         "shipments.cadence_days", "scenario"]
+    assert experiments.index.name == "experiment"
+    assert experiments.index.tolist() == list(range(48))
+    assert experiments["scenario"].tolist() == [i // 2 for i in range(48)]
+    assert read_bookkeeping(runs["2"])["replication"].tolist() == [0, 1] * 24
     assert set(outcomes) == {"domestic_shortfall", "donated_total", "min_fill_rate",
                              "gini_fill_rate"}
     assert all(v.shape == (48,) and v.dtype == np.float64 for v in outcomes.values())
@@ -334,7 +336,7 @@ def test_sobol_sweeps_use_common_random_numbers(
     assert float(transit["total"]) == pytest.approx(0.0, abs=1e-12)
     uptake = rows["domestic.uptake"]  # what people buy does drive it
     assert float(uptake["total_low"]) > 0.5
-    seeds = read_sweep(out)[0]
+    seeds = read_bookkeeping(out)
     assert seeds["seed"].nunique() == 1  # one replication: every point shares its seed
 
 
