@@ -126,8 +126,9 @@ def prepare(out: Path, resolved: ResolvedSweep, *, resume: bool,
     """Make ``out`` ready and return its state and the chunks still to run.
 
     A complete folder of the same sweep is left as it is (nothing to run). An unfinished one
-    is finished only with ``resume`` (unless not one chunk was finished); a folder of another
-    sweep, or anything else that is not empty, is never touched.
+    is finished only with ``resume``, however many chunks it holds (none, after a Ctrl-C in
+    the first seconds, or nine); a folder of another sweep, or anything else that is not
+    empty, is never touched.
     """
     sha = sweep_sha256(resolved)
     if not out.exists() or (out.is_dir() and not any(out.iterdir())):
@@ -154,7 +155,7 @@ def prepare(out: Path, resolved: ResolvedSweep, *, resume: bool,
     todo = [c for c in range(resolved.n_chunks) if c not in done]
     if not todo:
         return FolderState.COMPLETE, []
-    if not resume and done:  # (with no chunk finished there is nothing to keep or lose)
+    if not resume:
         raise InputError(out, "", f"holds an unfinished run of this sweep ({len(done)} of "
                          f"{resolved.n_chunks} chunks); add --resume to finish it")
     for dataset in ("experiments", "series"):  # parts of a killed run that never got renamed
@@ -282,6 +283,10 @@ def read_series(out: str | Path) -> Any:
     return pa.concat_tables([pq.read_table(p) for p in _parts(out, "series")]).to_pandas()
 
 
-def run_info(executor: str, workers: int, scheduler: str | None) -> dict[str, Any]:
-    return {"executor": executor, "workers": workers, "scheduler": scheduler,
+def run_info(executor: str, workers: int, scheduler: str | None,
+             cluster: dict[str, Any] | None = None) -> dict[str, Any]:
+    """One run of the sweep, for provenance: the executor, its workers, its scheduler (Dask)
+    and what the executor says ran the chunks (``cluster``: a Dask cluster's workers and
+    threads, or the threads of each local worker)."""
+    return {"executor": executor, "workers": workers, "scheduler": scheduler, **(cluster or {}),
             "started": dt.datetime.now(dt.UTC).isoformat(timespec="seconds")}
