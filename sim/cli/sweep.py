@@ -68,6 +68,11 @@ def add_parsers(sub: Any) -> None:
     p.add_argument("--outcomes", nargs="+", metavar="NAME",
                    help="outcomes to analyse (default: every kept outcome)")
     p.set_defaults(func=cmd_sensitivity)
+    # What to do, not only what if: commands over the same machinery, kept in modules of
+    # their own and registered with the sweep's.
+    from sim.cli import optimize
+
+    optimize.add_parsers(sub)
 
 
 def _describe(r: ResolvedSweep) -> str:

@@ -346,14 +346,11 @@ def _blame(setters: list[Setter], field: str) -> int | None:
     return best
 
 
-def resolve(sweep: Sweep, base: Scenario, source: str) -> ResolvedSweep:
-    """Check every parameter path against ``base``, try the corners, draw the design.
-
-    Corners set every parameter at once (low ends, middles, high ends; then each categorical
-    value with the rest at their middles), so values that only make sense together (a
-    ``share_of_surplus`` budget and its share) are checked together.
-    """
-    params = sweep.parameters
+def make_setters(params: list[Parameter], base: Scenario, source: str,
+                 fields: list[str]) -> list[Setter]:
+    """Where each parameter's value goes in ``base``; InputError (``fields[i]``, the
+    parameter's place in its file) for a path that names no field or a 'scale' of no
+    number."""
     over = Overrides(base, source)
     setters: list[Setter] = []
     for i, p in enumerate(params):
@@ -362,7 +359,7 @@ def resolve(sweep: Sweep, base: Scenario, source: str) -> ResolvedSweep:
             try:
                 paths.append(over.steps(text))
             except InputError as exc:
-                raise InputError(source, f"parameters[{i}].path",
+                raise InputError(source, f"{fields[i]}.path",
                                  f"no field {text!r} in the base scenario "
                                  f"({exc.message})") from None
         scale = None
@@ -374,11 +371,24 @@ def resolve(sweep: Sweep, base: Scenario, source: str) -> ResolvedSweep:
                 except (KeyError, IndexError, AttributeError):  # an optional table left out
                     current = None
                 if isinstance(current, bool) or not isinstance(current, int | float):
-                    raise InputError(source, f"parameters[{i}].op", f"'scale' needs a number "
+                    raise InputError(source, f"{fields[i]}.op", f"'scale' needs a number "
                                      f"at {text!r}, found {_show(current)}")
                 values.append(float(current))
             scale = tuple(values)
         setters.append(Setter(p.label, tuple(paths), scale))
+    return setters
+
+
+def check_corners(params: list[Parameter], setters: list[Setter], base: Scenario,
+                  source: str, fields: list[str]) -> None:
+    """Try the corners of the parameters' ranges on ``base``: a value outside a field's
+    bounds is an InputError naming the parameter (``fields[i]``) and the field.
+
+    Corners set every parameter at once (low ends, middles, high ends; then each categorical
+    value with the rest at their middles), so values that only make sense together (a
+    ``share_of_surplus`` budget and its share) are checked together.
+    """
+    over = Overrides(base, source)
     probes = [p.probes() for p in params]
     corners = [[v[0] for v in probes], [v[len(v) // 2] for v in probes],
                [v[-1] for v in probes]]
@@ -392,8 +402,17 @@ def resolve(sweep: Sweep, base: Scenario, source: str) -> ResolvedSweep:
         except InputError as exc:
             at = ", ".join(f"{p.label}={_show(v)}" for p, v in zip(params, corner, strict=True))
             who = _blame(setters, exc.field)
-            field = "parameters" if who is None else f"parameters[{who}].{params[who].kind}"
+            field = ("parameters" if who is None
+                     else f"{fields[who]}.{params[who].kind}")
             raise InputError(source, field, f"{exc.field}: {exc.message} (at {at})") from None
+
+
+def resolve(sweep: Sweep, base: Scenario, source: str) -> ResolvedSweep:
+    """Check every parameter path against ``base``, try the corners, draw the design."""
+    params = sweep.parameters
+    fields = [f"parameters[{i}]" for i in range(len(params))]
+    setters = make_setters(params, base, source, fields)
+    check_corners(params, setters, base, source, fields)
     design_rng = np.random.Generator(np.random.PCG64(np.random.SeedSequence(sweep.seed)))
     return ResolvedSweep(sweep, base, source, tuple(setters),
                          points(sweep.design, params, design_rng))
