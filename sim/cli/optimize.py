@@ -212,8 +212,8 @@ def cmd_optimize(args: argparse.Namespace) -> int:
     from sim.sweep.optimize import optimize, policy_scenario
 
     outcome = optimize(problem)
+    from sim.cli.figures import save
     from sim.report import optimize_report
-    from sim.report.figures import house_style
 
     with atomic_folder(out) as tmp:
         (tmp / "optimize.toml").write_text(spec_toml(spec), encoding="utf-8")
@@ -228,9 +228,7 @@ def cmd_optimize(args: argparse.Namespace) -> int:
                                        encoding="utf-8")
         write_atomic(tmp / "result.json",
                      json.dumps(result_json(problem, outcome, sha), indent=2) + "\n")
-        with house_style():
-            fig = optimize_report.front_figure(spec, outcome)
-            fig.get_figure(root=True).savefig(tmp / "front.png", metadata={"Software": None})
+        save(optimize_report.front_figure(spec, outcome), tmp / "front.png", "png")
         optimize_report.write_pdf(spec, outcome, tmp / "optimize.pdf")
     if not args.quiet:
         print(format_outcome(problem, outcome))

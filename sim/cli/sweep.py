@@ -70,9 +70,10 @@ def add_parsers(sub: Any) -> None:
     p.set_defaults(func=cmd_sensitivity)
     # What to do, not only what if: commands over the same machinery, kept in modules of
     # their own and registered with the sweep's.
-    from sim.cli import optimize
+    from sim.cli import discover, optimize
 
     optimize.add_parsers(sub)
+    discover.add_parsers(sub)
 
 
 def _describe(r: ResolvedSweep) -> str:
