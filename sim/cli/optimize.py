@@ -114,6 +114,7 @@ def spec_toml(spec: Optimize) -> str:
     data["base"] = "scenario.toml"
     data["objectives"] = [str(o) for o in spec.objectives]
     data["constraints"] = [str(c) for c in spec.constraints]
+    data["report"] = [str(m) for m in spec.report]
     for group in ("levers", "uncertainties"):
         for param in data[group]:
             if not param.get("args"):

@@ -36,17 +36,20 @@ def trajectory_figure(found: Discovery, ranges: dict[str, tuple[float, float]],
         cov = np.array([p.coverage for p in box.trajectory])
         den = np.array([p.density for p in box.trajectory])
         res = np.array([p.restricted for p in box.trajectory])
-        points = left.scatter(cov, den, c=res, cmap="viridis", s=16, zorder=3)
+        points = left.scatter(cov, den, c=res, cmap="viridis", s=16, zorder=3,
+                              vmin=0, vmax=max(1, int(res.max())))
         left.plot(cov, den, color="#BBBBBB", linewidth=0.8, zorder=2)
         k = box.chosen
         left.scatter([cov[k]], [den[k]], marker="*", s=140, color=style(1).color, zorder=4,
                      label=f"box {box.number}: coverage {cov[k]:.0%}, density {den[k]:.0%}")
-        left.axhline(found.cases / found.n, color="#444444", linestyle=":", linewidth=0.8)
+        left.axhline(found.cases / found.n, color="#444444", linestyle=":", linewidth=0.8,
+                     label="share of cases among all runs")
         left.set_xlabel("coverage (share of all cases in the box)")
         left.set_ylabel("density (share of the box that are cases)")
         left.set_title(f"Box {box.number}: peeling trajectory", fontsize=9, loc="left")
-        left.legend(loc="lower left", fontsize=7, frameon=False)
-        cbar = left.figure.colorbar(points, ax=left, pad=0.01)
+        left.legend(loc="upper right", fontsize=7, frameon=False)
+        cbar = left.figure.colorbar(points, ax=left, pad=0.01,
+                                    ticks=range(0, max(1, int(res.max())) + 1))
         cbar.set_label("inputs restricted", fontsize=7)
         _limits_panel(right, box, ranges)
     return fig

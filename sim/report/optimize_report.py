@@ -16,7 +16,7 @@ from sim.report.pages import A4, cap, table, text
 from sim.report.style import canvas, style
 from sim.report.sweep_data import OUTCOMES
 from sim.results.files import atomic_path
-from sim.sweep.measures import Measure
+from sim.sweep.measures import Measure, Sense
 from sim.sweep.optimize import Candidate, Optimize, Outcome
 
 PDF_METADATA = {"CreationDate": None, "ModDate": None, "Creator": f"masksim {sim.__version__}",
@@ -126,7 +126,8 @@ def answer_sentence(spec: Optimize, outcome: Outcome) -> str:
     check = ("The constraint holds on the fresh futures too." if held else
              "On the fresh futures the constraint is broken: the in-sample futures flattered "
              "this policy; take a stricter bound or more futures.")
-    return (f"The most found within {', '.join(str(c) for c in spec.constraints)}: "
+    best = "most" if obj.sense is Sense.MAXIMIZE else "least"
+    return (f"The {best} found within {', '.join(str(c) for c in spec.constraints)}: "
             f"{obj.measure} = {val}, with {levers} ({risks}). {check}")
 
 

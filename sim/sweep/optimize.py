@@ -11,6 +11,7 @@ An optimize file (TOML; example: ``scenarios/optimize/taiwan_2020_give.toml``)::
     backend = "compiled"             # allocator of every run (default: the base's)
     objectives = ["maximize mean(donated_total)"]          # two or more: a Pareto front
     constraints = ["P(domestic_shortfall > 0) <= 0.05"]    # chances, or bounds on a statistic
+    report = ["mean(min_fill_rate)"]                       # shown beside them (optional)
 
     [set]                            # fixed changes to the base, as --set
     "budget.kind" = "share_of_surplus"
@@ -89,6 +90,7 @@ class Optimize(Model):
     uncertainties: list[Parameter] = []
     objectives: Annotated[list[Objective], Field(min_length=1)]
     constraints: list[Constraint] = []
+    report: list[Measure] = []  # measures shown beside them, in- and out-of-sample
     search: Search = Search()
 
     @model_validator(mode="before")
@@ -97,7 +99,8 @@ class Optimize(Model):
         if not isinstance(data, dict):
             return data
         data = dict(data)
-        for key, model in (("objectives", Objective), ("constraints", Constraint)):
+        for key, model in (("objectives", Objective), ("constraints", Constraint),
+                           ("report", Measure)):
             items = data.get(key)
             items = [items] if isinstance(items, str) else items
             if isinstance(items, list):
@@ -133,9 +136,10 @@ class Optimize(Model):
 
     @property
     def measures(self) -> list[Measure]:
-        """Objectives' measures, then constraints', each once."""
+        """Objectives' measures, then constraints', then those reported, each once."""
         out: dict[str, Measure] = {}
-        for m in [o.measure for o in self.objectives] + [c.measure for c in self.constraints]:
+        for m in ([o.measure for o in self.objectives] + [c.measure for c in self.constraints]
+                  + list(self.report)):
             out.setdefault(str(m), m)
         return list(out.values())
 
