@@ -163,7 +163,9 @@ def page(spec: Optimize, outcome: Outcome) -> Figure:
     y = table(ax, y, ("Measure", f"In-sample ({spec.futures:,} futures)",
                       f"Fresh futures ({spec.check_futures:,})", "95 % interval (fresh)"),
               rows, (0.34, 0.22, 0.22, 0.22), fontsize=8)
-    chart = fig.add_axes((0.12, 0.37, 0.78, 0.25))
+    # The chart below the table, the front's table below the chart, as many rows as fit.
+    top = 0.05 + 0.88 * y - 0.03  # figure fraction
+    chart = fig.add_axes((0.12, top - 0.24, 0.78, 0.22))
     _small_front(chart, spec, outcome)
     xm, ym = _axes_measures(spec)
     front = sorted(outcome.front, key=lambda i: outcome.candidates[i].measures[str(xm)])
@@ -173,7 +175,11 @@ def page(spec: Optimize, outcome: Outcome) -> Figure:
              *([value_words(xm, outcome.candidates[i].measures[str(xm)])] if xm != ym
                else [])) for i in front]
     width = 1.0 / len(head)
-    table(ax, 0.28, head, cap(body, 12, "policies on the front"), [width] * len(head),
+    table_top = (top - 0.24 - 0.06 - 0.05) / 0.88  # axes fraction, under the x label
+    row = 7 * 1.5 / 72 / (0.88 * A4[1]) * 1.6
+    fit = max(3, int((table_top - 0.06) / row))
+    text(ax, table_top + 0.025, "The trade-off front (in-sample):", fontsize=8.5)
+    table(ax, table_top, head, cap(body, fit, "policies on the front"), [width] * len(head),
           fontsize=7)
     return fig
 

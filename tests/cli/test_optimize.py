@@ -129,3 +129,16 @@ def test_bad_files_exit_2_in_one_line(tmp_path: Path, capsys: pytest.CaptureFixt
     assert err.startswith(f"{f}: {field}: "), err
     assert len(err.splitlines()) == 1
     assert not (tmp_path / "out").exists()
+
+
+@pytest.mark.parametrize("path", sorted((REPO / "scenarios" / "optimize").glob("*.toml")),
+                         ids=lambda p: p.name)
+def test_shipped_optimize_files_resolve(path: Path) -> None:
+    import argparse
+
+    from sim.cli.optimize import load_problem
+
+    flags = argparse.Namespace(futures=2, check_futures=2, seed=None, objective=None,
+                               constraint=None, population=None, generations=None, set=[])
+    problem = load_problem(str(path), flags)
+    assert problem.spec.constraints and problem.futures.n == 2
