@@ -12,6 +12,7 @@ Item 1 of issue 22 (per-row parameters on a plan built once) removes most of the
 from __future__ import annotations
 
 import argparse
+import os
 import statistics
 import subprocess
 import sys
@@ -79,7 +80,8 @@ def main() -> None:
     data = json.loads(result)
     print(f"masksim optimize end to end: {wall:.1f} s; {data['policies_tried']} policies, "
           f"{data['experiments']:,} runs ({1e3 * wall / data['experiments']:.3f} ms a run "
-          f"all in); search and check {data['seconds']:.1f} s")
+          f"all in); search and check {data['seconds']:.1f} s; load average "
+          f"{os.getloadavg()[0]:.2f} at the end (2 cores shared: noisy)")
 
 
 if __name__ == "__main__":

@@ -108,7 +108,7 @@ def end_to_end(sweep: str, repeats: int) -> None:
                                stdout=subprocess.DEVNULL)
                 times[label].append(time.perf_counter() - t0)
     print(f"masksim sweep {Path(sweep).name}: {n:,} experiments, end to end, median of "
-          f"{repeats} (each run: s)")
+          f"{repeats} (each run: s); load average {os.getloadavg()[0]:.2f} at the end")
     for label, values in times.items():
         med = statistics.median(values)
         print(f"  {label:<14}{med:>8.1f} s  {n / med:>9,.0f} experiments/s   "

@@ -44,14 +44,15 @@ side (a chance with its 95 % Wilson interval): an optimiser picks the policy the
 futures flatter, so the fresh estimate is the honest one.
 
 Pure: scenarios and arrays in, a result out. Every evaluation goes through
-``sim.results.batch.run_scenarios``, the one entry point for many experiments.
+``sim.results.batch.run_overrides`` (override rows on one base), the batch engine's entry
+point for many experiments.
 """
 
 from __future__ import annotations
 
 import math
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Annotated, Any
@@ -60,7 +61,7 @@ import numpy as np
 from numpy.typing import NDArray
 from pydantic import Field, model_validator
 
-from sim.results.batch import run_scenarios
+from sim.results.batch import run_overrides
 from sim.scenario.enums import Backend
 from sim.scenario.errors import InputError
 from sim.scenario.overrides import Overrides
@@ -205,29 +206,33 @@ class Problem:
         return {p.label: _plain(p.from_unit(np.array([u]))[0])
                 for p, u in zip(self.spec.levers, unit, strict=True)}
 
-    def outcomes(self, policies: list[dict[str, Any]], futures: Futures) -> dict[str, Array]:
-        """Each measured outcome, (policies x futures), through the batch engine."""
-        names = list(dict.fromkeys(m.outcome for m in self.spec.measures))
-        over = Overrides(self.base, self.source)
-        future_changes = [
-            [c for s in self.uncertainty_setters
-             for c in s.changes(_plain(futures.values[s.label][j]))]
-            for j in range(futures.n)]
+    def rows(self, policy: dict[str, Any], futures: Futures) -> list[dict[str, Any]]:
+        """The policy in each future, as ``{dotted.path: value}`` override rows."""
+        mine = _row(self.spec.levers, self.lever_setters, policy)
+        return [{**mine, **_row(self.spec.uncertainties, self.uncertainty_setters,
+                                {k: _plain(v[j]) for k, v in futures.values.items()})}
+                for j in range(futures.n)]
 
-        def scenarios() -> Iterator[Scenario]:
+    def outcomes(self, policies: list[dict[str, Any]], futures: Futures) -> dict[str, Array]:
+        """Each measured outcome, (policies x futures), in one call of the batch engine's
+        entry point for many experiments (``run_overrides``)."""
+        names = list(dict.fromkeys(m.outcome for m in self.spec.measures))
+        rows = [row for policy in policies for row in self.rows(policy, futures)]
+        try:
+            out = run_overrides(self.base, rows, futures.seeds * len(policies),
+                                backend=self.spec.backend)
+        except InputError as exc:  # name the policy: find its first row that fails
+            over = Overrides(self.base, self.source)
             for policy in policies:
-                mine = [c for s in self.lever_setters for c in s.changes(policy[s.label])]
-                for changes in future_changes:
+                for row in self.rows(policy, futures):
                     try:
-                        yield over.apply(mine + changes)
-                    except InputError as exc:
+                        over.apply(row.items())
+                    except InputError:
                         what = ", ".join(f"{k}={v!r}" for k, v in policy.items())
                         raise InputError(self.source, "levers", f"the policy {what} in a "
                                          f"future: {exc.field}: {exc.message}") from None
-
-        out = run_scenarios(scenarios(), futures.seeds * len(policies),
-                            backend=self.spec.backend)
-        self.experiments += len(policies) * futures.n
+            raise
+        self.experiments += len(rows)
         return {k: np.asarray(out.metrics[k], dtype=np.float64).reshape(len(policies),
                                                                          futures.n)
                 for k in names}
@@ -261,6 +266,17 @@ class Problem:
                        s.constraints] for c in candidates],
                      dtype=np.float64).reshape(len(candidates), len(s.constraints))
         return f, g
+
+
+def _row(params: list[Parameter], setters: list[Setter],
+         values: dict[str, Any]) -> dict[str, Any]:
+    """Each parameter's value at each of its dotted paths (a 'scale' parameter's value times
+    each path's base value)."""
+    row: dict[str, Any] = {}
+    for p, s in zip(params, setters, strict=True):
+        for path, (_, value) in zip(p.targets, s.changes(values[p.label]), strict=True):
+            row[path] = value
+    return row
 
 
 def _plain(value: Any) -> Any:

@@ -132,3 +132,15 @@ def test_several_objectives_give_a_front_nothing_dominates() -> None:
 def test_bad_files_name_the_field(over: dict[str, Any], field: str) -> None:
     with pytest.raises(ValidationError, match=field.replace("[", r"\[")):
         spec(**over)
+
+
+def test_a_policy_that_cannot_be_run_is_named() -> None:
+    from sim.scenario.errors import InputError
+
+    # Every corner is valid (mode <= max at both ends and the middle); inside, not always.
+    p = problem(levers=[{"path": "regions[1].lead_time.mode", "uniform": [2, 9]},
+                        {"path": "regions[1].lead_time.max", "uniform": [4, 12]}],
+                constraints=[])
+    with pytest.raises(InputError, match=r"levers: the policy regions\[1\]\.lead_time\.mode="
+                                         r".* must satisfy min <= mode <= max"):
+        p.evaluate(np.array([[0.9, 0.1]]))
