@@ -397,16 +397,16 @@ INTERRUPTED = re.compile(r"masksim: interrupted; (\d+) of (\d+) chunks kept; "
                          r"run again with --resume")
 
 
-def _interrupt_when(f: Path, out: Path, ready: Callable[[], bool]) -> tuple[int, str]:
-    """Start ``masksim sweep`` on two workers, wait until ``ready()``, press Ctrl-C (SIGINT to
-    its whole process group, as a terminal does): its exit code and stderr."""
+def _interrupt_when(f: Path, out: Path, ready: Callable[[int], bool]) -> tuple[int, str]:
+    """Start ``masksim sweep`` on two workers, wait until ``ready(pid)``, press Ctrl-C (SIGINT
+    to its whole process group, as a terminal does): its exit code and stderr."""
     cmd = [sys.executable, "-m", "sim", "sweep", str(f), "--out", str(out), "--workers", "2",
            "--quiet"]
     proc = subprocess.Popen(cmd, start_new_session=True, stdout=subprocess.DEVNULL,
                             stderr=subprocess.PIPE, text=True)
     try:
         deadline = time.monotonic() + 60
-        while not ready():
+        while not ready(proc.pid):
             assert proc.poll() is None, "the sweep ended before it could be interrupted"
             assert time.monotonic() < deadline, "not ready within 60 s"
             time.sleep(0.005)
@@ -427,9 +427,12 @@ def test_ctrl_c_at_any_moment_prints_one_line_and_a_rerun_needs_resume(
     def parts_done(out: Path) -> int:
         return len(list((out / "experiments").glob("part-*.parquet")))
 
-    # While the command's modules load: one line, nothing to resume.
-    started = time.monotonic()
-    code, err = _interrupt_when(f, tmp_path / "early", lambda: time.monotonic() > started + 0.3)
+    # While the command's modules load (pydantic's core is loaded by then, on the way to
+    # the command): one line, nothing to resume.
+    def loading(pid: int) -> bool:
+        return "pydantic_core" in Path(f"/proc/{pid}/maps").read_text()
+
+    code, err = _interrupt_when(f, tmp_path / "early", loading)
     assert code == 130 and len(err.strip().splitlines()) == 1, err
     assert err.startswith("masksim: interrupted") and "Traceback" not in err, err
     moments = {  # the folder just made (workers still starting), one chunk kept, several
@@ -439,7 +442,7 @@ def test_ctrl_c_at_any_moment_prints_one_line_and_a_rerun_needs_resume(
     }
     for name, ready in moments.items():
         out = tmp_path / name.replace(" ", "-")
-        code, err = _interrupt_when(f, out, lambda out=out, ready=ready: ready(out))
+        code, err = _interrupt_when(f, out, lambda _pid, out=out, ready=ready: ready(out))
         assert code == 130, (name, err)
         lines = err.strip().splitlines()
         assert len(lines) == 1 and "Traceback" not in err, (name, err)
