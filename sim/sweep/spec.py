@@ -25,7 +25,8 @@ A sweep file (TOML; example: ``scenarios/sweeps/taiwan_2020_policy.toml``)::
     uniform = [0, 60]                   # or integer / log_uniform = [lo, hi],
                                         # values = [...], distribution = "beta" + args = {..}
     # name = "..."; paths = [...] sets several fields to one value;
-    # op = "scale" multiplies each field's base value instead of setting it
+    # op = "scale" multiplies each field's base value instead of setting it;
+    # role = "lever" | "uncertainty" (optional: read_sweep numbers the policies)
 
 Experiment ``i`` is design point ``i // replications``, replication ``i % replications``.
 Its seed is spawned from the sweep's root seed by index alone -
