@@ -121,6 +121,12 @@ def interrupts_held() -> Iterator[None]:
     if threading.current_thread() is not threading.main_thread():
         yield
         return
+    # multiprocessing's resource tracker, started on first need, unblocks SIGINT in the
+    # thread that starts it (it blocks and then unblocks it around its own start): start it
+    # now, so that nothing lifts the block while processes start.
+    from multiprocessing import resource_tracker
+
+    resource_tracker.ensure_running()
     blocked = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})
     try:
         yield
@@ -216,8 +222,11 @@ class DaskExecutor:
     def __init__(self, workers: int, scheduler: str | None, threads: int = 1,
                  source: str = "--scheduler") -> None:
         try:
-            # As Any: distributed's Client and LocalCluster are not annotated.
-            self._dd: Any = importlib.import_module("dask.distributed")
+            # As Any: distributed's Client and LocalCluster are not annotated. Imported with
+            # Ctrl-C held: the import starts the threads that will start the worker
+            # processes, and those must start them with Ctrl-C blocked.
+            with interrupts_held():
+                self._dd: Any = importlib.import_module("dask.distributed")
         except ImportError:
             raise InputError("--executor", "dask", "needs dask.distributed: "
                              "pip install 'masksim[dask]'") from None

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import contextlib
 import csv
+import importlib.util
 import json
 import os
 import re
@@ -397,11 +398,12 @@ INTERRUPTED = re.compile(r"masksim: interrupted; (\d+) of (\d+) chunks kept; "
                          r"run again with --resume")
 
 
-def _interrupt_when(f: Path, out: Path, ready: Callable[[int], bool]) -> tuple[int, str]:
+def _interrupt_when(f: Path, out: Path, ready: Callable[[int], bool],
+                    *flags: str) -> tuple[int, str]:
     """Start ``masksim sweep`` on two workers, wait until ``ready(pid)``, press Ctrl-C (SIGINT
     to its whole process group, as a terminal does): its exit code and stderr."""
     cmd = [sys.executable, "-m", "sim", "sweep", str(f), "--out", str(out), "--workers", "2",
-           "--quiet"]
+           "--quiet", *flags]
     proc = subprocess.Popen(cmd, start_new_session=True, stdout=subprocess.DEVNULL,
                             stderr=subprocess.PIPE, text=True)
     try:
@@ -457,6 +459,11 @@ def test_ctrl_c_at_any_moment_prints_one_line_and_a_rerun_needs_resume(
         assert f"({parts_done(out)} of 150 chunks); add --resume" in err, err
     assert main(["sweep", str(f), "--out", str(out), "--workers", "0", "-q", "--resume"]) == 0
     assert parts_done(out) == 150
+    if importlib.util.find_spec("distributed") is not None:  # a LocalCluster's processes too
+        out = tmp_path / "dask"
+        code, err = _interrupt_when(f, out, lambda _pid: parts_done(out) >= 1,
+                                    "--executor", "dask")
+        assert code == 130 and INTERRUPTED.fullmatch(err.strip()), err
 
 
 def _free_port() -> int:
