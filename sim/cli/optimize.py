@@ -26,6 +26,7 @@ import hashlib
 import io
 import json
 import math
+import sys
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -210,9 +211,17 @@ def cmd_optimize(args: argparse.Namespace) -> int:
               f"{spec.futures:,} futures per policy, {spec.population} policies x "
               f"{spec.search.generations} generations at most; backend "
               f"{problem.base.allocation.backend}", flush=True)
+    from tqdm import tqdm
+
     from sim.sweep.optimize import optimize, policy_scenario
 
-    outcome = optimize(problem)
+    bar = tqdm(unit="run", desc=spec.name, file=sys.stderr, smoothing=0.1,
+               disable=args.quiet or not sys.stderr.isatty())
+    problem.on_batch = bar.update
+    try:
+        outcome = optimize(problem)
+    finally:
+        bar.close()
     from sim.cli.figures import save
     from sim.report import optimize_report
 

@@ -200,6 +200,7 @@ class Problem:
     check: Futures
     archive: dict[tuple[Any, ...], Candidate] = field(default_factory=dict)
     experiments: int = 0
+    on_batch: Callable[[int], None] | None = None  # told the runs of each batch (progress)
 
     def policy(self, unit: NDArray[np.float64]) -> dict[str, Any]:
         """Lever values at a point of the unit cube."""
@@ -233,6 +234,8 @@ class Problem:
                                          f"future: {exc.field}: {exc.message}") from None
             raise
         self.experiments += len(rows)
+        if self.on_batch is not None:
+            self.on_batch(len(rows))
         return {k: np.asarray(out.metrics[k], dtype=np.float64).reshape(len(policies),
                                                                          futures.n)
                 for k in names}
@@ -417,8 +420,7 @@ def wilson(hits: int, n: int) -> tuple[float, float]:
     return float(ci.low), float(ci.high)
 
 
-def optimize(problem: Problem,
-             progress: Callable[[int], None] | None = None) -> Outcome:
+def optimize(problem: Problem) -> Outcome:
     """Search, choose, check on fresh futures."""
     started = time.perf_counter()
     spec = problem.spec
