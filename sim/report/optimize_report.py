@@ -7,6 +7,7 @@ import math
 from pathlib import Path
 
 import numpy as np
+from matplotlib.axes import Axes
 from matplotlib.backends.backend_pdf import PdfPages
 from matplotlib.figure import Figure, FigureBase
 
@@ -60,45 +61,53 @@ def front_figure(spec: Optimize, outcome: Outcome, fig: FigureBase | None = None
                  ) -> FigureBase:
     """Every candidate (feasible or not), the trade-off front, the chosen policy in-sample
     and on fresh futures, and the constraint's bound."""
-    xm, ym = _axes_measures(spec)
-    xl, xf = axis_label(xm)
-    yl, yf = axis_label(ym)
     foot = (f"Source: masksim {sim.__version__}, optimize {spec.name} (seed {spec.seed}): "
             f"{len(outcome.candidates)} policies, each on the same {spec.futures:,} futures; "
             f"the chosen one checked on {spec.check_futures:,} fresh futures.")
     fig, body = canvas(fig, "How much could we give, at what risk", foot)
-    ax = body.subplots()
+    draw_front(body.subplots(), spec, outcome)
+    return fig
+
+
+def draw_front(ax: Axes, spec: Optimize, outcome: Outcome, small: bool = False) -> None:
+    """The policies tried, the front, the chosen policy in-sample and on fresh futures, the
+    bound, on ``ax`` (``small``: for the page, with smaller marks and labels)."""
+    xm, ym = _axes_measures(spec)
+    xl, xf = axis_label(xm)
+    yl, yf = axis_label(ym)
+    k = 0.7 if small else 1.0
     cands = outcome.candidates
     x = np.array([c.measures[str(xm)] for c in cands]) * xf
     y = np.array([c.measures[str(ym)] for c in cands]) * yf
     ok = np.array([_meets(spec, c) for c in cands], dtype=bool)
     s0, s1, s2 = style(0), style(1), style(2)
-    ax.scatter(x[~ok], y[~ok], s=12, marker="x", color="#999999",
+    ax.scatter(x[~ok], y[~ok], s=12 * k, marker="x", color="#999999",
                label="policies tried: constraint broken")
-    ax.scatter(x[ok], y[ok], s=14, marker="o", facecolor="none", edgecolor=s0.color,
+    ax.scatter(x[ok], y[ok], s=14 * k, marker="o", facecolor="none", edgecolor=s0.color,
                label="policies tried: constraints met")
     front = sorted(outcome.front, key=lambda i: (x[i], y[i]))
-    ax.plot(x[front], y[front], color=s0.color, linestyle=s0.linestyle, linewidth=1.2,
+    ax.plot(x[front], y[front], color=s0.color, linestyle=s0.linestyle, linewidth=1.2 * k,
             label="trade-off front (none does better on both)")
     chosen = outcome.chosen
     cx, cy = chosen.measures[str(xm)] * xf, chosen.measures[str(ym)] * yf
     fresh = {c.measure: c.out_of_sample for c in outcome.checks}
     fx, fy = fresh[str(xm)] * xf, fresh[str(ym)] * yf
-    ax.scatter([cx], [cy], s=70, marker="*", color=s1.color, zorder=5,
+    ax.scatter([cx], [cy], s=70 * k, marker="*", color=s1.color, zorder=5,
                label="chosen policy, in-sample")
-    ax.scatter([fx], [fy], s=55, marker="D", facecolor="none", edgecolor=s2.color,
-               linewidth=1.5, zorder=5, label="chosen policy, fresh futures")
+    ax.scatter([fx], [fy], s=55 * k, marker="D", facecolor="none", edgecolor=s2.color,
+               linewidth=1.5 * k, zorder=5, label="chosen policy, fresh futures")
     ax.annotate("", (fx, fy), (cx, cy), arrowprops={"arrowstyle": "->", "color": s2.color})
     if spec.constraints and xm == spec.constraints[0].measure:
         bound = spec.constraints[0].bound * xf
         ax.axvline(bound, color="#444444", linestyle=":", linewidth=1.0)
         ax.annotate(f"bound {spec.constraints[0]}", (bound, 1.0),
                     xycoords=("data", "axes fraction"), xytext=(3, -3),
-                    textcoords="offset points", va="top", fontsize=7)
-    ax.set_xlabel(xl)
-    ax.set_ylabel(yl)
-    ax.legend(loc="lower right", fontsize=7, frameon=False)
-    return fig
+                    textcoords="offset points", va="top", fontsize=7 * k)
+    ax.set_xlabel(xl, fontsize=8 if small else None)
+    ax.set_ylabel(yl, fontsize=8 if small else None)
+    if small:
+        ax.tick_params(labelsize=7)
+    ax.legend(loc="lower right", fontsize=6.5 if small else 7, frameon=False)
 
 
 def _meets(spec: Optimize, c: Candidate) -> bool:
@@ -166,7 +175,7 @@ def page(spec: Optimize, outcome: Outcome) -> Figure:
     # The chart below the table, the front's table below the chart, as many rows as fit.
     top = 0.05 + 0.88 * y - 0.03  # figure fraction
     chart = fig.add_axes((0.12, top - 0.24, 0.78, 0.22))
-    _small_front(chart, spec, outcome)
+    draw_front(chart, spec, outcome, small=True)
     xm, ym = _axes_measures(spec)
     front = sorted(outcome.front, key=lambda i: outcome.candidates[i].measures[str(xm)])
     head = (*[p.label for p in spec.levers], str(ym), *([str(xm)] if xm != ym else []))
@@ -186,36 +195,6 @@ def page(spec: Optimize, outcome: Outcome) -> Figure:
 
 def _measure(spec: Optimize, name: str) -> Measure:
     return next(m for m in spec.measures if str(m) == name)
-
-
-def _small_front(ax: object, spec: Optimize, outcome: Outcome) -> None:
-    """The front figure's content on the page's own axes."""
-    from matplotlib.axes import Axes
-
-    assert isinstance(ax, Axes)
-    xm, ym = _axes_measures(spec)
-    xl, xf = axis_label(xm)
-    yl, yf = axis_label(ym)
-    cands = outcome.candidates
-    x = np.array([c.measures[str(xm)] for c in cands]) * xf
-    y = np.array([c.measures[str(ym)] for c in cands]) * yf
-    ok = np.array([_meets(spec, c) for c in cands], dtype=bool)
-    ax.scatter(x[~ok], y[~ok], s=8, marker="x", color="#999999", label="constraint broken")
-    ax.scatter(x[ok], y[ok], s=10, marker="o", facecolor="none", edgecolor=style(0).color,
-               label="constraints met")
-    front = sorted(outcome.front, key=lambda i: (x[i], y[i]))
-    ax.plot(x[front], y[front], color=style(0).color, linewidth=1.0, label="front")
-    fresh = {c.measure: c.out_of_sample for c in outcome.checks}
-    ax.scatter([outcome.chosen.measures[str(xm)] * xf], [outcome.chosen.measures[str(ym)] * yf],
-               s=60, marker="*", color=style(1).color, zorder=5, label="chosen (in-sample)")
-    ax.scatter([fresh[str(xm)] * xf], [fresh[str(ym)] * yf], s=40, marker="D",
-               facecolor="none", edgecolor=style(2).color, zorder=5, label="chosen (fresh)")
-    if spec.constraints and xm == spec.constraints[0].measure:
-        ax.axvline(spec.constraints[0].bound * xf, color="#444444", linestyle=":")
-    ax.set_xlabel(xl, fontsize=8)
-    ax.set_ylabel(yl, fontsize=8)
-    ax.tick_params(labelsize=7)
-    ax.legend(fontsize=6.5, frameon=False, loc="lower right")
 
 
 def write_pdf(spec: Optimize, outcome: Outcome, out: Path) -> Path:
