@@ -437,10 +437,9 @@ def test_ctrl_c_at_any_moment_prints_one_line_and_a_rerun_needs_resume(
     code, err = _interrupt_when(f, tmp_path / "early", loading)
     assert code == 130 and len(err.strip().splitlines()) == 1, err
     assert err.startswith("masksim: interrupted") and "Traceback" not in err, err
-    moments = {  # the folder just made (workers still starting), one chunk kept, several
+    moments = {  # the folder just made (workers still starting), chunks kept
         "folder": lambda out: (out / "provenance.json").exists(),
-        "first chunk": lambda out: parts_done(out) >= 1,
-        "chunks": lambda out: parts_done(out) >= 6,
+        "chunks": lambda out: parts_done(out) >= 2,
     }
     for name, ready in moments.items():
         out = tmp_path / name.replace(" ", "-")
