@@ -241,9 +241,14 @@ class DaskExecutor:
                 raise InputError(source, scheduler, f"cannot connect: {reason}") from None
         else:
             with interrupts_held():  # the cluster's processes leave Ctrl-C to this one
+                # Its HTTP server (health checks; a dashboard when bokeh is installed) on a
+                # free port of 127.0.0.1: None would still serve on 8787 of every
+                # interface. Logs up to ERROR are silenced: a worker that outlives a Ctrl-C
+                # by a heartbeat logs an ERROR that is no news to the user.
                 self._cluster = self._dd.LocalCluster(
                     host="127.0.0.1", n_workers=workers, threads_per_worker=1,
-                    processes=True, dashboard_address=None, silence_logs=logging.ERROR)
+                    processes=True, dashboard_address="127.0.0.1:0",
+                    silence_logs=logging.CRITICAL)
                 self._client = self._dd.Client(self._cluster)
         info = self._client.scheduler_info()
         found = info.get("workers", {})

@@ -478,13 +478,16 @@ def dask_cluster(tmp_path: Path) -> Iterator[str]:
     pytest.importorskip("dask.distributed", reason="dask[distributed] (extra 'dask') missing")
     dask = str(Path(sys.executable).with_name("dask"))
     address = f"tcp://127.0.0.1:{_free_port()}"
-    procs = [subprocess.Popen([dask, "scheduler", "--host", "127.0.0.1", "--port",
-                               address.rsplit(":", 1)[1], "--no-dashboard"],
+    # Every server on 127.0.0.1: without --dashboard-address, the HTTP servers (health
+    # checks) of both listen on every interface even with --no-dashboard.
+    local = ["--host", "127.0.0.1", "--no-dashboard", "--dashboard-address", "127.0.0.1:0"]
+    procs = [subprocess.Popen([dask, "scheduler", "--port", address.rsplit(":", 1)[1],
+                               *local],
                               cwd=tmp_path, start_new_session=True,
                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)]
     try:
-        procs += [subprocess.Popen([dask, "worker", address, "--host", "127.0.0.1",
-                                    "--nthreads", "1", "--no-dashboard", "--no-nanny"],
+        procs += [subprocess.Popen([dask, "worker", address, *local, "--nthreads", "1",
+                                    "--no-nanny"],
                                    cwd=tmp_path, start_new_session=True,
                                    stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
                   for _ in range(2)]
