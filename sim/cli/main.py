@@ -23,7 +23,8 @@ from sim.scenario.loading import load
 EXIT_OK, EXIT_INTERNAL, EXIT_INPUT = 0, 1, 2
 
 # Subcommands kept in modules of their own; each module has add_parsers(subparsers).
-COMMAND_MODULES: tuple[str, ...] = ("sim.cli.sweep", "sim.cli.figures", "sim.cli.calibrate")
+COMMAND_MODULES: tuple[str, ...] = ("sim.cli.sweep", "sim.cli.figures", "sim.cli.calibrate",
+                                     "sim.cli.explore")
 # Commands defined here: they need none of those modules (which bring matplotlib, pandas
 # and the sweep machinery), so `masksim run` does not import them.
 OWN_COMMANDS = ("run", "validate")
