@@ -13,7 +13,15 @@ from typing import Any
 
 import numpy as np
 from bokeh.layouts import column, row
-from bokeh.models import ColumnDataSource, HoverTool, LayoutDOM, NumeralTickFormatter, Whisker
+from bokeh.models import (
+    ColumnDataSource,
+    DataRange1d,
+    FactorRange,
+    HoverTool,
+    LayoutDOM,
+    NumeralTickFormatter,
+)
+from bokeh.models.annotations import Title, Whisker
 from bokeh.plotting import figure
 from bokeh.transform import dodge
 
@@ -34,9 +42,8 @@ AMOUNT = NumeralTickFormatter(format="0.[0]a")
 
 def _time_figure(title: str, unit: str, height: int = 250) -> Any:
     fig = figure(title=title, x_axis_type="datetime", height=height, tools=TOOLS,
-                 sizing_mode="stretch_width", y_axis_label=unit)
+                 sizing_mode="stretch_width", y_axis_label=unit, y_range=DataRange1d(start=0))
     fig.yaxis.formatter = AMOUNT
-    fig.y_range.start = 0
     return fig
 
 
@@ -92,17 +99,17 @@ class Charts:
         self.flows.x_range = self.stock.x_range
         self.delivered = _time_figure("Delivered to date, all regions", "units")
         self.gini = _time_figure("Gini of fill rates to date (0 = even)", "index")
-        self.gini.y_range.end = 1
+        self.gini.y_range = DataRange1d(start=0, end=1)
         self.gini.yaxis.formatter = NumeralTickFormatter(format="0.00")
         height = max(220, 16 * len(self.region_names) + 70)
         factors = self.region_names[::-1]
-        self.by_region = figure(title="Delivered by region", y_range=factors, height=height,
-                                tools="save,reset", sizing_mode="stretch_width",
-                                x_axis_label="units")
+        self.by_region = figure(title="Delivered by region", y_range=FactorRange(
+            factors=factors), height=height, tools="save,reset", sizing_mode="stretch_width",
+            x_axis_label="units", x_range=DataRange1d(start=0))
         self.by_region.xaxis.formatter = AMOUNT
-        self.need_met = figure(title="Need met by region (%)", y_range=factors, height=height,
-                               tools="save,reset", sizing_mode="stretch_width",
-                               x_axis_label="% of the need over the horizon")
+        self.need_met = figure(title="Need met by region (%)", y_range=FactorRange(
+            factors=factors), height=height, tools="save,reset", sizing_mode="stretch_width",
+            x_axis_label="% of the need over the horizon", x_range=DataRange1d(start=0))
         self.update(baseline, baseline, data.goods[0])
         _lines(self.flows, self.days, names)
         _lines(self.stock, self.days, ("stock", "reserve", "donated"))
@@ -121,7 +128,6 @@ class Charts:
                      legend_label="baseline")
             fig.hbar(y=dodge("region", -0.2, range=fig.y_range), right=f"cur_{what}",
                      height=0.38, source=self.regions, color=BLUE, legend_label="this run")
-            fig.x_range.start = 0
             fig.legend.location = "bottom_right"
             fig.ygrid.grid_line_color = None
         _record(self.by_region, self.records["region_delivered"], x="region", y="value")
@@ -182,7 +188,7 @@ class Charts:
                                (self.delivered, "Delivered to date, all regions"),
                                (self.by_region, "Delivered by region"),
                                (self.need_met, "Need met by region (%)")):
-                fig.title.text = title + suffix
+                fig.title = Title(text=title + suffix)
             self.good = good
 
     def _record(self, run: Any, good: str) -> None:

@@ -221,7 +221,7 @@ def _scaled(scenario: Scenario, scale: float) -> list[tuple[str, Any]]:
         if isinstance(lt, FixedLeadTime):
             out.append((f"{prefix}.days", math.floor(lt.days * scale + 0.5)))
         else:
-            out += [(f"{prefix}.{b}", getattr(lt, b) * scale) for b in ("min", "mode", "max")]
+            out.extend((f"{prefix}.{b}", getattr(lt, b) * scale) for b in ("min", "mode", "max"))
 
     for i, r in enumerate(scenario.regions):
         lead(f"regions[{i}].lead_time", r.lead_time)
@@ -229,8 +229,8 @@ def _scaled(scenario: Scenario, scale: float) -> list[tuple[str, Any]]:
         for rid, lt in donor.lead_times.items():
             lead(f"donors[{d}].lead_times.{rid}", lt)
     for h, hub in enumerate(scenario.hubs):
-        out += [(f"hubs[{h}].lead_times.{rid}", math.floor(days * scale + 0.5))
-                for rid, days in hub.lead_times.items()]
+        out.extend((f"hubs[{h}].lead_times.{rid}", math.floor(days * scale + 0.5))
+                   for rid, days in hub.lead_times.items())
     return out
 
 

@@ -47,6 +47,7 @@ class ScenarioApp:
     out: Path
     title: str = ""
     cache: RunCache = field(default_factory=RunCache)
+    fixed_query: str = ""  # kept in the URL before the settings (a sweep's experiment=i)
 
     def __post_init__(self) -> None:
         self.baseline = self.cache.get(self.base)
@@ -64,9 +65,17 @@ class ScenarioApp:
         return path
 
     def session(self) -> pn.viewable.Viewable:
-        args = pn.state.session_args if pn.state.curdoc is not None else {}
-        query = {k: [v.decode("utf-8", "replace") for v in vs] for k, vs in args.items()}
+        """A new session's page, its settings from the URL it was opened with."""
+        return self.page(request_query())
+
+    def page(self, query: Mapping[str, list[str]]) -> pn.viewable.Viewable:
         return Explorer(self, query).layout
+
+
+def request_query() -> dict[str, list[str]]:
+    """The query of the URL the current session was opened with."""
+    args = pn.state.session_args if pn.state.curdoc is not None else {}
+    return {k: [v.decode("utf-8", "replace") for v in vs] for k, vs in args.items()}
 
 
 def _slug(key: str) -> str:
@@ -106,14 +115,21 @@ class Explorer:
                   for _, fig in self.charts.panels()]
         tabs = pn.Tabs(*[(t, p) for (t, _), p in zip(self.charts.panels(), panels, strict=True)],
                        dynamic=False, sizing_mode="stretch_width")
+        self.goods = None
+        if len(base.goods) > 1:
+            self.goods = pn.widgets.Select(
+                name="Good shown in the figures and the table",
+                options={g.name or g.id: g.id for g in base.goods}, value=self.good,
+                css_classes=["good-select"], width=320)
+            self.goods.param.watch(lambda e: self._show_good(str(e.new)), "value")
         title = app.title or base.title or base.name
         head = pn.pane.HTML(f"<h2 style='margin:4px 0'>{html.escape(title)}</h2>"
                             "<div>Move a lever: the year is run again and drawn against the "
                             "baseline (dashed, grey). The URL keeps the settings.</div>",
                             sizing_mode="stretch_width")
         side = pn.Column(*controls, pn.Row(self.toml, self.pdf), reset, self.notes, width=330)
-        main = pn.Column(head, self.status, self.sentences, self.numbers, tabs, self.command,
-                         sizing_mode="stretch_width")
+        main = pn.Column(head, self.status, self.sentences, *([self.goods] if self.goods else []),
+                         self.numbers, tabs, self.command, sizing_mode="stretch_width")
         self.layout = pn.Row(side, main, sizing_mode="stretch_width")
         self._show_run()
         if self.settings:
@@ -126,19 +142,21 @@ class Explorer:
         if lever.kind == "choice":
             return pn.widgets.Select(name=name, options=list(lever.choices), value=value,
                                      css_classes=css, width=300)
-        if lever.kind == "date":
-            return pn.widgets.TextInput(name=name + " [YYYY-MM-DD]",
+        if lever.kind in ("date", "integer"):
+            # Text: a browser's numbers are doubles, and a seed may have 20 digits.
+            return pn.widgets.TextInput(name=name + (" [YYYY-MM-DD]" if lever.kind == "date"
+                                                     else ""),
                                         value="" if value is None else str(value),
                                         css_classes=css, width=300)
-        widget = pn.widgets.IntInput if lever.kind == "integer" else pn.widgets.FloatInput
-        return widget(name=name, value=value, step=lever.step or 1, css_classes=css,
-                      width=300)
+        return pn.widgets.FloatInput(name=name, value=value, step=lever.step or 1,
+                                     css_classes=css, width=300)
 
     def _value(self, lever: lv.Lever) -> Any:
         return self.settings.get(lever.key, lever.base)
 
     def _controls(self) -> list[Any]:
-        base, out, group = self.app.base, [], None
+        base, group = self.app.base, None
+        out: list[Any] = []
         for lever in lv.levers(base):
             if lever.group != group:
                 group = lever.group
@@ -210,6 +228,7 @@ class Explorer:
                     continue
                 lever = self._lever(key)
                 value = self._value(lever)
+                value = str(value) if lever.kind in ("date", "integer") else value
                 if w.value != value:
                     w.value = value
         finally:
@@ -242,10 +261,17 @@ class Explorer:
             return
         self.current = view
         self.error_key = None
-        for pane in self.errors.values():
-            pane.object = ""
-        self._show_run(time.perf_counter() - started)
-        self._set_url()
+        # One message to the browser: the numbers never arrive before their figures.
+        with pn.io.hold():
+            for pane in self.errors.values():
+                pane.object = ""
+            self._show_run(time.perf_counter() - started)
+            self._set_url()
+
+    def _show_good(self, good: str) -> None:
+        self.good = good
+        with pn.io.hold():
+            self._show_run()
 
     def _fail(self, key: str, message: str) -> None:
         """Say why beside the control; the last good run stays on screen."""
@@ -264,7 +290,7 @@ class Explorer:
     def _set_url(self) -> None:
         if pn.state.curdoc is None or pn.state.location is None:
             return
-        query = lv.encode(self.settings)
+        query = "&".join(q for q in (self.app.fixed_query, lv.encode(self.settings)) if q)
         pn.state.location.search = f"?{query}" if query else ""
 
     # ---- what the page shows -------------------------------------------------------------
@@ -274,6 +300,8 @@ class Explorer:
         self.charts.update(base, view, self.good)
         rows = []
         for n in numbers(base, view):
+            if n.key.startswith("goods.") and not n.key.startswith(f"goods.{self.good}."):
+                continue
             changed = " class='changed'" if n.change not in ("", "same") else ""
             raw = "" if n.value is None else repr(n.value)
             rows.append(f"<tr{changed}><td>{html.escape(n.label)}</td>"
