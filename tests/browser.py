@@ -78,7 +78,7 @@ def launch(playwright: Any) -> Any:
 # ---- reading and moving the page -------------------------------------------------------
 
 STATUS = "[data-run]"
-# Resolves once the page shows a run after run ``before`` (or refuses a value), checked on
+# Resolves once the page answers a change after answer ``before`` (a run, or a refusal), checked on
 # every animation frame: the status sits in Panel's shadow roots, so it is searched deep.
 WAIT_RUN = """([before, timeout]) => new Promise((resolve, reject) => {
   const find = (root) => {
@@ -92,7 +92,7 @@ WAIT_RUN = """([before, timeout]) => new Promise((resolve, reject) => {
   const t0 = performance.now();
   const tick = () => {
     const el = find(document);
-    if (el && (Number(el.dataset.run) > before || el.dataset.state === 'error')) {
+    if (el && Number(el.dataset.answer) > before) {
       requestAnimationFrame(() => resolve(el.dataset.state));  // and the frame drawn
     } else if (performance.now() - t0 > timeout) {
       reject(new Error('no new run within ' + timeout + ' ms'));
@@ -106,6 +106,10 @@ WAIT_RUN = """([before, timeout]) => new Promise((resolve, reject) => {
 
 def run_count(page: Any) -> int:
     return int(page.locator(STATUS).first.get_attribute("data-run"))
+
+
+def answers(page: Any) -> int:
+    return int(page.locator(STATUS).first.get_attribute("data-answer"))
 
 
 def state(page: Any) -> str:
@@ -136,7 +140,7 @@ def set_lever(page: Any, css: str, value: str, timeout_ms: float = 30_000) -> fl
     """Type ``value`` into the lever (``.lever-reserve-days``), press Enter and wait until
     the page shows the new run (or refuses the value); returns the seconds from Enter to the
     new numbers drawn, figures with them (they come in one message)."""
-    before = run_count(page)
+    before = answers(page)
     box = page.locator(f"{css} input").first
     box.fill(value)
     started = time.perf_counter()
@@ -147,7 +151,7 @@ def set_lever(page: Any, css: str, value: str, timeout_ms: float = 30_000) -> fl
 
 def choose(page: Any, css: str, value: str, timeout_ms: float = 30_000) -> float:
     """Pick ``value`` in a select lever and wait for the new run, as :func:`set_lever`."""
-    before = run_count(page)
+    before = answers(page)
     started = time.perf_counter()
     page.locator(f"{css} select").first.select_option(value)
     page.evaluate(WAIT_RUN, [before, timeout_ms])

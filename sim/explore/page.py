@@ -91,7 +91,8 @@ class Explorer:
         self.settings, notes = lv.decode(base, query)
         self.current = app.baseline
         self.error_key: str | None = None
-        self.runs = 0
+        self.runs = 0  # runs shown
+        self.answers = 0  # changes answered, by a run or a refusal (tests wait on it)
         self.busy = False  # set while widgets are moved by the page, not by the user
         self.widgets: dict[str, Any] = {}
         self.errors: dict[str, pn.pane.HTML] = {}
@@ -101,7 +102,9 @@ class Explorer:
         self.sentences = pn.pane.HTML(sizing_mode="stretch_width")
         self.status = pn.pane.HTML(sizing_mode="stretch_width")
         self.command = pn.pane.HTML(sizing_mode="stretch_width")
-        self.notes = pn.pane.HTML("<br>".join(html.escape(n) for n in notes))
+        self.notes = pn.pane.HTML(
+            "<ul class='notes'>" + "".join(f"<li>{html.escape(n)}</li>" for n in notes)
+            + "</ul>" if notes else "")
         controls = self._controls()
         self.toml = pn.widgets.FileDownload(callback=self._toml, label="Scenario (TOML)",
                                             filename="scenario.toml", button_type="primary",
@@ -277,9 +280,12 @@ class Explorer:
         """Say why beside the control; the last good run stays on screen."""
         self.error_key = key
         for k, pane in self.errors.items():
-            pane.object = html.escape(one_line(message)) if k == key else ""
+            pane.object = (f"<span class='msg'>{html.escape(one_line(message))}</span>"
+                           if k == key else "")
+        self.answers += 1
         self.status.object = (
-            f"<div class='status-error' data-state='error' data-run='{self.runs}'>Not run: "
+            f"<div class='status-error' data-state='error' data-run='{self.runs}' "
+            f"data-answer='{self.answers}'>Not run: "
             f"{html.escape(one_line(message))}. Still showing the last good run.</div>")
 
     def _reset(self) -> None:
@@ -296,6 +302,7 @@ class Explorer:
     # ---- what the page shows -------------------------------------------------------------
     def _show_run(self, seconds: float | None = None) -> None:
         self.runs += 1
+        self.answers += 1
         view, base = self.current, self.app.baseline
         self.charts.update(base, view, self.good)
         rows = []
@@ -322,7 +329,8 @@ class Explorer:
         what = ", ".join(f"{k} = {lv.toml_value(v)}" for k, v in sorted(self.settings.items()))
         took = f" in {1000 * seconds:.0f} ms" if seconds is not None else ""
         self.status.object = (
-            f"<div data-state='ok' data-run='{self.runs}' data-sha='{view.sha}'>"
+            f"<div data-state='ok' data-run='{self.runs}' data-answer='{self.answers}' "
+            f"data-sha='{view.sha}'>"
             f"{'Baseline' if not self.settings else 'Run with ' + html.escape(what)}"
             f"{took}.</div>")
         sets = " ".join(f"--set '{s}'" for s in lv.cli_sets(self.app.base, self.settings))
