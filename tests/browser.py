@@ -60,7 +60,8 @@ def server(target: str | Path, out: str | Path, *extra: str) -> Iterator[tuple[s
                 break
         if not url:
             proc.kill()
-            raise RuntimeError(f"masksim explore did not start: {proc.stderr.read() if proc.stderr else ''}")
+            said = proc.stderr.read() if proc.stderr else ""
+            raise RuntimeError(f"masksim explore did not start: {said}")
         yield url, time.perf_counter() - started
     finally:
         proc.terminate()

@@ -1,7 +1,8 @@
 """The package's shape: no import cycles, no private name imported from another module, and
 arrows that run one way between the subpackages (cli -> explore -> report / sweep -> results ->
-engine -> allocate -> scenario). Imports are read from the source, at module and function level alike
-(a cycle hidden in a function is still a cycle); ``if TYPE_CHECKING:`` blocks are skipped."""
+engine -> allocate -> scenario). Imports are read from the source, at module and function level
+alike (a cycle hidden in a function is still a cycle); ``if TYPE_CHECKING:`` blocks are
+skipped."""
 
 from __future__ import annotations
 

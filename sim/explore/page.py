@@ -12,6 +12,7 @@ import html
 import io
 import re
 import time
+import uuid
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -48,13 +49,16 @@ class ScenarioApp:
     title: str = ""
     cache: RunCache = field(default_factory=RunCache)
     fixed_query: str = ""  # kept in the URL before the settings (a sweep's experiment=i)
+    key: str = field(default_factory=lambda: uuid.uuid4().hex)  # its runs' key in the cache
 
     def __post_init__(self) -> None:
-        self.baseline = self.cache.get(self.base)
+        self.baseline = self.view({})
 
     def view(self, settings: Mapping[str, Any]) -> RunView:
         """The run of these settings (InputError: the command line's line for them)."""
-        return self.cache.get(lv.apply(self.base, settings, self.source))
+        # Keyed by this app's base and the settings (encoded in a canonical order).
+        return self.cache.get(f"{self.key}?{lv.encode(settings)}",
+                              lambda: lv.apply(self.base, settings, self.source))
 
     def brief(self, view: RunView) -> Path:
         """The run's brief in the output folder (written once per scenario)."""
@@ -91,6 +95,7 @@ class Explorer:
         self.settings, notes = lv.decode(base, query)
         self.current = app.baseline
         self.error_key: str | None = None
+        self.started = 0.0
         self.runs = 0  # runs shown
         self.answers = 0  # changes answered, by a run or a refusal (tests wait on it)
         self.busy = False  # set while widgets are moved by the page, not by the user
@@ -117,7 +122,7 @@ class Explorer:
         panels = [pn.pane.Bokeh(fig, sizing_mode="stretch_width")
                   for _, fig in self.charts.panels()]
         tabs = pn.Tabs(*[(t, p) for (t, _), p in zip(self.charts.panels(), panels, strict=True)],
-                       dynamic=False, sizing_mode="stretch_width")
+                       dynamic=True, sizing_mode="stretch_width")
         self.goods = None
         if len(base.goods) > 1:
             self.goods = pn.widgets.Select(
@@ -256,7 +261,7 @@ class Explorer:
             self._sync_widgets()
 
     def _run(self, key: str | None) -> None:
-        started = time.perf_counter()
+        self.started = started = time.perf_counter()
         try:
             view = self.app.view(self.settings)
         except InputError as exc:
@@ -304,7 +309,6 @@ class Explorer:
         self.runs += 1
         self.answers += 1
         view, base = self.current, self.app.baseline
-        self.charts.update(base, view, self.good)
         rows = []
         for n in numbers(base, view):
             if n.key.startswith("goods.") and not n.key.startswith(f"goods.{self.good}."):
@@ -328,9 +332,11 @@ class Explorer:
                "time, nothing stuck at a hub.</p>"))
         what = ", ".join(f"{k} = {lv.toml_value(v)}" for k, v in sorted(self.settings.items()))
         took = f" in {1000 * seconds:.0f} ms" if seconds is not None else ""
+        self.charts.update(base, view, self.good)
+        server_ms = 1000 * (time.perf_counter() - self.started) if seconds is not None else 0
         self.status.object = (
             f"<div data-state='ok' data-run='{self.runs}' data-answer='{self.answers}' "
-            f"data-sha='{view.sha}'>"
+            f"data-sha='{view.sha}' data-server-ms='{server_ms:.1f}'>"
             f"{'Baseline' if not self.settings else 'Run with ' + html.escape(what)}"
             f"{took}.</div>")
         sets = " ".join(f"--set '{s}'" for s in lv.cli_sets(self.app.base, self.settings))

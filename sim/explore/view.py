@@ -9,7 +9,6 @@ that ask for the same settings share it without sharing anything of their own.
 
 from __future__ import annotations
 
-import hashlib
 import threading
 import time
 from collections import OrderedDict
@@ -50,18 +49,23 @@ LABELS = {
 
 @dataclass(frozen=True)
 class RunView:
-    """One run, ready for the page; ``toml`` is the scenario as ``masksim run`` writes it."""
+    """One run, ready for the page."""
 
     scenario: Scenario
     data: RunData
-    toml: str
     sentences: tuple[str, ...]
     findings: tuple[Finding, ...]
     seconds: float  # the engine's time for this run
 
     @property
     def sha(self) -> str:
-        return hashlib.sha256(self.toml.encode()).hexdigest()
+        """The resolved scenario's sha256, as the run's provenance has it."""
+        return str(self.data.summary["provenance"]["scenario_sha256"])
+
+    @property
+    def toml(self) -> str:
+        """The scenario as ``masksim run`` writes it (made when asked: a download)."""
+        return dump_toml(self.scenario)
 
 
 def build(scenario: Scenario) -> RunView:
@@ -72,26 +76,27 @@ def build(scenario: Scenario) -> RunView:
     data = RunData.of(result, summary(result))
     sentences = (goods_brief.key_sentences(data) if data.several
                  else brief.key_sentences(data))
-    return RunView(scenario, data, dump_toml(scenario), tuple(sentences),
-                   tuple(findings(data)), seconds)
+    return RunView(scenario, data, tuple(sentences), tuple(findings(data)), seconds)
 
 
 @dataclass
 class RunCache:
-    """The last ``size`` runs by scenario TOML, shared by every session (thread-safe)."""
+    """The last ``size`` runs by key (a base scenario and the settings made of it), shared
+    by every session (thread-safe)."""
 
     size: int = 32
     _runs: OrderedDict[str, RunView] = field(default_factory=OrderedDict)
     _lock: threading.Lock = field(default_factory=threading.Lock)
 
-    def get(self, scenario: Scenario, make: Callable[[Scenario], RunView] = build) -> RunView:
-        key = dump_toml(scenario)
+    def get(self, key: str, scenario: Callable[[], Scenario],
+            make: Callable[[Scenario], RunView] = build) -> RunView:
+        """The run cached under ``key``, else ``make(scenario())`` cached there."""
         with self._lock:
             hit = self._runs.get(key)
             if hit is not None:
                 self._runs.move_to_end(key)
                 return hit
-        view = make(scenario)
+        view = make(scenario())
         with self._lock:
             self._runs[key] = view
             while len(self._runs) > self.size:

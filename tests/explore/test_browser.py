@@ -21,10 +21,10 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-import pytest
-
 import browser
+import pytest
 from runs import make_sweep
+
 from sim.cli.main import main
 
 ROOT = Path(__file__).resolve().parents[2]
