@@ -1,0 +1,133 @@
+"""What the page shows, without a browser: the key numbers are the run's summary, the runs
+are shared between sessions only through an immutable cache, a sweep's experiment is its
+row, and the command starts, warns and refuses as the command line does."""
+
+from __future__ import annotations
+
+import contextlib
+import io
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pytest
+from runs import make_sweep
+
+import sim
+from sim.cli.main import main
+from sim.explore import levers as lv
+from sim.explore import server
+from sim.explore.page import ScenarioApp
+from sim.explore.sweep_page import SweepApp
+from sim.explore.view import RunCache, build, numbers, record, regions, supply
+from sim.sweep.store import read_sweep
+
+SCENARIOS = Path(__file__).resolve().parents[2] / "scenarios"
+TAIWAN = SCENARIOS / "taiwan_2020.toml"
+
+
+@pytest.fixture(scope="module")
+def app(tmp_path_factory: pytest.TempPathFactory) -> ScenarioApp:
+    return ScenarioApp(sim.load(TAIWAN), lv.Source(TAIWAN), tmp_path_factory.mktemp("out"))
+
+
+def test_the_key_numbers_are_the_runs_summary(app: ScenarioApp) -> None:
+    settings = {"reserve.days": 20.0, "budget.kind": "all_surplus"}
+    view = app.view(settings)
+    summary = sim.summary(sim.run(sim.load(TAIWAN, lv.cli_sets(app.base, settings))))
+    shown = {n.key: n for n in numbers(app.baseline, view)}
+    assert shown["donated_total"].value == summary["donated_total"]
+    assert shown["pledges.late"].value == summary["pledges"]["late"]
+    assert shown["donated_total"].baseline == app.baseline.data.summary["donated_total"]
+    assert shown["produced"].change == "same"
+    assert shown["donated_total"].change.startswith("+")
+
+
+def test_the_cache_returns_the_same_run_for_the_same_settings(app: ScenarioApp) -> None:
+    a = app.view({"reserve.days": 5.0})
+    assert app.view({"reserve.days": 5.0}) is a
+    assert app.view({"reserve.days": 6.0}) is not a
+    cache = RunCache(size=2)
+    made = [cache.get(str(k), lambda: app.base) for k in range(3)]
+    assert cache.get("2", lambda: pytest.fail("cached")) is made[2]
+    assert cache.get("0", lambda: app.base) is not made[0]  # the oldest was dropped
+
+
+def test_the_chart_series_add_up_to_the_summary(app: ScenarioApp) -> None:
+    data = app.baseline.data
+    s = supply(data, "masks")
+    assert s["donated"][-1] == pytest.approx(data.summary["donated_total"])
+    assert s["delivered"][-1] == pytest.approx(data.summary["delivered_total"])
+    r = regions(data, "masks")
+    assert r["delivered"].sum() == pytest.approx(data.summary["delivered_total"])
+    assert np.nanmax(r["need_met"]) <= 1.0
+    lines = {o["line"] for o in record(data, "masks")}
+    assert {"production", "stock", "donated", "region_delivered"} <= lines
+
+
+def test_the_toml_of_a_view_is_what_masksim_run_writes(app: ScenarioApp, tmp_path: Path
+                                                       ) -> None:
+    view = app.view({"lead_time_scale": 1.5, "seed": 11})
+    path = tmp_path / "page.toml"
+    path.write_text(view.toml)
+    with contextlib.redirect_stdout(io.StringIO()):
+        assert main(["run", str(path), "--out", str(tmp_path / "run"), "-q"]) == 0
+    assert (tmp_path / "run" / "scenario.toml").read_text() == view.toml
+
+
+def test_a_hub_scenario_builds_a_view() -> None:
+    view = build(sim.load(SCENARIOS / "jack_ma_africa_2020.toml"))
+    assert view.data.hubs and view.findings
+    assert any("Addis" in f.sentence for f in view.findings)
+
+
+def test_a_sweep_experiment_is_its_row(tmp_path: Path) -> None:
+    folder = make_sweep(tmp_path / "sweep", replications=2, sensitivity=False)
+    sweep = SweepApp(folder, tmp_path / "out")
+    frame, outcomes = read_sweep(folder)
+    for i in (0, 7, 29):
+        scenario, sets = sweep.experiment(i)
+        summary = sim.summary(sim.run(scenario))
+        row = int(np.flatnonzero(frame["experiment"].to_numpy() == i)[0])
+        for key in ("donated_total", "unmet_need", "final_stock"):
+            assert summary[key] == pytest.approx(float(outcomes[key][row]), rel=0, abs=1e-6)
+        # The --set items shown on the page make the same scenario from the folder's file.
+        again = sim.load(folder / "scenario.toml", list(sets))
+        assert sim.summary(sim.run(again))["donated_total"] == summary["donated_total"]
+    with pytest.raises(sim.InputError, match="no experiment 999"):
+        sweep.experiment(999)
+
+
+def run_cli(argv: list[str]) -> tuple[int, str, str]:
+    out, err = io.StringIO(), io.StringIO()
+    with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+        code = main(argv)
+    return code, out.getvalue(), err.getvalue()
+
+
+def test_the_command_prints_the_url_last_and_warns_for_another_host(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    seen: dict[str, Any] = {}
+
+    def fake_serve(routes: dict[str, Any], host: str, port: int, ready: Any) -> None:
+        seen.update(routes=routes, host=host, port=port)
+        ready(f"http://{host}:{port}/")
+
+    monkeypatch.setattr(server, "serve", fake_serve)
+    code, out, err = run_cli(["explore", str(TAIWAN), "--port", "5999"])
+    assert code == 0 and err == ""
+    assert out.splitlines()[-1] == "http://127.0.0.1:5999/" and seen["host"] == "127.0.0.1"
+    code, out, err = run_cli(["explore", str(TAIWAN), "--host", "0.0.0.0", "--port", "5998"])
+    assert code == 0 and "warning: serving on 0.0.0.0" in err
+    assert out.splitlines()[-1] == "http://0.0.0.0:5998/"
+
+
+def test_the_command_refuses_what_is_neither_scenario_nor_sweep(tmp_path: Path) -> None:
+    code, _, err = run_cli(["explore", str(tmp_path / "nothing.toml")])
+    assert code == 2 and err.strip().endswith("no such scenario file or sweep folder")
+    bad = tmp_path / "bad.toml"
+    bad.write_text(TAIWAN.read_text().replace("days = 3 ", "days = -3 "))
+    code, _, err = run_cli(["explore", str(bad)])
+    assert code == 2 and err.strip() == f"{bad}: reserve.days: must be >= 0"
+    code, _, err = run_cli(["explore", str(tmp_path)])
+    assert code == 2 and "not a sweep folder" in err
