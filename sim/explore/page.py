@@ -112,12 +112,12 @@ class Explorer:
             + "</ul>" if notes else "")
         controls = self._controls()
         self.toml = pn.widgets.FileDownload(callback=self._toml, label="Scenario (TOML)",
-                                            filename="scenario.toml", button_type="primary",
+                                            filename="scenario.toml", color="primary",
                                             css_classes=["download-toml"], embed=False)
         self.pdf = pn.widgets.FileDownload(callback=self._pdf, label="Brief (PDF)",
                                            filename="brief.pdf", css_classes=["download-pdf"],
                                            embed=False)
-        reset = pn.widgets.Button(name="Back to the baseline", css_classes=["reset"])
+        reset = pn.widgets.Button(label="Back to the baseline", css_classes=["reset"])
         reset.on_click(lambda _: self._reset())
         panels = [pn.pane.Bokeh(fig, sizing_mode="stretch_width")
                   for _, fig in self.charts.panels()]
@@ -126,7 +126,7 @@ class Explorer:
         self.goods = None
         if len(base.goods) > 1:
             self.goods = pn.widgets.Select(
-                name="Good shown in the figures and the table",
+                label="Good shown in the figures and the table",
                 options={g.name or g.id: g.id for g in base.goods}, value=self.good,
                 css_classes=["good-select"], width=320)
             self.goods.param.watch(lambda e: self._show_good(str(e.new)), "value")
@@ -148,15 +148,15 @@ class Explorer:
         css = [f"lever-{_slug(lever.key)}"]
         name = lever.label + (f" [{lever.unit}]" if lever.unit else "")
         if lever.kind == "choice":
-            return pn.widgets.Select(name=name, options=list(lever.choices), value=value,
+            return pn.widgets.Select(label=name, options=list(lever.choices), value=value,
                                      css_classes=css, width=300)
         if lever.kind in ("date", "integer"):
             # Text: a browser's numbers are doubles, and a seed may have 20 digits.
-            return pn.widgets.TextInput(name=name + (" [YYYY-MM-DD]" if lever.kind == "date"
+            return pn.widgets.TextInput(label=name + (" [YYYY-MM-DD]" if lever.kind == "date"
                                                      else ""),
                                         value="" if value is None else str(value),
                                         css_classes=css, width=300)
-        return pn.widgets.FloatInput(name=name, value=value, step=lever.step or 1,
+        return pn.widgets.FloatInput(label=name, value=value, step=lever.step or 1,
                                      css_classes=css, width=300)
 
     def _value(self, lever: lv.Lever) -> Any:
@@ -174,7 +174,7 @@ class Explorer:
         if base.pledges:
             out.append(pn.pane.HTML("<h3 style='margin:8px 0 0 0'>A pledge</h3>"))
             options = {lv.pledge_label(base, i): i for i in range(len(base.pledges))}
-            self.pledge = pn.widgets.Select(name="Which pledge", options=options, value=0,
+            self.pledge = pn.widgets.Select(label="Which pledge", options=options, value=0,
                                             css_classes=["pledge-select"], width=300)
             self.pledge.param.watch(lambda e: self._pick_pledge(int(e.new)), "value")
             out.append(self.pledge)
@@ -211,7 +211,7 @@ class Explorer:
             for slot, lever in zip(("pledge-size", "pledge-date"),
                                    lv.pledge_levers(self.app.base, i), strict=True):
                 w = self.widgets[slot]
-                w.name = lever.label + (f" [{lever.unit}]" if lever.unit else "") + (
+                w.label = lever.label + (f" [{lever.unit}]" if lever.unit else "") + (
                     " [YYYY-MM-DD]" if lever.kind == "date" else "")
                 value = self._value(lever)
                 w.value = str(value) if lever.kind == "date" else value
@@ -222,8 +222,7 @@ class Explorer:
         for lever in lv.levers(self.app.base):
             if lever.shown_when is not None:
                 key, wanted = lever.shown_when
-                on = self.settings.get(key, lv.find(self.app.base, key).base  # type: ignore[union-attr]
-                                       ) == wanted
+                on = self._value(self._lever(key)) == wanted
                 self.widgets[lever.key].visible = on
                 self.errors[lever.key].visible = on
 
@@ -241,7 +240,8 @@ class Explorer:
                     w.value = value
         finally:
             self.busy = False
-        self._pick_pledge(int(self.pledge.value)) if self.app.base.pledges else None
+        if self.app.base.pledges:
+            self._pick_pledge(int(self.pledge.value))
         self._visibility()
 
     # ---- a change ----------------------------------------------------------------------
@@ -265,7 +265,9 @@ class Explorer:
         try:
             view = self.app.view(self.settings)
         except InputError as exc:
-            self._fail(key or self.error_key or "", str(exc))
+            # Beside the lever changed, else the one the message names (a URL's value).
+            where = key or (exc.field if exc.field in self.widgets else self.error_key)
+            self._fail(where or "", str(exc))
             return
         self.current = view
         self.error_key = None

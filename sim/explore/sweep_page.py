@@ -119,23 +119,23 @@ class SweepPage:
             if p in app.numeric:
                 lo, hi = float(np.nanmin(values)), float(np.nanmax(values))
                 widget: Any = pn.widgets.RangeSlider(
-                    name=param_label(p), start=lo, end=hi if hi > lo else lo + 1,
+                    label=param_label(p), start=lo, end=hi if hi > lo else lo + 1,
                     value=(lo, hi if hi > lo else lo + 1), step=(hi - lo) / 100 or 1,
                     css_classes=["filter"], width=300)
             else:
                 options = sorted({str(v) for v in values})
-                widget = pn.widgets.MultiChoice(name=p, options=options, value=options,
+                widget = pn.widgets.MultiChoice(label=p, options=options, value=options,
                                                 css_classes=["filter"], width=300)
             widget.param.watch(lambda _: self.update(), "value")
             self.filters[p] = widget
         outcomes = data.outcomes
-        self.y = pn.widgets.Select(name="Outcome on the lever figures", options=outcomes,
+        self.y = pn.widgets.Select(label="Outcome on the lever figures", options=outcomes,
                                    value="unmet_need" if "unmet_need" in outcomes
                                    else outcomes[0], width=300)
-        self.x = pn.widgets.Select(name="Trade-off: across", options=outcomes,
+        self.x = pn.widgets.Select(label="Trade-off: across", options=outcomes,
                                    value="gini_fill_rate" if "gini_fill_rate" in outcomes
                                    else outcomes[-1], width=300)
-        self.up = pn.widgets.Select(name="Trade-off: up", options=outcomes,
+        self.up = pn.widgets.Select(label="Trade-off: up", options=outcomes,
                                     value="donated_total" if "donated_total" in outcomes
                                     else outcomes[0], width=300)
         for w in (self.y, self.x, self.up):

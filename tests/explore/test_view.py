@@ -17,7 +17,7 @@ import sim
 from sim.cli.main import main
 from sim.explore import levers as lv
 from sim.explore import server
-from sim.explore.page import ScenarioApp
+from sim.explore.page import Explorer, ScenarioApp
 from sim.explore.sweep_page import SweepApp
 from sim.explore.view import RunCache, build, numbers, record, regions, supply
 from sim.sweep.store import read_sweep
@@ -131,3 +131,33 @@ def test_the_command_refuses_what_is_neither_scenario_nor_sweep(tmp_path: Path) 
     assert code == 2 and err.strip() == f"{bad}: reserve.days: must be >= 0"
     code, _, err = run_cli(["explore", str(tmp_path)])
     assert code == 2 and "not a sweep folder" in err
+
+
+def test_a_session_refuses_a_url_value_beside_its_lever(app: ScenarioApp) -> None:
+    page = Explorer(app, {"reserve.days": ["-5"], "allocation.rule": ["maxmin"]})
+    assert "reserve.days: must be &gt;= 0" in page.errors["reserve.days"].object
+    assert page.current is app.baseline and "data-state='error'" in page.status.object
+
+
+def test_a_session_shows_the_budget_share_only_for_its_kind(app: ScenarioApp) -> None:
+    page = Explorer(app, {})
+    assert not page.widgets["budget.share"].visible
+    page._changed("budget.kind", "share_of_surplus")
+    assert page.widgets["budget.share"].visible
+    assert page.widgets["budget.share"].value == lv.DEFAULT_SHARE
+    assert page.current.scenario.donors[0].budget.share == lv.DEFAULT_SHARE
+    page._changed("budget.share", 0.3)
+    assert page.current.scenario.donors[0].budget.share == 0.3
+    page._reset()
+    assert page.settings == {} and page.current is app.baseline
+    assert not page.widgets["budget.share"].visible
+
+
+def test_a_sessions_pledge_slots_edit_the_chosen_pledge(app: ScenarioApp) -> None:
+    page = Explorer(app, {})
+    page.pledge.value = 2
+    size, _ = lv.pledge_levers(app.base, 2)
+    page._changed("pledge-size", 1_234_567.0)
+    assert page.settings == {size.key: 1_234_567.0}
+    page._changed("pledge-date", "not a date")
+    assert "expected a date" in page.errors["pledge-date"].object
