@@ -64,12 +64,14 @@ def one_session(scenario: Path, out: Path, lever: str, values: list[str]) -> dic
         b = browser.launch(p)
         page = b.new_page(viewport={"width": 1400, "height": 1000})
         browser.open_page(page, url)
-        times, errors = [], 0
+        times, server, errors = [], [], 0
         for v in values:
             times.append(browser.set_lever(page, lever, v))
             errors += browser.state(page) != "ok"
+            status = page.locator(browser.STATUS).first
+            server.append(float(status.get_attribute("data-server-ms") or "nan") / 1000)
         b.close()
-    return {**stats(times), "errors": errors}
+    return {**stats(times), "server_time": stats(server), "errors": errors}
 
 
 async def _open(b: Any, url: str) -> Any:
@@ -81,7 +83,7 @@ async def _open(b: Any, url: str) -> Any:
 
 
 async def _session(page: Any, k: int, changes: int, times: list[float],
-                   errors: list[str]) -> None:
+                   errors: list[str], server: list[float]) -> None:
     try:
         for j in range(changes):
             before = int(await page.locator(browser.STATUS).first.get_attribute("data-answer"))
@@ -91,7 +93,9 @@ async def _session(page: Any, k: int, changes: int, times: list[float],
             await box.press("Enter")
             await page.evaluate(browser.WAIT_RUN, [before, 60_000])
             times.append(time.perf_counter() - started)
-            state = await page.locator(browser.STATUS).first.get_attribute("data-state")
+            status = page.locator(browser.STATUS).first
+            state = await status.get_attribute("data-state")
+            server.append(float(await status.get_attribute("data-server-ms") or "nan") / 1000)
             if state != "ok":
                 errors.append(f"session {k} change {j}: {state}")
     except Exception as exc:  # a timeout or a lost page is an error of the load test
@@ -103,6 +107,7 @@ async def _load(url: str, sessions: int, changes: int) -> dict[str, Any]:
 
     times: list[float] = []
     errors: list[str] = []
+    server: list[float] = []  # the server's own time for each change (run, page, figures)
     async with async_playwright() as p:
         b = await p.chromium.launch(executable_path=browser.CHROMIUM,
                                     args=browser.CHROMIUM_ARGS)
@@ -110,12 +115,15 @@ async def _load(url: str, sessions: int, changes: int) -> dict[str, Any]:
         # then all make their changes at once.
         pages = [await _open(b, url) for _ in range(sessions)]
         started = time.perf_counter()
-        await asyncio.wait_for(asyncio.gather(*(_session(page, k, changes, times, errors)
+        await asyncio.wait_for(asyncio.gather(*(_session(page, k, changes, times, errors,
+                                                         server)
                                                 for k, page in enumerate(pages))),
                                timeout=900)
         wall = time.perf_counter() - started
         await b.close()
-    return {**(stats(times) if times else {}), "sessions": sessions, "changes": changes,
+    return {**(stats(times) if times else {}),
+            "server_time": stats(server) if server else {}, "sessions": sessions,
+            "changes": changes,
             "errors": len(errors), "first_errors": errors[:5], "wall_s": round(wall, 1)}
 
 

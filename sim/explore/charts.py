@@ -70,14 +70,16 @@ def _outside(fig: Any) -> None:
     fig.add_layout(legend, "right")
 
 
-def _record(fig: Any, source: ColumnDataSource, x: str = "date", y: str = "value") -> None:
-    """The record's observations: a marker at the value, whiskers over a range."""
+def _record(fig: Any, source: ColumnDataSource, x: str = "date", y: str = "value") -> Any:
+    """The record's observations: a marker at the value, whiskers over a range. Returns the
+    markers' renderer (hidden, with its legend entry, when the record has none here)."""
     fig.add_layout(Whisker(source=source, base=x, lower="low", upper="high", line_color="colour",
                            dimension="height" if x == "date" else "width"))
     dots = fig.scatter(x, y, source=source, size=8, marker="diamond", fill_color="white",
                        line_color="colour", line_width=2, legend_label="the record (2020)")
     fig.add_tools(HoverTool(renderers=[dots], tooltips=[
         ("record", "@value{0,0}"), ("kind", "@kind"), ("source", "@source")]))
+    return dots
 
 
 class Charts:
@@ -114,9 +116,8 @@ class Charts:
         _lines(self.flows, self.days, names)
         _lines(self.stock, self.days, ("stock", "reserve", "donated"))
         _lines(self.delivered, self.days, ("delivered",))
-        for fig, key in ((self.flows, "flows"), (self.stock, "stock"),
-                         (self.delivered, "delivered")):
-            _record(fig, self.records[key])
+        self.record_dots = {key: _record(fig, self.records[key]) for fig, key in (
+            (self.flows, "flows"), (self.stock, "stock"), (self.delivered, "delivered"))}
         self.gini.line("date", "base_gini", source=self.days, color=BLUE, line_dash="dashed",
                        alpha=0.55, line_width=1.6, legend_label="baseline")
         self.gini.line("date", "cur_gini", source=self.days, color=BLUE, line_width=2.4,
@@ -130,7 +131,9 @@ class Charts:
                      height=0.38, source=self.regions, color=BLUE, legend_label="this run")
             fig.legend.location = "bottom_right"
             fig.ygrid.grid_line_color = None
-        _record(self.by_region, self.records["region_delivered"], x="region", y="value")
+        self.record_dots["region_delivered"] = _record(
+            self.by_region, self.records["region_delivered"], x="region", y="value")
+        self._record_shown()
         self.queues = None
         if self.hub_ids:
             self.queues = _time_figure("Hub queues at the end of each day", "units waiting")
@@ -191,6 +194,10 @@ class Charts:
                 fig.title = Title(text=title + suffix)
             self.good = good
 
+    def _record_shown(self) -> None:
+        for key, dots in getattr(self, "record_dots", {}).items():
+            dots.visible = bool(len(self.records[key].data["value"]))
+
     def _record(self, run: Any, good: str) -> None:
         obs = record(run, good)
         groups = {"flows": ("production", "domestic_served", "domestic_demand"),
@@ -204,6 +211,7 @@ class Charts:
         mine = [o for o in obs if o["line"] == "region_delivered" and o["region"] in names]
         self.records["region_delivered"].data = {
             "region": [names[o["region"]] for o in mine], **_columns(mine)}
+        self._record_shown()
 
 
 def _columns(obs: list[dict[str, Any]]) -> dict[str, Any]:

@@ -344,9 +344,9 @@ class Explorer:
         sets = " ".join(f"--set '{s}'" for s in lv.cli_sets(self.app.base, self.settings))
         sets = " ".join([*(f"--set '{s}'" for s in self.app.source.sets), sets]).strip()
         self.command.object = (
-            "<div style='font-size:12px;color:#444'>The same run from the command line: "
-            f"<code>masksim run {html.escape(str(self.app.source.path))} "
-            f"{html.escape(sets)}</code></div>")
+            "<details style='font-size:12px;color:#444'><summary>The same run from the "
+            f"command line</summary><code>masksim run {html.escape(str(self.app.source.path))}"
+            f" {html.escape(sets)}</code></details>")
         stem = f"{safe_name(view.scenario.name)}-{view.sha[:10]}"
         if hasattr(self, "toml"):
             self.toml.filename = f"{stem}.toml"
