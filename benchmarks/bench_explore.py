@@ -88,7 +88,8 @@ async def _session(page: Any, k: int, changes: int, times: list[float],
         for j in range(changes):
             before = int(await page.locator(browser.STATUS).first.get_attribute("data-answer"))
             box = page.locator(".lever-reserve-days input").first
-            await box.fill(f"{1 + k + j / changes:.4f}")  # never the same value twice
+            # Never the same value twice, nor the base's 3 days (no change, no run).
+            await box.fill(f"{3.5 + k + j / changes:.4f}")
             started = time.perf_counter()
             await box.press("Enter")
             await page.evaluate(browser.WAIT_RUN, [before, 60_000])

@@ -18,7 +18,7 @@ from sim.cli.main import main
 from sim.explore import levers as lv
 from sim.explore import server
 from sim.explore.page import Explorer, ScenarioApp
-from sim.explore.sweep_page import SweepApp
+from sim.explore.sweep_page import SweepApp, SweepPage
 from sim.explore.view import RunCache, build, numbers, record, regions, supply
 from sim.sweep.store import read_sweep
 
@@ -96,6 +96,14 @@ def test_a_sweep_experiment_is_its_row(tmp_path: Path) -> None:
         assert sim.summary(sim.run(again))["donated_total"] == summary["donated_total"]
     with pytest.raises(sim.InputError, match="no experiment 999"):
         sweep.experiment(999)
+    # The page's filters keep what they say: a rule, then a range of reserves.
+    page = SweepPage(sweep)
+    assert page.selected().sum() == 60
+    page.filters["allocation.rule"].value = ["maxmin"]
+    assert page.selected().sum() == 30
+    page.filters["reserve.days"].value = (0.0, 3.0)  # 2 reserves x 3 outage rates x 2 seeds
+    assert page.selected().sum() == 12 and "data-count='12'" in page.count.object
+    assert page.table.object.count("open-run") == 12
 
 
 def run_cli(argv: list[str]) -> tuple[int, str, str]:
