@@ -169,3 +169,23 @@ def test_a_sessions_pledge_slots_edit_the_chosen_pledge(app: ScenarioApp) -> Non
     assert page.settings == {size.key: 1_234_567.0}
     page._changed("pledge-date", "not a date")
     assert "expected a date" in page.errors["pledge-date"].object
+
+
+@pytest.mark.parametrize("name", ["minimal", "korea_test_kits_2020", "donors_2020",
+                                  "three_donors"])
+def test_every_shipped_scenario_opens_and_moves(name: str, tmp_path: Path) -> None:
+    path = SCENARIOS / f"{name}.toml"
+    shipped = ScenarioApp(sim.load(path), lv.Source(path), tmp_path)
+    page = Explorer(shipped, {})
+    assert page.charts.panels() and "data-state='ok'" in page.status.object
+    first = lv.levers(shipped.base)[0]
+    page._changed(first.key, (first.base or 0) + 1)
+    assert page.settings == {first.key: (first.base or 0) + 1}
+    assert page.current is not shipped.baseline
+    if len(shipped.base.donors) > 1:
+        page._changed("coordination", "pooled")
+        assert page.current.scenario.coordination.value == "pooled"
+    if len(shipped.base.goods) > 1:
+        assert page.goods is not None
+        page._show_good(shipped.base.goods[-1].id)
+        assert page.charts.good == shipped.base.goods[-1].id
