@@ -82,6 +82,20 @@ def request_query() -> dict[str, list[str]]:
     return {k: [v.decode("utf-8", "replace") for v in vs] for k, vs in args.items()}
 
 
+# Panel waits 50 ms after a change in the browser, to merge the events of a slider's drag;
+# a typed value (sent on Enter) or a pick is one event, so the page answers it at once.
+class FloatInput(pn.widgets.FloatInput):  # type: ignore[misc]
+    _debounce = 0
+
+
+class TextInput(pn.widgets.TextInput):  # type: ignore[misc]
+    _debounce = 0
+
+
+class Select(pn.widgets.Select):  # type: ignore[misc]
+    _debounce = 0
+
+
 def _slug(key: str) -> str:
     return re.sub(r"[^a-z0-9]+", "-", key.lower()).strip("-")
 
@@ -148,15 +162,15 @@ class Explorer:
         css = [f"lever-{_slug(lever.key)}"]
         name = lever.label + (f" [{lever.unit}]" if lever.unit else "")
         if lever.kind == "choice":
-            return pn.widgets.Select(label=name, options=list(lever.choices), value=value,
+            return Select(label=name, options=list(lever.choices), value=value,
                                      css_classes=css, width=300)
         if lever.kind in ("date", "integer"):
             # Text: a browser's numbers are doubles, and a seed may have 20 digits.
-            return pn.widgets.TextInput(label=name + (" [YYYY-MM-DD]" if lever.kind == "date"
+            return TextInput(label=name + (" [YYYY-MM-DD]" if lever.kind == "date"
                                                      else ""),
                                         value="" if value is None else str(value),
                                         css_classes=css, width=300)
-        return pn.widgets.FloatInput(label=name, value=value, step=lever.step or 1,
+        return FloatInput(label=name, value=value, step=lever.step or 1,
                                      css_classes=css, width=300)
 
     def _value(self, lever: lv.Lever) -> Any:
