@@ -18,12 +18,10 @@ from typing import Any
 import numpy as np
 from threadpoolctl import threadpool_limits  # type: ignore[import-untyped]
 
-from sim.allocate import allocator
 from sim.engine.batch import simulate_batch
-from sim.engine.day import Series, Totals
 from sim.engine.draws import Draws, draw
 from sim.engine.plan import Plan, build_plan, stack_plans, structure_key
-from sim.engine.state import GOOD_REGION_SERIES, Run
+from sim.engine.state import GOOD_REGION_SERIES, Run, Series, Totals
 from sim.results import metrics
 from sim.scenario.enums import Backend
 from sim.scenario.overrides import iter_overrides
@@ -75,7 +73,7 @@ def run_stream(
         plan = stack_plans([p for _, p, _ in members])
         seeds = [s for _, _, s in members]
         compiled = key[-1] is Backend.COMPILED
-        run = simulate_batch(plan, draw(plan, seeds, compiled=compiled), allocator(key[-1]),
+        run = simulate_batch(plan, draw(plan, seeds, compiled=compiled), key[-1],
                              keep_series=keep_series)
         rows = metrics.Rows.of(plan, plan.good_units)
         done.append((index, metrics.scalars(run.totals, plan.pledge_units, rows)))

@@ -18,7 +18,7 @@ from typing import Any
 import numpy as np
 
 import sim
-from sim.engine.day import Totals
+from sim.engine.state import Totals
 from sim.engine.plan import Array
 from sim.engine.runner import Result
 from sim.results import metrics

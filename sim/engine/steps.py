@@ -1,0 +1,419 @@
+"""The day, written once: each step of DESIGN.md's daily order as one compiled function.
+
+Every step takes a frame (``sim.engine.frame``), a scenario ``b`` and the day ``t`` (and the
+dispatch ``k`` on a dispatch day), and works on that scenario's C channel rows and G good
+rows. Within a day the order is fixed:
+
+    produce            expire, produce, requisition, receive procurement and exchanges,
+                       serve the domestic programme, stock the rest
+    offer              (dispatch days) surplus above the reserve, the budget, the donor's
+                       cargo cap across its goods; pledges falling due join the arrears;
+                       pooled giving: each donor's pledges, then the joint problem
+    allocate_compiled  (dispatch days, compiled backend) the answer, by the row functions of
+                       ``sim.allocate.kernels``; another backend fills the same arrays from
+                       Python instead (``sim.engine.dispatch``)
+    ship               (dispatch days) stock, arrears, exchanges' returns, first deliveries,
+                       cargo into the arrival rings (at a region or at a hub)
+    hubs_day           each hub takes in what landed and handles it oldest first
+                       (``sim.engine.hubs``)
+    receive_and_consume  what lands moves into the regions' stock; each region consumes
+
+The SimPy engine calls them one at a time as its processes' events fire; the batch engine
+calls them in one compiled pass over its scenarios (``sim.engine.batch``). Sums are running
+sums in a fixed order (days, channels, regions, instances), so a scenario's numbers depend on
+nothing but its own inputs. No fastmath, for the same reason.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numba
+import numpy as np
+
+from sim.allocate.kernels import pay_pledges, spread
+from sim.engine.state import CHANNEL_REGION_SERIES, DONOR_SERIES, GOOD_REGION_SERIES
+
+D_PRODUCTION, D_RELEASED, D_RECEIVED, D_WRITTEN_OFF = (
+    DONOR_SERIES.index(x) for x in ("production", "released", "received", "written_off"))
+D_DEMAND, D_SERVED, D_STOCK, D_RESERVE = (
+    DONOR_SERIES.index(x) for x in ("domestic_demand", "domestic_served", "stock", "reserve"))
+D_SURPLUS, D_OFFERED, D_SHIPPED, D_SHIPPED_PLEDGES = (
+    DONOR_SERIES.index(x) for x in ("surplus", "offered", "shipped", "shipped_pledges"))
+C_SHIPPED, C_PLEDGED, C_ARRIVED, C_IN_TRANSIT = (
+    CHANNEL_REGION_SERIES.index(x) for x in ("shipped", "pledged", "arrived", "in_transit"))
+G_CONSUMED, G_STOCK = (GOOD_REGION_SERIES.index(x) for x in ("consumed", "stock"))
+
+
+@numba.njit(cache=True, inline="always")
+def row(i: int, n_here: int, n_all: int) -> int:
+    """The row of a plan array that row i reads: the array has 1 row (shared by all), one a
+    row, or one scenario's rows (shared by every scenario of a batch)."""
+    return 0 if n_here == 1 else i if n_here == n_all else i % n_here
+
+
+@numba.njit(cache=True)
+def produce(d: Any, b: int, t: int) -> None:
+    """Steps 1-3 for each channel row of scenario b: what expires today is written off, then
+    production less what the government takes, what is delivered (procurement, exchanges),
+    the domestic programme (from what came in today, then stock), stock."""
+    c_n = d.n_channels
+    n = d.n_scenarios * c_n
+    keep = d.keep
+    for c in range(c_n):
+        i = b * c_n + c
+        if d.cohort_days > 0:
+            _expire(d, i, t)
+        production = d.capacity[row(i, d.capacity.shape[0], n), t] * (1.0 - d.loss[i, t])
+        taken = min(production * d.req_share[row(i, d.req_share.shape[0], n), t],
+                    d.req_cap[row(i, d.req_cap.shape[0], n), t])
+        demand = d.demand[row(i, d.demand.shape[0], n), t]
+        released = production - taken
+        d.produced[i] += production
+        d.released[i] += released
+        d.domestic_demand[i] += demand
+        incoming = taken
+        if d.receives:
+            received = d.procured[row(i, d.procured.shape[0], n), t]
+            if d.has_receipts:
+                received = received + d.receipts[i, t]
+            incoming = taken + received
+            d.received[i] += received
+            if keep:
+                d.s_donor[D_RECEIVED, i, t] = received
+        served = min(demand, incoming + d.stock[i])
+        d.stock[i] = d.stock[i] + incoming - served
+        if d.cohort_days > 0 and d.shelf_life[row(i, d.shelf_life.shape[0], n)] > 0:
+            d.cohorts[i, t % d.cohort_days] += incoming
+            _take_oldest(d.cohorts[i], t, served)
+        d.domestic_served[i] += served
+        if keep:
+            s = d.s_donor
+            s[D_PRODUCTION, i, t] = production
+            s[D_RELEASED, i, t] = released
+            s[D_DEMAND, i, t] = demand
+            s[D_RESERVE, i, t] = d.reserve_days[row(i, d.reserve_days.shape[0], n)] * demand
+            s[D_SERVED, i, t] = served
+            s[D_STOCK, i, t] = d.stock[i]
+
+
+@numba.njit(cache=True)
+def _expire(d: Any, i: int, t: int) -> None:
+    """Stock that reaches its shelf life today is written off (before anything else)."""
+    life = d.shelf_life[row(i, d.shelf_life.shape[0], d.n_scenarios * d.n_channels)]
+    born = t - life
+    if life > 0 and born >= 0:
+        slot = born % d.cohort_days
+        gone = min(d.cohorts[i, slot], d.stock[i])
+        d.cohorts[i, slot] = 0.0
+        d.stock[i] = d.stock[i] - gone
+        d.written_off[i] += gone
+        if d.keep:
+            d.s_donor[D_WRITTEN_OFF, i, t] = gone
+
+
+@numba.njit(cache=True)
+def _take_oldest(cohorts: Any, t: int, amount: float) -> None:
+    """What leaves the stock leaves the oldest first (first in, first out): each cohort
+    keeps what is left of the running total above ``amount``."""
+    size = cohorts.shape[0]
+    held = 0.0
+    before = 0.0
+    for j in range(size):
+        slot = (t + 1 + j) % size  # oldest slot first, today's last
+        held = cohorts[slot] if j == 0 else held + cohorts[slot]
+        left = max(held - amount, 0.0)
+        cohorts[slot] = left - before
+        before = left
+
+
+@numba.njit(cache=True)
+def offer(d: Any, b: int, t: int, k: int) -> None:
+    """Step 4a on dispatch k: each channel row's offer (the surplus above its reserve, within
+    its budget and its donor's cargo cap), its pledges falling due, and what the regions hold
+    of its good; with pooled giving, each donor's pledges and the joint problem too."""
+    c_n = d.n_channels
+    n = d.n_scenarios * c_n
+    for c in range(c_n):
+        i = b * c_n + c
+        reserve = (d.reserve_days[row(i, d.reserve_days.shape[0], n)]
+                   * d.demand[row(i, d.demand.shape[0], n), t])
+        surplus = max(d.stock[i] - reserve, 0.0)
+        offered = min(d.budget_share[row(i, d.budget_share.shape[0], n)] * surplus,
+                      d.budget_cap[row(i, d.budget_cap.shape[0], n)])
+        if not d.dispatches[c, k]:
+            offered = 0.0
+        if d.solo_donors:
+            offered = min(offered, d.cargo_cap[row(i, d.cargo_cap.shape[0], n)]
+                          / d.cargo_per_unit[row(i, d.cargo_per_unit.shape[0], n)])
+        d.p_budget[i] = offered
+        if d.keep:
+            d.s_donor[D_SURPLUS, i, t] = surplus
+        d.p_on[i] = (d.policy_on[row(i, d.policy_on.shape[0], n)] and d.policy_day[c, k])
+        g = b * d.n_goods + d.channel_good[c]
+        for r in range(d.n_regions):
+            d.p_have[i, r] = d.region_stock[g, r] + d.in_transit[i, r]
+        pledges = d.pledge_units[row(i, d.pledge_units.shape[0], n)]
+        for q in range(d.own_start[c], d.own_start[c + 1]):
+            p = d.own[q]
+            if d.pledge_due[p] == k:
+                d.outstanding[i, p] = d.outstanding[i, p] + pledges[p]
+    if not d.solo_donors:
+        _share_cargo(d, b)
+    if d.keep:
+        for c in range(c_n):
+            d.s_donor[D_OFFERED, b * c_n + c, t] = d.p_budget[b * c_n + c]
+    if d.pooled:
+        _pooled_pledges(d, b)
+
+
+@numba.njit(cache=True)
+def _share_cargo(d: Any, b: int) -> None:
+    """A donor's goods share its cargo: scaled down together when they would not fit."""
+    c_n = d.n_channels
+    n = d.n_scenarios * c_n
+    fits = np.ones(c_n)
+    for c in range(c_n):
+        donor = d.channel_donor[c]
+        load = 0.0
+        cap = 0.0
+        for e in range(c_n):  # the donor's channels in row order
+            if d.channel_donor[e] == donor:
+                j = b * c_n + e
+                load += d.p_budget[j] * d.cargo_per_unit[row(j, d.cargo_per_unit.shape[0], n)]
+                cap = d.cargo_cap[row(j, d.cargo_cap.shape[0], n)]
+        fits[c] = cap / load if load > cap else 1.0
+    for c in range(c_n):
+        d.p_budget[b * c_n + c] = d.p_budget[b * c_n + c] * fits[c]
+
+
+@numba.njit(cache=True)
+def _pooled_pledges(d: Any, b: int) -> None:
+    """Pooled giving: each donor pays its own pledges out of its own offer, channel after
+    channel, against what the region can still absorb of the good that day (the donors'
+    shipments are one shipment); what the donors of a good have left is one joint budget,
+    spread over the regions' joint gaps (all their stock, everything in transit and pledged
+    today)."""
+    c_n, g_n, r_n = d.n_channels, d.n_goods, d.n_regions
+    n = d.n_scenarios * c_n
+    room = np.empty((g_n, r_n))
+    for g in range(g_n):
+        first = d.first_of_good[g]
+        if first >= 0:
+            j = b * c_n + first
+            for r in range(r_n):
+                room[g, r] = d.cap[row(j, d.cap.shape[0], n), r]
+    mine = np.empty(r_n)
+    want, taken = np.empty(r_n), np.empty(r_n)
+    for c in range(c_n):
+        i = b * c_n + c
+        g = d.channel_good[c]
+        for r in range(r_n):
+            mine[r] = room[g, r]
+            d.p_pledged[i, r] = 0.0
+        left = pay_pledges(d.p_budget[i], d.outstanding[i], d.own, d.own_start[c],
+                           d.own_start[c + 1], d.pledge_due, d.pledge_region, mine,
+                           d.a_pledge[i], d.p_pledged[i], want, taken)
+        d.p_left[i] = left if d.p_on[i] else 0.0
+        for r in range(r_n):
+            room[g, r] = max(room[g, r] - d.p_pledged[i, r], 0.0)
+    for g in range(g_n):
+        m = b * g_n + g
+        first = d.first_of_good[g]
+        if first < 0:
+            d.j_budget[m] = 0.0
+            continue
+        j = b * c_n + first
+        budget = _to_good(d, b, g, d.p_left)
+        d.j_budget[m] = budget
+        for r in range(r_n):
+            pledged = _to_good_at(d, b, g, d.p_pledged, r)
+            held = d.region_stock[m, r] + _to_good_at(d, b, g, d.in_transit, r)
+            d.j_have[m, r] = held + pledged
+            d.j_cap[m, r] = max(d.cap[row(j, d.cap.shape[0], n), r] - pledged, 0.0)
+
+
+@numba.njit(cache=True)
+def _to_good(d: Any, b: int, g: int, values: Any) -> float:
+    """The channel rows of good g summed, in channel order (its one channel's value when
+    each good has one)."""
+    c_n = d.n_channels
+    if d.one_to_one:
+        return float(values[b * c_n + g])
+    total = 0.0
+    for c in range(c_n):
+        if d.channel_good[c] == g:
+            total += values[b * c_n + c]
+    return total
+
+
+@numba.njit(cache=True)
+def _to_good_at(d: Any, b: int, g: int, values: Any, r: int) -> float:
+    """``_to_good`` of column r of a channel-row array."""
+    c_n = d.n_channels
+    if d.one_to_one:
+        return float(values[b * c_n + g, r])
+    total = 0.0
+    for c in range(c_n):
+        if d.channel_good[c] == g:
+            total += values[b * c_n + c, r]
+    return total
+
+
+@numba.njit(cache=True)
+def allocate_compiled(d: Any, b: int, k: int) -> None:
+    """Step 4b with the compiled backend: the answer of each channel row (independent
+    giving: its pledges oldest first, then its own rule), or pooled giving's joint spread
+    of each good; the row functions the compiled allocator runs on a problem's rows."""
+    c_n, r_n = d.n_channels, d.n_regions
+    n = d.n_scenarios * c_n
+    room = np.empty(r_n)
+    want, taken = np.empty(r_n), np.empty(r_n)
+    scratch = np.empty((5, r_n))
+    if d.pooled:
+        no_pledges = np.zeros(r_n)
+        for g in range(d.n_goods):
+            m = b * d.n_goods + g
+            first = d.first_of_good[g]
+            if first < 0:
+                continue
+            j = b * c_n + first
+            at = row(j, d.projected_need.shape[0], n)
+            for r in range(r_n):
+                room[r] = d.j_cap[m, r]
+            left = d.j_budget[m] if d.j_budget[m] > 0 else 0.0
+            spread(d.rule[row(j, d.rule.shape[0], n)], left, d.projected_need[at, k],
+                   d.j_have[m], room, d.share[row(j, d.share.shape[0], n), k],
+                   d.tier[row(j, d.tier.shape[0], n)], d.weight[row(j, d.weight.shape[0], n)],
+                   no_pledges, d.j_spread[m], scratch)
+        return
+    for c in range(c_n):
+        i = b * c_n + c
+        at = row(i, d.cap.shape[0], n)
+        for r in range(r_n):
+            room[r] = d.cap[at, r]
+            d.a_shipped[i, r] = 0.0  # pledges by region first
+        left = pay_pledges(d.p_budget[i], d.outstanding[i], d.own, d.own_start[c],
+                           d.own_start[c + 1], d.pledge_due, d.pledge_region, room,
+                           d.a_pledge[i], d.a_shipped[i], want, taken)
+        if not d.p_on[i]:
+            left = 0.0
+        spread(d.rule[row(i, d.rule.shape[0], n)], left,
+               d.projected_need[row(i, d.projected_need.shape[0], n), k], d.p_have[i], room,
+               d.share[row(i, d.share.shape[0], n), k], d.tier[row(i, d.tier.shape[0], n)],
+               d.weight[row(i, d.weight.shape[0], n)], d.a_shipped[i], d.a_policy[i],
+               scratch)
+        for r in range(r_n):
+            d.a_shipped[i, r] += d.a_policy[i, r]
+
+
+@numba.njit(cache=True)
+def ship(d: Any, b: int, t: int, k: int) -> None:
+    """Step 4c: the answer leaves. Pooled giving first splits each good's joint spread over
+    its donors pro rata to what each had left; then stock (oldest first), arrears, what
+    exchanges bring back, first deliveries, and the cargo into the arrival rings."""
+    c_n, r_n = d.n_channels, d.n_regions
+    n = d.n_scenarios * c_n
+    t_n = d.n_days
+    if d.pooled:
+        for c in range(c_n):
+            i = b * c_n + c
+            m = b * d.n_goods + d.channel_good[c]
+            total = d.j_budget[m]
+            part = d.p_left[i] / total if total > 0 else 0.0
+            for r in range(r_n):
+                policy = d.j_spread[m, r] * part
+                d.a_policy[i, r] = policy
+                d.a_shipped[i, r] = d.p_pledged[i, r] + policy
+    for c in range(c_n):
+        i = b * c_n + c
+        sent = 0.0
+        for r in range(r_n):
+            sent += d.a_shipped[i, r]
+        d.stock[i] = d.stock[i] - sent
+        if d.cohort_days > 0 and d.shelf_life[row(i, d.shelf_life.shape[0], n)] > 0:
+            _take_oldest(d.cohorts[i], t, sent)
+        paid = 0.0
+        for q in range(d.own_start[c], d.own_start[c + 1]):
+            p = d.own[q]
+            amount = d.a_pledge[i, p]
+            paid += amount
+            d.outstanding[i, p] = max(d.outstanding[i, p] - amount, 0.0)
+            if d.pledge_due[p] == k:
+                d.on_time[i, p] += amount
+            else:
+                d.late[i, p] += amount
+        for r in range(r_n):
+            cargo = d.a_shipped[i, r]
+            d.in_transit[i, r] = d.in_transit[i, r] + cargo
+            d.shipped[i, r] += cargo
+            days = d.lead[i, k, r]
+            arrival = t + days
+            first = d.first_day[i, r]
+            via_hub = d.has_hubs and d.route_hub[c, r] >= 0
+            # First delivery, known at dispatch: what lands inside the horizon, earliest
+            # first; through a hub, only once the hub sends it on.
+            if cargo > 0 and arrival < t_n and (first < 0 or arrival < first) and not via_hub:
+                d.first_day[i, r] = arrival
+            # Beyond the horizon every lead is alike: it never lands (clipped, so the ring
+            # is at most a horizon long however long the tails of the lead times).
+            slot = (t + min(days, t_n)) % d.slots
+            if via_hub:
+                d.hub_ring[i, slot, r] += cargo
+            else:
+                d.ring[i, slot, r] += cargo
+        if d.keep:
+            d.s_donor[D_SHIPPED, i, t] = sent
+            d.s_donor[D_SHIPPED_PLEDGES, i, t] = paid
+            d.s_donor[D_STOCK, i, t] = d.stock[i]
+            for r in range(r_n):
+                d.s_channel[C_SHIPPED, i, t, r] = d.a_shipped[i, r]
+                d.s_channel[C_PLEDGED, i, t, r] = d.a_shipped[i, r] - d.a_policy[i, r]
+    if d.has_receipts:  # what each exchange's send brings back, booked for the day it lands
+        for q in range(d.exchange_sends.shape[0]):
+            p = d.exchange_sends[q]
+            day = t + d.receive_lead[p]
+            if day < t_n:
+                sent_from = b * c_n + d.pledge_channel[p]
+                back_to = b * c_n + d.receive_channel[p]
+                d.receipts[back_to, day] += d.receive_ratio[p] * d.a_pledge[sent_from, p]
+
+
+@numba.njit(cache=True)
+def receive_and_consume(d: Any, b: int, t: int) -> None:
+    """Step 5: what lands today moves from in transit into the regions' stock of its good;
+    then each region uses what it has of each good, up to its need (the rest is unmet)."""
+    c_n, g_n, r_n = d.n_channels, d.n_goods, d.n_regions
+    slot = t % d.slots
+    m_all = d.n_scenarios * g_n
+    keep = d.keep
+    for g in range(g_n):
+        m = b * g_n + g
+        for r in range(r_n):
+            if d.one_to_one:
+                landed = d.ring[b * c_n + g, slot, r]
+            else:
+                landed = 0.0
+                for c in range(c_n):
+                    if d.channel_good[c] == g:
+                        landed += d.ring[b * c_n + c, slot, r]
+            d.region_stock[m, r] += landed
+    for c in range(c_n):
+        i = b * c_n + c
+        for r in range(r_n):
+            landed = d.ring[i, slot, r]
+            d.in_transit[i, r] = max(d.in_transit[i, r] - landed, 0.0)  # rounding only
+            d.ring[i, slot, r] = 0.0
+            if keep:
+                d.s_channel[C_ARRIVED, i, t, r] += landed
+                d.s_channel[C_IN_TRANSIT, i, t, r] = d.in_transit[i, r]
+    for g in range(g_n):
+        m = b * g_n + g
+        need = d.need[row(m, d.need.shape[0], m_all), t]
+        for r in range(r_n):
+            used = min(d.region_stock[m, r], need[r])
+            d.region_stock[m, r] -= used
+            d.consumed[m, r] += used
+            if keep:
+                d.s_good[G_CONSUMED, m, t, r] = used
+                d.s_good[G_STOCK, m, t, r] = d.region_stock[m, r]
