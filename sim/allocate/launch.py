@@ -14,7 +14,7 @@ import threading
 from collections.abc import Callable
 from typing import Any
 
-import numba
+from numba.np.ufunc.parallel import threading_layer
 
 _LOCK = threading.Lock()
 _THREADSAFE_LAYERS = ("omp", "tbb")
@@ -27,7 +27,7 @@ def launch(kernel: Callable[..., Any], *args: Any) -> Any:
         return kernel(*args)
     with _LOCK:
         out = kernel(*args)
-        if not _free and numba.threading_layer() in _THREADSAFE_LAYERS:
+        if not _free and threading_layer() in _THREADSAFE_LAYERS:  # type: ignore[no-untyped-call]
             _free.append(True)
     return out
 

@@ -16,10 +16,10 @@ from typing import Any
 import numba
 import numpy as np
 
-from sim.allocate import allocator
 from sim.allocate.launch import launch
+from sim.allocate.problem import Allocator
 from sim.engine import steps
-from sim.engine.dispatch import allocate_in_python
+from sim.engine.dispatch import allocate_in_python, python_allocator
 from sim.engine.draws import Draws
 from sim.engine.frame import build_frame, finish
 from sim.engine.hubs import hubs_day
@@ -28,16 +28,15 @@ from sim.engine.state import Run
 from sim.scenario.enums import Backend
 
 
-def simulate_batch(plan: Plan, draws: Draws, backend: Backend | str, *,
+def simulate_batch(plan: Plan, draws: Draws, backend: Backend | str | Allocator, *,
                    keep_series: bool = False) -> Run:
-    """Run the plan's B scenarios; day-by-day series only when ``keep_series``."""
-    backend = Backend(backend)
+    """Run the plan's B scenarios with a backend (``sim.engine.dispatch.python_allocator``);
+    day-by-day series only when ``keep_series``."""
+    allocate = python_allocator(plan, backend)
     frame = build_frame(plan, draws, keep_series=keep_series)
-    if backend is Backend.COMPILED:
-        refuse_mip_options(plan)
+    if allocate is None:
         launch(_run_compiled, frame.handle)
     else:
-        allocate = allocator(backend)
         start = 0
         for k, day in enumerate(plan.ship_days.tolist()):
             launch(_days, frame.handle, start, day)
@@ -48,11 +47,6 @@ def simulate_batch(plan: Plan, draws: Draws, backend: Backend | str, *,
         launch(_days, frame.handle, start, plan.n_days)
     finish(frame)
     return Run(plan, draws, frame.totals, frame.series)
-
-
-def refuse_mip_options(plan: Plan) -> None:
-    if plan.min_shipment_units or plan.pallet_units:
-        raise ValueError("minimum shipments and pallets need the 'lp' backend")
 
 
 @numba.njit(cache=True)
@@ -72,17 +66,24 @@ def run_scenario(d: Any, b: int) -> None:
         steps.receive_and_consume(d, b, t)
 
 
+@numba.njit(cache=True, inline="always")
+def _signed(j: int) -> int:
+    """prange's index may be unsigned; the steps take one signed type (one signature each,
+    and no unsigned-with-signed arithmetic, which numba types as float)."""
+    return np.int64(j)  # type: ignore[return-value]
+
+
 @numba.njit(cache=True, parallel=True)
 def _run_compiled(d: Any) -> None:
     for j in numba.prange(d.n_scenarios):
-        run_scenario(d, np.int64(j))
+        run_scenario(d, _signed(j))
 
 
 @numba.njit(cache=True, parallel=True)
 def _days(d: Any, start: int, stop: int) -> None:
     """Whole days with no dispatch in them, every scenario."""
     for j in numba.prange(d.n_scenarios):
-        b = np.int64(j)  # prange's index may be unsigned: one signature for every step
+        b = _signed(j)
         for t in range(start, stop):
             steps.produce(d, b, t)
             if d.has_hubs:
@@ -94,7 +95,7 @@ def _days(d: Any, start: int, stop: int) -> None:
 def _morning(d: Any, t: int, k: int) -> None:
     """A dispatch day up to the problem, every scenario."""
     for j in numba.prange(d.n_scenarios):
-        b = np.int64(j)
+        b = _signed(j)
         steps.produce(d, b, t)
         steps.offer(d, b, t, k)
 
@@ -103,7 +104,7 @@ def _morning(d: Any, t: int, k: int) -> None:
 def _evening(d: Any, t: int, k: int) -> None:
     """A dispatch day from the answer on, every scenario."""
     for j in numba.prange(d.n_scenarios):
-        b = np.int64(j)
+        b = _signed(j)
         steps.ship(d, b, t, k)
         if d.has_hubs:
             hubs_day(d, b, t)

@@ -19,10 +19,9 @@ from collections.abc import Generator
 
 import simpy
 
-from sim.allocate import allocator
+from sim.allocate.problem import Allocator
 from sim.engine import steps
-from sim.engine.batch import refuse_mip_options
-from sim.engine.dispatch import allocate_in_python
+from sim.engine.dispatch import allocate_in_python, python_allocator
 from sim.engine.draws import Draws
 from sim.engine.frame import Frame, build_frame, finish
 from sim.engine.hubs import hubs_day
@@ -36,13 +35,10 @@ DISPATCH, HUB, CONSUME = 0.25, 0.60, 0.75
 class DonationModel:
     """Donor, dispatcher, hubs and recipients as SimPy processes over one frame."""
 
-    def __init__(self, plan: Plan, draws: Draws, backend: Backend | str) -> None:
+    def __init__(self, plan: Plan, draws: Draws, backend: Backend | str | Allocator) -> None:
         if plan.n_scenarios != 1:
             raise ValueError("the des engine runs one scenario at a time; use engine 'batch'")
-        self.backend = Backend(backend)
-        if self.backend is Backend.COMPILED:
-            refuse_mip_options(plan)
-        self.allocate = allocator(self.backend)
+        self.allocate = python_allocator(plan, backend)
         self.plan = plan
         self.frame: Frame = build_frame(plan, draws, keep_series=True)
         self.env = simpy.Environment()
@@ -71,7 +67,7 @@ class DonationModel:
             yield self.env.timeout(t - now)
             now = t
             steps.offer(frame, 0, t, k)
-            if self.backend is Backend.COMPILED:
+            if self.allocate is None:
                 steps.allocate_compiled(frame, 0, k)
             else:
                 allocate_in_python(self.frame, k, self.allocate)
@@ -92,6 +88,7 @@ class DonationModel:
             yield self.env.timeout(1)
 
 
-def simulate(plan: Plan, draws: Draws, backend: Backend | str) -> Run:
-    """Run one scenario (B = 1) through the SimPy engine."""
+def simulate(plan: Plan, draws: Draws, backend: Backend | str | Allocator) -> Run:
+    """Run one scenario (B = 1) through the SimPy engine with a backend
+    (``sim.engine.dispatch.python_allocator``)."""
     return DonationModel(plan, draws, backend).run()

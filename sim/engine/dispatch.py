@@ -1,6 +1,7 @@
 """A shipment day's problem handed to a Python allocator (``vector``, ``lp``) and its answer
 taken back: the compiled day stops after ``steps.offer``, this reads the problem from the
-frame's arrays, calls the allocator, and writes the answer where ``steps.ship`` reads it.
+frame's arrays (copies: an allocator may keep its problems), calls the allocator, and writes
+the answer where ``steps.ship`` reads it.
 
 Independent giving hands over every channel row (one call per rule when donors spread by
 different rules); pooled giving hands over the joint problem of each good (its donors'
@@ -16,13 +17,28 @@ import numpy as np
 from numpy.typing import NDArray
 
 from sim.allocate.kernels import CODES
+from sim.allocate import allocator
 from sim.allocate.problem import Allocation, AllocationProblem, Allocator
 from sim.engine.frame import Frame
-from sim.engine.plan import per_row
+from sim.engine.plan import Plan, per_row
+from sim.scenario.enums import Backend
 
 RULES = {code: rule for rule, code in CODES.items()}
 _PER_ROW_PROBLEM = ("budget_units", "policy_on", "pledge_due_units", "projected_need_units",
                     "have_units", "cap_units", "share", "tier", "weight")
+
+
+def python_allocator(plan: Plan, backend: Backend | str | Allocator) -> Allocator | None:
+    """The allocator a run hands its problems to from Python, or None when the compiled day
+    allocates itself (the ``compiled`` backend). A backend is named; a function (an
+    allocator of one's own, a test's recorder) is used as it is."""
+    if callable(backend) and not isinstance(backend, str):
+        return backend
+    if Backend(backend) is Backend.COMPILED:
+        if plan.min_shipment_units or plan.pallet_units:
+            raise ValueError("minimum shipments and pallets need the 'lp' backend")
+        return None
+    return allocator(Backend(backend))
 
 
 def allocate_in_python(frame: Frame, k: int, allocate: Allocator) -> None:
@@ -45,12 +61,12 @@ def _independent(frame: Frame, k: int, allocate: Allocator) -> None:
     shape = (n, r)
     problem = AllocationProblem(
         rule=plan.channel_rule[0],
-        budget_units=a["p_budget"],
-        policy_on=a["p_on"],
+        budget_units=a["p_budget"].copy(),
+        policy_on=a["p_on"].copy(),
         pledge_due_units=a["outstanding"].copy(),
         pledge_region=plan.pledge_region,
         projected_need_units=_rows(plan.projected_need_units[:, k], n, shape),
-        have_units=a["p_have"],
+        have_units=a["p_have"].copy(),
         cap_units=_rows(plan.cap_units, n, shape),
         share=_rows(plan.share[:, k], n, shape),
         tier=_rows(plan.tier, n, shape),
@@ -84,7 +100,7 @@ def _pooled(frame: Frame, k: int, allocate: Allocator) -> None:
     plan, a, layout = frame.plan, frame.arrays, frame.layout
     n, r = layout.n_rows, len(plan.region_ids)
     first = np.maximum(layout.first_of_group, 0)  # a good no donor gives: budget 0
-    budget = a["j_budget"]
+    budget = a["j_budget"].copy()
 
     def joint(values: NDArray[Any]) -> NDArray[Any]:
         return np.ascontiguousarray(_rows(values, n, (n, r))[first])
@@ -96,8 +112,8 @@ def _pooled(frame: Frame, k: int, allocate: Allocator) -> None:
         pledge_due_units=np.zeros((len(budget), 0)),
         pledge_region=np.zeros(0, dtype=np.intp),
         projected_need_units=joint(plan.projected_need_units[:, k]),
-        have_units=a["j_have"],
-        cap_units=a["j_cap"],
+        have_units=a["j_have"].copy(),
+        cap_units=a["j_cap"].copy(),
         share=joint(plan.share[:, k]),
         tier=joint(plan.tier),
         weight=joint(plan.weight),

@@ -45,7 +45,7 @@ class FrameType(types.StructRef):
     """The numba type of a frame (its fields: ``FIELDS``)."""
 
 
-class FrameProxy(structref.StructRefProxy):  # type: ignore[misc]
+class FrameProxy(structref.StructRefProxy):
     """A frame as Python holds it (an opaque handle the compiled steps take)."""
 
 
@@ -166,8 +166,8 @@ FIELDS = [
     ("s_hub", F4),  # (hub series, B, H, T)
 ]
 
-FRAME = FrameType(FIELDS)
-structref.define_boxing(FrameType, FrameProxy)
+FRAME = FrameType(FIELDS)  # type: ignore[no-untyped-call]
+structref.define_boxing(FrameType, FrameProxy)  # type: ignore[no-untyped-call]
 
 
 @numba.njit(cache=True)
@@ -185,7 +185,7 @@ def _new(scalars: Any, arrays: Any) -> Any:
      p_pledged, j_budget, j_have, j_cap, j_spread, a_pledge, a_policy, a_shipped, produced,
      released, received, written_off, domestic_demand, domestic_served, shipped, consumed,
      on_time, late, first_day, hub_handled, hub_waited, s_donor, s_channel, s_good, s_hub) = arrays
-    frame = structref.new(FRAME)
+    frame: Any = structref.new(FRAME)  # type: ignore[call-arg]
     frame.n_scenarios = n_scenarios
     frame.n_channels = n_channels
     frame.n_goods = n_goods
@@ -317,15 +317,18 @@ def _read_only(values: NDArray[Any], dtype: Any) -> NDArray[Any]:
 
 def _routes(plan: Plan) -> tuple[NDArray[np.int64], NDArray[np.int64], NDArray[np.int64]]:
     """Hub by hub, its routes (channel, region) in queue order: channel, then region."""
-    starts, channels, regions = [0], [], []
+    starts: list[int] = [0]
+    channels: list[NDArray[np.intp]] = []
+    regions: list[NDArray[np.intp]] = []
     for h in range(len(plan.hub_ids)):
         c, r = np.nonzero(plan.route_hub == h)
         channels.append(c)
         regions.append(r)
         starts.append(starts[-1] + len(c))
-    cat = (lambda parts: np.concatenate(parts) if parts else np.zeros(0))
-    return (np.array(starts, dtype=np.int64), cat(channels).astype(np.int64),
-            cat(regions).astype(np.int64))
+    def cat(parts: list[NDArray[np.intp]]) -> NDArray[np.int64]:
+        return np.concatenate(parts).astype(np.int64) if parts else np.zeros(0, np.int64)
+
+    return np.array(starts, dtype=np.int64), cat(channels), cat(regions)
 
 
 def build_frame(plan: Plan, draws: Draws, *, keep_series: bool) -> Frame:
@@ -337,7 +340,7 @@ def build_frame(plan: Plan, draws: Draws, *, keep_series: bool) -> Frame:
     p, h = len(plan.pledge_region), len(plan.hub_ids)
     i8, f8 = np.int64, np.float64
     channel = np.asarray(plan.pledge_channel)
-    own = np.concatenate([np.flatnonzero(channel == j) for j in range(c)] or [np.zeros(0)])
+    own = np.concatenate([np.flatnonzero(channel == j) for j in range(c)] or [np.zeros(0, np.intp)])
     own_start = np.cumsum([0] + [int((channel == j).sum()) for j in range(c)])
     route_start, route_channel, route_region = _routes(plan)
     rules = [plan.rule] * c if plan.pooled else list(plan.channel_rule)

@@ -18,9 +18,9 @@ from typing import Any
 import numpy as np
 
 import sim
-from sim.engine.state import Totals
 from sim.engine.plan import Array
 from sim.engine.runner import Result
+from sim.engine.state import Totals
 from sim.results import metrics
 from sim.results.observations import compare_run
 from sim.scenario.models import FixedPledge, Pledge

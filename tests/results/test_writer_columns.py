@@ -17,7 +17,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
 
-from sim.engine.day import DONOR_SERIES, REGION_SERIES
+from sim.engine.state import DONOR_SERIES, REGION_SERIES
 from sim.engine.runner import run
 from sim.results import tables, writer
 from sim.results.reader import load_run
