@@ -47,6 +47,7 @@ def cmd_run(args: argparse.Namespace) -> int:
 
     scenario = load(args.file, run_overrides(args))
     _warn_hubs(args.file, scenario.hub_warnings())
+    _say_if_compiling(Engine(args.engine) is Engine.BATCH)
     started = time.perf_counter()
     result = run(scenario, engine=Engine(args.engine))
     seconds = time.perf_counter() - started
@@ -60,6 +61,15 @@ def cmd_run(args: argparse.Namespace) -> int:
         print(format_summary(summary, seconds, needed))
     print(path)
     return EXIT_OK
+
+
+def _say_if_compiling(compiled_pass: bool) -> None:
+    """The first run on a machine compiles the day (seconds): said on stderr, not left to
+    look like a hang."""
+    from sim.engine import compiling
+
+    if not compiling.cached(compiled_pass=compiled_pass):
+        print(compiling.MESSAGE, file=sys.stderr, flush=True)
 
 
 def cmd_validate(args: argparse.Namespace) -> int:

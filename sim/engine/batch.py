@@ -35,7 +35,7 @@ def simulate_batch(plan: Plan, draws: Draws, backend: Backend | str | Allocator,
     allocate = python_allocator(plan, backend)
     frame = build_frame(plan, draws, keep_series=keep_series)
     if allocate is None:
-        launch(_run_compiled, frame.handle)
+        launch(run_compiled, frame.handle)
     else:
         start = 0
         for k, day in enumerate(plan.ship_days.tolist()):
@@ -74,7 +74,7 @@ def _signed(j: int) -> int:
 
 
 @numba.njit(cache=True, parallel=True)
-def _run_compiled(d: Any) -> None:
+def run_compiled(d: Any) -> None:
     for j in numba.prange(d.n_scenarios):
         run_scenario(d, _signed(j))
 

@@ -16,8 +16,8 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
-from sim.allocate.kernels import CODES
 from sim.allocate import allocator
+from sim.allocate.kernels import CODES
 from sim.allocate.problem import Allocation, AllocationProblem, Allocator
 from sim.engine.frame import Frame
 from sim.engine.plan import Plan, per_row

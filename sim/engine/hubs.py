@@ -60,7 +60,8 @@ def hubs_day(d: Any, b: int, t: int) -> None:
                 d.hub_ring[i, slot, r] = 0.0
                 arrived += landed * d.hub_per_unit[h, c]
         d.q_tail[b, h] = tail
-        handled = np.zeros(hi - lo)
+        handled = d.w_routes[b, :hi - lo]
+        handled[:] = 0.0
         waited = 0.0
         left = d.hub_throughput[b if d.hub_throughput.shape[0] > 1 else 0, h]
         head = d.q_head[b, h]
@@ -80,10 +81,12 @@ def hubs_day(d: Any, b: int, t: int) -> None:
             c, r = d.route_channel[j], d.route_region[j]
             sent = handled[j - lo]
             through += sent * d.hub_per_unit[h, c]
-            land = t + d.hub_handling[h] + d.hub_onward[h, r]
+            later = d.hub_handling[h] + d.hub_onward[h, r]  # below ``slots``
+            land = t + later
             if land < t_n:
                 i = b * c_n + c
-                d.ring[i, land % d.slots, r] += sent
+                at = slot + later
+                d.ring[i, at - d.slots if at >= d.slots else at, r] += sent
                 first = d.first_day[i, r]
                 if sent > 0 and (first < 0 or land < first):
                     d.first_day[i, r] = land

@@ -29,7 +29,6 @@ from __future__ import annotations
 from typing import Any
 
 import numba
-import numpy as np
 
 from sim.allocate.kernels import pay_pledges, spread
 from sim.engine.state import CHANNEL_REGION_SERIES, DONOR_SERIES, GOOD_REGION_SERIES
@@ -150,11 +149,12 @@ def offer(d: Any, b: int, t: int, k: int) -> None:
         if d.keep:
             d.s_donor[D_SURPLUS, i, t] = surplus
         d.p_on[i] = (d.policy_on[row(i, d.policy_on.shape[0], n)] and d.policy_day[c, k])
-        g = b * d.n_goods + d.channel_good[c]
+        held = d.region_stock[b * d.n_goods + d.channel_good[c]]
+        air, have = d.in_transit[i], d.p_have[i]
         for r in range(d.n_regions):
-            d.p_have[i, r] = d.region_stock[g, r] + d.in_transit[i, r]
+            have[r] = held[r] + air[r]
         pledges = d.pledge_units[row(i, d.pledge_units.shape[0], n)]
-        for q in range(d.own_start[c], d.own_start[c + 1]):
+        for q in range(d.own_live[i], d.own_end[c, k]):
             p = d.own[q]
             if d.pledge_due[p] == k:
                 d.outstanding[i, p] = d.outstanding[i, p] + pledges[p]
@@ -164,7 +164,7 @@ def offer(d: Any, b: int, t: int, k: int) -> None:
         for c in range(c_n):
             d.s_donor[D_OFFERED, b * c_n + c, t] = d.p_budget[b * c_n + c]
     if d.pooled:
-        _pooled_pledges(d, b)
+        _pooled_pledges(d, b, k)
 
 
 @numba.njit(cache=True)
@@ -172,7 +172,7 @@ def _share_cargo(d: Any, b: int) -> None:
     """A donor's goods share its cargo: scaled down together when they would not fit."""
     c_n = d.n_channels
     n = d.n_scenarios * c_n
-    fits = np.ones(c_n)
+    fits = d.w_channels[b]
     for c in range(c_n):
         donor = d.channel_donor[c]
         load = 0.0
@@ -188,7 +188,7 @@ def _share_cargo(d: Any, b: int) -> None:
 
 
 @numba.njit(cache=True)
-def _pooled_pledges(d: Any, b: int) -> None:
+def _pooled_pledges(d: Any, b: int, k: int) -> None:
     """Pooled giving: each donor pays its own pledges out of its own offer, channel after
     channel, against what the region can still absorb of the good that day (the donors'
     shipments are one shipment); what the donors of a good have left is one joint budget,
@@ -196,23 +196,22 @@ def _pooled_pledges(d: Any, b: int) -> None:
     today)."""
     c_n, g_n, r_n = d.n_channels, d.n_goods, d.n_regions
     n = d.n_scenarios * c_n
-    room = np.empty((g_n, r_n))
+    room = d.w_goods[b]
     for g in range(g_n):
         first = d.first_of_good[g]
         if first >= 0:
             j = b * c_n + first
             for r in range(r_n):
                 room[g, r] = d.cap[row(j, d.cap.shape[0], n), r]
-    mine = np.empty(r_n)
-    want, taken = np.empty(r_n), np.empty(r_n)
+    mine, want, taken = d.w_rows[b, 0], d.w_rows[b, 1], d.w_rows[b, 2]
     for c in range(c_n):
         i = b * c_n + c
         g = d.channel_good[c]
         for r in range(r_n):
             mine[r] = room[g, r]
             d.p_pledged[i, r] = 0.0
-        left = pay_pledges(d.p_budget[i], d.outstanding[i], d.own, d.own_start[c],
-                           d.own_start[c + 1], d.pledge_due, d.pledge_region, mine,
+        left = pay_pledges(d.p_budget[i], d.outstanding[i], d.own, d.own_live[i],
+                           d.own_end[c, k], d.pledge_due, d.pledge_region, mine,
                            d.a_pledge[i], d.p_pledged[i], want, taken)
         d.p_left[i] = left if d.p_on[i] else 0.0
         for r in range(r_n):
@@ -267,11 +266,10 @@ def allocate_compiled(d: Any, b: int, k: int) -> None:
     of each good; the row functions the compiled allocator runs on a problem's rows."""
     c_n, r_n = d.n_channels, d.n_regions
     n = d.n_scenarios * c_n
-    room = np.empty(r_n)
-    want, taken = np.empty(r_n), np.empty(r_n)
-    scratch = np.empty((5, r_n))
+    w = d.w_rows[b]
+    room, want, taken, scratch = w[0], w[1], w[2], w[3:8]
     if d.pooled:
-        no_pledges = np.zeros(r_n)
+        no_pledges = w[8]  # zeros
         for g in range(d.n_goods):
             m = b * d.n_goods + g
             first = d.first_of_good[g]
@@ -293,8 +291,8 @@ def allocate_compiled(d: Any, b: int, k: int) -> None:
         for r in range(r_n):
             room[r] = d.cap[at, r]
             d.a_shipped[i, r] = 0.0  # pledges by region first
-        left = pay_pledges(d.p_budget[i], d.outstanding[i], d.own, d.own_start[c],
-                           d.own_start[c + 1], d.pledge_due, d.pledge_region, room,
+        left = pay_pledges(d.p_budget[i], d.outstanding[i], d.own, d.own_live[i],
+                           d.own_end[c, k], d.pledge_due, d.pledge_region, room,
                            d.a_pledge[i], d.a_shipped[i], want, taken)
         if not d.p_on[i]:
             left = 0.0
@@ -325,50 +323,62 @@ def ship(d: Any, b: int, t: int, k: int) -> None:
                 policy = d.j_spread[m, r] * part
                 d.a_policy[i, r] = policy
                 d.a_shipped[i, r] = d.p_pledged[i, r] + policy
+    a_shipped, a_policy, a_pledge = d.a_shipped, d.a_policy, d.a_pledge
+    in_transit, shipped, first_day, lead = d.in_transit, d.shipped, d.first_day, d.lead
+    ring, hub_ring, route_hub, slots = d.ring, d.hub_ring, d.route_hub, d.slots
+    today = t % slots
     for c in range(c_n):
         i = b * c_n + c
+        cargo = a_shipped[i]
         sent = 0.0
         for r in range(r_n):
-            sent += d.a_shipped[i, r]
+            sent += cargo[r]
         d.stock[i] = d.stock[i] - sent
         if d.cohort_days > 0 and d.shelf_life[row(i, d.shelf_life.shape[0], n)] > 0:
             _take_oldest(d.cohorts[i], t, sent)
         paid = 0.0
-        for q in range(d.own_start[c], d.own_start[c + 1]):
+        live, due_now = d.own_live[i], d.own_end[c, k]  # later ones are not due yet
+        for q in range(live, due_now):
             p = d.own[q]
-            amount = d.a_pledge[i, p]
+            amount = a_pledge[i, p]
             paid += amount
             d.outstanding[i, p] = max(d.outstanding[i, p] - amount, 0.0)
             if d.pledge_due[p] == k:
                 d.on_time[i, p] += amount
             else:
                 d.late[i, p] += amount
+        # Paid in full and already due: never owed again, never looked at again.
+        while live < due_now and d.outstanding[i, d.own[live]] == 0.0:
+            live += 1
+        d.own_live[i] = live
+        air, total, first, days = in_transit[i], shipped[i], first_day[i], lead[i, k]
         for r in range(r_n):
-            cargo = d.a_shipped[i, r]
-            d.in_transit[i, r] = d.in_transit[i, r] + cargo
-            d.shipped[i, r] += cargo
-            days = d.lead[i, k, r]
-            arrival = t + days
-            first = d.first_day[i, r]
-            via_hub = d.has_hubs and d.route_hub[c, r] >= 0
+            x = cargo[r]
+            air[r] = air[r] + x
+            total[r] += x
+            arrival = t + days[r]
+            via_hub = d.has_hubs and route_hub[c, r] >= 0
             # First delivery, known at dispatch: what lands inside the horizon, earliest
             # first; through a hub, only once the hub sends it on.
-            if cargo > 0 and arrival < t_n and (first < 0 or arrival < first) and not via_hub:
-                d.first_day[i, r] = arrival
+            if x > 0 and arrival < t_n and (first[r] < 0 or arrival < first[r]) and not via_hub:
+                first[r] = arrival
             # Beyond the horizon every lead is alike: it never lands (clipped, so the ring
-            # is at most a horizon long however long the tails of the lead times).
-            slot = (t + min(days, t_n)) % d.slots
+            # is at most a horizon long however long the tails of the lead times). The
+            # clipped lead is below ``slots`` (the ring is sized so): no division needed.
+            slot = today + min(days[r], t_n)
+            if slot >= slots:
+                slot -= slots
             if via_hub:
-                d.hub_ring[i, slot, r] += cargo
+                hub_ring[i, slot, r] += x
             else:
-                d.ring[i, slot, r] += cargo
+                ring[i, slot, r] += x
         if d.keep:
             d.s_donor[D_SHIPPED, i, t] = sent
             d.s_donor[D_SHIPPED_PLEDGES, i, t] = paid
             d.s_donor[D_STOCK, i, t] = d.stock[i]
             for r in range(r_n):
-                d.s_channel[C_SHIPPED, i, t, r] = d.a_shipped[i, r]
-                d.s_channel[C_PLEDGED, i, t, r] = d.a_shipped[i, r] - d.a_policy[i, r]
+                d.s_channel[C_SHIPPED, i, t, r] = cargo[r]
+                d.s_channel[C_PLEDGED, i, t, r] = cargo[r] - a_policy[i, r]
     if d.has_receipts:  # what each exchange's send brings back, booked for the day it lands
         for q in range(d.exchange_sends.shape[0]):
             p = d.exchange_sends[q]
@@ -383,37 +393,71 @@ def ship(d: Any, b: int, t: int, k: int) -> None:
 def receive_and_consume(d: Any, b: int, t: int) -> None:
     """Step 5: what lands today moves from in transit into the regions' stock of its good;
     then each region uses what it has of each good, up to its need (the rest is unmet)."""
+    if d.one_to_one and not d.keep:
+        _receive_and_consume_own_goods(d, b, t)
+        return
     c_n, g_n, r_n = d.n_channels, d.n_goods, d.n_regions
+    ring, region_stock, in_transit = d.ring, d.region_stock, d.in_transit
+    channel_good, need_all, consumed = d.channel_good, d.need, d.consumed
     slot = t % d.slots
-    m_all = d.n_scenarios * g_n
     keep = d.keep
     for g in range(g_n):
-        m = b * g_n + g
-        for r in range(r_n):
-            if d.one_to_one:
-                landed = d.ring[b * c_n + g, slot, r]
-            else:
-                landed = 0.0
+        stock = region_stock[b * g_n + g]
+        if d.one_to_one:
+            landed = ring[b * c_n + g, slot]
+            for r in range(r_n):
+                stock[r] += landed[r]
+        else:  # the good's channels summed first, in channel order
+            for r in range(r_n):
+                total = 0.0
                 for c in range(c_n):
-                    if d.channel_good[c] == g:
-                        landed += d.ring[b * c_n + c, slot, r]
-            d.region_stock[m, r] += landed
+                    if channel_good[c] == g:
+                        total += ring[b * c_n + c, slot, r]
+                stock[r] += total
     for c in range(c_n):
         i = b * c_n + c
+        landed = ring[i, slot]
+        air = in_transit[i]
         for r in range(r_n):
-            landed = d.ring[i, slot, r]
-            d.in_transit[i, r] = max(d.in_transit[i, r] - landed, 0.0)  # rounding only
-            d.ring[i, slot, r] = 0.0
-            if keep:
-                d.s_channel[C_ARRIVED, i, t, r] += landed
-                d.s_channel[C_IN_TRANSIT, i, t, r] = d.in_transit[i, r]
+            air[r] = max(air[r] - landed[r], 0.0)  # rounding only
+        if keep:
+            s = d.s_channel
+            for r in range(r_n):
+                s[C_ARRIVED, i, t, r] += landed[r]
+                s[C_IN_TRANSIT, i, t, r] = air[r]
+        for r in range(r_n):
+            landed[r] = 0.0
     for g in range(g_n):
         m = b * g_n + g
-        need = d.need[row(m, d.need.shape[0], m_all), t]
+        need = need_all[row(m, need_all.shape[0], d.n_scenarios * g_n), t]
+        stock = region_stock[m]
+        used_total = consumed[m]
         for r in range(r_n):
-            used = min(d.region_stock[m, r], need[r])
-            d.region_stock[m, r] -= used
-            d.consumed[m, r] += used
+            used = min(stock[r], need[r])
+            stock[r] -= used
+            used_total[r] += used
             if keep:
                 d.s_good[G_CONSUMED, m, t, r] = used
-                d.s_good[G_STOCK, m, t, r] = d.region_stock[m, r]
+                d.s_good[G_STOCK, m, t, r] = stock[r]
+
+
+@numba.njit(cache=True)
+def _receive_and_consume_own_goods(d: Any, b: int, t: int) -> None:
+    """``receive_and_consume`` when each good has one channel and no series are kept: the
+    same operations on each region, in one pass over it."""
+    c_n = d.n_channels
+    slot = t % d.slots
+    need_all = d.need
+    for c in range(c_n):
+        i = b * c_n + c
+        landed, air = d.ring[i, slot], d.in_transit[i]
+        stock, used_total = d.region_stock[i], d.consumed[i]
+        need = need_all[row(i, need_all.shape[0], d.n_scenarios * c_n), t]
+        for r in range(d.n_regions):
+            x = landed[r]
+            held = stock[r] + x
+            air[r] = max(air[r] - x, 0.0)  # rounding only
+            landed[r] = 0.0
+            used = min(held, need[r])
+            stock[r] = held - used
+            used_total[r] += used

@@ -5,8 +5,9 @@ stacked into one batch and stepped together; others go into batches of their own
 scenario keeps its own seed, so its row does not depend on what it was batched with.
 
 Plans stream: each is built when its scenario comes up and dropped once its chunk has run,
-so memory follows the chunk size, not the number of scenarios (``build_plan`` caches what
-scenarios share: the same Scenario object a hundred thousand times is built once).
+so memory follows the chunk size, not the number of scenarios. A call's plan cache
+(``sim.engine.memo.PlanCache``, dropped when the call returns) keeps what scenarios share: the
+same Scenario object a hundred thousand times is planned once.
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ from threadpoolctl import threadpool_limits  # type: ignore[import-untyped]
 
 from sim.engine.batch import simulate_batch
 from sim.engine.draws import Draws, draw
+from sim.engine.memo import PlanCache
 from sim.engine.plan import Plan, build_plan, stack_plans, structure_key
 from sim.engine.state import GOOD_REGION_SERIES, Run, Series, Totals
 from sim.results import metrics
@@ -157,12 +159,13 @@ def run_scenarios(
 def _experiments(scenarios: Iterable[Scenario], seeds: Iterable[Seed] | None,
                  backend: Backend | None) -> Iterator[tuple[Plan, Seed, Backend]]:
     backend = Backend(backend) if backend else None  # "compiled" as well as the enum
+    cache = PlanCache()  # for this call only
     if seeds is None:
         for s in scenarios:
-            yield build_plan(s), s.seed, backend or s.allocation.backend
+            yield build_plan(s, cache), s.seed, backend or s.allocation.backend
         return
     for s, seed in zip(scenarios, seeds, strict=True):
-        yield build_plan(s), seed, backend or s.allocation.backend
+        yield build_plan(s, cache), seed, backend or s.allocation.backend
 
 
 def run_overrides(

@@ -34,7 +34,7 @@ from sim.scenario.scenario import Scenario
 Array = NDArray[np.float64]
 
 # Measure -> (donor or region series, whether summed through the day): the names are those
-# of sim.engine.day.DONOR_SERIES / REGION_SERIES and of daily.parquet / regions.parquet.
+# of sim.engine.state.DONOR_SERIES / REGION_SERIES and of daily.parquet / regions.parquet.
 _SOURCE: dict[Measure, tuple[str, bool]] = {
     Measure.DONOR_STOCK: ("stock", False),
     Measure.DONOR_PRODUCTION: ("production", False),

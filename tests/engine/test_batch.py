@@ -11,10 +11,10 @@ from hypothesis import strategies as st
 from strategies import RULES, scenario_dicts
 
 from sim.engine.batch import simulate_batch
-from sim.engine.state import DONOR_SERIES, REGION_SERIES
 from sim.engine.des import simulate
 from sim.engine.draws import draw
 from sim.engine.plan import build_plan, stack_plans
+from sim.engine.state import DONOR_SERIES, REGION_SERIES
 from sim.results.batch import run_scenarios
 from sim.scenario.enums import Backend
 from sim.scenario.loading import load, validate
