@@ -120,15 +120,15 @@ def bench_simpy(repeats: int) -> list[dict[str, Any]]:
 
     rows = []
     for name in ("synthetic", "jack_ma_africa_2020"):
-        plan = build_plan(_scenario(name))
+        scenario = _scenario(name)
+        plan = build_plan(scenario)
         drawn = draw(plan, [1])
         for backend in ("compiled", "vector"):
             simulate(plan, drawn, backend)
             seconds = median_seconds(lambda p=plan, d=drawn, b=backend: simulate(p, d, b),
                                      repeats)
             # The whole run as a user calls it: plan and draws too.
-            whole = median_seconds(lambda b=backend, s=_scenario(name): _run_des(s, b),
-                                   repeats)
+            whole = median_seconds(lambda b=backend, s=scenario: _run_des(s, b), repeats)
             rows.append({"scenario": name, "backend": backend, "ms": 1e3 * seconds,
                          "ms_with_plan_and_draws": 1e3 * whole, "load": load_average()})
     return rows

@@ -35,7 +35,8 @@ def simulate_batch(plan: Plan, draws: Draws, backend: Backend | str | Allocator,
     allocate = python_allocator(plan, backend)
     frame = build_frame(plan, draws, keep_series=keep_series)
     if allocate is None:
-        launch(run_compiled, frame.handle)
+        with numba.parallel_chunksize(SCENARIOS_A_CHUNK):
+            launch(run_compiled, frame.handle)
     else:
         start = 0
         for k, day in enumerate(plan.ship_days.tolist()):
@@ -47,6 +48,9 @@ def simulate_batch(plan: Plan, draws: Draws, backend: Backend | str | Allocator,
         launch(_days, frame.handle, start, plan.n_days)
     finish(frame)
     return Run(plan, draws, frame.totals, frame.series)
+
+
+SCENARIOS_A_CHUNK = 8
 
 
 @numba.njit(cache=True)
@@ -73,13 +77,17 @@ def _signed(j: int) -> int:
     return np.int64(j)  # type: ignore[return-value]
 
 
-@numba.njit(cache=True, parallel=True)
+@numba.njit(cache=True, parallel=True, nogil=True)
 def run_compiled(d: Any) -> None:
+    """Every scenario through every day, on numba's threads. Scenarios are handed out a few
+    at a time as threads come free (not split in halves up front): on a shared machine a
+    thread the scheduler puts off does not hold the others back (``simulate_batch`` sets
+    the chunk size). Lets go of the GIL."""
     for j in numba.prange(d.n_scenarios):
         run_scenario(d, _signed(j))
 
 
-@numba.njit(cache=True, parallel=True)
+@numba.njit(cache=True, parallel=True, nogil=True)
 def _days(d: Any, start: int, stop: int) -> None:
     """Whole days with no dispatch in them, every scenario."""
     for j in numba.prange(d.n_scenarios):
@@ -91,7 +99,7 @@ def _days(d: Any, start: int, stop: int) -> None:
             steps.receive_and_consume(d, b, t)
 
 
-@numba.njit(cache=True, parallel=True)
+@numba.njit(cache=True, parallel=True, nogil=True)
 def _morning(d: Any, t: int, k: int) -> None:
     """A dispatch day up to the problem, every scenario."""
     for j in numba.prange(d.n_scenarios):
@@ -100,7 +108,7 @@ def _morning(d: Any, t: int, k: int) -> None:
         steps.offer(d, b, t, k)
 
 
-@numba.njit(cache=True, parallel=True)
+@numba.njit(cache=True, parallel=True, nogil=True)
 def _evening(d: Any, t: int, k: int) -> None:
     """A dispatch day from the answer on, every scenario."""
     for j in numba.prange(d.n_scenarios):
