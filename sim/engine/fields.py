@@ -107,6 +107,7 @@ FIELDS = [
     ("q_units", F3),  # (B, H, Q) what of it still waits
     ("q_head", I2),  # (B, H) the oldest consignment still waiting
     ("q_tail", I2),  # (B, H) one past the newest
+    ("hub_landing", I2),  # (B, S) consignments booked into the hub ring's slot of each day
     ("own_live", I1),  # (N,) each row's oldest own instance that may still be owed
     ("p_budget", F1),  # (N,) offered today (the problem's budget)
     ("p_on", B1),  # (N,) the rule spreads today
@@ -158,9 +159,9 @@ def new_frame(scalars: Any, arrays: Any) -> Any:
      req_share, req_cap, demand, reserve_days, budget_share, budget_cap, policy_on, cargo_cap,
      cargo_per_unit, shelf_life, cap, weight, tier, projected_need, share, pledge_units, need,
      hub_throughput, loss, lead, stock, region_stock, in_transit, outstanding, receipts,
-     cohorts, ring, hub_ring, q_day, q_route, q_units, q_head, q_tail, own_live, p_budget,
-     p_on, p_have, p_left, p_pledged, j_budget, j_have, j_cap, j_spread, a_pledge, a_policy,
-     a_shipped, w_rows, w_goods, w_routes, w_channels, produced, released, received,
+     cohorts, ring, hub_ring, q_day, q_route, q_units, q_head, q_tail, hub_landing, own_live,
+     p_budget, p_on, p_have, p_left, p_pledged, j_budget, j_have, j_cap, j_spread, a_pledge,
+     a_policy, a_shipped, w_rows, w_goods, w_routes, w_channels, produced, released, received,
      written_off, domestic_demand, domestic_served, shipped, consumed, on_time, late,
      first_day, hub_handled, hub_waited, s_donor, s_channel, s_good, s_hub) = arrays
     frame: Any = structref.new(FRAME)  # type: ignore[call-arg]
@@ -237,6 +238,7 @@ def new_frame(scalars: Any, arrays: Any) -> Any:
     frame.q_units = q_units
     frame.q_head = q_head
     frame.q_tail = q_tail
+    frame.hub_landing = hub_landing
     frame.own_live = own_live
     frame.p_budget = p_budget
     frame.p_on = p_on

@@ -183,6 +183,7 @@ def build_frame(plan: Plan, draws: Draws, *, keep_series: bool) -> Frame:
         "q_units": zeros((b, h, queue)),
         "q_head": zeros((b, h), dtype=i8),
         "q_tail": zeros((b, h), dtype=i8),
+        "hub_landing": zeros((b, slots) if h else (0, 0), dtype=i8),
         "own_live": np.tile(own_start[:-1], b).astype(i8),
         "p_budget": zeros(n), "p_on": zeros(n, dtype=np.bool_), "p_have": zeros((n, r)),
         "p_left": zeros(n), "p_pledged": zeros((n, r)),

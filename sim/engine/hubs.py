@@ -44,9 +44,17 @@ def hubs_day(d: Any, b: int, t: int) -> None:
     c_n = d.n_channels
     slot = t % d.slots
     t_n = d.n_days
+    landings = d.hub_landing[b, slot]
+    d.hub_landing[b, slot] = 0
     for h in range(d.hub_handling.shape[0]):
         lo, hi = d.route_start[h], d.route_start[h + 1]
         tail = d.q_tail[b, h]
+        if landings == 0 and d.q_head[b, h] == tail:
+            # Nothing landed and nothing waits: a day of zeros (its series are zeros too,
+            # but for the mean wait of nothing handled).
+            if d.keep:
+                d.s_hub[H_WAIT, b, h, t] = np.nan
+            continue
         arrived = 0.0
         for j in range(lo, hi):
             c, r = d.route_channel[j], d.route_region[j]
@@ -65,6 +73,7 @@ def hubs_day(d: Any, b: int, t: int) -> None:
         waited = 0.0
         left = d.hub_throughput[b if d.hub_throughput.shape[0] > 1 else 0, h]
         head = d.q_head[b, h]
+        took = head < tail and left > 0
         while head < tail and left > 0:
             j = d.q_route[b, h, head]
             per_unit = d.hub_per_unit[h, d.route_channel[lo + j]]
@@ -77,7 +86,7 @@ def hubs_day(d: Any, b: int, t: int) -> None:
             head += 1
         d.q_head[b, h] = head
         through = 0.0
-        for j in range(lo, hi):
+        for j in range(lo, hi if took else lo):  # nothing handled: nothing to send on
             c, r = d.route_channel[j], d.route_region[j]
             sent = handled[j - lo]
             through += sent * d.hub_per_unit[h, c]

@@ -459,4 +459,5 @@ def stack_plans(plans: Sequence[Plan]) -> Plan:
 # Large per-row arrays that may keep one scenario's rows (C, or G) when every scenario of a
 # batch shares them.
 _SHAREABLE = ("capacity_units", "procured_units", "requisition_share", "requisition_cap_units",
-              "domestic_demand_units", "need_units", "projected_need_units", "share")
+              "domestic_demand_units", "need_units", "projected_need_units", "share",
+              "pledge_units")

@@ -45,10 +45,11 @@ G_CONSUMED, G_STOCK = (GOOD_REGION_SERIES.index(x) for x in ("consumed", "stock"
 
 
 @numba.njit(cache=True, inline="always")
-def row(i: int, n_here: int, n_all: int) -> int:
-    """The row of a plan array that row i reads: the array has 1 row (shared by all), one a
-    row, or one scenario's rows (shared by every scenario of a batch)."""
-    return 0 if n_here == 1 else i if n_here == n_all else i % n_here
+def row(i: int, j: int, n_here: int, n_all: int) -> int:
+    """The row of a plan array that row i (the j-th of its scenario) reads: the array has 1
+    row (shared by all), one a row, or one scenario's rows (shared by every scenario of a
+    batch). No division: this is read in every step."""
+    return 0 if n_here == 1 else i if n_here == n_all else j
 
 
 @numba.njit(cache=True)
@@ -62,18 +63,18 @@ def produce(d: Any, b: int, t: int) -> None:
     for c in range(c_n):
         i = b * c_n + c
         if d.cohort_days > 0:
-            _expire(d, i, t)
-        production = d.capacity[row(i, d.capacity.shape[0], n), t] * (1.0 - d.loss[i, t])
-        taken = min(production * d.req_share[row(i, d.req_share.shape[0], n), t],
-                    d.req_cap[row(i, d.req_cap.shape[0], n), t])
-        demand = d.demand[row(i, d.demand.shape[0], n), t]
+            _expire(d, i, c, t)
+        production = d.capacity[row(i, c, d.capacity.shape[0], n), t] * (1.0 - d.loss[i, t])
+        taken = min(production * d.req_share[row(i, c, d.req_share.shape[0], n), t],
+                    d.req_cap[row(i, c, d.req_cap.shape[0], n), t])
+        demand = d.demand[row(i, c, d.demand.shape[0], n), t]
         released = production - taken
         d.produced[i] += production
         d.released[i] += released
         d.domestic_demand[i] += demand
         incoming = taken
         if d.receives:
-            received = d.procured[row(i, d.procured.shape[0], n), t]
+            received = d.procured[row(i, c, d.procured.shape[0], n), t]
             if d.has_receipts:
                 received = received + d.receipts[i, t]
             incoming = taken + received
@@ -82,7 +83,7 @@ def produce(d: Any, b: int, t: int) -> None:
                 d.s_donor[D_RECEIVED, i, t] = received
         served = min(demand, incoming + d.stock[i])
         d.stock[i] = d.stock[i] + incoming - served
-        if d.cohort_days > 0 and d.shelf_life[row(i, d.shelf_life.shape[0], n)] > 0:
+        if d.cohort_days > 0 and d.shelf_life[row(i, c, d.shelf_life.shape[0], n)] > 0:
             d.cohorts[i, t % d.cohort_days] += incoming
             _take_oldest(d.cohorts[i], t, served)
         d.domestic_served[i] += served
@@ -91,15 +92,15 @@ def produce(d: Any, b: int, t: int) -> None:
             s[D_PRODUCTION, i, t] = production
             s[D_RELEASED, i, t] = released
             s[D_DEMAND, i, t] = demand
-            s[D_RESERVE, i, t] = d.reserve_days[row(i, d.reserve_days.shape[0], n)] * demand
+            s[D_RESERVE, i, t] = d.reserve_days[row(i, c, d.reserve_days.shape[0], n)] * demand
             s[D_SERVED, i, t] = served
             s[D_STOCK, i, t] = d.stock[i]
 
 
 @numba.njit(cache=True)
-def _expire(d: Any, i: int, t: int) -> None:
+def _expire(d: Any, i: int, c: int, t: int) -> None:
     """Stock that reaches its shelf life today is written off (before anything else)."""
-    life = d.shelf_life[row(i, d.shelf_life.shape[0], d.n_scenarios * d.n_channels)]
+    life = d.shelf_life[row(i, c, d.shelf_life.shape[0], d.n_scenarios * d.n_channels)]
     born = t - life
     if life > 0 and born >= 0:
         slot = born % d.cohort_days
@@ -135,25 +136,25 @@ def offer(d: Any, b: int, t: int, k: int) -> None:
     n = d.n_scenarios * c_n
     for c in range(c_n):
         i = b * c_n + c
-        reserve = (d.reserve_days[row(i, d.reserve_days.shape[0], n)]
-                   * d.demand[row(i, d.demand.shape[0], n), t])
+        reserve = (d.reserve_days[row(i, c, d.reserve_days.shape[0], n)]
+                   * d.demand[row(i, c, d.demand.shape[0], n), t])
         surplus = max(d.stock[i] - reserve, 0.0)
-        offered = min(d.budget_share[row(i, d.budget_share.shape[0], n)] * surplus,
-                      d.budget_cap[row(i, d.budget_cap.shape[0], n)])
+        offered = min(d.budget_share[row(i, c, d.budget_share.shape[0], n)] * surplus,
+                      d.budget_cap[row(i, c, d.budget_cap.shape[0], n)])
         if not d.dispatches[c, k]:
             offered = 0.0
         if d.solo_donors:
-            offered = min(offered, d.cargo_cap[row(i, d.cargo_cap.shape[0], n)]
-                          / d.cargo_per_unit[row(i, d.cargo_per_unit.shape[0], n)])
+            offered = min(offered, d.cargo_cap[row(i, c, d.cargo_cap.shape[0], n)]
+                          / d.cargo_per_unit[row(i, c, d.cargo_per_unit.shape[0], n)])
         d.p_budget[i] = offered
         if d.keep:
             d.s_donor[D_SURPLUS, i, t] = surplus
-        d.p_on[i] = (d.policy_on[row(i, d.policy_on.shape[0], n)] and d.policy_day[c, k])
+        d.p_on[i] = (d.policy_on[row(i, c, d.policy_on.shape[0], n)] and d.policy_day[c, k])
         held = d.region_stock[b * d.n_goods + d.channel_good[c]]
         air, have = d.in_transit[i], d.p_have[i]
         for r in range(d.n_regions):
             have[r] = held[r] + air[r]
-        pledges = d.pledge_units[row(i, d.pledge_units.shape[0], n)]
+        pledges = d.pledge_units[row(i, c, d.pledge_units.shape[0], n)]
         for q in range(d.own_live[i], d.own_end[c, k]):
             p = d.own[q]
             if d.pledge_due[p] == k:
@@ -180,8 +181,9 @@ def _share_cargo(d: Any, b: int) -> None:
         for e in range(c_n):  # the donor's channels in row order
             if d.channel_donor[e] == donor:
                 j = b * c_n + e
-                load += d.p_budget[j] * d.cargo_per_unit[row(j, d.cargo_per_unit.shape[0], n)]
-                cap = d.cargo_cap[row(j, d.cargo_cap.shape[0], n)]
+                load += (d.p_budget[j]
+                         * d.cargo_per_unit[row(j, e, d.cargo_per_unit.shape[0], n)])
+                cap = d.cargo_cap[row(j, e, d.cargo_cap.shape[0], n)]
         fits[c] = cap / load if load > cap else 1.0
     for c in range(c_n):
         d.p_budget[b * c_n + c] = d.p_budget[b * c_n + c] * fits[c]
@@ -202,7 +204,7 @@ def _pooled_pledges(d: Any, b: int, k: int) -> None:
         if first >= 0:
             j = b * c_n + first
             for r in range(r_n):
-                room[g, r] = d.cap[row(j, d.cap.shape[0], n), r]
+                room[g, r] = d.cap[row(j, first, d.cap.shape[0], n), r]
     mine, want, taken = d.w_rows[b, 0], d.w_rows[b, 1], d.w_rows[b, 2]
     for c in range(c_n):
         i = b * c_n + c
@@ -229,7 +231,7 @@ def _pooled_pledges(d: Any, b: int, k: int) -> None:
             pledged = _to_good_at(d, b, g, d.p_pledged, r)
             held = d.region_stock[m, r] + _to_good_at(d, b, g, d.in_transit, r)
             d.j_have[m, r] = held + pledged
-            d.j_cap[m, r] = max(d.cap[row(j, d.cap.shape[0], n), r] - pledged, 0.0)
+            d.j_cap[m, r] = max(d.cap[row(j, first, d.cap.shape[0], n), r] - pledged, 0.0)
 
 
 @numba.njit(cache=True)
@@ -276,18 +278,19 @@ def allocate_compiled(d: Any, b: int, k: int) -> None:
             if first < 0:
                 continue
             j = b * c_n + first
-            at = row(j, d.projected_need.shape[0], n)
+            at = row(j, first, d.projected_need.shape[0], n)
             for r in range(r_n):
                 room[r] = d.j_cap[m, r]
             left = d.j_budget[m] if d.j_budget[m] > 0 else 0.0
-            spread(d.rule[row(j, d.rule.shape[0], n)], left, d.projected_need[at, k],
-                   d.j_have[m], room, d.share[row(j, d.share.shape[0], n), k],
-                   d.tier[row(j, d.tier.shape[0], n)], d.weight[row(j, d.weight.shape[0], n)],
+            spread(d.rule[row(j, first, d.rule.shape[0], n)], left, d.projected_need[at, k],
+                   d.j_have[m], room, d.share[row(j, first, d.share.shape[0], n), k],
+                   d.tier[row(j, first, d.tier.shape[0], n)],
+                   d.weight[row(j, first, d.weight.shape[0], n)],
                    no_pledges, d.j_spread[m], scratch)
         return
     for c in range(c_n):
         i = b * c_n + c
-        at = row(i, d.cap.shape[0], n)
+        at = row(i, c, d.cap.shape[0], n)
         for r in range(r_n):
             room[r] = d.cap[at, r]
             d.a_shipped[i, r] = 0.0  # pledges by region first
@@ -296,10 +299,10 @@ def allocate_compiled(d: Any, b: int, k: int) -> None:
                            d.a_pledge[i], d.a_shipped[i], want, taken)
         if not d.p_on[i]:
             left = 0.0
-        spread(d.rule[row(i, d.rule.shape[0], n)], left,
-               d.projected_need[row(i, d.projected_need.shape[0], n), k], d.p_have[i], room,
-               d.share[row(i, d.share.shape[0], n), k], d.tier[row(i, d.tier.shape[0], n)],
-               d.weight[row(i, d.weight.shape[0], n)], d.a_shipped[i], d.a_policy[i],
+        spread(d.rule[row(i, c, d.rule.shape[0], n)], left,
+               d.projected_need[row(i, c, d.projected_need.shape[0], n), k], d.p_have[i], room,
+               d.share[row(i, c, d.share.shape[0], n), k], d.tier[row(i, c, d.tier.shape[0], n)],
+               d.weight[row(i, c, d.weight.shape[0], n)], d.a_shipped[i], d.a_policy[i],
                scratch)
         for r in range(r_n):
             d.a_shipped[i, r] += d.a_policy[i, r]
@@ -334,7 +337,7 @@ def ship(d: Any, b: int, t: int, k: int) -> None:
         for r in range(r_n):
             sent += cargo[r]
         d.stock[i] = d.stock[i] - sent
-        if d.cohort_days > 0 and d.shelf_life[row(i, d.shelf_life.shape[0], n)] > 0:
+        if d.cohort_days > 0 and d.shelf_life[row(i, c, d.shelf_life.shape[0], n)] > 0:
             _take_oldest(d.cohorts[i], t, sent)
         paid = 0.0
         live, due_now = d.own_live[i], d.own_end[c, k]  # later ones are not due yet
@@ -370,6 +373,8 @@ def ship(d: Any, b: int, t: int, k: int) -> None:
                 slot -= slots
             if via_hub:
                 hub_ring[i, slot, r] += x
+                if x != 0.0:
+                    d.hub_landing[b, slot] += 1
             else:
                 ring[i, slot, r] += x
         if d.keep:
@@ -429,7 +434,7 @@ def receive_and_consume(d: Any, b: int, t: int) -> None:
             landed[r] = 0.0
     for g in range(g_n):
         m = b * g_n + g
-        need = need_all[row(m, need_all.shape[0], d.n_scenarios * g_n), t]
+        need = need_all[row(m, g, need_all.shape[0], d.n_scenarios * g_n), t]
         stock = region_stock[m]
         used_total = consumed[m]
         for r in range(r_n):
@@ -452,7 +457,7 @@ def _receive_and_consume_own_goods(d: Any, b: int, t: int) -> None:
         i = b * c_n + c
         landed, air = d.ring[i, slot], d.in_transit[i]
         stock, used_total = d.region_stock[i], d.consumed[i]
-        need = need_all[row(i, need_all.shape[0], d.n_scenarios * c_n), t]
+        need = need_all[row(i, c, need_all.shape[0], d.n_scenarios * c_n), t]
         for r in range(d.n_regions):
             x = landed[r]
             held = stock[r] + x
