@@ -18,6 +18,7 @@ import numba
 import numpy as np
 from numpy.typing import NDArray
 
+import sim.allocate.jit  # noqa: F401  (first: numba's cache sees every compiled module)
 from sim.allocate.kernels import CODES, pay_pledges, spread
 from sim.allocate.launch import launch
 from sim.allocate.problem import Allocation, AllocationProblem, Array

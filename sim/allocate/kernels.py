@@ -26,6 +26,7 @@ import numba
 import numpy as np
 from numpy.typing import NDArray
 
+import sim.allocate.jit  # noqa: F401  (first: numba's cache sees every compiled module)
 from sim.scenario.enums import Rule
 
 Array = NDArray[np.float64]

@@ -16,6 +16,7 @@ from typing import Any
 import numba
 import numpy as np
 
+import sim.allocate.jit  # noqa: F401  (first: numba's cache sees every compiled module)
 from sim.allocate.launch import launch
 from sim.allocate.problem import Allocator
 from sim.engine import steps

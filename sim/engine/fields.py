@@ -10,6 +10,8 @@ import numba
 from numba import types
 from numba.experimental import structref
 
+import sim.allocate.jit  # noqa: F401  (first: numba's cache sees every compiled module)
+
 
 @structref.register
 class FrameType(types.StructRef):

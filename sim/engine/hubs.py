@@ -18,6 +18,7 @@ from typing import Any
 import numba
 import numpy as np
 
+import sim.allocate.jit  # noqa: F401  (first: numba's cache sees every compiled module)
 from sim.engine.state import HUB_SERIES
 
 H_ARRIVED, H_HANDLED, H_QUEUE, H_WAIT = (

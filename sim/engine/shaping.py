@@ -9,6 +9,8 @@ import numba
 import numpy as np
 from numpy.typing import NDArray
 
+import sim.allocate.jit  # noqa: F401  (first: numba's cache sees every compiled module)
+
 Array = NDArray[np.float64]
 
 

@@ -30,6 +30,7 @@ from typing import Any
 
 import numba
 
+import sim.allocate.jit  # noqa: F401  (first: numba's cache sees every compiled module)
 from sim.allocate.kernels import pay_pledges, spread
 from sim.engine.state import CHANNEL_REGION_SERIES, DONOR_SERIES, GOOD_REGION_SERIES
 
@@ -326,6 +327,15 @@ def ship(d: Any, b: int, t: int, k: int) -> None:
                 policy = d.j_spread[m, r] * part
                 d.a_policy[i, r] = policy
                 d.a_shipped[i, r] = d.p_pledged[i, r] + policy
+    if d.has_receipts:  # what each exchange's send brings back, booked for the day it lands
+        # (before the arrears below retire what is paid: a retired instance reads 0.0)
+        for q in range(d.exchange_sends.shape[0]):
+            p = d.exchange_sends[q]
+            day = t + d.receive_lead[p]
+            if day < t_n:
+                sent_from = b * c_n + d.pledge_channel[p]
+                back_to = b * c_n + d.receive_channel[p]
+                d.receipts[back_to, day] += d.receive_ratio[p] * d.a_pledge[sent_from, p]
     a_shipped, a_policy, a_pledge = d.a_shipped, d.a_policy, d.a_pledge
     in_transit, shipped, first_day, lead = d.in_transit, d.shipped, d.first_day, d.lead
     ring, hub_ring, route_hub, slots = d.ring, d.hub_ring, d.route_hub, d.slots
@@ -350,8 +360,10 @@ def ship(d: Any, b: int, t: int, k: int) -> None:
                 d.on_time[i, p] += amount
             else:
                 d.late[i, p] += amount
-        # Paid in full and already due: never owed again, never looked at again.
+        # Paid in full and already due: never owed again, never looked at again (and its
+        # answer reads 0.0 from now on, as an allocator's would).
         while live < due_now and d.outstanding[i, d.own[live]] == 0.0:
+            a_pledge[i, d.own[live]] = 0.0
             live += 1
         d.own_live[i] = live
         air, total, first, days = in_transit[i], shipped[i], first_day[i], lead[i, k]
@@ -384,14 +396,7 @@ def ship(d: Any, b: int, t: int, k: int) -> None:
             for r in range(r_n):
                 d.s_channel[C_SHIPPED, i, t, r] = cargo[r]
                 d.s_channel[C_PLEDGED, i, t, r] = cargo[r] - a_policy[i, r]
-    if d.has_receipts:  # what each exchange's send brings back, booked for the day it lands
-        for q in range(d.exchange_sends.shape[0]):
-            p = d.exchange_sends[q]
-            day = t + d.receive_lead[p]
-            if day < t_n:
-                sent_from = b * c_n + d.pledge_channel[p]
-                back_to = b * c_n + d.receive_channel[p]
-                d.receipts[back_to, day] += d.receive_ratio[p] * d.a_pledge[sent_from, p]
+
 
 
 @numba.njit(cache=True)
