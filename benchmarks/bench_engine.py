@@ -24,6 +24,7 @@ import argparse
 import json
 import os
 import platform
+import resource
 import shutil
 import statistics
 import subprocess
@@ -49,6 +50,17 @@ def median_seconds(fn: Callable[[], object], repeat: int) -> float:
         start = time.perf_counter()
         fn()
         times.append(time.perf_counter() - start)
+    return statistics.median(times)
+
+
+def median_cpu_seconds(fn: Callable[[], object], repeat: int) -> float:
+    """CPU seconds of this process (every thread), median: what a quiet machine would take
+    on one core, whatever the other processes on this one are doing."""
+    times = []
+    for _ in range(repeat):
+        start = time.process_time()
+        fn()
+        times.append(time.process_time() - start)
     return statistics.median(times)
 
 
@@ -78,15 +90,16 @@ def child_batch(name: str, n: int) -> dict[str, Any]:
 
     base = _scenario(name)
     run_scenarios([base] * 64, backend="compiled")  # kernels loaded before timing
-    start = time.perf_counter()
+    start, cpu = time.perf_counter(), time.process_time()
     out = run_scenarios([base] * n, backend="compiled")
-    seconds = time.perf_counter() - start
+    seconds, cpu = time.perf_counter() - start, time.process_time() - cpu
     plan = build_plan(base)
     chunk = stack_plans([plan] * DEFAULT_CHUNK)
     seeds = list(range(DEFAULT_CHUNK))
-    draws_s = median_seconds(lambda: draw(chunk, seeds, compiled=True), 3) * n / DEFAULT_CHUNK
+    draws_s = median_cpu_seconds(lambda: draw(chunk, seeds, compiled=True), 3) * n / DEFAULT_CHUNK
     cells = n * plan.n_channels * len(plan.region_ids) * plan.n_days
-    return {"scenario": name, "n": n, "seconds": seconds, "draws_seconds": draws_s,
+    return {"scenario": name, "n": n, "seconds": seconds, "cpu_seconds": cpu,
+            "draws_seconds": draws_s,
             "ns_per_cell": 1e9 * seconds / cells, "peak_rss_mb": peak_rss_mb(),
             "channels": plan.n_channels, "regions": len(plan.region_ids),
             "days": plan.n_days, "load": load_average(),
@@ -127,9 +140,12 @@ def bench_simpy(repeats: int) -> list[dict[str, Any]]:
             simulate(plan, drawn, backend)
             seconds = median_seconds(lambda p=plan, d=drawn, b=backend: simulate(p, d, b),
                                      repeats)
+            cpu = median_cpu_seconds(lambda p=plan, d=drawn, b=backend: simulate(p, d, b),
+                                     repeats)
             # The whole run as a user calls it: plan and draws too.
             whole = median_seconds(lambda b=backend, s=scenario: _run_des(s, b), repeats)
             rows.append({"scenario": name, "backend": backend, "ms": 1e3 * seconds,
+                         "cpu_ms": 1e3 * cpu,
                          "ms_with_plan_and_draws": 1e3 * whole, "load": load_average()})
     return rows
 
@@ -152,8 +168,10 @@ def bench_allocator(repeats: int) -> list[dict[str, Any]]:
         allocate_compiled(p)
         auto = median_seconds(lambda p=p: allocate_compiled(p), repeats)
         one = median_seconds(lambda p=p: allocate_rows(p, parallel=False), repeats)
+        one_cpu = median_cpu_seconds(lambda p=p: allocate_rows(p, parallel=False), repeats)
         rows.append({"rule": str(rule), "per_s": 10_000 / auto, "one_thread_per_s":
-                     10_000 / one, "load": load_average()})
+                     10_000 / one, "one_thread_per_cpu_s": 10_000 / one_cpu,
+                     "load": load_average()})
     return rows
 
 
@@ -163,18 +181,23 @@ def bench_first_use() -> dict[str, Any]:
     with tempfile.TemporaryDirectory() as tmp:
         env = {**os.environ, "NUMBA_CACHE_DIR": str(Path(tmp) / "cache")}
 
-        def once() -> tuple[float, str]:
+        def once() -> tuple[float, float, str]:
             start = time.perf_counter()
+            cpu = resource.getrusage(resource.RUSAGE_CHILDREN)
             done = subprocess.run([sys.executable, "-m", "sim", "run", str(scenario), "--out",
                                    str(Path(tmp) / "run")], capture_output=True, text=True,
                                   check=True, env=env)
+            after = resource.getrusage(resource.RUSAGE_CHILDREN)
             shutil.rmtree(Path(tmp) / "run")
-            return time.perf_counter() - start, done.stderr
+            used = (after.ru_utime - cpu.ru_utime) + (after.ru_stime - cpu.ru_stime)
+            return time.perf_counter() - start, used, done.stderr
 
-        cold, said = once()
-        warm = statistics.median(once()[0] for _ in range(3))
-    return {"cold_s": cold, "warm_s": warm, "stderr_cold": said.strip(),
-            "load": load_average()}
+        cold, cold_cpu, said = once()
+        warm_runs = [once() for _ in range(3)]
+    return {"cold_s": cold, "cold_cpu_s": cold_cpu,
+            "warm_s": statistics.median(r[0] for r in warm_runs),
+            "warm_cpu_s": statistics.median(r[1] for r in warm_runs),
+            "stderr_cold": said.strip(), "load": load_average()}
 
 
 def main() -> None:
@@ -199,39 +222,44 @@ def main() -> None:
         record["shipped"] = rows
         print(f"run_scenarios([scenario] * {n:,}, backend='compiled'), median of {repeats} "
               "fresh processes")
-        print(f"{'scenario':<24}{'C x R x T':>14}{'s':>8}{'draws s':>9}{'ns/cell':>9}"
-              f"{'peak MB':>9}{'load':>6}")
+        print(f"{'scenario':<24}{'C x R x T':>14}{'wall s':>8}{'cpu s':>8}{'draws cpu':>10}"
+              f"{'ns/cell':>9}{'peak MB':>9}{'load':>6}")
         for r in rows:
             shape = f"{r['channels']}x{r['regions']}x{r['days']}"
-            print(f"{r['scenario']:<24}{shape:>14}{r['seconds']:>8.2f}{r['draws_seconds']:>9.2f}"
-                  f"{r['ns_per_cell']:>9.2f}{r['peak_rss_mb']:>9.0f}{r['load']:>6.2f}")
+            print(f"{r['scenario']:<24}{shape:>14}{r['seconds']:>8.2f}{r['cpu_seconds']:>8.2f}"
+                  f"{r['draws_seconds']:>10.2f}{r['ns_per_cell']:>9.2f}{r['peak_rss_mb']:>9.0f}"
+                  f"{r['load']:>6.2f}")
     if "year" in only:
         runs = [in_child("synthetic", n) for _ in range(repeats)]
         best = sorted(runs, key=lambda r: r["seconds"])[len(runs) // 2]
         record["year"] = {**best, "seconds_all": [r["seconds"] for r in runs]}
         print(f"\n{n:,} x 365 days x 50 regions (synthetic), compiled: {best['seconds']:.2f} s "
-              f"(draws {best['draws_seconds']:.2f} s), {best['ns_per_cell']:.2f} ns/cell, "
+              f"wall, {best['cpu_seconds']:.2f} s cpu (draws {best['draws_seconds']:.2f} s cpu), "
+              f"{best['ns_per_cell']:.2f} ns/cell, "
               f"peak {best['peak_rss_mb']:,.0f} MB, load {best['load']:.2f}")
     if "simpy" in only:
         rows = bench_simpy(max(5, 5 * repeats))
         record["simpy"] = rows
-        print("\nSimPy engine, a run (median): the engine alone / with plan and draws")
+        print("\nSimPy engine, a run (median): the engine alone (wall, cpu) / with plan and "
+              "draws (wall)")
         for r in rows:
-            print(f"  {r['scenario']:<22}{r['backend']:<10}{r['ms']:8.2f} ms "
-                  f"{r['ms_with_plan_and_draws']:8.2f} ms   load {r['load']:.2f}")
+            print(f"  {r['scenario']:<22}{r['backend']:<10}{r['ms']:8.2f} ms {r['cpu_ms']:8.2f} ms"
+                  f" {r['ms_with_plan_and_draws']:8.2f} ms   load {r['load']:.2f}")
     if "allocator" in only:
         rows = bench_allocator(max(5, 5 * repeats))
         record["allocator"] = rows
         print("\ncompiled allocator, R = 50, B = 10,000, caps and tiers: allocations/s")
         for r in rows:
             print(f"  {r['rule']:<14}{r['per_s']:>14,.0f}  (one thread "
-                  f"{r['one_thread_per_s']:,.0f})   load {r['load']:.2f}")
+                  f"{r['one_thread_per_s']:,.0f}; per cpu second "
+                  f"{r['one_thread_per_cpu_s']:,.0f})   load {r['load']:.2f}")
     if "first-use" in only:
         first = bench_first_use()
         record["first_use"] = first
         print(f"\nmasksim run scenarios/taiwan_2020.toml: empty numba cache "
-              f"{first['cold_s']:.1f} s, warm {first['warm_s']:.2f} s (load {first['load']:.2f})"
-              f"; stderr on first use: {first['stderr_cold']!r}")
+              f"{first['cold_s']:.1f} s wall ({first['cold_cpu_s']:.1f} s cpu), warm "
+              f"{first['warm_s']:.2f} s wall ({first['warm_cpu_s']:.2f} s cpu), load "
+              f"{first['load']:.2f}; stderr on first use: {first['stderr_cold']!r}")
     out = Path(args.out)
     out.parent.mkdir(parents=True, exist_ok=True)
     tmp = out.with_suffix(".tmp")

@@ -41,12 +41,12 @@ def simulate_batch(plan: Plan, draws: Draws, backend: Backend | str | Allocator,
     else:
         start = 0
         for k, day in enumerate(plan.ship_days.tolist()):
-            launch(_days, frame.handle, start, day)
-            launch(_morning, frame.handle, day, k)
+            launch(days, frame.handle, start, day)
+            launch(morning, frame.handle, day, k)
             allocate_in_python(frame, k, allocate)
-            launch(_evening, frame.handle, day, k)
+            launch(evening, frame.handle, day, k)
             start = day + 1
-        launch(_days, frame.handle, start, plan.n_days)
+        launch(days, frame.handle, start, plan.n_days)
     finish(frame)
     return Run(plan, draws, frame.totals, frame.series)
 
@@ -89,7 +89,7 @@ def run_compiled(d: Any) -> None:
 
 
 @numba.njit(cache=True, parallel=True, nogil=True)
-def _days(d: Any, start: int, stop: int) -> None:
+def days(d: Any, start: int, stop: int) -> None:
     """Whole days with no dispatch in them, every scenario."""
     for j in numba.prange(d.n_scenarios):
         b = _signed(j)
@@ -101,7 +101,7 @@ def _days(d: Any, start: int, stop: int) -> None:
 
 
 @numba.njit(cache=True, parallel=True, nogil=True)
-def _morning(d: Any, t: int, k: int) -> None:
+def morning(d: Any, t: int, k: int) -> None:
     """A dispatch day up to the problem, every scenario."""
     for j in numba.prange(d.n_scenarios):
         b = _signed(j)
@@ -110,7 +110,7 @@ def _morning(d: Any, t: int, k: int) -> None:
 
 
 @numba.njit(cache=True, parallel=True, nogil=True)
-def _evening(d: Any, t: int, k: int) -> None:
+def evening(d: Any, t: int, k: int) -> None:
     """A dispatch day from the answer on, every scenario."""
     for j in numba.prange(d.n_scenarios):
         b = _signed(j)

@@ -4,27 +4,31 @@ from ``NUMBA_CACHE_DIR``). The command line asks before a run, to say so on stde
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import Any
 
 
-def _entry_points(compiled_pass: bool) -> list[Any]:
+def _entry_points(batch_engine: bool, compiled_backend: bool) -> list[Any]:
     from sim.engine import batch, fields, hubs, steps
 
-    points = [fields.new_frame, steps.produce, steps.offer, steps.ship, hubs.hubs_day,
-              steps.receive_and_consume]
-    if compiled_pass:
-        points.append(batch.run_compiled)
-    return points
+    points: list[Any]
+    if batch_engine:
+        points = ([batch.run_compiled] if compiled_backend
+                  else [batch.days, batch.morning, batch.evening])
+    else:
+        points = [steps.produce, steps.offer, steps.ship, hubs.hubs_day,
+                  steps.receive_and_consume]
+        if compiled_backend:
+            points.append(steps.allocate_compiled)
+    return [fields.new_frame, *points]
 
 
-def cached(*, compiled_pass: bool = False) -> bool:
-    """Whether every entry point of a run has its machine code in numba's cache (a guess
-    from the cache's index files: True when it cannot tell)."""
+def cached(*, batch_engine: bool = False, compiled_backend: bool = False) -> bool:
+    """Whether every function a run enters has machine code in numba's cache that is still
+    good for the sources (True when it cannot tell: then it says nothing)."""
     try:
-        return all(Path(point._cache._cache_file._index_path).exists()
-                   for point in _entry_points(compiled_pass))
-    except (AttributeError, TypeError):  # another numba: say nothing
+        return all(bool(point._cache._cache_file._load_index())
+                   for point in _entry_points(batch_engine, compiled_backend))
+    except (AttributeError, TypeError, OSError):  # another numba
         return True
 
 
