@@ -5,6 +5,7 @@ both, with any backend, whatever it is batched with and on any number of threads
 from __future__ import annotations
 
 import datetime as dt
+import logging
 import os
 import subprocess
 import sys
@@ -230,8 +231,10 @@ def test_threads_launching_compiled_runs_at_once_do_not_abort(layer: str) -> Non
 
 def test_a_dask_worker_with_several_threads_runs_compiled_batches() -> None:
     distributed = pytest.importorskip("distributed")
-    with distributed.Client(n_workers=1, threads_per_worker=3, processes=True,
-                            dashboard_address=None) as client:
+    with (distributed.LocalCluster(host="127.0.0.1", n_workers=1, threads_per_worker=3,
+                                   processes=True, dashboard_address=None,
+                                   silence_logs=logging.ERROR) as cluster,
+          distributed.Client(cluster) as client):
         futures = [client.submit(_donated, str(ROOT / "scenarios" / "minimal.toml"), s,
                                  pure=False) for s in range(6)]
         totals = client.gather(futures)
