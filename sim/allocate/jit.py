@@ -9,9 +9,9 @@ function's cache stamps every function of this package with one digest of every 
 compiles code (a module here whose source says ``numba.njit``): change one, and every cached
 function is compiled afresh on its next call.
 
-Importing this module (every compiled module does, first) puts the two locators ahead of
-numba's own; they take only this package's files and keep numba's places (``__pycache__``,
-or ``NUMBA_CACHE_DIR``).
+Importing this module (every compiled module does, first) puts these locators ahead of
+numba's own; they take only this package's files and keep numba's places
+(``NUMBA_CACHE_DIR``, ``__pycache__``, or the user-wide cache of an installed package).
 """
 
 from __future__ import annotations
@@ -70,9 +70,26 @@ class PackageUserCacheLocator(caching.UserProvidedCacheLocator):
                 if _ours(py_file) else None)
 
 
+class PackageUserWideCacheLocator(caching.UserWideCacheLocator):
+    """numba's user-wide cache (where ``__pycache__`` cannot be written: an installed
+    package), the same way."""
+
+    def get_source_stamp(self) -> Any:
+        return compiled_sources_digest()
+
+    @classmethod
+    def from_function(cls, py_func: Any, py_file: str) -> Any:
+        return (super().from_function(py_func, py_file)  # type: ignore[no-untyped-call]
+                if _ours(py_file) else None)
+
+
 def _register() -> None:
+    """numba tries its locators in order and takes the first that accepts a function: ours
+    in numba's own order (``NUMBA_CACHE_DIR``, then ``__pycache__``, then the user-wide
+    cache), ahead of numba's."""
     classes = caching.CacheImpl._locator_classes
-    for locator in (PackageCacheLocator, PackageUserCacheLocator):  # the user's dir first
+    for locator in (PackageUserWideCacheLocator, PackageCacheLocator,
+                    PackageUserCacheLocator):
         if locator not in classes:
             classes.insert(0, locator)
 

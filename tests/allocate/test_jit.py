@@ -13,7 +13,8 @@ from sim.engine import steps
 def test_the_package_locator_stamps_every_cached_function_with_one_digest() -> None:
     for dispatcher in (spread, steps.produce, steps.ship):
         locator = dispatcher._cache._impl.locator
-        assert isinstance(locator, (jit.PackageCacheLocator, jit.PackageUserCacheLocator))
+        assert isinstance(locator, (jit.PackageCacheLocator, jit.PackageUserCacheLocator,
+                                    jit.PackageUserWideCacheLocator))
         assert locator.get_source_stamp() == jit.compiled_sources_digest()
 
 
