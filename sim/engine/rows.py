@@ -78,18 +78,18 @@ def plan_rows(scenario: Scenario, plan: Plan, values: Mapping[ScalarPath, NDArra
 
     kinds = {p.kind for p in values}
     for path, v in values.items():  # fields one path sets on its own rows
-        c = index.get((path.donor, path.supply), -1)
+        k = index.get((path.donor, path.supply), -1)  # a supply's channel
         if path.kind is Scalar.INITIAL_STOCK:
-            rows["initial_stock_units"][:, c] = v
+            rows["initial_stock_units"][:, k] = v
         elif path.kind is Scalar.OUTAGE_PROBABILITY:
-            rows["outage_probability"][:, c] = v
+            rows["outage_probability"][:, k] = v
         elif path.kind is Scalar.OUTAGE_SEVERITY:
-            rows["outage_severity"][:, c] = v
+            rows["outage_severity"][:, k] = v
         elif path.kind is Scalar.OUTAGE_MEAN_DAYS:
-            rows["outage_mean_days"][:, c] = v
+            rows["outage_mean_days"][:, k] = v
         elif path.kind is Scalar.AVAILABILITY:
-            nominal = ch.nominal_capacity(chans[c].supply, plan.start, plan.n_days)
-            rows["capacity_units"][:, c] = nominal[np.newaxis] * v[:, np.newaxis]
+            nominal = ch.nominal_capacity(chans[k].supply, plan.start, plan.n_days)
+            rows["capacity_units"][:, k] = nominal[np.newaxis] * v[:, np.newaxis]
         elif path.kind is Scalar.CARGO_CAP:
             rows["cargo_cap"][:, of_donor[path.donor]] = np.where(np.isnan(v), np.inf, v)[
                 :, np.newaxis]
@@ -173,8 +173,8 @@ def _demand(supply: Any, plan: Plan, n: int, uptake: Array, groups: list[Array],
     out = sold.copy()
     if prog.set_aside is not None:
         out += prog.set_aside
-    for u in prog.uses:
-        out += u.issued
+    for use in prog.uses:
+        out += use.issued
     return out
 
 

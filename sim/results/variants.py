@@ -67,17 +67,19 @@ class Block:
     backend: Backend
 
 
-def override_blocks(base: Scenario, columns: Mapping[str, NDArray[Any]], n: int, *,
-                    given: Mapping[str, Mask] | None = None, source: str | None = None,
+def override_blocks(base: Scenario, columns: Mapping[Any, NDArray[Any]], n: int, *,
+                    given: Mapping[Any, Mask] | None = None,
+                    source: str | None = None,
                     backend: Backend | None = None, chunk_size: int = 1024,
                     cache: PlanCache | None = None, per_row: bool = True) -> Iterator[Block]:
-    """Blocks of rows 0 .. n-1 of ``columns`` (override key -> a value a row; ``given``: the
+    """Blocks of rows 0 .. n-1 of ``columns`` (override key, a dotted path or its steps ->
+    a value a row; ``given``: the
     rows that set it, default all), in row order. ``per_row=False`` builds every distinct
     row as a scenario (the way every row ran before: for comparison). InputError: a key
     that names no field; RowError: the first row that does not validate."""
     over = Overrides(base, source)
     cache = PlanCache() if cache is None else cache
-    steps = {key: over.steps(key) for key in columns}
+    steps = {key: over.steps(key) if isinstance(key, str) else key for key in columns}
     fast, slow = split_paths(base, steps) if per_row else ({}, list(columns))
     masks = {k: np.ones(n, dtype=bool) if given is None or k not in given
              else np.asarray(given[k], dtype=bool) for k in columns}
@@ -86,7 +88,7 @@ def override_blocks(base: Scenario, columns: Mapping[str, NDArray[Any]], n: int,
     keys = [tuple(cells[k][j] if masks[k][j] else _UNSET for k in slow) for j in range(n)]
     groups: dict[Any, Scenario | None] = {}
 
-    def changes(j: int, which: Iterable[str]) -> list[tuple[Steps, Any]]:
+    def changes(j: int, which: Iterable[Any]) -> list[tuple[Steps, Any]]:
         return [(steps[k], _item(columns[k], j)) for k in which if masks[k][j]]
 
     def alone(j: int) -> Block:
@@ -108,13 +110,13 @@ def override_blocks(base: Scenario, columns: Mapping[str, NDArray[Any]], n: int,
             j = stop
             continue
         paths = {k: scalar_path(group, steps[k]) for k in fast}
-        if any(p is None or p != fast[k] for k, p in paths.items()):
+        if any(p != fast[k] for k, p in paths.items()):  # the group's own structure
             yield from (alone(i) for i in range(j, stop))
             j = stop
             continue
         rows = slice(j, stop)
-        checked = check(group, stop - j, {paths[k]: _column(columns[k], rows) for k in fast},
-                        {paths[k]: masks[k][rows] for k in fast})  # type: ignore[misc]
+        checked = check(group, stop - j, {fast[k]: _column(columns[k], rows) for k in fast},
+                        {fast[k]: masks[k][rows] for k in fast})
         seeds = next((checked.values[p].tolist() for p in checked.values
                       if p.kind is Scalar.SEED), [group.seed] * (stop - j))
         start = j

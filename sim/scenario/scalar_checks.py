@@ -45,8 +45,12 @@ def current(scenario: Scenario, path: ScalarPath) -> Any:
     for step in path.steps:
         if node is None:
             return None
-        node = node.get(step) if isinstance(node, dict) else (
-            node[step] if isinstance(node, list) else getattr(node, str(step)))
+        if isinstance(node, dict):
+            node = node.get(step)
+        elif isinstance(node, list) and isinstance(step, int):
+            node = node[step]
+        else:
+            node = getattr(node, str(step))
     return node
 
 

@@ -23,7 +23,7 @@ import typing
 from collections.abc import Mapping
 from dataclasses import dataclass
 from enum import StrEnum
-from typing import Any
+from typing import Any, TypeVar
 
 import annotated_types as at
 import numpy as np
@@ -51,6 +51,7 @@ from sim.scenario.paths import Step, Steps
 from sim.scenario.scenario import Scenario
 
 Mask = NDArray[np.bool_]
+K = TypeVar("K")
 
 
 class Scalar(StrEnum):
@@ -173,7 +174,9 @@ def field_rule(info: FieldInfo | None, annotation: Any) -> FieldRule | None:
             flags["not_tiny"] = True
         else:
             return None
-    return FieldRule(annotation, **bounds, **flags)
+    return FieldRule(annotation, ge=bounds.get("ge", -math.inf), gt=bounds.get("gt", -math.inf),
+                     le=bounds.get("le", math.inf), lt=bounds.get("lt", math.inf),
+                     plus_zero=flags["plus_zero"], not_tiny=flags["not_tiny"])
 
 
 @dataclass(frozen=True)
@@ -280,22 +283,19 @@ def _target(scenario: Scenario, kind: Scalar, steps: Steps, parent: Any
     return None if rule is None else ScalarPath(kind, steps, rule, **where)
 
 
-def split_paths(scenario: Scenario, steps: Mapping[str, Steps]
-                ) -> tuple[dict[str, ScalarPath], list[str]]:
+def split_paths(scenario: Scenario, steps: Mapping[K, Steps]
+                ) -> tuple[dict[K, ScalarPath], list[K]]:
     """Override keys (and their steps) into those that set a scalar on the plan and the
     rest. Keys that name one field twice, or a field inside or around another key's, are
     among the rest: setting them in order is what decides their value."""
     found = {key: scalar_path(scenario, s) for key, s in steps.items()}
-    fast: dict[str, ScalarPath] = {}
+    named = {key: path.steps if path is not None else steps[key] for key, path in found.items()}
+    fast: dict[K, ScalarPath] = {}
     for key, path in found.items():
-        if path is None:
-            continue
-        mine = steps[key]
-        if any(other != key and (steps[other][:len(mine)] == mine
-                                 or mine[:len(steps[other])] == steps[other]
-                                 or (found[other] is not None
-                                     and found[other].steps == path.steps))
-               for other in steps):
+        mine = named[key]
+        if path is None or any(other != key and (
+                theirs[:len(mine)] == mine or mine[:len(theirs)] == theirs)
+                for other, theirs in named.items()):
             continue
         fast[key] = path
     return fast, [key for key in steps if key not in fast]
