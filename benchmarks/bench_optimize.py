@@ -4,9 +4,10 @@
 
 Default file: scenarios/optimize/taiwan_2020_give.toml (target: <= 60 s end to end). Prints
 the whole search (one run: it is long), then where a policy's time goes, as the median of
-``--repeats`` evaluations of one policy on the 1,000 futures: building the scenarios
-(Overrides.apply: override and validate) and planning and running them (run_scenarios).
-Item 1 of issue 22 (per-row parameters on a plan built once) removes most of the first two.
+``--repeats`` evaluations of one policy on the 1,000 futures, the slow way beside the fast
+one's total: building a scenario per future (Overrides.apply: override and validate) and
+planning and running each (run_scenarios), where optimize itself sets the futures as
+per-row values on one plan (sim.results.variants).
 """
 
 from __future__ import annotations

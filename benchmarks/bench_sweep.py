@@ -1,6 +1,8 @@
 """Experiments per second of a sweep, per executor: the same sweep, one after the other.
 
-    python benchmarks/bench_sweep.py [SWEEP] [--skip-dask] [--end-to-end [--repeats 3]]
+    python benchmarks/bench_sweep.py [SWEEP] [--samples N] [--skip-dask]
+    python benchmarks/bench_sweep.py [SWEEP] [--samples N] --end-to-end [--repeats 3]
+    python benchmarks/bench_sweep.py [SWEEP] [--samples N] --per-row [--repeats 3]
 
 Default sweep: scenarios/sweeps/taiwan_2020_policy.toml. Each executor writes its own
 folder (in a temporary directory); the folders are checked to be byte-identical. Times are
@@ -9,8 +11,15 @@ worker processes (and a Dask LocalCluster), which is what a user waits for.
 
 ``--end-to-end`` times the command itself instead, ``masksim sweep SWEEP --workers 0`` and
 ``--workers 2`` in a fresh process each (interpreter start, imports, design, runs, files):
-the baseline for item 1 of issue 22 (per-row parameters on a plan built once). Medians of
-``--repeats`` runs, side by side.
+both executors side by side. Medians of ``--repeats`` runs.
+
+``--per-row`` runs every chunk in this process twice, side by side: parameters as per-row
+values on a plan built once, and a scenario built per experiment (as sweeps ran before);
+each split into building the blocks (overrides, checks, plans) and simulating them, and the
+outcomes checked to be byte-identical.
+
+``--samples N`` scales a Sobol' or sampled design (a copy of the sweep file with
+``samples = N``; the policy sweep at 8,192 samples is 81,920 experiments).
 """
 
 from __future__ import annotations
@@ -18,6 +27,7 @@ from __future__ import annotations
 import argparse
 import importlib.util
 import os
+import re
 import statistics
 import subprocess
 import sys
@@ -25,7 +35,12 @@ import tempfile
 import time
 from pathlib import Path
 
+import numpy as np
+
+from sim.results.batch import run_batches
+from sim.results.variants import override_blocks
 from sim.sweep.executors import ExecutorKind, execute, make_executor
+from sim.sweep.spec import run_chunk
 from sim.sweep.store import load_sweep, prepare, run_info
 
 REPO = Path(__file__).resolve().parents[1]
@@ -44,12 +59,71 @@ def main() -> None:
     parser.add_argument("--skip-dask", action="store_true")
     parser.add_argument("--end-to-end", action="store_true",
                         help="time `masksim sweep` as a user runs it")
+    parser.add_argument("--per-row", action="store_true",
+                        help="per-row values against a scenario built per experiment")
+    parser.add_argument("--samples", type=int, help="scale the design to N samples")
     parser.add_argument("--repeats", type=int, default=3)
     args = parser.parse_args()
-    if args.end_to_end:
-        end_to_end(args.sweep, args.repeats)
-        return
+    with tempfile.TemporaryDirectory() as scaled:
+        if args.samples:
+            args.sweep = _scaled(Path(args.sweep), args.samples, Path(scaled))
+        if args.end_to_end:
+            end_to_end(args.sweep, args.repeats)
+        elif args.per_row:
+            per_row(args.sweep, args.repeats)
+        else:
+            executors(args)
 
+
+def _scaled(sweep: Path, samples: int, folder: Path) -> str:
+    """A copy of the sweep file with ``samples = N`` and its base named absolutely."""
+    text = re.sub(r"(?m)^samples\s*=\s*\d+", f"samples = {samples}", sweep.read_text())
+    base = re.search(r'(?m)^base\s*=\s*"([^"]+)"', text)
+    if base is None or f"samples = {samples}" not in text:
+        raise SystemExit(f"{sweep}: no `base` or `samples` line to scale")
+    text = text.replace(base.group(0), f'base = "{(sweep.parent / base.group(1)).resolve()}"')
+    out = folder / sweep.name
+    out.write_text(text)
+    return str(out)
+
+
+def per_row(sweep: str, repeats: int) -> None:
+    """Every chunk, in this process: blocks built, then simulated; per-row against built."""
+    resolved = load_sweep(sweep)
+    n = resolved.n_experiments
+    times: dict[bool, list[tuple[float, float]]] = {True: [], False: []}
+    outcomes: dict[bool, list[bytes]] = {}
+    run_chunk(resolved.task(0))  # compile and warm up what both share
+    for _ in range(repeats):
+        for fast in (True, False):
+            build = simulate = 0.0
+            got: list[bytes] = []
+            for chunk in range(resolved.n_chunks):
+                task = resolved.task(chunk, per_row=fast)
+                t0 = time.perf_counter()
+                blocks = list(override_blocks(task.base, task.override_columns(),
+                                              task.stop - task.start, source=task.source,
+                                              per_row=fast))
+                t1 = time.perf_counter()
+                out = run_batches((b.rows, b.plan, b.seeds, b.backend) for b in blocks)
+                t2 = time.perf_counter()
+                build, simulate = build + t1 - t0, simulate + t2 - t1
+                got += [np.asarray(out.metrics[k]).tobytes() for k in task.outcomes]
+            times[fast].append((build, simulate))
+            outcomes[fast] = got
+    print(f"{resolved.sweep.name}: {n:,} experiments in {resolved.n_chunks} chunks, one "
+          f"process, median of {repeats}; load average {os.getloadavg()[0]:.2f} at the end")
+    print(f"  {'':<26}{'build s':>9}{'simulate s':>12}{'total s':>9}{'simulate %':>12}")
+    for fast, label in ((True, "per-row values, one plan"), (False, "built per experiment")):
+        build = statistics.median(b for b, _ in times[fast])
+        simulate = statistics.median(s for _, s in times[fast])
+        print(f"  {label:<26}{build:>9.2f}{simulate:>12.2f}{build + simulate:>9.2f}"
+              f"{100 * simulate / (build + simulate):>11.0f} %")
+    print(f"  outcomes byte-identical: {'yes' if outcomes[True] == outcomes[False] else 'NO'}")
+
+
+def executors(args: argparse.Namespace) -> None:
+    """The sweep on each executor, one after the other; parts checked byte-identical."""
     started = time.perf_counter()
     resolved = load_sweep(args.sweep)
     load_seconds = time.perf_counter() - started

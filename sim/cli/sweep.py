@@ -105,6 +105,16 @@ def _backend_words(r: ResolvedSweep) -> str:
     return text
 
 
+def _fast_path_words(r: ResolvedSweep) -> str:
+    """How many parameters are per-row values on a plan built once, and which build a
+    scenario per experiment (changes of structure, or paths the fast path does not know)."""
+    per_row, built = r.per_row()
+    fast = f"{len(per_row)} parameter(s) per row on one plan"
+    if not built:
+        return fast
+    return f"{fast}; built per experiment (slower): {', '.join(built)}"
+
+
 def _where(kind: ExecutorKind, executor: Any, scheduler: str | None, source: str) -> str:
     about = executor.describe()
     if kind is ExecutorKind.DASK:
@@ -201,6 +211,7 @@ def _sweep(args: argparse.Namespace, run: _Run) -> int:
                    if state is FolderState.UNFINISHED else "")
         print(f"  executor {kind} ({_where(kind, run.executor, scheduler, source)}); "
               f"{_backend_words(resolved)}{resumed}")
+        print(f"  {_fast_path_words(resolved)}")
     seconds, lp = _execute(args, resolved, out, run.executor, todo, remaining, execute)
     if not args.quiet:
         print(f"  {remaining:,} experiments in {seconds:.1f} s "

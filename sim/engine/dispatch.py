@@ -3,9 +3,10 @@ taken back: the compiled day stops after ``steps.offer``, this reads the problem
 frame's arrays (copies: an allocator may keep its problems), calls the allocator, and writes
 the answer where ``steps.ship`` reads it.
 
-Independent giving hands over every channel row (one call per rule when donors spread by
-different rules); pooled giving hands over the joint problem of each good (its donors'
-pledges are already paid, by the compiled day), and ``steps.ship`` splits the answer.
+Independent giving hands over every channel row; pooled giving hands over the joint problem
+of each good (its donors' pledges are already paid, by the compiled day), and ``steps.ship``
+splits the answer. Rows that spread by different rules (donors' own rules, or scenarios of
+a batch with different rules) are handed over one call per rule.
 """
 
 from __future__ import annotations
@@ -21,9 +22,9 @@ from sim.allocate.kernels import CODES
 from sim.allocate.problem import Allocation, AllocationProblem, Allocator
 from sim.engine.frame import Frame
 from sim.engine.plan import Plan, per_row
-from sim.scenario.enums import Backend
+from sim.scenario.enums import Backend, Rule
 
-RULES = {code: rule for rule, code in CODES.items()}
+KERNEL_RULES = {code: rule for rule, code in CODES.items()}
 _PER_ROW_PROBLEM = ("budget_units", "policy_on", "pledge_due_units", "projected_need_units",
                     "have_units", "cap_units", "share", "tier", "weight")
 
@@ -60,7 +61,7 @@ def _independent(frame: Frame, k: int, allocate: Allocator) -> None:
     n, r = frame.layout.n_rows, len(plan.region_ids)
     shape = (n, r)
     problem = AllocationProblem(
-        rule=plan.channel_rule[0],
+        rule=Rule.PROPORTIONAL,  # each row's own: _by_rule
         budget_units=a["p_budget"].copy(),
         policy_on=a["p_on"].copy(),
         pledge_due_units=a["outstanding"].copy(),
@@ -76,27 +77,35 @@ def _independent(frame: Frame, k: int, allocate: Allocator) -> None:
         mip_time_limit_seconds=plan.mip_time_limit_seconds,
         pledge_due_index=plan.pledge_due,
     )
-    rules = np.tile(a["rule"], n // len(a["rule"]))
-    if n == 0 or (rules == rules[0]).all():
-        answer = allocate(replace(problem, rule=RULES[int(rules[0])]) if n else problem)
-    else:  # donors that spread by different rules: one allocation per rule over its rows
-        answer = Allocation(np.zeros((n, len(plan.pledge_region))), np.zeros(shape),
-                            np.zeros(shape))
-        for code in dict.fromkeys(rules.tolist()):
-            rows = np.flatnonzero(rules == code)
-            part = allocate(replace(problem, rule=RULES[code], **{
-                name: getattr(problem, name)[rows] for name in _PER_ROW_PROBLEM}))
-            answer.pledge_units[rows] = part.pledge_units
-            answer.policy_units[rows] = part.policy_units
-            answer.shipped_units[rows] = part.shipped_units
+    answer = _by_rule(problem, np.tile(a["rule"], n // len(a["rule"])), allocate)
     a["a_pledge"][...] = answer.pledge_units
     a["a_policy"][...] = answer.policy_units
     a["a_shipped"][...] = answer.shipped_units
 
 
+def _by_rule(problem: AllocationProblem, rules: NDArray[np.int64],
+             allocate: Allocator) -> Allocation:
+    """The problem's answer, each row by its own rule (kernel codes): one call when every
+    row spreads by one rule, else one call per rule over its rows."""
+    n = len(rules)
+    if n == 0 or (rules == rules[0]).all():
+        return allocate(replace(problem, rule=KERNEL_RULES[int(rules[0])]) if n else problem)
+    shape = problem.projected_need_units.shape
+    answer = Allocation(np.zeros((n, problem.pledge_due_units.shape[1])), np.zeros(shape),
+                        np.zeros(shape))
+    for code in dict.fromkeys(rules.tolist()):
+        rows = np.flatnonzero(rules == code)
+        part = allocate(replace(problem, rule=KERNEL_RULES[code], **{
+            name: getattr(problem, name)[rows] for name in _PER_ROW_PROBLEM}))
+        answer.pledge_units[rows] = part.pledge_units
+        answer.policy_units[rows] = part.policy_units
+        answer.shipped_units[rows] = part.shipped_units
+    return answer
+
+
 def _pooled(frame: Frame, k: int, allocate: Allocator) -> None:
-    """The joint problem of each good row: its first channel's need, shares and weights; the
-    budget, holdings and room the compiled day worked out."""
+    """The joint problem of each good row: its first channel's need, shares, weights and
+    rule (the scenario's); the budget, holdings and room the compiled day worked out."""
     plan, a, layout = frame.plan, frame.arrays, frame.layout
     n, r = layout.n_rows, len(plan.region_ids)
     first = np.maximum(layout.first_of_group, 0)  # a good no donor gives: budget 0
@@ -105,8 +114,8 @@ def _pooled(frame: Frame, k: int, allocate: Allocator) -> None:
     def joint(values: NDArray[Any]) -> NDArray[Any]:
         return np.ascontiguousarray(_rows(values, n, (n, r))[first])
 
-    spread = allocate(AllocationProblem(
-        rule=plan.rule,
+    problem = AllocationProblem(
+        rule=Rule.PROPORTIONAL,  # each good row's own: _by_rule
         budget_units=budget,
         policy_on=budget > 0,
         pledge_due_units=np.zeros((len(budget), 0)),
@@ -120,6 +129,6 @@ def _pooled(frame: Frame, k: int, allocate: Allocator) -> None:
         min_shipment_units=plan.min_shipment_units,
         pallet_units=plan.pallet_units,
         mip_time_limit_seconds=plan.mip_time_limit_seconds,
-    )).policy_units
-    a["j_spread"][...] = spread
-
+    )
+    rules = np.tile(a["rule"], n // len(a["rule"]))[first]
+    a["j_spread"][...] = _by_rule(problem, rules, allocate).policy_units

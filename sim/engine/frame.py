@@ -26,7 +26,7 @@ from numpy.typing import NDArray
 from sim.allocate.kernels import CODES
 from sim.engine.draws import Draws
 from sim.engine.fields import BO, FIELDS, I8, new_frame
-from sim.engine.plan import Plan
+from sim.engine.plan import RULES, Plan
 from sim.engine.state import (
     CHANNEL_REGION_SERIES,
     DONOR_SERIES,
@@ -37,6 +37,7 @@ from sim.engine.state import (
     Totals,
 )
 
+RULE_CODES = np.array([CODES[rule] for rule in RULES], dtype=np.int64)  # plan -> kernel
 _SCALARS = tuple(name for name, kind in FIELDS if kind in (I8, BO))
 _ARRAYS = tuple(name for name, kind in FIELDS if kind not in (I8, BO))
 
@@ -101,7 +102,6 @@ def build_frame(plan: Plan, draws: Draws, *, keep_series: bool) -> Frame:
     own = np.concatenate([np.flatnonzero(channel == j) for j in range(c)] or [np.zeros(0, np.intp)])
     own_start = np.cumsum([0] + [int((channel == j).sum()) for j in range(c)])
     route_start, route_channel, route_region = _routes(plan)
-    rules = [plan.rule] * c if plan.pooled else list(plan.channel_rule)
     first = np.array([int(np.flatnonzero(plan.channel_good == j)[0])
                       if (plan.channel_good == j).any() else -1 for j in range(g)])
     life = np.broadcast_to(np.asarray(plan.shelf_life_days, dtype=i8), (c,)
@@ -147,7 +147,7 @@ def build_frame(plan: Plan, draws: Draws, *, keep_series: bool) -> Frame:
         "route_start": _read_only(route_start, i8),
         "route_channel": _read_only(route_channel, i8),
         "route_region": _read_only(route_region, i8),
-        "rule": _read_only(np.array([CODES[x] for x in rules], dtype=i8).reshape(c), i8),
+        "rule": _read_only(RULE_CODES[plan.rule], i8),
         "capacity": _read_only(plan.capacity_units, f8),
         "procured": _read_only(plan.procured_units, f8),
         "req_share": _read_only(plan.requisition_share, f8),

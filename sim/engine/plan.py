@@ -12,7 +12,7 @@ on its own date (pledges only). A scenario of one donor giving masks is C = G = 
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, fields
 from typing import Any, TypeVar, cast
 
@@ -20,11 +20,18 @@ import numpy as np
 from numpy.typing import NDArray
 
 from sim.engine import channels as ch
+from sim.engine.blocks import (
+    VALUE_SHARES,
+    channel_attributes,
+    frozen,
+    good_block,
+    hub_arrays,
+)
 from sim.engine.memo import PlanCache
 from sim.scenario.domestic import Use
 from sim.scenario.donors import Supply
 from sim.scenario.enums import CargoUnit, Rule, ShareBasis
-from sim.scenario.models import FixedLeadTime, Group, Need
+from sim.scenario.models import Group
 from sim.scenario.scenario import Scenario
 
 Array = NDArray[np.float64]
@@ -60,8 +67,6 @@ class Plan:
     hub_handling_days: Index  # (H,)
     hub_onward_days: Index  # (H, R) fixed days from the hub on to each region
     hub_per_unit: Array  # (H, C) throughput one unit of the channel's good takes (1 or kg)
-    rule: Rule  # the scenario's (and pooled giving's)
-    channel_rule: tuple[Rule, ...]  # (C,) each channel's donor's own, giving independently
     min_shipment_units: float | None
     pallet_units: float | None
     mip_time_limit_seconds: float  # lp backend: the MIP's time for one row
@@ -91,6 +96,8 @@ class Plan:
     projected_need_units: Array  # (., K, R) over the planning window after landing
     share: Array  # (., K, R) proportional shares on each dispatch day
     pledge_units: Array  # (., P) the channel's own instances (0 elsewhere)
+    rule: NDArray[np.int64]  # (.,) the rule each channel row spreads by, as its index in
+    # RULES: its donor's own, giving independently (else the scenario's); pooled: the scenario's
     # Per good row (G for one scenario; B x G or a shared G in a batch).
     need_units: Array  # (., T, R) per day
     # Per scenario (1 for one scenario; B, or a shared 1, in a batch).
@@ -117,13 +124,17 @@ class Plan:
     def dates(self) -> list[dt.date]:
         return [self.start + dt.timedelta(days=i) for i in range(self.n_days)]
 
+    def rows_per_scenario(self, name: str) -> int:
+        """The rows one scenario has in a per-row field: C, G or 1."""
+        return (self.n_goods if name in _PER_GOOD else 1 if name in _PER_SCENARIO
+                else self.n_channels)
+
     def row(self, b: int) -> Plan:
         """Scenario ``b`` alone, as a plan of one scenario."""
         sliced = {}
-        for name in _PER_ROW:
+        for name in PER_ROW:
             values = getattr(self, name)
-            per = (self.n_goods if name in _PER_GOOD else 1 if name in _PER_SCENARIO
-                   else self.n_channels)
+            per = self.rows_per_scenario(name)
             if values.shape[0] == per:
                 sliced[name] = values  # shared by every scenario
             else:
@@ -136,10 +147,11 @@ _SHARED = (
     "channel_good", "pooled", "ship_days", "dispatches", "policy_day", "pledge_channel",
     "pledge_region", "pledge_due", "pledge_source", "pledge_exchange", "receive_channel",
     "receive_ratio", "receive_lead_days", "hub_ids", "route_hub", "hub_handling_days",
-    "hub_onward_days", "hub_per_unit", "rule", "channel_rule", "min_shipment_units",
+    "hub_onward_days", "hub_per_unit", "min_shipment_units",
     "pallet_units", "mip_time_limit_seconds",
 )
-_PER_ROW = tuple(f.name for f in fields(Plan) if f.name not in _SHARED)
+PER_ROW = tuple(f.name for f in fields(Plan) if f.name not in _SHARED)
+RULES = tuple(Rule)  # a plan's rule codes index this
 _PER_GOOD = ("need_units",)
 _PER_SCENARIO = ("hub_throughput",)
 
@@ -166,11 +178,6 @@ def per_row(values: NDArray[S], n_rows: int) -> NDArray[S]:
 
 
 
-def _frozen(a: NDArray[Any]) -> NDArray[Any]:
-    a.setflags(write=False)
-    return a
-
-
 def build_plan(scenario: Scenario, cache: PlanCache | None = None) -> Plan:
     """The arrays of one scenario, read-only. With a ``cache`` (``sim.engine.memo``), the
     same Scenario object, or one sharing its sub-models, gets the same arrays back while the
@@ -183,7 +190,7 @@ def build_plan(scenario: Scenario, cache: PlanCache | None = None) -> Plan:
 def _stack(rows: Sequence[NDArray[Any]]) -> NDArray[Any]:
     """One channel's arrays, each with a leading 1, as C rows (the one array itself, not a
     copy, when C = 1: cached series stay shared)."""
-    return rows[0] if len(rows) == 1 else _frozen(np.concatenate(rows))
+    return rows[0] if len(rows) == 1 else frozen(np.concatenate(rows))
 
 
 def _build_plan(scenario: Scenario, cache: PlanCache) -> Plan:
@@ -205,14 +212,14 @@ def _build_plan(scenario: Scenario, cache: PlanCache) -> Plan:
     row = np.newaxis
 
     def series(tag: str, models: tuple[object, ...], compute: Callable[[], Array]) -> Array:
-        return cache.series.get(models, (tag, *span), lambda: _frozen(compute()[row]))
+        return cache.series.get(models, (tag, *span), lambda: frozen(compute()[row]))
 
     def supply_series(s: Supply) -> tuple[Array, ...]:
         capacity = cache.series.get((s.capacity,), ("capacity", *span, s.availability),
-                                    lambda: _frozen(ch.capacity(s, *span)[row]))
+                                    lambda: frozen(ch.capacity(s, *span)[row]))
         procured = series("procured", tuple(s.procurement), lambda: ch.procurement(s, *span))
         share, cap = cache.series.get(tuple(s.requisition), ("requisition", *span), lambda: tuple(
-            _frozen(a[row]) for a in ch.requisition(s.requisition, *span)))
+            frozen(a[row]) for a in ch.requisition(s.requisition, *span)))
         demand = series("demand", (s.domestic, s.domestic_need),
                         lambda: _domestic_demand(s, *span, cache))
         return capacity, procured, share, cap, demand
@@ -229,23 +236,24 @@ def _build_plan(scenario: Scenario, cache: PlanCache) -> Plan:
          tuple(d.shipments.cadence_days for d in donors)),
         lambda: ch.pledge_instances(scenario, chans, days, policy))
     basis_values = tuple(r.population if a.shares is ShareBasis.POPULATION else r.weight
-                         for r in scenario.regions) if a.shares in _VALUE_SHARES else ()
+                         for r in scenario.regions) if a.shares in VALUE_SHARES else ()
     goods = cache.blocks.get(
         (*(scenario.region_need(r, g) for g in scenario.good_ids for r in scenario.regions),
          *lead_models),
         ("goods", *span, a.planning_horizon_days, days.tobytes(), a.shares, basis_values,
          structure),
-        lambda: _good_block(scenario, chans, days, cache))
+        lambda: good_block(scenario, chans, days, cache))
     attributes = cache.blocks.get((*scenario.regions, *lead_models), ("attributes", structure),
-                             lambda: _channel_attributes(scenario, chans))
+                             lambda: channel_attributes(scenario, chans))
     budgets = [ch.budget(c.donor) for c in chans]
     masses = {g.id: g.mass_kg for g in scenario.goods}
     lives = {g.id: g.shelf_life_days for g in scenario.goods}
 
     def per_channel(values: list[Any], dtype: Any = np.float64) -> NDArray[Any]:
-        return _frozen(np.array(values, dtype=dtype))
+        return frozen(np.array(values, dtype=dtype))
 
     n_p = len(instances.channel)
+    pooled = scenario.coordination == "pooled"
     pledge_units = np.zeros((len(chans), n_p))
     pledge_units[instances.channel, np.arange(n_p)] = instances.amount
     return Plan(
@@ -257,10 +265,10 @@ def _build_plan(scenario: Scenario, cache: PlanCache) -> Plan:
         donor_ids=tuple(scenario.donor_ids),
         channel_donor=per_channel([c.donor_index for c in chans], np.intp),
         channel_good=per_channel([c.good_index for c in chans], np.intp),
-        pooled=scenario.coordination == "pooled",
-        ship_days=_frozen(days),
-        dispatches=_frozen(dispatch),
-        policy_day=_frozen(policy),
+        pooled=pooled,
+        ship_days=frozen(days),
+        dispatches=frozen(dispatch),
+        policy_day=frozen(policy),
         pledge_channel=per_channel(instances.channel, np.intp),
         pledge_region=per_channel(instances.region, np.intp),
         pledge_due=per_channel(instances.due, np.intp),
@@ -269,8 +277,6 @@ def _build_plan(scenario: Scenario, cache: PlanCache) -> Plan:
         receive_channel=per_channel(instances.receive_channel, np.intp),
         receive_ratio=per_channel(instances.receive_ratio),
         receive_lead_days=per_channel(instances.receive_lead_days, np.intp),
-        rule=a.rule,
-        channel_rule=tuple(c.donor.rule or a.rule for c in chans),
         min_shipment_units=a.min_shipment,
         pallet_units=a.pallet_size,
         mip_time_limit_seconds=a.mip_time_limit_seconds,
@@ -293,37 +299,14 @@ def _build_plan(scenario: Scenario, cache: PlanCache) -> Plan:
         outage_probability=per_channel([c.supply.outages.daily_probability for c in chans]),
         outage_severity=per_channel([c.supply.outages.severity for c in chans]),
         outage_mean_days=per_channel([c.supply.outages.mean_duration_days for c in chans]),
-        pledge_units=_frozen(pledge_units),
+        pledge_units=frozen(pledge_units),
+        rule=per_channel([RULES.index(a.rule if pooled else c.donor.rule or a.rule)
+                          for c in chans], np.int64),
         **cache.blocks.get((*scenario.hubs, *scenario.goods), ("hubs", structure),
-                      lambda: _hub_arrays(scenario, chans)),
+                      lambda: hub_arrays(scenario, chans)),
         **cast(dict[str, Any], goods),
         **cast(dict[str, Any], attributes),
     )
-
-
-_VALUE_SHARES = (ShareBasis.POPULATION, ShareBasis.WEIGHTS)
-
-
-def _hub_arrays(scenario: Scenario, chans: Sequence[ch.Channel]) -> dict[str, Any]:
-    """Routes, handling and onward days, throughput units per unit of each channel's good."""
-    hubs, regions = scenario.hubs, scenario.region_ids
-    index = {h.id: i for i, h in enumerate(hubs)}
-    route = np.array([[index.get(c.donor.hub_for(r) or "", -1) for r in regions]
-                      for c in chans], dtype=np.intp).reshape(len(chans), len(regions))
-    masses = {g.id: g.mass_kg for g in scenario.goods}
-    per_unit = np.array([[float(masses[c.supply.good] or 1.0) if h.throughput_unit == "kg"
-                          else 1.0 for c in chans] for h in hubs]).reshape(len(hubs), len(chans))
-    return {
-        "hub_ids": tuple(h.id for h in hubs),
-        "route_hub": _frozen(route),
-        "hub_handling_days": _frozen(np.array([h.handling_days for h in hubs], dtype=np.intp)),
-        "hub_onward_days": _frozen(np.array([[h.lead_times.get(r, 0) for r in regions]
-                                             for h in hubs], dtype=np.intp).reshape(
-                                                 len(hubs), len(regions))),
-        "hub_per_unit": _frozen(per_unit),
-        "hub_throughput": _frozen(np.array([[h.throughput_per_day for h in hubs]]).reshape(
-            1, len(hubs))),
-    }
 
 
 def _domestic_demand(supply: Supply, start: dt.date, n_days: int, cache: PlanCache) -> Array:
@@ -347,7 +330,7 @@ def domestic_programme(supply: Supply, start: dt.date, n_days: int,
 
     def ration(g: Group) -> Array:  # per person: outlives a change of uptake (swept)
         return cache.series.get((g,), ("ration", start, n_days),
-                                lambda: _frozen(ch.ration_per_person(g, start, n_days)))
+                                lambda: frozen(ch.ration_per_person(g, start, n_days)))
 
     def use(u: Use) -> ch.UseSeries:
         return cache.series.get((u,), ("use", start, n_days), lambda: _frozen_use(
@@ -358,87 +341,7 @@ def domestic_programme(supply: Supply, start: dt.date, n_days: int,
 
 
 def _frozen_use(series: ch.UseSeries) -> ch.UseSeries:
-    return ch.UseSeries(_frozen(series.issued), _frozen(series.used), _frozen(series.held))
-
-
-def _channel_attributes(scenario: Scenario, chans: Sequence[ch.Channel]
-                        ) -> dict[str, NDArray[Any]]:
-    """The (C, R) arrays read from each region (and each donor's lead times to it)."""
-    regions = scenario.regions
-
-    def lead(c: ch.Channel, attr: str) -> list[float]:
-        out = []
-        for i in range(len(regions)):
-            lt = ch.lead_time(scenario, c.donor, i)
-            out.append(float(lt.days) if isinstance(lt, FixedLeadTime)
-                       else float(getattr(lt, attr)))
-        return out
-
-    def cap(c: ch.Channel) -> list[float]:
-        return [r.absorption_caps.get(c.supply.good, np.inf) for r in regions]
-
-    block: dict[str, NDArray[Any]] = {
-        "lead_min_days": np.array([lead(c, "min") for c in chans]),
-        "lead_mode_days": np.array([lead(c, "mode") for c in chans]),
-        "lead_max_days": np.array([lead(c, "max") for c in chans]),
-        "cap_units": np.array([cap(c) for c in chans]),
-        "weight": np.array([[r.weight for r in regions] for _ in chans]),
-        "tier": np.array([[r.tier for r in regions] for _ in chans], dtype=np.int64),
-    }
-    return {name: _frozen(a.reshape(len(chans), len(regions))) for name, a in block.items()}
-
-
-def _good_block(scenario: Scenario, chans: Sequence[ch.Channel], days: Index,
-                cache: PlanCache) -> dict[str, NDArray[Any]]:
-    """Need per good (G, T, R); projected need and shares per channel (C, K, R). A shipment
-    is planned for the H days after it would land (t + planned lead .. + H), not for the days
-    it spends in the air: what a region has covers it until then."""
-    start, n_days = scenario.horizon.start, scenario.horizon.n_days
-    horizon_h = scenario.allocation.planning_horizon_days
-    regions = scenario.regions
-    n_r = len(regions)
-    lead = np.array([[ch.planned_lead_days(scenario, c.donor, i) for i in range(n_r)]
-                     for c in chans], dtype=np.intp).reshape(len(chans), n_r)
-    # Need is evaluated past the horizon so the last shipments still plan ahead.
-    span = (start, n_days + int(lead.max(initial=0)) + horizon_h)
-
-    def need(n: Need | None) -> Array:
-        return cache.series.get((n,), ("need", *span), lambda: _frozen(ch.need_series(n, *span)))
-
-    need_ext = np.stack([np.stack([need(scenario.region_need(r, g)) for r in regions], axis=1)
-                         for g in scenario.good_ids])  # (G, T + ..., R)
-    cum = np.concatenate([np.zeros((len(scenario.good_ids), 1, n_r)),
-                          np.cumsum(need_ext, axis=1)], axis=1)
-    cols = np.arange(n_r)
-    projected = np.empty((len(chans), len(days), n_r))
-    share = np.empty_like(projected)
-    for i, c in enumerate(chans):
-        lands = days[:, None] + lead[i][None, :]
-        g = cum[c.good_index]
-        projected[i] = g[lands + horizon_h, cols] - g[lands, cols]
-        share[i] = _shares(scenario, c, days, projected[i])
-    block: dict[str, NDArray[Any]] = {
-        "need_units": need_ext[:, :n_days],
-        "projected_need_units": projected,
-        "share": share,
-    }
-    return {name: _frozen(np.ascontiguousarray(a)) for name, a in block.items()}
-
-
-def _shares(scenario: Scenario, c: ch.Channel, days: Index, projected: Array) -> Array:
-    basis = scenario.allocation.shares
-    regions = scenario.regions
-    if basis is ShareBasis.NEED:
-        return projected
-    if basis is ShareBasis.CASES:
-        start, n_days = scenario.horizon.start, scenario.horizon.n_days
-        active = np.stack(
-            [ch.active_cases(scenario.region_need(r, c.supply.good), start,  # type: ignore[arg-type]
-                             n_days) for r in regions], axis=1,
-        )
-        return active[days]
-    values = [r.population if basis is ShareBasis.POPULATION else r.weight for r in regions]
-    return np.broadcast_to(np.array(values, dtype=np.float64), (len(days), len(regions))).copy()
+    return ch.UseSeries(frozen(series.issued), frozen(series.used), frozen(series.held))
 
 
 def structure_key(plan: Plan) -> tuple[object, ...]:
@@ -452,7 +355,8 @@ class IncompatibleBatch(ValueError):
 
 
 def stack_plans(plans: Sequence[Plan]) -> Plan:
-    """One plan of B scenarios from B single plans that share their structure."""
+    """One plan of the scenarios of several plans (each of one scenario or more, as
+    ``with_rows`` gives) that share their structure, in order."""
     first = plans[0]
     for name in _SHARED:
         a = getattr(first, name)
@@ -462,14 +366,49 @@ def stack_plans(plans: Sequence[Plan]) -> Plan:
             if not same:
                 raise IncompatibleBatch(f"scenarios differ in {name}; run them in separate batches")
     stacked = {}
-    for name in _PER_ROW:
+    for name in PER_ROW:
         arrays = [getattr(p, name) for p in plans]
-        if name in _SHAREABLE and all(a is arrays[0] or np.array_equal(arrays[0], a)
-                                      for a in arrays[1:]):
+        per = first.rows_per_scenario(name)
+        if name in _SHAREABLE and arrays[0].shape[0] == per and all(
+                a is arrays[0] or np.array_equal(arrays[0], a) for a in arrays[1:]):
             stacked[name] = arrays[0]  # kept once and broadcast: B copies would not fit
-        else:
-            stacked[name] = np.concatenate(arrays)
+        else:  # a plan's shared rows repeated for each of its scenarios
+            stacked[name] = np.concatenate([
+                _tile(a, p.n_scenarios) if a.shape[0] == per else a
+                for a, p in zip(arrays, plans, strict=True)])
     return _replace(first, stacked)
+
+
+def _tile(values: NDArray[S], n: int) -> NDArray[S]:
+    """One scenario's rows repeated for n scenarios."""
+    return values if n == 1 else np.tile(values, (n,) + (1,) * (values.ndim - 1))
+
+
+def with_rows(plan: Plan, n: int, values: Mapping[str, NDArray[Any]]) -> Plan:
+    """A plan of ``n`` scenarios of ``plan``'s structure (a plan of one scenario), laid out
+    as ``stack_plans`` lays out a batch: each per-row field in ``values`` has one set of rows
+    a scenario (n x C channel rows, n x G good rows, or n), the rest of its shape and its
+    dtype as in ``plan``; a field not given is the one scenario's, repeated for every
+    scenario (the large ones, ``_SHAREABLE``, kept once and shared). Read-only, as plans are.
+    """
+    if plan.n_scenarios != 1:
+        raise ValueError(f"with_rows takes a plan of one scenario, not {plan.n_scenarios}")
+    unknown = set(values) - set(PER_ROW)
+    if unknown:
+        raise ValueError(f"not per-row fields of a plan: {', '.join(sorted(unknown))}")
+    out: dict[str, object] = {}
+    for name in PER_ROW:
+        base = getattr(plan, name)
+        given = values.get(name)
+        if given is None:
+            out[name] = base if name in _SHAREABLE else frozen(_tile(base, n))
+            continue
+        shape = (n * plan.rows_per_scenario(name), *base.shape[1:])
+        if given.shape != shape or given.dtype != base.dtype:
+            raise ValueError(f"{name}: expected {shape} {base.dtype}, got {given.shape} "
+                             f"{given.dtype}")
+        out[name] = frozen(np.ascontiguousarray(given))
+    return _replace(plan, out)
 
 
 # Large per-row arrays that may keep one scenario's rows (C, or G) when every scenario of a

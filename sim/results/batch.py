@@ -23,19 +23,18 @@ from threadpoolctl import threadpool_limits  # type: ignore[import-untyped]
 from sim.engine.batch import simulate_batch
 from sim.engine.draws import Draws, draw
 from sim.engine.memo import PlanCache
-from sim.engine.plan import Plan, build_plan, stack_plans, structure_key
+from sim.engine.plan import Plan, stack_plans, structure_key
 from sim.engine.state import GOOD_REGION_SERIES, Run, Series, Totals
 from sim.results import metrics
+from sim.results.variants import RowError, Seed, override_blocks, scenario_blocks
 from sim.scenario.enums import Backend
-from sim.scenario.overrides import iter_overrides
+from sim.scenario.scalar_checks import as_column
 from sim.scenario.scenario import Scenario
 
 DEFAULT_CHUNK = 1024  # scenarios stepped together: enough to amortise, few enough for cache
 # Plans waiting for their group's chunk to fill, over all groups, before the largest group
 # runs early: interleaved structures cannot hold back more than this many plans.
 _MAX_WAITING_CHUNKS = 2
-
-Seed = int | np.random.SeedSequence
 
 
 @dataclass(frozen=True)
@@ -52,19 +51,41 @@ class BatchOutput:
 
 
 def run_stream(
-    experiments: Iterable[tuple[Plan, Seed, Backend]],
+    experiments: Iterable[tuple[Plan, Seed | Sequence[Seed], Backend]],
     *,
     keep_series: bool = False,
     chunk_size: int = DEFAULT_CHUNK,
 ) -> BatchOutput:
-    """Run (plan, seed, backend) triples, one metrics row each in the order given.
+    """Run (plan, seed, backend) triples, one metrics row each in the order given; a plan of
+    several scenarios (``sim.engine.plan.with_rows``) comes with a seed for each, and gives
+    that many rows."""
+    def numbered() -> Iterator[tuple[Sequence[int], Plan, Sequence[Seed], Backend]]:
+        n = 0
+        for plan, seed, backend in experiments:
+            seeds = [seed] if isinstance(seed, int | np.integer | np.random.SeedSequence) \
+                else seed
+            yield range(n, n + plan.n_scenarios), plan, seeds, backend
+            n += plan.n_scenarios
 
-    Triples are read as they come: a group of plans that share their structure runs as soon
-    as it holds ``chunk_size`` of them, and its plans are then dropped."""
+    return run_batches(numbered(), keep_series=keep_series, chunk_size=chunk_size)
+
+
+def run_batches(
+    batches: Iterable[tuple[Sequence[int], Plan, Sequence[Seed], Backend]],
+    *,
+    keep_series: bool = False,
+    chunk_size: int = DEFAULT_CHUNK,
+) -> BatchOutput:
+    """Run (rows, plan, seeds, backend) quadruples: a plan of one scenario or several, the
+    rows of the table its scenarios fill (every row 0 .. n-1 once, in any order), a seed for
+    each.
+
+    Quadruples are read as they come: plans that share their structure are stacked, and run
+    as soon as they hold ``chunk_size`` scenarios; their plans are then dropped."""
     if chunk_size < 1:
         raise ValueError(f"chunk_size must be at least 1, not {chunk_size}")
-    waiting: dict[tuple[Any, ...], list[tuple[int, Plan, Seed]]] = {}
-    n_waiting = 0
+    waiting: dict[tuple[Any, ...], list[tuple[Sequence[int], Plan, Sequence[Seed]]]] = {}
+    sizes: dict[tuple[Any, ...], int] = {}
     done: list[tuple[list[int], dict[str, np.ndarray]]] = []
     runs: dict[int, Run] = {}
 
@@ -81,12 +102,12 @@ def run_stream(
     in_flight: list[Future[None]] = []
 
     def flush(key: tuple[Any, ...]) -> None:
-        nonlocal n_waiting
         members = waiting.pop(key)
-        n_waiting -= len(members)
-        index = [i for i, _, _ in members]
-        plan = stack_plans([p for _, p, _ in members])
-        seeds = [s for _, _, s in members]
+        del sizes[key]
+        index = [i for rows, _, _ in members for i in rows]
+        plans = [p for _, p, _ in members]
+        plan = plans[0] if len(plans) == 1 else stack_plans(plans)
+        seeds = [s for _, _, seeds in members for s in seeds]
         backend: Backend = key[-1]
         compiled = backend is Backend.COMPILED
         drawn = draw(plan, seeds, compiled=compiled)
@@ -105,17 +126,20 @@ def run_stream(
     # back after.
     with (threadpool_limits(limits=1, user_api="blas"),
           ThreadPoolExecutor(max_workers=1) as runner):
-        for n, (plan, seed, backend) in enumerate(experiments, start=1):
+        for rows, plan, seeds, backend in batches:
+            if len(seeds) != plan.n_scenarios or len(rows) != plan.n_scenarios:
+                raise ValueError(f"{len(rows)} rows and {len(seeds)} seeds for a plan of "
+                                 f"{plan.n_scenarios} scenarios")
             if plan is not last[0] or backend is not last[1]:  # [scenario] * N: one key
                 last = (plan, backend, (*structure_key(plan), backend))
             key = last[2]
-            group = waiting.setdefault(key, [])
-            group.append((n - 1, plan, seed))
-            n_waiting += 1
-            if len(group) >= chunk_size:
+            waiting.setdefault(key, []).append((rows, plan, seeds))
+            sizes[key] = sizes.get(key, 0) + plan.n_scenarios
+            n += plan.n_scenarios
+            if sizes[key] >= chunk_size:
                 flush(key)
-            elif n_waiting > _MAX_WAITING_CHUNKS * chunk_size:
-                flush(max(waiting, key=lambda k: len(waiting[k])))
+            elif sum(sizes.values()) > _MAX_WAITING_CHUNKS * chunk_size:
+                flush(max(sizes, key=lambda k: sizes[k]))
         for key in list(waiting):
             flush(key)
         for future in in_flight:
@@ -168,23 +192,17 @@ def run_scenarios(
     """Run a list of scenarios (seeds default to each scenario's own) in batches.
 
     The metrics table has one row per scenario, in order, with the columns of
-    ``sim.results.metrics.SCALARS``. ``scenarios`` may be a generator: each plan is built
-    when its scenario comes up, and memory stays bounded by ``chunk_size``.
+    ``sim.results.metrics.SCALARS``. ``scenarios`` may be a generator: plans are built as
+    scenarios come up, and memory stays bounded by ``chunk_size``. Scenarios that differ from
+    one another only in scalars on the plan (``with_overrides`` of reserves, budgets, rules,
+    uptakes ...: ``sim.results.variants``) share one plan, with per-row values.
     """
-    return run_stream(_experiments(scenarios, seeds, backend), keep_series=keep_series,
-                      chunk_size=chunk_size)
-
-
-def _experiments(scenarios: Iterable[Scenario], seeds: Iterable[Seed] | None,
-                 backend: Backend | None) -> Iterator[tuple[Plan, Seed, Backend]]:
     backend = Backend(backend) if backend else None  # "compiled" as well as the enum
-    cache = PlanCache()  # for this call only
-    if seeds is None:
-        for s in scenarios:
-            yield build_plan(s, cache), s.seed, backend or s.allocation.backend
-        return
-    for s, seed in zip(scenarios, seeds, strict=True):
-        yield build_plan(s, cache), seed, backend or s.allocation.backend
+    blocks = scenario_blocks(scenarios, seeds, backend=backend, chunk_size=chunk_size,
+                             cache=PlanCache())  # this call's cache
+    return run_batches(((b.rows, b.plan, block_seeds, b.backend)
+                        for b, block_seeds in blocks),
+                       keep_series=keep_series, chunk_size=chunk_size)
 
 
 def run_overrides(
@@ -199,21 +217,34 @@ def run_overrides(
     """One scenario and a table of overrides (one ``{dotted.path: value}`` row each).
 
     The metrics table starts with the override columns, so each row says what it ran.
+    Scalars on the plan are checked a column at a time and set as per-row values on a plan
+    built once; a scenario is built only where a row changes the structure
+    (``sim.results.variants``). A row that does not validate raises its InputError.
     """
-    own_seeds: list[int] = []
+    keys = list(dict.fromkeys(k for row in rows for k in row))
+    columns = {k: as_column([row.get(k) for row in rows]) for k in keys}
+    given = {k: np.array([k in row for row in rows], dtype=bool) for k in keys}
+    if seeds is not None and len(seeds) != len(rows):
+        raise ValueError(f"{len(seeds)} seeds for {len(rows)} rows")
+    backend = Backend(backend) if backend else None
+    own_seeds: dict[int, int] = {}
 
-    def scenarios() -> Iterator[Scenario]:  # streamed: no list of N scenarios is kept
-        for s in iter_overrides(base, rows):
-            own_seeds.append(s.seed)
-            yield s
+    def batches() -> Iterator[tuple[Sequence[int], Plan, Sequence[Seed], Backend]]:
+        try:
+            for b in override_blocks(base, columns, len(rows), given=given,
+                                     backend=backend, chunk_size=chunk_size):
+                own_seeds.update(zip(b.rows, b.seeds, strict=True))
+                yield b.rows, b.plan, (b.seeds if seeds is None
+                                       else [seeds[i] for i in b.rows]), b.backend
+        except RowError as exc:
+            raise exc.error from None
 
-    out = run_scenarios(scenarios(), seeds, backend=backend, keep_series=keep_series,
-                        chunk_size=chunk_size)
+    out = run_batches(batches(), keep_series=keep_series, chunk_size=chunk_size)
     params: dict[str, np.ndarray] = {}
-    for key in dict.fromkeys(k for row in rows for k in row):
+    for key in keys:
         params[key] = np.array([row.get(key) for row in rows])
     if seeds is None:
-        params["seed"] = np.array(own_seeds)
+        params["seed"] = np.array([own_seeds[i] for i in range(len(rows))])
     else:  # a SeedSequence is labelled by its entropy, which with its spawn key made it
         params["seed"] = np.array([s if isinstance(s, int) else s.entropy for s in seeds])
     return BatchOutput({**params, **out.metrics}, out.runs)

@@ -12,12 +12,15 @@ from collections.abc import Iterable, Iterator, Mapping
 from pathlib import Path
 from typing import Any
 
-from pydantic import AliasChoices, BaseModel
+import numpy as np
+from pydantic import BaseModel
 
 from sim.scenario import shapes
 from sim.scenario.errors import InputError
 from sim.scenario.normalise import SINGLE_DONOR_KEYS, translate
 from sim.scenario.paths import Steps, parse_path
+from sim.scenario.scalar_checks import as_column, check, construct, plain
+from sim.scenario.scalars import field_name, split_paths
 from sim.scenario.scenario import Scenario
 from sim.scenario.validation import validate
 
@@ -28,19 +31,6 @@ def parse_value(text: str) -> Any:
         return tomllib.loads(f"v = {text}")["v"]
     except tomllib.TOMLDecodeError:
         return text
-
-
-def _field(model: BaseModel, step: str) -> str:
-    """The field a step names on a model: its own name, or one of its aliases (a ration's
-    ``masks`` is its ``amount``). KeyError: no such field."""
-    fields = type(model).model_fields
-    if step in fields:
-        return step
-    for name, info in fields.items():
-        alias = info.validation_alias
-        if isinstance(alias, AliasChoices) and step in alias.choices:
-            return name
-    raise KeyError(step)
 
 
 def set_path(node: Any, steps: Steps, value: Any) -> Any:
@@ -55,7 +45,7 @@ def set_path(node: Any, steps: Steps, value: Any) -> Any:
     if isinstance(node, BaseModel):
         if not isinstance(step, str):
             raise KeyError(step)
-        step = _field(node, step)
+        step = field_name(node, step)
         out = dict(node.__dict__)  # pydantic keeps exactly the field values there
     elif isinstance(node, dict) and isinstance(step, str):
         out = dict(node)
@@ -84,7 +74,7 @@ def get_path(node: Any, steps: Steps) -> Any:
     """The value at ``steps`` (KeyError or IndexError: no such field)."""
     for step in steps:
         if isinstance(node, BaseModel) and isinstance(step, str):
-            node = getattr(node, _field(node, step))
+            node = getattr(node, field_name(node, step))
         elif isinstance(node, Mapping | list):
             node = node[step]  # type: ignore[index]
         else:
@@ -171,11 +161,43 @@ class Overrides:
         return data if isinstance(data, Scenario) else validate(data, self.source)
 
 
-def iter_overrides(base: Scenario, rows: Iterable[Mapping[str, Any]]) -> Iterator[Scenario]:
-    """One validated scenario per row of ``{dotted.path: value}`` overrides of ``base``."""
+def iter_overrides(base: Scenario, rows: Iterable[Mapping[str, Any]],
+                   chunk: int = 1024) -> Iterator[Scenario]:
+    """One validated scenario per row of ``{dotted.path: value}`` overrides of ``base``.
+
+    Rows that set only scalars on the plan (``sim.scenario.scalars``) are checked a chunk at a
+    time (``sim.scenario.scalar_checks``) and their scenarios set from the checked values;
+    any other row, and any row a check fails, is set and validated on its own, with the
+    one-line error that names its field."""
     over = Overrides(base)
+    todo: list[Mapping[str, Any]] = []
     for row in rows:
-        yield over.apply(row.items())
+        todo.append(row)
+        if len(todo) == chunk:
+            yield from _chunk(over, todo)
+            todo = []
+    yield from _chunk(over, todo)
+
+
+def _chunk(over: Overrides, rows: list[Mapping[str, Any]]) -> Iterator[Scenario]:
+    keys = list(dict.fromkeys(k for row in rows for k in row))
+    try:
+        steps = {key: over.steps(key) for key in keys}
+    except InputError:  # named where its row comes up, after the rows before it
+        yield from (over.apply(row.items()) for row in rows)
+        return
+    fast, slow = split_paths(over.base, steps)
+    quick = np.array([not any(k in row for k in slow) for row in rows], dtype=bool)
+    columns = {fast[k]: as_column([row.get(k) for row in rows]) for k in fast}
+    given = {fast[k]: np.array([k in row for row in rows], dtype=bool) for k in fast}
+    checked = check(over.base, len(rows), columns, given)
+    quick &= checked.ok
+    for j, row in enumerate(rows):
+        if quick[j]:
+            yield construct(over.base, [(fast[k].steps, plain(checked.values[fast[k]][j]))
+                                        for k in row])
+        else:
+            yield over.apply(row.items())
 
 
 def with_overrides(base: Scenario, rows: Iterable[Mapping[str, Any]]) -> list[Scenario]:

@@ -29,8 +29,9 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
-from sim.results.batch import DEFAULT_CHUNK, Seed, run_overrides
+from sim.results.batch import DEFAULT_CHUNK, run_overrides
 from sim.results.metrics import SCALARS
+from sim.results.variants import Seed
 from sim.scenario.enums import Backend
 from sim.scenario.errors import InputError
 from sim.scenario.overrides import Overrides

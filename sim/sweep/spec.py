@@ -45,7 +45,7 @@ from __future__ import annotations
 
 import re
 import time
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from enum import Enum, StrEnum
 from pathlib import Path
@@ -55,15 +55,16 @@ import numpy as np
 from numpy.typing import NDArray
 from pydantic import Field, field_validator, model_validator
 
-from sim.engine.memo import PlanCache
-from sim.engine.plan import Plan, build_plan
+from sim.engine.plan import Plan
 from sim.engine.state import DONOR_SERIES
-from sim.results.batch import run_stream
+from sim.results.batch import run_batches
 from sim.results.metrics import SCALARS, outcome_name
+from sim.results.variants import RowError, override_blocks
 from sim.scenario.enums import Backend
 from sim.scenario.errors import InputError
 from sim.scenario.overrides import Overrides, get_path
 from sim.scenario.paths import Steps, parse_path
+from sim.scenario.scalars import split_paths
 from sim.scenario.scenario import Scenario
 from sim.sweep.design import Design, DesignKind, Model, Op, Parameter, check_size, points
 
@@ -214,6 +215,17 @@ class ChunkTask:
     seeding: Seeding
     outcomes: tuple[str, ...]
     series: tuple[str, ...]
+    per_row: bool = True  # False: a scenario built per distinct experiment, as before
+
+    def override_columns(self) -> dict[Steps, NDArray[Any]]:
+        """The chunk's values by the path they set (a parameter may set several paths, or
+        scale each path's base value)."""
+        columns: dict[Steps, NDArray[Any]] = {}
+        for s in self.setters:
+            values = np.asarray(self.columns[s.label])
+            for j, steps in enumerate(s.paths):
+                columns[steps] = values if s.scale_base is None else s.scale_base[j] * values
+        return columns
 
 
 @dataclass(frozen=True)
@@ -234,6 +246,10 @@ def experiment_seeds(root: int, seeding: Seeding, start: int, stop: int,
                      for k in keys], dtype=np.uint64)
 
 
+def _plain(value: Any) -> Any:
+    return value.item() if isinstance(value, np.generic) else value
+
+
 def _show(value: Any) -> str:
     if isinstance(value, float):
         return f"{value:.6g}"
@@ -241,37 +257,33 @@ def _show(value: Any) -> str:
 
 
 def run_chunk(task: ChunkTask) -> ChunkResult:
-    """Run one chunk of experiments through the batch engine; pure apart from the clock."""
+    """Run one chunk of experiments through the batch engine; pure apart from the clock.
+
+    Parameters that set scalars on the plan are per-row values on one plan; the others
+    build a scenario per distinct set of their values (``sim.results.variants``)."""
     started = time.perf_counter()
     index = np.arange(task.start, task.stop, dtype=np.int64)
     seeds = experiment_seeds(task.root_seed, task.seeding, task.start, task.stop,
                              task.replications)
-    values = {label: col.tolist() for label, col in task.columns.items()}
-    backends: list[Backend] = []
+    columns = task.override_columns()
+    n_lp = 0
 
-    def experiments() -> Iterator[tuple[Plan, int, Backend]]:
-        """Each experiment's plan as the engine asks for it (a chunk may be large: plans
-        are dropped once their batch has run)."""
-        scenario = task.base
-        over = Overrides(task.base, task.source)
-        cache = PlanCache()  # this chunk's: what its experiments share is planned once
-        for j, (i, seed) in enumerate(zip(index.tolist(), seeds.tolist(), strict=True)):
-            if not (j and i % task.replications):  # else another replication: same plan
-                changes = [c for s in task.setters for c in s.changes(values[s.label][j])]
-                try:
-                    scenario = over.apply(changes)
-                except InputError as exc:
-                    point = ", ".join(f"{s.label}={_show(values[s.label][j])}"
-                                      for s in task.setters)
-                    raise ExperimentError(task.source, f"experiment {i}",
-                                          f"{point}: {exc.field}: {exc.message}") from None
-            # The batch engine runs every scenario (it matches the SimPy engine exactly);
-            # only the allocator differs: min_shipment or pallets validate only with 'lp'.
-            backends.append(scenario.allocation.backend)
-            yield build_plan(scenario, cache), int(seed), backends[-1]
+    def batches() -> Iterator[tuple[Sequence[int], Plan, Sequence[int], Backend]]:
+        nonlocal n_lp
+        try:
+            for b in override_blocks(task.base, columns, len(index), source=task.source,
+                                     per_row=task.per_row):
+                n_lp += len(b.rows) if b.backend is Backend.LP else 0
+                yield b.rows, b.plan, [int(seeds[i]) for i in b.rows], b.backend
+        except RowError as exc:
+            values = {label: col[exc.row] for label, col in task.columns.items()}
+            point = ", ".join(f"{s.label}={_show(_plain(values[s.label]))}"
+                              for s in task.setters)
+            raise ExperimentError(task.source, f"experiment {int(index[exc.row])}",
+                                  f"{point}: {exc.error.field}: {exc.error.message}") from None
 
-    out = run_stream(experiments(), keep_series=bool(task.series))
-    columns: dict[str, NDArray[Any]] = {
+    out = run_batches(batches(), keep_series=bool(task.series))
+    result: dict[str, NDArray[Any]] = {
         "experiment": index, "replication": index % task.replications, "seed": seeds,
         **task.columns,
         **{name: np.asarray(out.metrics[name], dtype=np.float64) for name in task.outcomes},
@@ -294,8 +306,7 @@ def run_chunk(task: ChunkTask) -> ChunkResult:
                                        ("good", plan.good_ids, plan.channel_good)):
                 labels = np.array([ids[i] for i in which.tolist()])
                 series[column] = np.tile(np.repeat(labels, n_days), len(index))
-    return ChunkResult(task.index, columns, series, sum(b is Backend.LP for b in backends),
-                       time.perf_counter() - started)
+    return ChunkResult(task.index, result, series, n_lp, time.perf_counter() - started)
 
 
 @dataclass(frozen=True)
@@ -327,14 +338,25 @@ class ResolvedSweep:
         return self.base.allocation.backend is Backend.LP or any(
             t.startswith(lp_fields) for p in self.sweep.parameters for t in p.targets)
 
-    def task(self, chunk: int) -> ChunkTask:
+    def per_row(self) -> tuple[list[str], list[str]]:
+        """The parameters set as per-row values on a plan built once, and those that build a
+        scenario per experiment (changes of structure, or paths the fast path does not
+        know: ``sim.scenario.scalars``), by label."""
+        steps = {(i, j): p for i, s in enumerate(self.setters) for j, p in enumerate(s.paths)}
+        fast, _ = split_paths(self.base, steps)
+        on = [all((i, j) in fast for j in range(len(s.paths)))
+              for i, s in enumerate(self.setters)]
+        return ([s.label for s, f in zip(self.setters, on, strict=True) if f],
+                [s.label for s, f in zip(self.setters, on, strict=True) if not f])
+
+    def task(self, chunk: int, per_row: bool = True) -> ChunkTask:
         s = self.sweep
         start = chunk * s.chunk_size
         stop = min(start + s.chunk_size, self.n_experiments)
         at = np.arange(start, stop) // s.replications
         return ChunkTask(chunk, start, stop, self.base, self.source, self.setters,
                          {k: v[at] for k, v in self.points.items()}, s.replications, s.seed,
-                         s.seeding, tuple(s.outcomes), tuple(s.series))
+                         s.seeding, tuple(s.outcomes), tuple(s.series), per_row)
 
     def design_info(self) -> dict[str, Any]:
         s, d = self.sweep, self.sweep.design

@@ -98,11 +98,15 @@ def _versions() -> dict[str, str]:
 
 def provenance(resolved: ResolvedSweep, sha: str) -> dict[str, Any]:
     s = resolved.sweep
+    per_row, built = resolved.per_row()
     return {
         "sweep": s.name, "version": sim.__version__, "versions": _versions(),
         "root_seed": s.seed, "sweep_sha256": sha, "design": resolved.design_info(),
         "parameters": [{"name": p.label, "paths": p.targets, "op": str(p.op),
                         "kind": str(p.kind), "dtype": p.dtype} for p in s.parameters],
+        # How each parameter reaches the engine: a per-row value on a plan built once, or
+        # a scenario built for each experiment (changes of structure; docs/sweeps.md).
+        "per_row_values": per_row, "built_per_experiment": built,
         "outcomes": list(s.outcomes), "series": list(s.series),
         "n_experiments": resolved.n_experiments, "chunk_size": s.chunk_size,
         "n_chunks": resolved.n_chunks, "runs": [],

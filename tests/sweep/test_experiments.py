@@ -84,9 +84,9 @@ def test_plans_stream_chunk_by_chunk(repo: Path, monkeypatch: pytest.MonkeyPatch
 
     monkeypatch.setattr(experiments, "simulate_batch", spy)
     out = run_scenarios(lazily(), chunk_size=2)
-    # Taiwan's rows differ in rule (three structures); minimal's share one: its first
-    # two rows (the 2nd and 4th scenarios) run as soon as the fourth is made.
-    assert seen_at_run[0] == (4, 2)
+    # Taiwan's rows differ only in reserve, rule and seed (per-row values on one plan):
+    # its first two rows (the 1st and 3rd scenarios) run as soon as the third is made.
+    assert seen_at_run[0] == (3, 2)
     assert all(rows <= 2 for _, rows in seen_at_run)
     assert sum(rows for _, rows in seen_at_run) == len(scenarios)
     assert all(pulled_then - sum(r for _, r in seen_at_run[:i + 1]) <= 2 * 2
