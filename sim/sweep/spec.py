@@ -118,8 +118,6 @@ class Sweep(Model):
                                                                        "unmet_need"]])
     series: list[str] = Field([], description="Daily donor series kept: "
                               + ", ".join(DONOR_SERIES) + ".", examples=[["stock", "shipped"]])
-    # The allocation backend of every experiment (default: the base scenario's). "compiled"
-    # also runs the compiled day loop, several times faster on large sweeps.
     backend: Backend | None = Field(None, description="The allocator of every experiment "
                                     "(default: the base scenario's); compiled is the fastest.",
                                     examples=["compiled"])
