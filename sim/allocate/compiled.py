@@ -20,7 +20,7 @@ from numpy.typing import NDArray
 
 import sim.allocate.jit  # noqa: F401  (first: numba's cache sees every compiled module)
 from sim.allocate.kernels import CODES, pay_pledges, spread
-from sim.allocate.launch import launch
+from sim.allocate.launch import ThreadPolicy, launch
 from sim.allocate.problem import Allocation, AllocationProblem, Array
 
 # Below this many rows a thread launch costs more than the rows (benchmarks/bench_core.py).
@@ -39,40 +39,6 @@ def allocate_compiled(problem: AllocationProblem) -> Allocation:
     out = allocate_rows(problem, parallel=parallel)
     THREADS.record(parallel, (time.perf_counter() - start) / problem.have_units.size)
     return out
-
-
-class ThreadPolicy:
-    """Threads pay only while every thread gets a core: when another process keeps a core
-    busy, each parallel call waits at its closing barrier for a thread the scheduler has put
-    off, and one thread is then faster (``benchmarks/bench_core.py`` measures both). So the
-    time per element of each mode is kept (a moving average) and the faster one is used;
-    every ``PROBE_EVERY``-th large call tries the other, so a change of load is noticed.
-    Each mode's first call is not counted: it may compile or load the kernel, or start the
-    threads."""
-
-    PROBE_EVERY = 16
-    WEIGHT = 0.25  # of the newest call in the moving average
-
-    def __init__(self) -> None:
-        self.seconds: dict[bool, float | None] = {True: None, False: None}
-        self.warm: set[bool] = set()
-        self.calls = 0
-
-    def choose(self) -> bool:
-        self.calls += 1
-        parallel, serial = self.seconds[True], self.seconds[False]
-        if parallel is None or serial is None:
-            return parallel is None
-        faster = parallel <= serial
-        return not faster if self.calls % self.PROBE_EVERY == 0 else faster
-
-    def record(self, parallel: bool, seconds_per_element: float) -> None:
-        if parallel not in self.warm:
-            self.warm.add(parallel)
-            return
-        old = self.seconds[parallel]
-        self.seconds[parallel] = (seconds_per_element if old is None else
-                                  old + self.WEIGHT * (seconds_per_element - old))
 
 
 THREADS = ThreadPolicy()

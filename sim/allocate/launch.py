@@ -6,14 +6,19 @@ worker with several threads, or ``calibrate``'s threads, would. Launches therefo
 ``launch``: until the first launch has shown which layer numba loaded, and for good when that
 is ``workqueue``, launches hold one lock, one at a time; under ``omp`` or ``tbb`` (both safe for
 concurrent launches) they run freely. The answer never depends on it: rows are independent.
+
+``ThreadPolicy`` and ``threads`` decide, call by call, whether a kernel runs on numba's
+threads or on the caller's: whichever is measured faster under the machine's load.
 """
 
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from typing import Any
 
+import numba
 from numba.np.ufunc.parallel import threading_layer
 
 _LOCK = threading.Lock()
@@ -35,3 +40,56 @@ def launch(kernel: Callable[..., Any], *args: Any) -> Any:
 def serialised() -> bool:
     """Whether launches are (still) serialised."""
     return not _free
+
+
+class ThreadPolicy:
+    """Threads pay only while every thread gets a core: when another process keeps a core
+    busy, each parallel call waits at its closing barrier for a thread the scheduler has put
+    off, and one thread is then faster, by up to twenty times for a kernel launched once a
+    day of a run (``benchmarks/bench_core.py`` measures both). So the time per element of
+    each mode is kept (a moving average) and the faster one is used; now and then a call
+    tries the other, so that a change of load is noticed: every ``PROBE_EVERY`` calls times
+    how much slower it was, so that probes cost about 1/PROBE_EVERY of the time. Each mode's
+    first call is not counted: it may compile or load the kernel, or start the threads."""
+
+    PROBE_EVERY = 16
+    WEIGHT = 0.25  # of the newest call in the moving average
+
+    def __init__(self) -> None:
+        self.seconds: dict[bool, float | None] = {True: None, False: None}
+        self.warm: set[bool] = set()
+        self.since_probe = 0
+
+    def choose(self) -> bool:
+        """True: run this call on numba's threads; False: on this one."""
+        parallel, serial = self.seconds[True], self.seconds[False]
+        if parallel is None or serial is None:
+            return parallel is None
+        faster = parallel <= serial
+        ratio = max(parallel, serial) / max(min(parallel, serial), 1e-300)
+        self.since_probe += 1
+        if self.since_probe >= self.PROBE_EVERY * ratio:
+            self.since_probe = 0
+            return not faster
+        return faster
+
+    def record(self, parallel: bool, seconds_per_element: float) -> None:
+        if parallel not in self.warm:
+            self.warm.add(parallel)
+            return
+        old = self.seconds[parallel]
+        self.seconds[parallel] = (seconds_per_element if old is None else
+                                  old + self.WEIGHT * (seconds_per_element - old))
+
+
+@contextmanager
+def threads(parallel: bool) -> Iterator[None]:
+    """numba's threads for this thread's parallel kernels while inside (all it was given), or
+    one (the kernel runs its loop on this thread). Rows never read each other: the answer is
+    the same either way."""
+    before = numba.get_num_threads()
+    numba.set_num_threads(before if parallel else 1)
+    try:
+        yield
+    finally:
+        numba.set_num_threads(before)

@@ -11,13 +11,14 @@ each other, so neither the batch nor the thread count changes a row.
 
 from __future__ import annotations
 
+import time
 from typing import Any
 
 import numba
 import numpy as np
 
 import sim.allocate.jit  # noqa: F401  (first: numba's cache sees every compiled module)
-from sim.allocate.launch import launch
+from sim.allocate.launch import ThreadPolicy, launch, threads
 from sim.allocate.problem import Allocator
 from sim.engine import steps
 from sim.engine.dispatch import allocate_in_python, python_allocator
@@ -35,23 +36,34 @@ def simulate_batch(plan: Plan, draws: Draws, backend: Backend | str | Allocator,
     day-by-day series only when ``keep_series``."""
     allocate = python_allocator(plan, backend)
     frame = build_frame(plan, draws, keep_series=keep_series)
-    if allocate is None:
-        with numba.parallel_chunksize(SCENARIOS_A_CHUNK):
-            launch(run_compiled, frame.handle)
-    else:
-        start = 0
-        for k, day in enumerate(plan.ship_days.tolist()):
-            launch(days, frame.handle, start, day)
-            launch(morning, frame.handle, day, k)
-            allocate_in_python(frame, k, allocate)
-            launch(evening, frame.handle, day, k)
-            start = day + 1
-        launch(days, frame.handle, start, plan.n_days)
+    policy = WHOLE_RUNS if allocate is None else DAY_BY_DAY
+    parallel = plan.n_scenarios > 1 and numba.get_num_threads() > 1 and policy.choose()
+    started = time.perf_counter()
+    with threads(parallel):
+        if allocate is None:
+            with numba.parallel_chunksize(SCENARIOS_A_CHUNK):
+                launch(run_compiled, frame.handle)
+        else:
+            start = 0
+            for k, day in enumerate(plan.ship_days.tolist()):
+                launch(days, frame.handle, start, day)
+                launch(morning, frame.handle, day, k)
+                allocate_in_python(frame, k, allocate)
+                launch(evening, frame.handle, day, k)
+                start = day + 1
+            launch(days, frame.handle, start, plan.n_days)
+    if plan.n_scenarios > 1:
+        policy.record(parallel, (time.perf_counter() - started)
+                      / (plan.n_scenarios * max(plan.n_days, 1)))
     finish(frame)
     return Run(plan, draws, frame.totals, frame.series)
 
 
 SCENARIOS_A_CHUNK = 8
+# Whether a batch runs on numba's threads, kept apart for the two ways a batch runs: the
+# compiled pass launches once, the day-by-day pass (another allocator) three times a
+# dispatch day, where a thread put off by the scheduler costs the most.
+WHOLE_RUNS, DAY_BY_DAY = ThreadPolicy(), ThreadPolicy()
 
 
 @numba.njit(cache=True)
