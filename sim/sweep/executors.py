@@ -219,6 +219,8 @@ class DaskExecutor:
     ``workers`` single-threaded processes started here. Each chunk's compiled code runs on
     ``threads`` threads of its worker."""
 
+    CONNECT_TIMEOUT = "10s"  # to a scheduler at an address: then "cannot connect", exit 2
+
     def __init__(self, workers: int, scheduler: str | None, threads: int = 1,
                  source: str = "--scheduler") -> None:
         try:
@@ -235,7 +237,7 @@ class DaskExecutor:
         self.scheduler = scheduler
         if scheduler:
             try:
-                self._client: Any = self._dd.Client(scheduler, timeout="10s")
+                self._client: Any = self._dd.Client(scheduler, timeout=self.CONNECT_TIMEOUT)
             except (OSError, TimeoutError, ValueError) as exc:
                 reason = " ".join(str(exc).split()) or type(exc).__name__
                 raise InputError(source, scheduler, f"cannot connect: {reason}") from None
