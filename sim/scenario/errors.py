@@ -139,7 +139,7 @@ def _taught(err: Mapping[str, Any], model: type[BaseModel],
         return ".kind", f"unknown kind \"{tag}\"; {hint}give {_kinds(tags)}"
     if kind in _DATE_ERRORS:
         name = str(loc[-1]) if loc and isinstance(loc[-1], str) else "date"
-        if kind == "date_from_datetime_inexact":
+        if kind == "date_from_datetime_inexact" and not isinstance(given, int | float):
             return "", f"expected a date without a time, as YYYY-MM-DD ({name} = 2020-03-01)"
         return "", (f"expected a date as YYYY-MM-DD, unquoted ({name} = 2020-03-01), not "
                     f"{_shown(given)}")
@@ -189,7 +189,12 @@ def _message(err: Mapping[str, Any]) -> str:
     if kind in simple:
         # 0.0 reads as 0 to someone who wrote "days = -1"
         shown = {k: f"{v:g}" if isinstance(v, float) else v for k, v in ctx.items()}
-        return simple[kind].format(**shown)
+        text = simple[kind].format(**shown)
+        given = err.get("input")
+        if (kind == "less_than_equal" and ctx.get("le") == 1 and isinstance(given, int | float)
+                and 1 < given <= 100):  # a share written as a percentage
+            text += f" (a share: {given / 100:g} for {given:g} %)"
+        return text
     msg = str(err["msg"])
     return msg.removeprefix("Value error, ").removeprefix("Assertion failed, ")
 

@@ -41,12 +41,35 @@ def _too_deep(data: Any) -> str | None:
     return None
 
 
+_AT_LINE = re.compile(r"at line (\d+), column \d+")
+_SHORT_DATE = re.compile(r"\b\d{4}-\d{1,2}-\d{1,2}\b")
+
+
+def _date_hint(path: str | Path, message: str) -> str:
+    """A hint when the line TOML could not read holds a date with a one-digit month or day
+    (2020-4-15): TOML reads only 2020-04-15, and says nothing about dates."""
+    at = _AT_LINE.search(message)
+    if at is None:
+        return ""
+    try:
+        line = Path(path).read_text(encoding="utf-8").splitlines()[int(at.group(1)) - 1]
+    except (OSError, UnicodeDecodeError, IndexError):
+        return ""
+    short = next((m.group(0) for m in _SHORT_DATE.finditer(line)
+                  if any(len(part) == 1 for part in m.group(0).split("-")[1:])), None)
+    if short is None:
+        return ""
+    year, month, day = short.split("-")
+    return (f"; a date is YYYY-MM-DD with two-digit months and days "
+            f"({year}-{int(month):02d}-{int(day):02d}, not {short})")
+
+
 def read_toml(path: str | Path) -> dict[str, Any]:
     try:
         with open(path, "rb") as fh:
             data = tomllib.load(fh)
     except tomllib.TOMLDecodeError as exc:
-        raise InputError(path, "", f"TOML syntax: {exc}") from None
+        raise InputError(path, "", f"TOML syntax: {exc}{_date_hint(path, str(exc))}") from None
     except UnicodeDecodeError as exc:  # tomllib reads only UTF-8 (TOML's one encoding)
         raise InputError(path, "", f"not UTF-8 text (byte {exc.start}): save the file "
                                    "as UTF-8") from None

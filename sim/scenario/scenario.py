@@ -147,6 +147,7 @@ class Scenario(Model):
                 raise ValueError(f"regions[{i}].id: duplicate id {rid!r}")
         self._check_regions()
         self._check_hubs()
+        self._check_direct_routes()
         h = self.horizon
         # Need is planned ahead: for the planning horizon after a shipment lands.
         leads = [r.lead_time.planned_days for r in self.regions] + [
@@ -231,6 +232,22 @@ class Scenario(Model):
                     if g not in goods:
                         raise ValueError(f"regions[{i}].{table}: unknown good {g!r}; the goods "
                                          f"are {', '.join(goods)}")
+
+    def _check_direct_routes(self) -> None:
+        """With hubs, a region a donor ships to directly needs its days somewhere: a donor
+        that routes only some regions through a hub would otherwise send the others on in a
+        silent 0 days (without hubs the region's own lead time, 0 by default, is the route)."""
+        if not self.hubs:
+            return
+        for i, d in enumerate(self.donors):
+            for j, r in enumerate(self.regions):
+                if (d.hub_for(r.id) is None and r.id not in d.lead_times
+                        and "lead_time" not in r.model_fields_set):
+                    raise ValueError(
+                        f"regions[{j}].lead_time: required: donor {d.id!r} ships to "
+                        f"{r.id!r} directly (donors[{i}].via names no hub for it); give "
+                        f"its days, as lead_time = {{ kind = \"fixed\", days = 3 }}, or "
+                        f"donors[{i}].lead_times.{r.id}")
 
     def _check_hubs(self) -> None:
         ids, regions = [h.id for h in self.hubs], set(self.region_ids)

@@ -55,6 +55,16 @@ ROWS = [
     pytest.param("start = 2020-03-02", 'start = "06/02/2020"',
                  'horizon.start: expected a date as YYYY-MM-DD, unquoted (start = 2020-03-01), '
                  'not "06/02/2020"', id="date"),
+    pytest.param("start = 2020-03-02", "start = 20200302",
+                 "horizon.start: expected a date as YYYY-MM-DD, unquoted (start = 2020-03-01), "
+                 "not 20_200_302", id="date-as-number"),
+    pytest.param("share = 0.5 }", "share = 30 }",
+                 "donors[0].budget.share: must be <= 1 (a share: 0.3 for 30 %)",
+                 id="share-as-percent"),
+    pytest.param('via = "sg" ', 'via = { phl = "sg", idn = "sg" }',
+                 "regions[0].lead_time: required: donor 'japan' ships to 'vnm' directly "
+                 "(donors[0].via names no hub for it); give its days, as lead_time = { kind = "
+                 '"fixed", days = 3 }, or donors[0].lead_times.vnm', id="direct-no-days"),
     pytest.param("tha = 1, mys = 1 }", "tha = 1 }",
                  "hubs[0].lead_times.mys: required: donor 'japan' routes region 'mys' through "
                  "hub 'sg'; give the onward days (0 for a region at the hub)", id="hub-onward"),
@@ -67,6 +77,16 @@ def test_each_mistake_of_the_table_says_what_is_expected(
 ) -> None:
     path = _written(tmp_path, old, new)
     assert _error(capsys, "validate", str(path)) == f"{path}: {expected}"
+
+
+def test_a_date_toml_cannot_read_says_how_dates_are_written(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    path = _written(tmp_path, "date = 2020-04-09", "date = 2020-4-9")
+    err = _error(capsys, "validate", str(path))
+    assert err.startswith(f"{path}: TOML syntax: ")
+    assert err.endswith("; a date is YYYY-MM-DD with two-digit months and days (2020-04-09, "
+                        "not 2020-4-9)")
 
 
 def test_the_file_as_written_is_valid_and_runs(tmp_path: Path,
