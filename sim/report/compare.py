@@ -32,8 +32,16 @@ GOOD_METRICS: tuple[tuple[str, str], ...] = (
     ("delivered_total", "units"), ("unmet_need", "units"),
     ("min_fill_rate", "share"), ("gini_fill_rate", "index"),
 )
+# The table and the printout also say what each good cost at home and what became of its
+# pledges: the question is what was given "without short-changing our own people".
+GOOD_TABLE_METRICS: tuple[tuple[str, str], ...] = (
+    ("domestic_shortfall", "units"), ("donated_total", "units"), *GOOD_METRICS,
+    ("pledges.late", "units"), ("pledges.unmet", "units"),
+)
 GOOD_LABELS = {"delivered_total": "Delivered", "unmet_need": "Unmet need",
-               "min_fill_rate": "Lowest region's need met", "gini_fill_rate": "Gini of fill rates"}
+               "min_fill_rate": "Lowest region's need met", "gini_fill_rate": "Gini of fill rates",
+               "domestic_shortfall": "Domestic shortfall", "donated_total": "Donated",
+               "pledges.late": "Pledged, shipped late", "pledges.unmet": "Pledged, never shipped"}
 
 
 def _metric(run: RunData, key: str) -> float | None:
@@ -63,7 +71,7 @@ def metrics_of(runs: list[RunData]) -> list[tuple[str, str]]:
         return [(k, unit if u == "masks" else u) for k, u in METRICS]
     keys = [(k, u) for k, u in METRICS if any(_metric(run, k) is not None for run in runs)]
     return keys + [(f"goods.{g}.{k}", _unit(runs, g) if u == "units" else u)
-                   for g in _goods(runs) for k, u in GOOD_METRICS]
+                   for g in _goods(runs) for k, u in GOOD_TABLE_METRICS]
 
 
 def _unit(runs: list[RunData], good: str) -> str:
