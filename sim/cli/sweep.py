@@ -212,6 +212,8 @@ def _sweep(args: argparse.Namespace, run: _Run) -> int:
         print(f"  executor {kind} ({_where(kind, run.executor, scheduler, source)}); "
               f"{_backend_words(resolved)}{resumed}")
         print(f"  {_fast_path_words(resolved)}")
+        if scope := resolved.outcome_scope():
+            print(f"  {scope}")
     seconds, lp = _execute(args, resolved, out, run.executor, todo, remaining, execute)
     if not args.quiet:
         print(f"  {remaining:,} experiments in {seconds:.1f} s "

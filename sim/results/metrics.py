@@ -210,6 +210,16 @@ class Rows:
         return first, goods, 1
 
 
+def scope_words(units: Sequence[str], names: Sequence[str]) -> str:
+    """What a sweep's outcomes count (``Rows.scope``), in words: empty for one good."""
+    if len(units) < 2:
+        return ""
+    if len(set(units)) == 1:
+        return f"outcomes count every good together (all in {units[0]})"
+    return (f"outcomes count {names[0]} alone, in {units[0]} (the goods differ in unit: "
+            + ", ".join(dict.fromkeys(units)) + ")")
+
+
 # Totals kept per good row (what the regions need and use) and per scenario (hubs); the rest
 # are per channel row.
 _GOOD_FIELDS = frozenset({"consumed_units", "need_units"})

@@ -58,7 +58,7 @@ from pydantic import Field, field_validator, model_validator
 from sim.engine.plan import Plan
 from sim.engine.state import DONOR_SERIES
 from sim.results.batch import run_batches
-from sim.results.metrics import SCALARS, outcome_name
+from sim.results.metrics import SCALARS, outcome_name, scope_words
 from sim.results.variants import RowError, override_blocks
 from sim.scenario.enums import Backend
 from sim.scenario.errors import InputError
@@ -346,6 +346,11 @@ class ResolvedSweep:
               for i, s in enumerate(self.setters)]
         return ([s.label for s, f in zip(self.setters, on, strict=True) if f],
                 [s.label for s, f in zip(self.setters, on, strict=True) if not f])
+
+    def outcome_scope(self) -> str:
+        """What the outcomes count when the base has several goods (empty for one)."""
+        goods = self.base.goods
+        return scope_words([g.unit for g in goods], [g.name or g.id for g in goods])
 
     def task(self, chunk: int, per_row: bool = True) -> ChunkTask:
         s = self.sweep

@@ -107,7 +107,8 @@ def provenance(resolved: ResolvedSweep, sha: str) -> dict[str, Any]:
         # How each parameter reaches the engine: a per-row value on a plan built once, or
         # a scenario built for each experiment (changes of structure; docs/sweeps.md).
         "per_row_values": per_row, "built_per_experiment": built,
-        "outcomes": list(s.outcomes), "series": list(s.series),
+        "outcomes": list(s.outcomes), "outcomes_count": resolved.outcome_scope() or None,
+        "series": list(s.series),
         "n_experiments": resolved.n_experiments, "chunk_size": s.chunk_size,
         "n_chunks": resolved.n_chunks, "runs": [],
     }

@@ -565,3 +565,19 @@ def test_the_header_names_the_backend_that_runs(
     f.write_text(f.read_text().replace("series = []", 'series = []\nbackend = "compiled"'))
     assert main(["sweep", str(f), "--out", str(tmp_path / "o"), "--workers", "0"]) == 0
     assert "allocator compiled (numba" in capsys.readouterr().out
+
+
+def test_the_header_says_what_outcomes_count_with_goods_of_several_units(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    f = tmp_path / "goods.toml"
+    f.write_text(f'name = "goods"\nbase = "{REPO / "scenarios" / "donors_2020.toml"}"\n'
+                 'seed = 1\noutcomes = ["domestic_shortfall"]\n[design]\n'
+                 'kind = "full_factorial"\n[[parameters]]\npath = "donors[0].reserve.days"\n'
+                 'values = [0, 14]\n')
+    out = tmp_path / "o"
+    assert main(["sweep", str(f), "--out", str(out), "--workers", "0"]) == 0
+    said = "outcomes count Medical masks alone, in masks (the goods differ in unit: masks, "
+    assert said in capsys.readouterr().out
+    assert json.loads((out / "provenance.json").read_text())["outcomes_count"].startswith(
+        "outcomes count Medical masks alone")
