@@ -45,42 +45,30 @@ def _ours(py_file: str) -> bool:
         return False
 
 
-class PackageCacheLocator(caching.InTreeCacheLocator):
-    """numba's in-tree locator (``__pycache__`` beside the source), for this package's
-    files, stamped with every compiled module's digest."""
+class _Stamped:
+    """What each of numba's locators below changes: this package's files only, stamped with
+    every compiled module's digest."""
 
     def get_source_stamp(self) -> Any:
         return compiled_sources_digest()
 
     @classmethod
     def from_function(cls, py_func: Any, py_file: str) -> Any:
-        return (super().from_function(py_func, py_file)  # type: ignore[no-untyped-call]
-                if _ours(py_file) else None)
+        found = super().from_function  # type: ignore[misc]  # the numba locator after this
+        return found(py_func, py_file) if _ours(py_file) else None
 
 
-class PackageUserCacheLocator(caching.UserProvidedCacheLocator):
-    """numba's ``NUMBA_CACHE_DIR`` locator, the same way."""
-
-    def get_source_stamp(self) -> Any:
-        return compiled_sources_digest()
-
-    @classmethod
-    def from_function(cls, py_func: Any, py_file: str) -> Any:
-        return (super().from_function(py_func, py_file)  # type: ignore[no-untyped-call]
-                if _ours(py_file) else None)
+class PackageCacheLocator(_Stamped, caching.InTreeCacheLocator):
+    """numba's in-tree locator (``__pycache__`` beside the source)."""
 
 
-class PackageUserWideCacheLocator(caching.UserWideCacheLocator):
+class PackageUserCacheLocator(_Stamped, caching.UserProvidedCacheLocator):
+    """numba's ``NUMBA_CACHE_DIR`` locator."""
+
+
+class PackageUserWideCacheLocator(_Stamped, caching.UserWideCacheLocator):
     """numba's user-wide cache (where ``__pycache__`` cannot be written: an installed
-    package), the same way."""
-
-    def get_source_stamp(self) -> Any:
-        return compiled_sources_digest()
-
-    @classmethod
-    def from_function(cls, py_func: Any, py_file: str) -> Any:
-        return (super().from_function(py_func, py_file)  # type: ignore[no-untyped-call]
-                if _ours(py_file) else None)
+    package)."""
 
 
 def _register() -> None:
