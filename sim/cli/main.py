@@ -52,7 +52,7 @@ def cmd_run(args: argparse.Namespace) -> int:
     scenario = load(args.file, run_overrides(args))
     _warn_hubs(args.file, scenario.hub_warnings())
     _say_if_compiling(Engine(args.engine) is Engine.BATCH,
-                      scenario.allocation.backend is Backend.COMPILED)
+                      scenario.allocation.backend is Backend.COMPILED, bool(scenario.hubs))
     started = time.perf_counter()
     result = run(scenario, engine=Engine(args.engine))
     seconds = time.perf_counter() - started
@@ -68,12 +68,13 @@ def cmd_run(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
-def _say_if_compiling(batch_engine: bool, compiled_backend: bool) -> None:
+def _say_if_compiling(batch_engine: bool, compiled_backend: bool, with_hubs: bool) -> None:
     """The first run on a machine compiles the day (seconds): said on stderr, not left to
     look like a hang."""
     from sim.engine import compiling
 
-    if not compiling.cached(batch_engine=batch_engine, compiled_backend=compiled_backend):
+    if not compiling.cached(batch_engine=batch_engine, compiled_backend=compiled_backend,
+                            with_hubs=with_hubs):
         print(compiling.MESSAGE, file=sys.stderr, flush=True)
 
 

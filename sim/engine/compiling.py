@@ -7,7 +7,7 @@ from __future__ import annotations
 from typing import Any
 
 
-def _entry_points(batch_engine: bool, compiled_backend: bool) -> list[Any]:
+def _entry_points(batch_engine: bool, compiled_backend: bool, with_hubs: bool) -> list[Any]:
     from sim.engine import batch, fields, hubs, steps
 
     points: list[Any]
@@ -15,19 +15,21 @@ def _entry_points(batch_engine: bool, compiled_backend: bool) -> list[Any]:
         points = ([batch.run_compiled] if compiled_backend
                   else [batch.days, batch.morning, batch.evening])
     else:
-        points = [steps.produce, steps.offer, steps.ship, hubs.hubs_day,
-                  steps.receive_and_consume]
+        # The SimPy engine compiles the hubs' day only for a scenario with hubs.
+        points = [steps.produce, steps.offer, steps.ship, steps.receive_and_consume,
+                  *([hubs.hubs_day] if with_hubs else [])]
         if compiled_backend:
             points.append(steps.allocate_compiled)
     return [fields.new_frame, *points]
 
 
-def cached(*, batch_engine: bool = False, compiled_backend: bool = False) -> bool:
+def cached(*, batch_engine: bool = False, compiled_backend: bool = False,
+           with_hubs: bool = True) -> bool:
     """Whether every function a run enters has machine code in numba's cache that is still
     good for the sources (True when it cannot tell: then it says nothing)."""
     try:
         return all(bool(point._cache._cache_file._load_index())
-                   for point in _entry_points(batch_engine, compiled_backend))
+                   for point in _entry_points(batch_engine, compiled_backend, with_hubs))
     except (AttributeError, TypeError, OSError):  # another numba
         return True
 
