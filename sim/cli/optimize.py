@@ -94,18 +94,14 @@ def load_problem(path: str, args: argparse.Namespace) -> Problem:
     from pydantic import ValidationError
 
     from sim.scenario.errors import first_error
-    from sim.scenario.loading import load, read_toml
+    from sim.scenario.loading import load_base, read_toml
     from sim.sweep.optimize import Optimize, resolve_problem
 
     try:
         spec = Optimize.model_validate(_with_flags(read_toml(path), args))
     except ValidationError as exc:
         raise first_error(path, exc) from None
-    base_path = spec.base if spec.base.is_absolute() else Path(path).parent / spec.base
-    if not base_path.is_file():
-        raise InputError(path, "base", f"no scenario file {base_path}")
-    backend = [f"allocation.backend={spec.backend.value}"] if spec.backend else []
-    return resolve_problem(spec, load(base_path, backend), str(path))
+    return resolve_problem(spec, load_base(path, spec.base, spec.backend), str(path))
 
 
 def spec_toml(spec: Optimize) -> str:

@@ -12,6 +12,7 @@ from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import Any, Literal
 
+from sim.scenario.enums import Backend
 from sim.scenario.errors import InputError
 from sim.scenario.normalise import normalise
 from sim.scenario.overrides import apply_overrides
@@ -194,3 +195,12 @@ def load(path: str | Path, overrides: Iterable[str] = ()) -> Scenario:
         return validate(data, path, base_dir, form)
     except InputError as exc:
         raise _in_csv(exc, csv_rows) from None
+
+
+def load_base(path: str | Path, base: Path, backend: Backend | None) -> Scenario:
+    """The scenario a sweep or optimize file names as ``base`` (relative to that file), with
+    the file's ``backend`` set on it when it gives one."""
+    base_path = base if base.is_absolute() else Path(path).parent / base
+    if not base_path.is_file():
+        raise InputError(path, "base", f"no scenario file {base_path}")
+    return load(base_path, [f"allocation.backend={backend.value}"] if backend else [])

@@ -32,7 +32,7 @@ import sim
 from sim.results.files import atomic_folder, atomic_path, clean_stale, safe_name, write_atomic
 from sim.results.metrics import RENAMED
 from sim.scenario.errors import InputError, first_error
-from sim.scenario.loading import expect_kind, load, read_toml
+from sim.scenario.loading import expect_kind, load_base, read_toml
 from sim.scenario.writing import dump_toml, to_toml
 from sim.sweep.design import ParamRole
 from sim.sweep.spec import RESERVED, ChunkResult, ResolvedSweep, Sweep, resolve
@@ -48,11 +48,7 @@ def load_sweep(path: str | Path) -> ResolvedSweep:
         sweep = Sweep.model_validate(data)
     except ValidationError as exc:
         raise first_error(path, exc, Sweep) from None
-    base_path = sweep.base if sweep.base.is_absolute() else Path(path).parent / sweep.base
-    if not base_path.is_file():
-        raise InputError(path, "base", f"no scenario file {base_path}")
-    backend = [f"allocation.backend={sweep.backend.value}"] if sweep.backend else []
-    return resolve(sweep, load(base_path, backend), str(path))
+    return resolve(sweep, load_base(path, sweep.base, sweep.backend), str(path))
 
 
 # --- the resolved sweep as TOML ------------------------------------------------------------
