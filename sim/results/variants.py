@@ -11,8 +11,8 @@ Two ways in:
   (``sim.engine.rows``); the other paths ("structure": horizon, shipment days, a domestic
   programme's schedules ...) group the rows by their values, and each group's scenario is
   built and validated once. A row whose group has no other row, or whose values a check
-  refuses, is built, validated and planned on its own, as every row was before: so errors
-  are the same one-line errors, named for the first row that has one.
+  refuses, is built, validated and planned on its own: so errors are the one-line errors
+  of validation, named for the first row that has one.
 * ``scenario_blocks``: scenarios already validated (``run_scenarios``). Each is compared
   with the scenarios that began the open blocks, by identity first (``with_overrides``
   shares every untouched sub-model): when all it changes are scalars on the plan, it joins
@@ -104,8 +104,12 @@ def override_blocks(base: Scenario, columns: Mapping[Any, NDArray[Any]], n: int,
         stop = j + 1
         while stop < n and stop - j < chunk_size and _same(keys[stop], keys[j]):
             stop += 1
+        if slow and stop - j == 1:  # a group of one: built once, alone
+            yield alone(j)
+            j = stop
+            continue
         group = _group(over, groups, keys[j], changes(j, slow)) if slow else base
-        if group is None or (slow and stop - j == 1):
+        if group is None:
             yield from (alone(i) for i in range(j, stop))
             j = stop
             continue
@@ -274,6 +278,12 @@ def scalar_changes(base: BaseModel, other: BaseModel, limit: int = 400
         if seen > limit:
             return False
         if isinstance(a, BaseModel) or isinstance(b, BaseModel):
+            # What a model read at load (a cases table) lives in private attributes: the
+            # same only when they are the same objects.
+            pa = getattr(a, "__pydantic_private__", None) or {}
+            pb = getattr(b, "__pydantic_private__", None) or {}
+            if pa.keys() != pb.keys() or any(pa[k] is not pb[k] for k in pa):
+                return False
             return type(a) is type(b) and all(
                 walk(getattr(a, name), getattr(b, name), (*steps, name))
                 for name in type(a).model_fields)

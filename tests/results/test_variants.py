@@ -197,3 +197,26 @@ def test_a_story_with_three_donors_runs_its_scalars_per_row() -> None:
     blocks = list(override_blocks(base, columns, 4))
     assert [list(b.rows) for b in blocks] == [[0, 1, 2, 3]]  # one plan, four rows
     _equal(_metrics(base, columns, 4, per_row=True), _metrics(base, columns, 4, per_row=False))
+
+
+def test_scenarios_that_differ_only_in_a_table_read_at_load_are_not_merged(
+        tmp_path: Path) -> None:
+    """A cases need reads its CSV at load (a private attribute): two loads of one file with
+    different tables are two structures, each run with its own cases."""
+    text = MINIMAL.read_text().replace(
+        'need = { kind = "constant", masks_per_day = 500_000 }',
+        'need = { kind = "cases", table = "cases.csv", iso_codes = ["EGY"], per_case = 50 }')
+    (tmp_path / "c.toml").write_text(text)
+    days = [f"3/{d}/2020" for d in range(2, 32)] + [f"4/{d}/2020" for d in range(1, 27)]
+
+    def loaded(scale: int) -> Scenario:
+        rows = "".join(f"EGY,Egypt,{day},{scale * (20 + 5 * i)},102334403\n"
+                       for i, day in enumerate(days))
+        (tmp_path / "cases.csv").write_text(
+            "iso_code,location,date,new_cases,population\n" + rows)
+        return load(tmp_path / "c.toml")
+
+    a, b = loaded(1), loaded(10)
+    _equal(run_scenarios([a, b]).metrics,
+           {k: np.concatenate([run_scenarios([s]).metrics[k] for s in (a, b)])
+            for k in run_scenarios([a]).metrics})
