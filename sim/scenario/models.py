@@ -395,9 +395,7 @@ class Region(Model):
                                "(1 is served first).", examples=[1])] = 1
     lead_time: LeadTime = Field(FixedLeadTime(days=0), description="Transit from a donor that "
                                 "ships directly (a donor's lead_times or a hub's route "
-                                "overrides it); required in a scenario with hubs where a "
-                                "donor ships to the region directly without lead_times for "
-                                "it.", examples=[{"kind": "fixed", "days": 3}])
+                                "overrides it).", examples=[{"kind": "fixed", "days": 3}])
     absorption_caps: dict[str, NonNeg] = Field({}, description="By good id: the most one "
                                                "shipment may bring (none: no cap).",
                                                examples=[{"masks": 2_000_000}],

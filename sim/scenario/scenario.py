@@ -20,6 +20,7 @@ from sim.scenario.models import (
     MAX_DAY_REGIONS,
     Allocation,
     CasesNeed,
+    FixedLeadTime,
     FixedPledge,
     Horizon,
     Model,
@@ -147,7 +148,6 @@ class Scenario(Model):
                 raise ValueError(f"regions[{i}].id: duplicate id {rid!r}")
         self._check_regions()
         self._check_hubs()
-        self._check_direct_routes()
         h = self.horizon
         # Need is planned ahead: for the planning horizon after a shipment lands.
         leads = [r.lead_time.planned_days for r in self.regions] + [
@@ -233,22 +233,6 @@ class Scenario(Model):
                         raise ValueError(f"regions[{i}].{table}: unknown good {g!r}; the goods "
                                          f"are {', '.join(goods)}")
 
-    def _check_direct_routes(self) -> None:
-        """With hubs, a region a donor ships to directly needs its days somewhere: a donor
-        that routes only some regions through a hub would otherwise send the others on in a
-        silent 0 days (without hubs the region's own lead time, 0 by default, is the route)."""
-        if not self.hubs:
-            return
-        for i, d in enumerate(self.donors):
-            for j, r in enumerate(self.regions):
-                if (d.hub_for(r.id) is None and r.id not in d.lead_times
-                        and "lead_time" not in r.model_fields_set):
-                    raise ValueError(
-                        f"regions[{j}].lead_time: required: donor {d.id!r} ships to "
-                        f"{r.id!r} directly (donors[{i}].via names no hub for it); give "
-                        f"its days, as lead_time = {{ kind = \"fixed\", days = 3 }}, or "
-                        f"donors[{i}].lead_times.{r.id}")
-
     def _check_hubs(self) -> None:
         ids, regions = [h.id for h in self.hubs], set(self.region_ids)
         masses = {g.id: g.mass_kg for g in self.goods}
@@ -279,10 +263,20 @@ class Scenario(Model):
                                     f"goods' mass_kg, and {s.good!r} has none")
 
     def hub_warnings(self) -> list[str]:
-        """What is allowed but probably not meant: a hub no donor routes anything through."""
+        """What is allowed but probably not meant: a hub no donor routes anything through;
+        with hubs, a region a donor ships to directly in 0 days because no lead time was
+        given (a ``via`` table that names some regions sends the others direct)."""
         used = {d.hub_for(r) for d in self.donors for r in self.region_ids}
-        return [f"hubs[{i}]: no donor routes a region through hub {h.id!r}"
-                for i, h in enumerate(self.hubs) if h.id not in used]
+        out = [f"hubs[{i}]: no donor routes a region through hub {h.id!r}"
+               for i, h in enumerate(self.hubs) if h.id not in used]
+        if self.hubs:
+            out += [f"regions[{j}].lead_time: donor {d.id!r} ships to {r.id!r} directly, in 0 "
+                    f"days (donors[{i}].via names no hub for it, and no lead time gives its "
+                    f"days)"
+                    for i, d in enumerate(self.donors) for j, r in enumerate(self.regions)
+                    if d.hub_for(r.id) is None and r.id not in d.lead_times
+                    and r.lead_time == FixedLeadTime(days=0)]
+        return out
 
     def _check_pledges(self) -> None:
         # The id lists once: a sweep validates thousands of scenarios.

@@ -61,10 +61,6 @@ ROWS = [
     pytest.param("share = 0.5 }", "share = 30 }",
                  "donors[0].budget.share: must be <= 1 (a share: 0.3 for 30 %)",
                  id="share-as-percent"),
-    pytest.param('via = "sg" ', 'via = { phl = "sg", idn = "sg" }',
-                 "regions[0].lead_time: required: donor 'japan' ships to 'vnm' directly "
-                 "(donors[0].via names no hub for it); give its days, as lead_time = { kind = "
-                 '"fixed", days = 3 }, or donors[0].lead_times.vnm', id="direct-no-days"),
     pytest.param("tha = 1, mys = 1 }", "tha = 1 }",
                  "hubs[0].lead_times.mys: required: donor 'japan' routes region 'mys' through "
                  "hub 'sg'; give the onward days (0 for a region at the hub)", id="hub-onward"),
@@ -87,6 +83,18 @@ def test_a_date_toml_cannot_read_says_how_dates_are_written(
     assert err.startswith(f"{path}: TOML syntax: ")
     assert err.endswith("; a date is YYYY-MM-DD with two-digit months and days (2020-04-09, "
                         "not 2020-4-9)")
+
+
+def test_a_region_sent_direct_in_0_days_beside_a_hub_is_a_warning(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    path = _written(tmp_path, 'via = "sg" ', 'via = { phl = "sg", idn = "sg" }')
+    assert main(["validate", str(path)]) == 0
+    warned = [line for line in capsys.readouterr().err.splitlines() if "regions[" in line]
+    assert warned[0] == (f"masksim: warning: {path}: regions[0].lead_time: donor 'japan' ships "
+                         "to 'vnm' directly, in 0 days (donors[0].via names no hub for it, and "
+                         "no lead time gives its days)")
+    assert len(warned) == 3  # vnm, tha, mys
 
 
 def test_the_file_as_written_is_valid_and_runs(tmp_path: Path,
