@@ -17,6 +17,7 @@ from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, fields, replace
 from typing import Any
 
+import numba
 import numpy as np
 from threadpoolctl import threadpool_limits  # type: ignore[import-untyped]
 
@@ -124,8 +125,11 @@ def run_batches(
     # One BLAS thread while batches run: the engine's only matrix products are small, and
     # a second thread slows a batch down on a busy machine. The caller's setting comes
     # back after.
+    # The runner thread starts with numba's default thread count: it takes the caller's (a
+    # Dask worker's one thread a chunk, say).
     with (threadpool_limits(limits=1, user_api="blas"),
-          ThreadPoolExecutor(max_workers=1) as runner):
+          ThreadPoolExecutor(max_workers=1, initializer=numba.set_num_threads,
+                             initargs=(numba.get_num_threads(),)) as runner):
         for rows, plan, seeds, backend in batches:
             if len(seeds) != plan.n_scenarios or len(rows) != plan.n_scenarios:
                 raise ValueError(f"{len(rows)} rows and {len(seeds)} seeds for a plan of "

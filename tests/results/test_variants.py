@@ -220,3 +220,28 @@ def test_scenarios_that_differ_only_in_a_table_read_at_load_are_not_merged(
     _equal(run_scenarios([a, b]).metrics,
            {k: np.concatenate([run_scenarios([s]).metrics[k] for s in (a, b)])
             for k in run_scenarios([a]).metrics})
+
+
+def test_the_compiled_pass_runs_on_the_callers_numba_thread_count(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """The pass runs on a thread of its own: with the caller's limit (a Dask worker's one
+    thread a chunk), not numba's default."""
+    import numba
+
+    import sim.results.batch as batch
+
+    seen: list[int] = []
+    simulate = batch.simulate_batch
+
+    def spy(*args: Any, **kwargs: Any) -> Any:
+        seen.append(numba.get_num_threads())
+        return simulate(*args, **kwargs)
+
+    monkeypatch.setattr(batch, "simulate_batch", spy)
+    before = numba.get_num_threads()
+    numba.set_num_threads(1)
+    try:
+        run_scenarios([load(MINIMAL)] * 2, backend="compiled")
+    finally:
+        numba.set_num_threads(before)
+    assert seen == [1]
