@@ -45,15 +45,18 @@ def serialised() -> bool:
 class ThreadPolicy:
     """Threads pay only while every thread gets a core: when another process keeps a core
     busy, each parallel call waits at its closing barrier for a thread the scheduler has put
-    off, and one thread is then faster, by up to twenty times for a kernel launched once a
-    day of a run (``benchmarks/bench_core.py`` measures both). So the time per element of
-    each mode is kept (a moving average) and the faster one is used; now and then a call
+    off, and one thread is then faster (``benchmarks/bench_core.py`` measures both). So the
+    time per element of each mode is kept and the faster one is used. Now and then a call
     tries the other, so that a change of load is noticed: every ``PROBE_EVERY`` calls times
-    how much slower it was, so that probes cost about 1/PROBE_EVERY of the time. Each mode's
-    first call is not counted: it may compile or load the kernel, or start the threads."""
+    how much slower it was (at most ``MAX_SPACING`` times), so that probes cost little, and
+    a probe's time replaces the slower mode's, so that one probe can change the choice.
+    Each mode's first call is not counted: it may compile or load the kernel, or start the
+    threads. Callers keep one policy for calls of one size (per element, small calls pay
+    more for a launch than large ones)."""
 
     PROBE_EVERY = 16
-    WEIGHT = 0.25  # of the newest call in the moving average
+    MAX_SPACING = 8
+    WEIGHT = 0.25  # of the newest call in the faster mode's moving average
 
     def __init__(self) -> None:
         self.seconds: dict[bool, float | None] = {True: None, False: None}
@@ -68,7 +71,7 @@ class ThreadPolicy:
         faster = parallel <= serial
         ratio = max(parallel, serial) / max(min(parallel, serial), 1e-300)
         self.since_probe += 1
-        if self.since_probe >= self.PROBE_EVERY * ratio:
+        if self.since_probe >= self.PROBE_EVERY * min(ratio, self.MAX_SPACING):
             self.since_probe = 0
             return not faster
         return faster
@@ -77,8 +80,9 @@ class ThreadPolicy:
         if parallel not in self.warm:
             self.warm.add(parallel)
             return
-        old = self.seconds[parallel]
-        self.seconds[parallel] = (seconds_per_element if old is None else
+        old, other = self.seconds[parallel], self.seconds[not parallel]
+        probe = old is not None and other is not None and old > other
+        self.seconds[parallel] = (seconds_per_element if old is None or probe else
                                   old + self.WEIGHT * (seconds_per_element - old))
 
 

@@ -36,7 +36,8 @@ def simulate_batch(plan: Plan, draws: Draws, backend: Backend | str | Allocator,
     day-by-day series only when ``keep_series``."""
     allocate = python_allocator(plan, backend)
     frame = build_frame(plan, draws, keep_series=keep_series)
-    policy = WHOLE_RUNS if allocate is None else DAY_BY_DAY
+    size = (allocate is None, plan.n_scenarios.bit_length())
+    policy = _POLICIES.setdefault(size, ThreadPolicy())
     parallel = plan.n_scenarios > 1 and numba.get_num_threads() > 1 and policy.choose()
     started = time.perf_counter()
     with threads(parallel):
@@ -60,10 +61,11 @@ def simulate_batch(plan: Plan, draws: Draws, backend: Backend | str | Allocator,
 
 
 SCENARIOS_A_CHUNK = 8
-# Whether a batch runs on numba's threads, kept apart for the two ways a batch runs: the
-# compiled pass launches once, the day-by-day pass (another allocator) three times a
-# dispatch day, where a thread put off by the scheduler costs the most.
-WHOLE_RUNS, DAY_BY_DAY = ThreadPolicy(), ThreadPolicy()
+# Whether a batch runs on numba's threads, kept apart for the two ways a batch runs (the
+# compiled pass launches once, the day-by-day pass with another allocator three times a
+# dispatch day, where a thread put off by the scheduler costs the most) and by the batch's
+# size (powers of two of its scenarios).
+_POLICIES: dict[tuple[bool, int], ThreadPolicy] = {}
 
 
 @numba.njit(cache=True)

@@ -20,6 +20,7 @@ from pydantic import (
     AfterValidator,
     AliasChoices,
     BaseModel,
+    BeforeValidator,
     ConfigDict,
     Field,
     JsonValue,
@@ -83,7 +84,15 @@ def _in_calendar(day: dt.date) -> dt.date:
     return day
 
 
-Date = Annotated[dt.date, AfterValidator(_in_calendar)]
+def _not_a_number(value: object) -> object:
+    """pydantic reads a number as seconds since 1970; in a scenario it is a slip."""
+    if isinstance(value, int | float):
+        raise ValueError(f"expected a date as YYYY-MM-DD, unquoted (2020-03-01), not the "
+                         f"number {value}")
+    return value
+
+
+Date = Annotated[dt.date, BeforeValidator(_not_a_number), AfterValidator(_in_calendar)]
 
 
 def units(name: str) -> dict[str, JsonValue]:

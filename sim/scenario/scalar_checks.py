@@ -64,7 +64,7 @@ def _typed(values: NDArray[Any], rule: FieldRule) -> tuple[NDArray[Any], Mask]:
     if rule.kind is float:
         if kind in "fiu":
             return values.astype(np.float64), np.ones(n, dtype=bool)
-        typed = np.array([_number(x) and abs(x) < 1e308 for x in values]
+        typed = np.array([_number(x) and abs(float(x)) < 1e308 for x in values]
                          if kind == "O" else [False] * n, dtype=bool).reshape(n)
         return np.array([float(x) if t else np.nan for x, t in zip(values, typed,
                                                                    strict=True)]), typed

@@ -10,8 +10,8 @@ rounding noise out), together with the checks across fields that read them (a bu
 and its share or amount; a lead time's min <= mode <= max; the weighted rule and shares by
 weights; the horizon's day-regions). A row that fails any check, or whose value is of a type
 pydantic would have to convert, is not on the fast path: its scenario is built and validated
-as before, so its error is the one-line error it always was (or, when pydantic takes the
-value after all, it runs as before). So the bulk checks may be stricter than pydantic, never
+on its own, so its error is validation's one-line error (or, when pydantic takes the value
+after all, it runs like any built scenario). So the bulk checks may be stricter than pydantic, never
 looser: tests hold them against validation, and ``scalar_path`` declines any path through a
 model whose validators it does not know.
 """

@@ -213,7 +213,7 @@ class ChunkTask:
     seeding: Seeding
     outcomes: tuple[str, ...]
     series: tuple[str, ...]
-    per_row: bool = True  # False: a scenario built per distinct experiment, as before
+    per_row: bool = True  # False: a scenario built per distinct experiment (to compare)
 
     def override_columns(self) -> dict[Steps, NDArray[Any]]:
         """The chunk's values by the path they set (a parameter may set several paths, or

@@ -315,6 +315,20 @@ def test_thread_policy_keeps_the_faster_mode_and_notices_a_change() -> None:
     assert [policy.choose() for _ in range(ThreadPolicy.PROBE_EVERY - 1)].count(False) >= 14
 
 
+def test_thread_policy_comes_back_soon_after_the_load_goes() -> None:
+    policy = ThreadPolicy()
+    for mode, seconds in ((True, 1e9), (True, 20.0), (False, 1e9), (False, 1.0)):
+        policy.choose()
+        policy.record(mode, seconds)  # threads 20 times slower: another process is busy
+    calls = 0
+    while policy.choose() is False:  # the load goes: threads now twice as fast
+        policy.record(False, 1.0)
+        calls += 1
+    policy.record(True, 0.5)  # the probe
+    assert calls <= ThreadPolicy.PROBE_EVERY * ThreadPolicy.MAX_SPACING
+    assert [policy.choose() for _ in range(10)].count(True) == 10
+
+
 # ---- whole runs ---------------------------------------------------------------------------
 def shipped(path: Path, backend: Backend, engine: Engine,
             overrides: list[str] | None = None) -> NDArray[np.float64]:

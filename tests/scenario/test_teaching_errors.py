@@ -56,8 +56,8 @@ ROWS = [
                  'horizon.start: expected a date as YYYY-MM-DD, unquoted (start = 2020-03-01), '
                  'not "06/02/2020"', id="date"),
     pytest.param("start = 2020-03-02", "start = 20200302",
-                 "horizon.start: expected a date as YYYY-MM-DD, unquoted (start = 2020-03-01), "
-                 "not 20_200_302", id="date-as-number"),
+                 "horizon.start: expected a date as YYYY-MM-DD, unquoted (2020-03-01), not the "
+                 "number 20200302", id="date-as-number"),
     pytest.param("share = 0.5 }", "share = 30 }",
                  "donors[0].budget.share: must be <= 1 (a share: 0.3 for 30 %)",
                  id="share-as-percent"),
