@@ -25,9 +25,12 @@ from sim.report.style import (
     VERMILLION,
     FigureResult,
     canvas,
+    date_axis,
     mm,
+    panel_title,
     provenance,
     scale,
+    ylabel,
 )
 from sim.results.reader import RunData
 
@@ -71,11 +74,11 @@ def hubs(run: RunData, fig: FigureBase | None = None) -> FigureResult:
         landed = s["arrived"] > 0
         left.plot(x[landed], s["arrived"][landed] / div, linestyle="",
                   marker="v", color=ORANGE, markersize=4.5, label="landed that day")
-        left.set_ylabel(f"{word}{unit}".capitalize())
+        ylabel(left, f"{word}{unit}".capitalize(), 0.7 / len(grid))
         left.set_ylim(bottom=0)
         e = run.hub_summary(hub)
-        left.set_title(f"{run.hub_name(hub)}: {mm(_n(e.get('handled')))} {unit} handled",
-                       loc="left", fontsize=8.5)
+        panel_title(left, f"{run.hub_name(hub)}: {mm(_n(e.get('handled')))} {unit} handled",
+                    0.5)
         wait = s["wait_days"]
         right.plot(x, wait, color=VERMILLION, marker="o", markersize=2.5, lw=1.2,
                    label="mean wait of what was handled that day")
@@ -85,11 +88,10 @@ def hubs(run: RunData, fig: FigureBase | None = None) -> FigureResult:
                           label="mean over the horizon")
         right.set_ylim(bottom=0, top=max(float(np.nanmax(wait, initial=0.0)) * 1.15, 1.0))
         right.set_ylabel("Days waited")
-        right.set_title("Waiting time" + (f": {mean:.1f} days on average" if mean is not None
-                                          else ": nothing handled"), loc="left", fontsize=8.5)
-        day = np.timedelta64(1, "D")  # room for the first and last day's bar
-        for ax in (left, right):
-            ax.set_xlim(x[0] - day, x[-1] + day)
+        panel_title(right, "Waiting time" + (f": {mean:.1f} days on average" if mean is not None
+                                             else ": nothing handled"), 0.3)
+        for ax in (left, right):  # a day's room for the first and last day's bar
+            date_axis(ax, x, pad_days=1)
         axes += [left, right]
     if not run.hubs:  # a run without hubs draws none (run_figures leaves it out)
         grid[0, 0].text(0.5, 0.5, "no hubs", ha="center", transform=grid[0, 0].transAxes)

@@ -22,15 +22,17 @@ def _findings(name: str, *overrides: str) -> list[tuple[Kind, str]]:
 def test_three_donors_say_the_suit_shortfall_and_the_late_pledges_first() -> None:
     found = _findings("three_donors")
     assert [k for k, _ in found] == sorted(k for k, _ in found)  # gravest first
-    assert found[0][0] is Kind.DOMESTIC_SHORTFALL and "62,000 suits" in found[0][1]
+    assert found[0][0] is Kind.DOMESTIC_SHORTFALL and "62,000 protective suits" in found[0][1]
     late = [s for k, s in found if k is Kind.PLEDGES_LATE]
-    assert "6.77 million masks" in late[0] and "801,458 kits" in late[1]
+    assert "6.77 million surgical masks" in late[0] and "801,458 PCR test kits" in late[1]
 
 
 def test_a_hub_backlog_is_a_finding() -> None:
     found = _findings("jack_ma_africa_2020")
     hub = [s for k, s in found if k is Kind.HUB_BACKLOG]
     assert len(hub) == 1 and "Addis Ababa" in hub[0] and "peaked at" in hub[0]
+    # Who the largest round reached last, and when: the story of the queue in a sentence.
+    assert "from the largest round (22 March)" in hub[0] and "after the landing" in hub[0]
 
 
 @pytest.mark.parametrize(("overrides", "kind"), [

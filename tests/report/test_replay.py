@@ -12,6 +12,7 @@ from pathlib import Path
 import matplotlib.dates as mdates
 import numpy as np
 import pytest
+from layout import problems
 from matplotlib.axes import Axes
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.collections import PolyCollection
@@ -70,6 +71,8 @@ def drawn(folder: Path) -> tuple[replay.Replay, list[Axes]]:
         warnings.simplefilter("error")  # no layout or date warnings
         fig, axes = replay.replay(sweep_data.load_sweep(folder), data)
         FigureCanvasAgg(fig.get_figure(root=True)).draw()
+        found, _ = problems(fig)  # the layout test's checks: this sweep figure too
+    assert not found, found
     return data, axes
 
 
