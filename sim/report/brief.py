@@ -210,7 +210,8 @@ def sources_blocks(run: RunData, texts: list[str]) -> list[paging.Block]:
             rows.append((f"[{ref}]", "not a section of the record", ""))
             continue
         outlets = list(dict.fromkeys(outlet(u) for u in s.urls))
-        rows.append((f"[{ref}]", s.title, listed(outlets, 6) + f" ({len(s.urls)} pages)"))
+        rows.append((f"[{ref}]", s.title, listed(outlets, 6) + f" ({len(s.urls)} pages)"
+                     if outlets else "its sections' sources"))
     return [paging.Section("Sources"),
             paging.Text("The sections of the record this brief cites, and where their "
                         "figures come from; docs/sources.md gives every page's address.",
@@ -218,7 +219,7 @@ def sources_blocks(run: RunData, texts: list[str]) -> list[paging.Block]:
             paging.Table(("Ref", "Covers", "Sources"), rows, (0.07, 0.38, 0.55), fontsize=7)]
 
 
-def _quoted(run: RunData) -> list[str]:
+def quoted(run: RunData) -> list[str]:
     """What the brief quotes from the scenario: observations' sources and notes, pledges'
     and exchanges' notes."""
     out = [f"{o.get('source', '')} {o.get('note', '')}"
@@ -234,7 +235,7 @@ def text_blocks(run: RunData, first: list[paging.Block], all_routes: list[Route]
     return [*first, *sections.goods_blocks(run), *sections.regions_blocks(run, all_routes),
             *more_rounds, *sections.donors_blocks(run), *pledge_pages.blocks(run),
             *assumptions.blocks(run), *record_pages.blocks(run),
-            *sources_blocks(run, _quoted(run)), *pledge_pages.provenance_blocks(run)]
+            *sources_blocks(run, quoted(run)), *pledge_pages.provenance_blocks(run)]
 
 
 # ---- assembly --------------------------------------------------------------------------

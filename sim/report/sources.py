@@ -284,7 +284,13 @@ SOURCES: tuple[Source, ...] = (
         "https://en.wikipedia.org/wiki/UN_COVID-19_Supply_Chain_Task_Force",
     )),)
 
-BY_REF = {s.ref: s for s in SOURCES}
+# A whole part of the record, cited as a letter ("[C]"): its sections together.
+PARTS: tuple[Source, ...] = (
+    Source("A", "Taiwan, 2020: masks (sections A1-A7)", ()),
+    Source("B", "Jack Ma and Alibaba Foundations, 2020 (sections B1-B3)", ()),
+    Source("C", "South Korea, 2020: test kits and masks (sections C1-C5)", ()),
+)
+BY_REF = {s.ref: s for s in (*PARTS, *SOURCES)}
 
 # Outlets by web address, for the reader who wants a name rather than a domain.
 OUTLETS = {
@@ -332,7 +338,8 @@ def cited(texts: Iterable[str]) -> list[str]:
                     found.update(f"{letter}{k}" for k in range(int(digit), int(upto) + 1))
                 else:
                     found.add(f"{letter}{digit}{b}")
-    return [s.ref for s in SOURCES if s.ref in found] + sorted(found - set(BY_REF))
+    order = [*PARTS, *SOURCES]
+    return [s.ref for s in order if s.ref in found] + sorted(found - set(BY_REF))
 
 
 def markdown() -> str:
@@ -346,6 +353,8 @@ def markdown() -> str:
              "sections it cites on its last pages.", "",
              "Labels used beside the figures:", ""]
     lines += [f"- **[{k}]**: {v}." for k, v in LABELS.items()]
+    lines += ["", "A letter alone cites a whole part of the record:", ""]
+    lines += [f"- **[{s.ref}]**: {s.title}." for s in PARTS]
     for s in SOURCES:
         lines += ["", f"## [{s.ref}] {s.title}", ""]
         lines += [f"- {outlet(u)}: <{u}>" for u in s.urls]
