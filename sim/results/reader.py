@@ -187,7 +187,9 @@ def _columns(path: Path, names: tuple[str, ...]) -> dict[str, NDArray[Any]]:
     """A Parquet file's columns (``names`` at least) as numpy: dates as datetime64[D], labels
     as str objects."""
     try:
-        table = pq.read_table(path)
+        # One file: ParquetFile reads it without importing pyarrow.dataset (and pandas with
+        # it), which `masksim brief` and `plot` would otherwise load for nothing.
+        table = pq.ParquetFile(path).read()
     except Exception as exc:  # pyarrow raises several types for a damaged file
         raise InputError(path, "", f"cannot read Parquet: {exc}") from None
     missing = [n for n in names if n not in table.column_names]
