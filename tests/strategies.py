@@ -197,7 +197,7 @@ def multi_scenario_dicts(draw: st.DrawFn, rule: str | None = None) -> dict[str, 
             "id": "hub", "throughput_per_day": draw(st.floats(1, 5e6)),
             "throughput_unit": draw(st.sampled_from(["units", "kg"])),
             "handling_days": draw(st.integers(0, 3)),
-            "lead_times": {r: draw(st.integers(0, 5)) for r in ids if draw(st.booleans())}}]
+            "lead_times": {r: draw(st.integers(0, 5)) for r in ids}}]  # onward: required
         for d in donors:
             if draw(st.booleans()):
                 d["via"] = "hub" if draw(st.booleans()) else {

@@ -10,8 +10,11 @@ from __future__ import annotations
 import argparse
 import csv
 import gc
+import hashlib
 import io
+import os
 from collections.abc import Callable
+from dataclasses import replace
 from functools import partial
 from pathlib import Path
 from typing import Any, Literal
@@ -19,10 +22,11 @@ from typing import Any, Literal
 from matplotlib.figure import FigureBase
 
 from sim.report import figures
-from sim.report.compare import compare_figures, compare_table, format_table
+from sim.report.compare import compare_figures, compare_table, format_table, labels
 from sim.report.figures import FigureResult
 from sim.report.sweep_data import load_sweep
 from sim.results.files import atomic_path
+from sim.results.reader import RunData
 from sim.scenario.errors import InputError
 
 EXIT_OK = 0
@@ -57,11 +61,32 @@ def settle() -> None:
     gc.freeze()
 
 
+def out_folder(path: Path) -> Path:
+    """A folder to write into: refused (exit 2) when it is a file."""
+    if path.exists() and not path.is_dir():
+        raise InputError(path, "", "is a file, not a folder; --out names the folder to write "
+                         "into")
+    return path
+
+
+def brief_path(folder: Path, output: str | None) -> Path:
+    """Where the brief goes: ``-o`` as given, inside it when it is a folder (or ends with a
+    slash), else ``brief.pdf`` in the run folder."""
+    if not output:
+        return folder / "brief.pdf"
+    path = Path(output)
+    if path.is_dir() or output.endswith(("/", os.sep)):
+        return path / "brief.pdf"
+    if path.parent.exists() and not path.parent.is_dir():
+        raise InputError(path.parent, "", "is a file, not a folder")
+    return path
+
+
 def cmd_plot(args: argparse.Namespace) -> int:
     from sim.report import sweep_figures
 
     folder = Path(args.dir)
-    out = Path(args.out) if args.out else folder / "figures"
+    out = out_folder(Path(args.out)) if args.out else folder / "figures"
     makers: dict[str, Callable[[], FigureResult]]
     if folder_kind(folder) == "run":
         run = figures.load_run(folder)
@@ -86,19 +111,23 @@ def cmd_brief(args: argparse.Namespace) -> int:
         raise InputError(folder, "", "a brief needs a run folder, not a sweep folder")
     run = figures.load_run(folder)
     settle()
-    print(write_brief(run, args.output or folder / "brief.pdf"))
+    print(write_brief(run, brief_path(folder, args.output)))
     return EXIT_OK
 
 
 def cmd_compare(args: argparse.Namespace) -> int:
     if len(args.dirs) < 2:
         raise InputError(args.dirs[0], "", "compare needs two or more run folders")
+    if args.label and len(args.label) != len(args.dirs):
+        raise InputError("--label", "", f"give one label per run folder: {len(args.dirs)} "
+                         f"folders, {len(args.label)} labels")
     runs = []
-    for d in args.dirs:
+    for i, d in enumerate(args.dirs):
         if folder_kind(Path(d)) != "run":
             raise InputError(d, "", "compare needs run folders, not a sweep folder")
-        runs.append(figures.load_run(d))
-    out = Path(args.out)
+        run = figures.load_run(d)
+        runs.append(replace(run, label=args.label[i]) if args.label else run)
+    out = out_folder(Path(args.out) if args.out else compare_folder(args.results_dir, runs))
     rows = compare_table(runs)
     print(format_table(runs, rows))
     buf = io.StringIO()
@@ -115,6 +144,15 @@ def cmd_compare(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def compare_folder(results_dir: str, runs: list[RunData]) -> Path:
+    """``results/compare-<hash>``: one folder per set of runs compared (and their labels)."""
+    provenance = [r.summary["provenance"] for r in runs]
+    keys = [":".join(str(p.get(k)) for k in ("scenario_sha256", "seed", "engine", "backend"))
+            + f":{name}" for p, name in zip(provenance, labels(runs), strict=True)]
+    digest = hashlib.sha256("\n".join(keys).encode()).hexdigest()[:10]
+    return Path(results_dir) / f"compare-{digest}"
+
+
 def add_parsers(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     formats = dict(choices=("png", "svg", "pdf"), default="png", help="file format")
     p = sub.add_parser("plot", help="draw the figures of a run or a sweep folder")
@@ -125,12 +163,17 @@ def add_parsers(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> Non
 
     p = sub.add_parser("brief", help="write a run's policy brief as a PDF")
     p.add_argument("dir", help="a run folder")
-    p.add_argument("-o", "--output", help="the PDF (default: DIR/brief.pdf)")
+    p.add_argument("-o", "--output", help="the PDF, or a folder to write brief.pdf into "
+                   "(default: DIR/brief.pdf)")
     p.set_defaults(func=cmd_brief)
 
     p = sub.add_parser("compare", help="runs side by side: figures and metric differences")
     p.add_argument("dirs", nargs="+", metavar="DIR", help="run folders; the first is the base")
-    p.add_argument("--out", default="compare", help="output folder (default: ./compare)")
+    p.add_argument("--out", help="output folder (default: results/compare-<hash>)")
+    p.add_argument("--label", action="append", metavar="NAME",
+                   help="what to call each run, in order (repeat: --label A --label B; "
+                        "default: the folder names)")
     p.add_argument("--format", **formats)  # type: ignore[arg-type]
+    p.add_argument("--results-dir", default="results", help=argparse.SUPPRESS)
     p.set_defaults(func=cmd_compare)
 

@@ -1,4 +1,4 @@
-"""The command line: ``masksim run|validate ...`` (also ``python -m sim``).
+"""The command line: ``masksim run|validate|init|schema ...`` (also ``python -m sim``).
 
 Bad input exits 2 with one line naming the file and the field; an internal error exits 1.
 """
@@ -7,7 +7,9 @@ from __future__ import annotations
 
 import argparse
 import importlib
+import json
 import os
+import re
 import sys
 import time
 import warnings
@@ -21,12 +23,13 @@ from sim.scenario.errors import InputError
 from sim.scenario.loading import load
 
 EXIT_OK, EXIT_INTERNAL, EXIT_INPUT = 0, 1, 2
+SCENARIO_NAME = re.compile(r"[A-Za-z0-9_.-]+")
 
 # Subcommands kept in modules of their own; each module has add_parsers(subparsers).
 COMMAND_MODULES: tuple[str, ...] = ("sim.cli.sweep", "sim.cli.figures", "sim.cli.calibrate")
 # Commands defined here: they need none of those modules (which bring matplotlib, pandas
 # and the sweep machinery), so `masksim run` does not import them.
-OWN_COMMANDS = ("run", "validate")
+OWN_COMMANDS = ("run", "validate", "init", "schema")
 
 
 def run_overrides(args: argparse.Namespace) -> list[str]:
@@ -52,7 +55,7 @@ def cmd_run(args: argparse.Namespace) -> int:
     seconds = time.perf_counter() - started
     out = Path(args.out) if args.out else Path(args.results_dir) / writer.folder_name(result)
     summary = summaries.summary(result)
-    path = writer.write(result, out, summary)
+    path = writer.write(result, out, summary, force=args.force)
     if not args.quiet:
         plan, need = result.run.plan, result.run.totals.need_units
         needed = {g: {r for r, n in zip(plan.region_ids, need[k], strict=True) if n > 0}
@@ -75,9 +78,46 @@ def cmd_validate(args: argparse.Namespace) -> int:
         a = scenario.allocation
         needs_lp = " (needs backend lp)" if a.min_shipment or a.pallet_size else ""
         print(f"{file}: ok - {scenario.name}, {scenario.horizon.n_days} days, "
-              f"{len(scenario.regions)} regions, {len(scenario.pledges)} pledges, "
+              f"{_count(len(scenario.regions), 'region')}, "
+              f"{_count(len(scenario.pledges), 'pledge')}, "
               f"rule {a.rule}{needs_lp}")
     return status
+
+
+def cmd_init(args: argparse.Namespace) -> int:
+    from sim.results.files import write_atomic
+    from sim.scenario.starter import Sections, starter
+
+    path = Path(args.name)
+    if path.suffix != ".toml":
+        path = path.with_name(path.name + ".toml")
+    name = path.stem
+    if not SCENARIO_NAME.fullmatch(name):
+        raise InputError(args.name, "", "a scenario's name is letters, digits, '_', '-' or '.' "
+                         "(it names the result folder), e.g. masksim init japan_asia")
+    if path.is_dir():
+        raise InputError(path, "", "is a folder; name the scenario file to write")
+    if path.exists() and not args.force:
+        raise InputError(path, "", "exists; masksim init never overwrites a file: choose "
+                         "another name, or add --force to replace it")
+    sections = Sections(goods=args.goods, donors=args.donors, hub=args.hub)
+    write_atomic(path, starter(name, sections, str(path)))
+    print(f"next: edit it, then masksim validate {path} and masksim run {path}")
+    print(path)
+    return EXIT_OK
+
+
+def cmd_schema(args: argparse.Namespace) -> int:
+    if args.kind == "sweep":
+        from sim.sweep.schema import sweep_schema as make
+    else:
+        from sim.scenario.schema import scenario_schema as make
+    print(json.dumps(make(), indent=2, default=str))
+    return EXIT_OK
+
+
+def _count(n: int, noun: str) -> str:
+    return f"{n} {noun}{'s' * (n != 1)}"
 
 
 def _warn_hubs(file: str, messages: Sequence[str]) -> None:
@@ -104,12 +144,27 @@ def build_parser(command_modules: Sequence[str] = COMMAND_MODULES) -> argparse.A
     p.add_argument("--out", help="result folder (default: results/<name>-<hash>)")
     p.add_argument("--results-dir", default="results", help=argparse.SUPPRESS)
     p.add_argument("-q", "--quiet", action="store_true", help="print only the result path")
+    p.add_argument("--force", action="store_true",
+                   help="let --out replace an earlier run of another scenario")
     p.set_defaults(func=cmd_run)
 
     p = sub.add_parser("validate", help="check scenario files without running them")
     p.add_argument("files", nargs="+")
     p.add_argument("--set", **sets)  # type: ignore[arg-type]
     p.set_defaults(func=cmd_validate)
+
+    p = sub.add_parser("init", help="write a commented starter scenario to edit")
+    p.add_argument("name", help="the scenario's name; writes NAME.toml (or the .toml path)")
+    p.add_argument("--goods", action="store_true", help="two goods (masks and test kits)")
+    p.add_argument("--donors", action="store_true", help="a second donor (a foundation)")
+    p.add_argument("--hub", action="store_true", help="every donor ships through a hub")
+    p.add_argument("--force", action="store_true", help="replace an existing file")
+    p.set_defaults(func=cmd_init)
+
+    p = sub.add_parser("schema", help="print the JSON Schema of scenario or sweep files "
+                       "(for editors)")
+    p.add_argument("kind", nargs="?", choices=("scenario", "sweep"), default="scenario")
+    p.set_defaults(func=cmd_schema)
     for name in command_modules:
         importlib.import_module(name).add_parsers(sub)
     return parser

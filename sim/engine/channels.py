@@ -1,21 +1,22 @@
 """What a scenario says, day by day, for each channel: a donor's supply of one good.
 
 Pure functions from the validated scenario to arrays (``sim.engine.plan`` assembles and caches
-them): dispatch days, pledge instances, domestic demand, requisition, needs and planning
-windows. Channels are the donors' supplies in order: donor by donor, each donor's supplies as
-written.
+them): dispatch days, pledge instances, the domestic programme (sales, uses and what the uses
+hold), requisition, needs and planning windows. Channels are the donors' supplies in order:
+donor by donor, each donor's supplies as written.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 import numpy as np
 from numpy.typing import NDArray
 
 from sim.scenario import schedule
+from sim.scenario.domestic import Domestic, RationSupply, Use
 from sim.scenario.donors import Donor, Exchange, Supply
 from sim.scenario.enums import WEEKDAYS, BudgetKind, PledgeDispatch
 from sim.scenario.models import (
@@ -111,6 +112,122 @@ def procurement(supply: Supply, start: dt.date, n_days: int) -> Array:
 
 def ration_per_person(g: Group, start: dt.date, n_days: int) -> Array:
     return evaluate(g.schedule(), start, n_days)
+
+
+def capacity(supply: Supply, start: dt.date, n_days: int) -> Array:
+    """What the lines make a day when nothing stops them: the capacity figures x the
+    availability (the capacity figures alone: ``nominal_capacity``)."""
+    nominal = nominal_capacity(supply, start, n_days)
+    return nominal if supply.availability == 1.0 else nominal * supply.availability
+
+
+def nominal_capacity(supply: Supply, start: dt.date, n_days: int) -> Array:
+    """The capacity schedule as the record gives it (none: zeros)."""
+    return evaluate(supply.capacity, start, n_days) if supply.capacity is not None \
+        else np.zeros(n_days)
+
+
+# ---- the domestic programme -----------------------------------------------------------
+@dataclass(frozen=True)
+class UseSeries:
+    """One use's day (T,): what it is issued, what it uses, what it holds at the end."""
+
+    issued: Array
+    used: Array
+    held: Array
+
+
+@dataclass(frozen=True)
+class Programme:
+    """A domestic programme day by day (T,): what the ration groups would buy, what they
+    buy (at most the outlets' supply), the set-aside, and each use (in the order given)."""
+
+    ration_demand: Array
+    sold: Array
+    set_aside: Array | None
+    uses: tuple[UseSeries, ...]
+
+    @property
+    def total(self) -> Array:
+        """What the supply is asked for a day: sales + set-aside + the uses' issues."""
+        if self.set_aside is None and not self.uses:
+            return self.sold
+        out = self.sold.copy()
+        if self.set_aside is not None:
+            out += self.set_aside
+        for u in self.uses:
+            out += u.issued
+        return out
+
+
+def ration_cap(entries: Sequence[RationSupply], start: dt.date, n_days: int) -> Array:
+    """The ration outlets' supply a day (inf: no cap), each entry from its date on."""
+    cap = np.full(n_days, np.inf)
+    for e in entries:
+        first = max((e.date - start).days, 0)
+        cap[first:] = np.inf if e.per_day is None else e.per_day
+    return cap
+
+
+def hold(issued: Array, rate: Array) -> tuple[Array, Array]:
+    """(used, held) a day of a use issued ``issued``: it uses its rate out of what it holds
+    and is issued, as far as that goes, and holds the rest."""
+    used, held = np.empty_like(issued), np.empty_like(issued)
+    h = 0.0
+    for t in range(len(issued)):
+        have = h + float(issued[t])
+        u = min(float(rate[t]), have)
+        h = have - u
+        used[t], held[t] = u, h
+    return used, held
+
+
+def use_series(use: Use, start: dt.date, n_days: int) -> UseSeries:
+    """A use's day: each day it is issued its allotments and what its rate and its stock
+    target need beyond what it holds; allotments and targets before the horizon count from
+    its first day (allotment days before it are never issued)."""
+    rate = evaluate(use.per_day, start, n_days) if use.per_day is not None \
+        else np.zeros(n_days)
+    allot = np.zeros(n_days)
+    for a in use.allotments:
+        days = (a.date - start).days + np.arange(a.days)
+        days = days[(days >= 0) & (days < n_days)]
+        np.add.at(allot, days, a.amount / a.days)
+    target = np.zeros(n_days)
+    for k, s in enumerate(use.stock_target):
+        first = max((s.date - start).days, 0)
+        last = n_days if k + 1 == len(use.stock_target) else max(
+            (use.stock_target[k + 1].date - start).days, 0)
+        basis = rate[first:last] if s.per_day is None else s.per_day
+        target[first:last] = s.days * basis
+    issued = np.empty(n_days)
+    h = 0.0
+    for t in range(n_days):
+        have = h + float(allot[t])
+        top_up = max(0.0, float(rate[t]) + float(target[t]) - have)
+        issued[t] = float(allot[t]) + top_up
+        h = have + top_up - float(rate[t])
+    used, held = hold(issued, rate)
+    return UseSeries(issued, used, held)
+
+
+def programme(dom: Domestic, start: dt.date, n_days: int,
+              ration: Callable[[Group], Array] | None = None,
+              use: Callable[[Use], UseSeries] | None = None) -> Programme:
+    """The programme's series (``ration`` and ``use``: where the plan's cache gives a
+    group's ration per person and a use's series)."""
+    demand = np.zeros(n_days)
+    for g in dom.groups:
+        uptake = dom.uptake if g.uptake is None else g.uptake
+        per_person = ration(g) if ration is not None else ration_per_person(g, start, n_days)
+        demand += uptake * g.population * per_person
+    if dom.uptake_profile is not None:
+        demand = demand * evaluate(dom.uptake_profile, start, n_days)
+    sold = demand if not dom.ration_supply else np.minimum(
+        demand, ration_cap(dom.ration_supply, start, n_days))
+    set_aside = None if dom.set_aside is None else evaluate(dom.set_aside, start, n_days)
+    uses = tuple(use(u) if use is not None else use_series(u, start, n_days) for u in dom.uses)
+    return Programme(demand, sold, set_aside, uses)
 
 
 def budget(donor: Donor) -> tuple[float, float, bool]:

@@ -21,6 +21,7 @@ from numpy.typing import NDArray
 
 from sim.engine import channels as ch
 from sim.engine.memo import Memo
+from sim.scenario.domestic import Use
 from sim.scenario.donors import Supply
 from sim.scenario.enums import CargoUnit, Rule, ShareBasis
 from sim.scenario.models import FixedLeadTime, Group, Need
@@ -214,8 +215,8 @@ def _build_plan(scenario: Scenario) -> Plan:
         return _SERIES.get(models, (tag, *span), lambda: _frozen(compute()[row]))
 
     def supply_series(s: Supply) -> tuple[Array, ...]:
-        capacity = series("capacity", (s.capacity,), lambda: (
-            ch.evaluate(s.capacity, *span) if s.capacity is not None else np.zeros(n_days)))
+        capacity = _SERIES.get((s.capacity,), ("capacity", *span, s.availability),
+                               lambda: _frozen(ch.capacity(s, *span)[row]))
         procured = series("procured", tuple(s.procurement), lambda: ch.procurement(s, *span))
         share, cap = _SERIES.get(tuple(s.requisition), ("requisition", *span), lambda: tuple(
             _frozen(a[row]) for a in ch.requisition(s.requisition, *span)))
@@ -333,23 +334,36 @@ def _hub_arrays(scenario: Scenario, chans: Sequence[ch.Channel]) -> dict[str, An
 
 
 def _domestic_demand(supply: Supply, start: dt.date, n_days: int) -> Array:
-    """Units a day: ration groups (population x ration x uptake) plus a set-aside, or the
+    """Units a day: the domestic programme's total (sales, set-aside, uses' issues), or the
     supply's need, or nothing."""
+    prog = domestic_programme(supply, start, n_days)
+    if prog is None:
+        return ch.need_series(supply.domestic_need, start, n_days)
+    return prog.total
+
+
+def domestic_programme(supply: Supply, start: dt.date, n_days: int) -> ch.Programme | None:
+    """The supply's domestic programme day by day (None: it has no ration programme).
+    Cached on the programme; the pieces on what they read, so a sweep of uptake rebuilds
+    no group's ration and no use's series."""
     dom = supply.domestic
     if dom is None:
-        return ch.need_series(supply.domestic_need, start, n_days)
+        return None
 
     def ration(g: Group) -> Array:  # per person: outlives a change of uptake (swept)
         return _SERIES.get((g,), ("ration", start, n_days),
                            lambda: _frozen(ch.ration_per_person(g, start, n_days)))
 
-    demand = np.zeros(n_days)
-    for g in dom.groups:
-        uptake = dom.uptake if g.uptake is None else g.uptake
-        demand += uptake * g.population * ration(g)
-    if dom.set_aside is not None:
-        demand += ch.evaluate(dom.set_aside, start, n_days)
-    return demand
+    def use(u: Use) -> ch.UseSeries:
+        return _SERIES.get((u,), ("use", start, n_days), lambda: _frozen_use(
+            ch.use_series(u, start, n_days)))
+
+    return _SERIES.get((dom,), ("programme", start, n_days),
+                       lambda: ch.programme(dom, start, n_days, ration, use))
+
+
+def _frozen_use(series: ch.UseSeries) -> ch.UseSeries:
+    return ch.UseSeries(_frozen(series.issued), _frozen(series.used), _frozen(series.held))
 
 
 def _channel_attributes(scenario: Scenario, chans: Sequence[ch.Channel]

@@ -68,11 +68,22 @@ def supply_words(run: RunData, supply: Mapping[str, Any], donor: Mapping[str, An
                 f"{r['amount']:g} per {r['per_days']} d from {r['date']}" for r in g["rations"])
             for g in dom.get("groups", []))
         parts.append(f"rations: {groups}; uptake {100 * float(dom.get('uptake', 1)):g} %")
+        if dom.get("uptake_profile"):
+            parts.append("uptake by date, as a multiple of it: " + schedule_words(
+                dom["uptake_profile"].get("points", []), "").replace(" M ", " ").replace(
+                "  ", " "))
+        if dom.get("ration_supply"):
+            parts.append("ration outlets supplied " + "; ".join(
+                (f"{mm(float(r['per_day']))} a day" if r.get("per_day") is not None
+                 else "no cap") + f" from {r['date']}" for r in dom["ration_supply"]))
         if dom.get("set_aside"):
             parts.append("set aside for other domestic use "
                          + schedule_words(dom["set_aside"].get("points", []), "a day"))
+        if dom.get("uses"):
+            parts.append(f"{count(len(dom['uses']), 'other domestic use')}, each below")
         parts += [f"{k.replace('_', ' ')}: {_plain(v)}" for k, v in dom.items()
-                  if k not in ("groups", "uptake", "set_aside")]
+                  if k not in ("groups", "uptake", "uptake_profile", "ration_supply",
+                               "set_aside", "uses")]
     if supply.get("domestic_need"):
         parts.append(f"domestic need {need_words(supply['domestic_need'])}")
     reserve = supply.get("reserve") or donor.get("reserve") or {}
@@ -83,6 +94,27 @@ def supply_words(run: RunData, supply: Mapping[str, Any], donor: Mapping[str, An
     return "; ".join(parts)
 
 
+def use_words(use: Mapping[str, Any]) -> str:
+    """One domestic use (medical institutions, schools...): its rate, one-off issues, stock
+    target and the stock series that count what it holds."""
+    parts = []
+    if use.get("per_day"):
+        parts.append("uses " + schedule_words(use["per_day"].get("points", []), "a day"))
+    if use.get("allotments"):
+        total = sum(float(a["amount"]) for a in use["allotments"])
+        parts.append(f"issued {mm(total)} in {count(len(use['allotments']), 'allotment')} "
+                     f"({use['allotments'][0]['date']} to {use['allotments'][-1]['date']})")
+    for t in use.get("stock_target", []):
+        of = f" of {mm(float(t['per_day']))} a day" if t.get("per_day") is not None else ""
+        parts.append(f"keeps {float(t['days']):g} days{of} in stock from {t['date']}")
+    if use.get("counts_in"):
+        parts.append("what it holds counts in the stock series "
+                     + ", ".join(str(c).replace("_", " ") for c in use["counts_in"]))
+    if use.get("note"):
+        parts.append(str(use["note"]))
+    return "; ".join(parts) or "no rate, issue or stock"
+
+
 def donor_rows(run: RunData) -> list[tuple[str, str]]:
     rows = []
     hubs = {str(h["id"]): str(h.get("name") or h["id"]) for h in run.scenario.get("hubs", [])}
@@ -91,8 +123,10 @@ def donor_rows(run: RunData) -> list[tuple[str, str]]:
         plain = []
         for s in d.get("supplies", []):
             if s.get("capacity") or s.get("domestic") or s.get("domestic_need"):
-                rows.append((f"{name}: {run.good_name(str(s.get('good'))).lower()}",
-                             supply_words(run, s, d)))
+                good = run.good_name(str(s.get("good"))).lower()
+                rows.append((f"{name}: {good}", supply_words(run, s, d)))
+                rows += [(f"{name}, {good}: {u.get('name') or u['id']}", use_words(u))
+                         for u in (s.get("domestic") or {}).get("uses", [])]
             else:  # only held or bought: a clause each, in one row
                 plain.append(f"{run.unit(str(s.get('good')))}: {supply_words(run, s, d)}")
         if plain:

@@ -58,8 +58,9 @@ def metrics_of(runs: list[RunData]) -> list[tuple[str, str]]:
     """(key, unit) of each metric compared: the legacy ones, and for runs with several goods
     or donors the per-good ones, leaving out totals that are null in every run (quantities
     of goods in different units are not summed)."""
-    if not any(run.several for run in runs):
-        return list(METRICS)
+    if not any(run.several for run in runs):  # one good: its unit, which may not be masks
+        unit = runs[0].unit(runs[0].goods[0])
+        return [(k, unit if u == "masks" else u) for k, u in METRICS]
     keys = [(k, u) for k, u in METRICS if any(_metric(run, k) is not None for run in runs)]
     return keys + [(f"goods.{g}.{k}", _unit(runs, g) if u == "units" else u)
                    for g in _goods(runs) for k, u in GOOD_METRICS]
@@ -91,11 +92,11 @@ def changes(base: RunData, run: RunData, limit: int = 4) -> str:
 
 
 def labels(runs: list[RunData]) -> list[str]:
-    """Folder names (a run in memory: its scenario's name), made unique, as the runs' names
-    in legends and tables."""
+    """The runs' names in legends and tables: each run's label (``masksim compare --label``),
+    else its folder's name (a run in memory: its scenario's name), made unique."""
     out: list[str] = []
     for run in runs:
-        name = run.path.resolve().name if run.path is not None else run.name
+        name = run.label or (run.path.resolve().name if run.path is not None else run.name)
         out.append(name if name not in out else f"{name} ({len(out) + 1})")
     return out
 

@@ -25,7 +25,9 @@ RECORD_STYLE: dict[str, tuple[str, bool, Any]] = {
 def draw_record(ax: Axes, observations: Iterable[Mapping[str, Any]],
                 colours: Mapping[str, str], div: float = 1e6) -> list[tuple[Artist, str]]:
     """Draw on ``ax`` (values divided by ``div``) the observations whose series is a key of
-    ``colours``; returns a legend entry for each kind drawn, in RECORD_STYLE's order."""
+    ``colours``; returns a legend entry for each kind drawn, in RECORD_STYLE's order. A
+    figure about a period (``from_date``) spans it: a line at its value, or a band over its
+    range, from the period's first day to its last."""
     kinds = set()
     for o in observations:
         colour = colours.get(o["series"])
@@ -33,7 +35,18 @@ def draw_record(ax: Axes, observations: Iterable[Mapping[str, Any]],
             continue
         marker, filled, dash = RECORD_STYLE.get(o["kind"], RECORD_STYLE["documented"])
         x = np.datetime64(o["date"], "D")
-        if o.get("range") is not None:
+        if o.get("from_date"):
+            first = np.datetime64(o["from_date"], "D")
+            lo, hi = ((v / div for v in o["range"]) if o.get("range") is not None
+                      else (o["value"] / div, o["value"] / div))
+            if hi > lo:
+                ax.fill_between([first, x], [lo, lo], [hi, hi], color=colour, alpha=0.3,
+                                lw=0, zorder=4)
+            else:
+                ax.plot([first, x], [lo, hi], color=colour, linestyle=dash, lw=2.2,
+                        marker=marker, markevery=[1], markersize=5,
+                        markerfacecolor=colour if filled else "white", zorder=4)
+        elif o.get("range") is not None:
             lo, hi = (v / div for v in o["range"])
             bar = ax.errorbar([x], [(lo + hi) / 2], yerr=[[(hi - lo) / 2], [(hi - lo) / 2]],
                               fmt="none", ecolor=colour, elinewidth=1.8, capsize=4,

@@ -56,8 +56,11 @@ class Statement:
 
 @dataclass(frozen=True)
 class Outflow:
-    """The outflow a day that meets the most stock statements of one good (and donor)."""
+    """The outflow a day that meets the most statements of one stock series (the donor's
+    stock, or a stock series of the scenario's that adds what domestic uses hold: an outflow
+    from the donor's stock lowers both alike) of one good (and donor)."""
 
+    series: str
     good: str
     donor: str | None
     statements: tuple[Statement, ...]
@@ -68,20 +71,23 @@ class Outflow:
     gives_surplus: bool  # the donor gives all it holds above its reserve
 
 
-def statements(run: RunData, good: str, donor: str | None, stock: np.ndarray,
+def statements(run: RunData, series: str, good: str, donor: str | None,
                observations: Sequence[dict[str, Any]]) -> list[Statement]:
+    """The statements of one stock series, good and donor (naming no donor: the good over
+    all its donors), each with the model's value on its day. Figures about a period are
+    left out: an average over a period does not bound the stock on a day."""
     out = []
     for o in observations:
-        if o.get("series") != "donor.stock" or str(o.get("good")) != good:
+        if o.get("series") != series or str(o.get("good")) != good or o.get("from_date"):
             continue
         named = o.get("donor")
         if (named is not None) if donor is None else named not in (donor, run.donor_name(donor)):
             continue
         day = int((np.datetime64(o["date"], "D") - run.dates[0]) / np.timedelta64(1, "D"))
-        if not 0 <= day < len(stock):
+        if not 0 <= day < len(run.dates) or o.get("model") is None:
             continue
         lo, hi = (o["range"] if o.get("range") is not None else (o["value"], o["value"]))
-        out.append(Statement(str(o["date"]), day, float(lo), float(hi), float(stock[day]),
+        out.append(Statement(str(o["date"]), day, float(lo), float(hi), float(o["model"]),
                              str(o.get("note") or "")))
     return out
 
@@ -115,12 +121,15 @@ def outflows(run: RunData) -> list[Outflow]:
         # The good's stock over its donors (observations naming none), and with several
         # donors each one's (observations naming it).
         keys: list[str | None] = [None] + ([d for d, _ in chans] if len(chans) > 1 else [])
-        for donor in keys:
+        stocks = sorted({str(o["series"]) for o in observations
+                         if str(o.get("series", "")).startswith("donor.stock")
+                         and str(o.get("good")) == good})
+        for series, donor in ((s, d) for s in stocks for d in keys):
             rows = [run.daily_of(d, good) for d, _ in chans if donor is None or d == donor]
             stock = np.sum([r["stock"] for r in rows], axis=0)
             reserve = np.sum([r["reserve"] for r in rows], axis=0)
             production = np.sum([r["production"] for r in rows], axis=0)
-            items = statements(run, good, donor, stock, observations)
+            items = statements(run, series, good, donor, observations)
             if not items:
                 continue
             choice: tuple[int, int, float, list[Statement]] | None = None
@@ -134,10 +143,11 @@ def outflows(run: RunData) -> list[Outflow]:
             start, _, rate, met = choice
             last = max(s.day for s in items)
             made = production[start:last + 1]
-            share = (rate / float(made.mean()) if len(made) and made.mean() > 0 else None)
+            share = (abs(rate) / float(made.mean()) if len(made) and made.mean() > 0
+                     else None)
             budgets = [str((d.get("budget") or {}).get("kind", "all_surplus"))
                        for d in run.scenario["donors"] if any(d["id"] == c for c, _ in chans)
                        and (donor is None or d["id"] == donor)]
-            found.append(Outflow(good, donor, tuple(items), start, rate, tuple(met), share,
-                                 all(b == "all_surplus" for b in budgets)))
+            found.append(Outflow(series, good, donor, tuple(items), start, rate, tuple(met),
+                                 share, all(b == "all_surplus" for b in budgets)))
     return found

@@ -16,7 +16,12 @@ from sim.results.reader import RunData
 CLOSE = 0.1  # within 10 % of the record (or inside its range) counts as close
 
 NAMES = {
+    "donor.capacity": "Capacity as scheduled ({unit} a day)",
     "donor.production": "Production ({unit} a day)",
+    "donor.production.cumulative": "Produced to date ({unit})",
+    "domestic.sold_per_day": "Ration sales ({unit} a day)",
+    "domestic.sold.cumulative": "Ration sales to date ({unit})",
+    "domestic.held": "Held by domestic uses at the end of the day ({unit})",
     "donor.released": "Released to the market, not requisitioned ({unit} a day)",
     "domestic.served_per_day": "Domestic use served ({unit} a day)",
     "domestic.demand_per_day": "Domestic demand ({unit} a day)",
@@ -34,6 +39,9 @@ def series_name(run: RunData, o: dict[str, Any]) -> str:
     series = str(o["series"])
     if series in NAMES:
         name = NAMES[series].format(unit=unit)
+    elif series.startswith("donor.stock."):  # a stock series the scenario defines
+        name = (f"Stock counted as {series.removeprefix('donor.stock.').replace('_', ' ')}: "
+                f"the donor's and what domestic uses counted in it hold ({unit})")
     else:  # regions.<id>.delivered.cumulative / regions.<id>.shipped.cumulative
         head = series.removeprefix("regions.").removesuffix(".cumulative")
         region, _, what = head.rpartition(".")
@@ -42,6 +50,14 @@ def series_name(run: RunData, o: dict[str, Any]) -> str:
     if o.get("donor"):
         who.append(run.donor_name(str(o["donor"])))
     return name + (f": {', '.join(who)}" if who else "")
+
+
+def _when(o: dict[str, Any]) -> str:
+    """The day a figure is for, or its period ("9 March to 15 March": an average or the
+    change over it)."""
+    if o.get("from_date"):
+        return f"{day_month(str(o['from_date']))} to {day_month(str(o['date']))}"
+    return day_month(str(o["date"]))
 
 
 def _record(o: dict[str, Any]) -> str:
@@ -89,7 +105,9 @@ def outflow_text(run: RunData, f: Outflow) -> str:
     """What the model would need to meet the stock statements, in words."""
     unit = run.unit(f.good)
     missed = [s for s in f.statements if not s.inside()]
-    who = (f"{run.donor_name(f.donor)}'s " if f.donor else "the ") + f"stock of {unit}"
+    who = (f"{run.donor_name(f.donor)}'s " if f.donor else "the ") + (
+        f"stock of {unit}" if f.series == "donor.stock" else
+        f"stock of {unit} counted as {f.series.removeprefix('donor.stock.').replace('_', ' ')}")
     if not missed:
         return f"The model meets every statement of {who} as it stands."
     if f.gives_surplus:
@@ -99,17 +117,19 @@ def outflow_text(run: RunData, f: Outflow) -> str:
     held = ", ".join(f"{mm(s.model)} on {day_month(s.date)}" for s in missed[:4])
     out = (f"The model misses {len(missed)} of {len(f.statements)} statements of {who} (it "
            f"holds {held}{' ...' if len(missed) > 4 else ''}). ")
-    if not f.met or f.rate <= 0:
-        return out + ("No outflow from the stock that the model's stock could cover brings "
-                      "more of them inside.")
+    if not f.met or f.rate == 0:
+        return out + ("No steady outflow from the stock that the model's stock could cover "
+                      "brings more of them inside.")
     start = str(run.dates[f.start])
     rest = [s for s in f.statements if s not in f.met]
     share = ("" if f.share_of_production is None else
              f", {pct(f.share_of_production)} of what the model produced a day over that time")
-    out += (f"ASSUMPTION, not in the scenario: if {words(f.rate)} {unit} a day more had left "
-            f"the stock from {day_month(start)}, for uses the scenario does not model, and "
-            f"nothing else had changed, {len(f.met)} of the {len(f.statements)} statements "
-            f"would hold ({listed([day_month(s.date) for s in f.met])}){share}.")
+    flow = (f"{words(f.rate)} {unit} a day more had left the stock" if f.rate > 0 else
+            f"{words(-f.rate)} {unit} a day more had come into the stock")
+    out += (f"ASSUMPTION, not in the scenario: if {flow} from {day_month(start)}, for uses "
+            f"{'or sources ' if f.rate < 0 else ''}the scenario does not model, and nothing "
+            f"else had changed, {len(f.met)} of the {len(f.statements)} statements would hold "
+            f"({listed([day_month(s.date) for s in f.met])}){share}.")
     if rest:
         out += (f" It would still miss {listed([day_month(s.date) for s in rest])}, so no "
                 "steady outflow fits every statement.")
@@ -134,14 +154,16 @@ def blocks(run: RunData) -> list[paging.Block]:
                     "record. Kind: documented (on record), estimate (a forecast, target or "
                     "capacity claim), pledged (announced, delivery not confirmed). Stock is "
                     "at the end of the day; 'to date' counts from the start of the horizon. "
-                    "The sources' references ([A6] ...) are listed at the end.", width=100,
+                    "A figure about a period is the model's average over it (or, for a 'to date' "
+                    "series, its change over it). The sources' references ([A6] ...) are "
+                    "listed at the end.", width=100,
                     fontsize=9, style={"color": "#222222"})]
     groups: dict[str, list[dict[str, Any]]] = {}
     for o in obs:
         groups.setdefault(series_name(run, o), []).append(o)
-    stocks = {(f.good, f.donor): f for f in outflows(run)}
+    stocks = {(f.series, f.good, f.donor): f for f in outflows(run)}
     for name, group in groups.items():
-        rows = [(day_month(o["date"]), _record(o), o["kind"],
+        rows = [(_when(o), _record(o), o["kind"],
                  "n/a" if o["model"] is None else mm(o["model"]), _error(o),
                  o["source"] + (f" Note: {o['note']}." if o.get("note") else ""))
                 for o in group]
@@ -154,9 +176,9 @@ def blocks(run: RunData) -> list[paging.Block]:
             out.append(paging.Text("The record disagrees with itself here (the scenario's "
                                    "notes): " + "; ".join(flagged) + ".", width=100,
                                    fontsize=9))
-        if group[0]["series"] == "donor.stock":
+        if str(group[0]["series"]).startswith("donor.stock"):
             donor = group[0].get("donor")
-            key = (str(group[0].get("good") or run.goods[0]),
+            key = (str(group[0]["series"]), str(group[0].get("good") or run.goods[0]),
                    None if donor is None else _donor_id(run, str(donor)))
             if key in stocks:
                 out.append(paging.Text(outflow_text(run, stocks[key]), width=100, fontsize=9))

@@ -131,8 +131,10 @@ def _flows(ax: Axes, run: RunData, channel: Channel, used: dict[str, Artist],
                edgecolor="white", linewidth=0.3)
         used["donations shipped that day"] = KINDS["donations shipped that day"]
     obs = observations_of(run.summary, channel[1], _record_donors(run, channel))
-    for h, label in draw_record(ax, obs, {"donor.production": BLUE,
+    # Ration sales are part of what is served: the record's sales sit below that line.
+    for h, label in draw_record(ax, obs, {"donor.capacity": GREY, "donor.production": BLUE,
                                          "domestic.served_per_day": ORANGE,
+                                         "domestic.sold_per_day": ORANGE,
                                          "domestic.demand_per_day": BLACK,
                                          "donor.released": PURPLE}, div):
         used[label] = h
@@ -164,9 +166,16 @@ def _stocks(ax: Axes, run: RunData, channel: Channel, used: dict[str, Artist],
     ax.plot(x, donated / div, color=GREEN, linestyle="-.")
     used["donated to date"] = KINDS["donated to date"]
     obs = observations_of(run.summary, channel[1], _record_donors(run, channel))
-    for h, label in draw_record(ax, obs, {"donor.stock": BLUE, "donated.cumulative": GREEN},
-                                div):
+    # A stock series of the scenario's (donor.stock.<id>: the donor's stock and what some
+    # domestic uses hold) has no line here: its record is drawn in its own colour.
+    wider = {str(o["series"]): PURPLE for o in obs
+             if str(o["series"]).startswith("donor.stock.")}
+    for h, label in draw_record(ax, obs, {"donor.stock": BLUE, "donated.cumulative": GREEN,
+                                         **wider}, div):
         used[label] = h
+    if wider:
+        used["record of a stock with domestic uses' holdings"] = Line2D(
+            [], [], color=PURPLE, marker="o", linestyle="")
     ylabel(ax, f"{'Stock and to date' if held else 'To date'} ({word}{unit})", share)
     ax.set_ylim(bottom=0)
     date_axis(ax, x, pad_days=2)
@@ -228,7 +237,8 @@ def supply(run: RunData, fig: FigureBase | None = None,
             axes.append(ax)
         for ax in cells[len(passing):]:
             ax.set_axis_off()
+    wide = max((len(k) for k in used), default=0) > 40  # long labels: two columns fit
     body.legend(list(used.values()), list(used), loc="outside upper center",
-                ncols=3 if len(used) > 4 else len(used))
+                ncols=min(len(used), 2 if wide else 3))
     return fig, axes
 

@@ -10,6 +10,11 @@ channel of the good, or the sum over the good's donors when ``donor`` is not giv
 series is the good's: what every donor of it delivered, or, for what was shipped and
 delivered when ``donor`` is given, what that donor's channel sent.
 
+A figure about a period (``from_date`` to ``date``) is compared with the model's average of a
+per-day series over those days, or with a cumulative series' change over them. Series the
+engine does not keep (what was sold, what the uses hold, the stock series a record counts, the
+capacity as given) are derived from the plan and the run (``sim.results.domestic``).
+
 The error is model - record, in masks: positive when the model is above the record. For a
 range it is 0 inside the range, else the distance to the nearest end (signed the same way).
 The relative error divides by the record value (for a range, the end nearest the model);
@@ -26,18 +31,27 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
+from sim.engine.plan import Plan
 from sim.engine.runner import Result
-from sim.engine.state import GOOD_REGION_SERIES
+from sim.engine.state import GOOD_REGION_SERIES, Run
+from sim.results.domestic import derived_series
 from sim.scenario.observations import Measure, Observation, SeriesPath
 from sim.scenario.scenario import Scenario
 
 Array = NDArray[np.float64]
 
 # Measure -> (donor or region series, whether summed through the day): the names are those
-# of sim.engine.day.DONOR_SERIES / REGION_SERIES and of daily.parquet / regions.parquet.
+# of sim.engine.day.DONOR_SERIES / REGION_SERIES and of daily.parquet / regions.parquet, or
+# of sim.results.domestic's derived series.
 _SOURCE: dict[Measure, tuple[str, bool]] = {
     Measure.DONOR_STOCK: ("stock", False),
+    Measure.DONOR_STOCK_IN: ("stock_in", False),
+    Measure.DONOR_CAPACITY: ("capacity_nominal", False),
     Measure.DONOR_PRODUCTION: ("production", False),
+    Measure.DONOR_PRODUCTION_CUMULATIVE: ("production", True),
+    Measure.DOMESTIC_SOLD: ("sold", False),
+    Measure.DOMESTIC_SOLD_CUMULATIVE: ("sold", True),
+    Measure.DOMESTIC_HELD: ("held", False),
     Measure.DONOR_RELEASED: ("released", False),
     Measure.DOMESTIC_SERVED: ("domestic_served", False),
     Measure.DOMESTIC_DEMAND: ("domestic_demand", False),
@@ -46,6 +60,12 @@ _SOURCE: dict[Measure, tuple[str, bool]] = {
     Measure.REGION_DELIVERED: ("arrived", True),
     Measure.REGION_SHIPPED: ("shipped", True),
 }
+
+
+def source(path: SeriesPath) -> tuple[str, bool]:
+    """(the series a path reads, whether it is summed through the day)."""
+    name, cumulative = _SOURCE[path.measure]
+    return (f"{name}:{path.stock}" if path.stock is not None else name), cumulative
 
 
 @dataclass(frozen=True)
@@ -60,9 +80,11 @@ class SeriesRows:
 
     @classmethod
     def of(cls, result: Result) -> SeriesRows:
-        plan = result.run.plan
-        return cls(plan.good_ids, plan.donor_ids,
-                   [d.label for d in result.scenario.donors],
+        return cls.of_plan(result.scenario, result.run.plan)
+
+    @classmethod
+    def of_plan(cls, scenario: Scenario, plan: Plan) -> SeriesRows:
+        return cls(plan.good_ids, plan.donor_ids, [d.label for d in scenario.donors],
                    [int(g) for g in plan.channel_good], [int(d) for d in plan.channel_donor])
 
     def channels(self, observation: Observation, by_donor: bool = True) -> list[int]:
@@ -95,7 +117,7 @@ def select(observation: Observation, donor: Mapping[str, Array], region: Mapping
     """The series one observation reads, as the (T,) and (T, R) arrays ``series_values``
     takes, from a run's series per channel row (C, T), (C, T, R) or good row (G, T, R)."""
     path = observation.path
-    name, _ = _SOURCE[path.measure]
+    name, _ = source(path)
     chans = rows.channels(observation)
     if path.measure not in (Measure.DONATED, Measure.DELIVERED) and path.region is None:
         return {name: _rows_sum(np.asarray(donor[name]), chans)}, {}
@@ -109,7 +131,7 @@ def series_values(path: SeriesPath, donor: Mapping[str, Array], region: Mapping[
                   region_ids: Sequence[str]) -> Array:
     """The series a path names, one value a day (T,). ``donor`` holds (T,) arrays and
     ``region`` (T, R) ones, regions in ``region_ids`` order."""
-    name, cumulative = _SOURCE[path.measure]
+    name, cumulative = source(path)
     if path.measure in (Measure.DONATED, Measure.DELIVERED):
         daily = np.asarray(region[name], dtype=np.float64).sum(axis=1)
     elif path.region is not None:
@@ -147,32 +169,51 @@ def compare(observations: Sequence[Observation], start: dt.date, donor: Mapping[
             values = series_values(o.path, donor, region, region_ids)
         else:
             values = series_values(o.path, *select(o, donor, region, rows), region_ids)
-        t = (o.date - start).days
-        model = float(values[t]) if 0 <= t < len(values) else None
-        model = model if model is not None and np.isfinite(model) else None
+        first = None if o.from_date is None else (o.from_date - start).days
+        model = _read(values, (o.date - start).days, first, source(o.path)[1])
         diff, rel = error(model, o)
         out.append({
             "date": o.date.isoformat(), "series": o.series, "good": o.good, "donor": o.donor,
             "kind": o.kind.value, "value": o.value,
             "range": list(o.range) if o.range is not None else None,
             "source": o.source, "tags": list(o.tags), "note": o.note,
+            "from_date": o.from_date.isoformat() if o.from_date is not None else None,
             "model": model, "error": diff, "relative_error": rel,
         })
     return out
 
 
+def _read(values: Array, t: int, t0: int | None, cumulative: bool) -> float | None:
+    """The model's value on day ``t``, or over days ``t0..t``: a cumulative series' change
+    over them, another's average (None: outside the run, or not finite)."""
+    if not 0 <= t < len(values) or (t0 is not None and not 0 <= t0 <= t):
+        return None
+    if t0 is None:
+        model = float(values[t])
+    elif cumulative:
+        model = float(values[t]) - (float(values[t0 - 1]) if t0 > 0 else 0.0)
+    else:
+        model = float(np.mean(values[t0:t + 1]))
+    return model if np.isfinite(model) else None
+
+
 def compare_run(result: Result) -> list[dict[str, Any]]:
     """``compare`` on a single run's series (B = 1), each observation on its good's and
     donor's rows; model values are null when the run kept no series."""
-    scenario: Scenario = result.scenario
-    plan, series = result.run.plan, result.run.series
+    return compare_scenario_run(result.scenario, result.run)
+
+
+def compare_scenario_run(scenario: Scenario, run: Run) -> list[dict[str, Any]]:
+    """``compare_run`` for a scenario and its run (B = 1), as calibration has them."""
+    plan, series = run.plan, run.series
     if series is None:
-        names = {name for name, _ in _SOURCE.values()}
+        names = {source(o.path)[0] for o in scenario.observations}
         rows = max(plan.n_channels, plan.n_goods)
         donor = {k: np.full((rows, plan.n_days), np.nan) for k in names}
         region = {k: np.full((rows, plan.n_days, len(plan.region_ids)), np.nan)
                   for k in names}
     else:
-        donor, region = series.donor, series.region
+        donor = {**series.donor, **derived_series(scenario, plan, series.donor)}
+        region = series.region
     return compare(scenario.observations, scenario.horizon.start, donor, region,
-                   plan.region_ids, SeriesRows.of(result))
+                   plan.region_ids, SeriesRows.of_plan(scenario, plan))

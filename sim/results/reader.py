@@ -53,6 +53,7 @@ class RunData:
     shipments: dict[str, NDArray[Any]]  # shipments.csv by column, one entry a shipment
     # hub id -> series (arrived, handled, queue, wait_days) in throughput units
     hubs: dict[str, dict[str, Array]] = field(default_factory=dict)
+    label: str = ""  # what a comparison calls the run ("": its folder's name)
 
     @classmethod
     def of(cls, result: Result, summary_: dict[str, Any] | None = None,

@@ -1,8 +1,11 @@
 """The run's summary: metrics of a single run as plain JSON values, with provenance.
 
 ``goods`` holds each good's metrics (in its unit), ``donors`` what each donor did with each
-of its goods and its exchanges, ``hubs`` (a run with hubs) what each hub handled, how long it
-waited and how long its queue was. The top level carries the same metrics for all goods at
+of its goods (with a domestic programme of uses, an uptake profile or an outlets' supply,
+under ``domestic``: what was sold, what each use was issued, used and held at the end, and the
+stock series the record counts, at the end) and its
+exchanges, ``hubs`` (a run with hubs) what each hub handled, how long it waited and how long
+its queue was. The top level carries the same metrics for all goods at
 once: quantities summed over goods only when every good counts in one unit (else null), fill
 rates and equity only when there is one good (else null) -- so a run of one good reads its
 numbers at the top level, under the names sweeps and calibration use.
@@ -22,6 +25,7 @@ from sim.engine.day import Totals
 from sim.engine.plan import Array
 from sim.engine.runner import Result
 from sim.results import metrics
+from sim.results.domestic import programme_summary
 from sim.results.observations import compare_run
 from sim.scenario.models import FixedPledge, Pledge
 from sim.scenario.scenario import Scenario
@@ -176,6 +180,8 @@ def _donors(result: Result, rows: metrics.Rows) -> dict[str, Any]:
     run, plan, scenario = result.run, result.run.plan, result.scenario
     chan = metrics.channel_scalars(run.totals, plan.pledge_units)
     sent, received = metrics.exchange_flows(run.totals, rows, plan.receive_ratio)
+    home = programme_summary(scenario, plan, None if run.series is None else run.series.donor,
+                             chan["domestic_shortfall"])
     ids, goods = plan.region_ids, plan.good_ids
     out: dict[str, Any] = {}
     for d, donor in enumerate(scenario.donors):
@@ -192,6 +198,7 @@ def _donors(result: Result, rows: metrics.Rows) -> dict[str, Any]:
                             "unmet": _num(chan["pledges_unmet"][c]),
                             "pledged": _num(chan["pledged_total"][c])},
                 "final_stock": _num(chan["final_stock"][c]),
+                **({} if home[c] is None else {"domestic": home[c]}),
             }
         exchanges = []
         for j, x in enumerate(scenario.exchanges):

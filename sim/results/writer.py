@@ -15,6 +15,8 @@ import csv
 import hashlib
 import io
 import json
+import tomllib
+import warnings
 from collections.abc import Sequence
 from enum import Enum
 from pathlib import Path
@@ -122,6 +124,7 @@ def folder_name(result: Result) -> str:
 class FolderKind(Enum):
     NEW = "new"  # missing or empty: written whole under a temporary name, then renamed
     RUN = "run"  # an earlier run's folder: only the run's own files are replaced
+    FILE = "file"  # a file, not a folder: never written
     OTHER = "other"  # anything else: never written into
 
 
@@ -129,7 +132,7 @@ def folder_kind(out: Path) -> FolderKind:
     if not out.exists():
         return FolderKind.NEW
     if not out.is_dir():
-        return FolderKind.OTHER
+        return FolderKind.FILE
     if all((out / name).is_file() for name in ("summary.json", "scenario.toml")):
         return FolderKind.RUN
     return FolderKind.NEW if not any(out.iterdir()) else FolderKind.OTHER
@@ -162,21 +165,31 @@ def _parquet(table: pa.Table) -> bytes:
 
 def write(result: Result, out_dir: str | Path | None = None,
           summary_: dict[str, Any] | None = None,
-          run_tables: tables.RunTables | None = None) -> Path:
+          run_tables: tables.RunTables | None = None, force: bool = False) -> Path:
     """Write the run's folder ``out_dir`` (default ``results/<name>-<hash>``); returns its
     path. ``summary_`` and ``run_tables``: the run's, when the caller has them already.
 
-    A run never deletes a file it did not write: a missing or empty ``out_dir`` is written
-    whole and renamed into place; an earlier run's folder gets only its own files replaced
-    (each atomically; anything else there, such as ``figures/``, stays); any other folder
-    is refused (InputError). An earlier run's ``hubs.parquet`` goes when this run has no
-    hubs, so that it is not read as this run's."""
+    A missing or empty ``out_dir`` is written whole and renamed into place. An earlier run's
+    folder gets only its own files replaced (each atomically, ``summary.json`` last); an
+    earlier run of another scenario (by name) is refused unless ``force``. When the data
+    changes, what ``masksim brief`` and ``masksim plot`` made there from the old data
+    (``brief.pdf``, the images in ``figures/``) is removed first, with a warning naming it,
+    so that a folder never holds one run's data and another's brief; anything else there
+    stays. Any other folder, or a file, is refused (InputError). An earlier run's
+    ``hubs.parquet`` goes when this run has no hubs, so that it is not read as this run's."""
     out_dir = Path("results") / folder_name(result) if out_dir is None else Path(out_dir)
     kind = folder_kind(out_dir)
+    if kind is FolderKind.FILE:
+        raise InputError(out_dir, "", "is a file, not a folder; --out names the folder a run "
+                         "writes (a new or empty one, or an earlier run's)")
     if kind is FolderKind.OTHER:
         raise InputError(out_dir, "", "the folder holds other files (it is not a masksim run "
                          "folder); choose an empty or new folder for --out")
     files = run_files(result, summary_, run_tables)
+    if kind is FolderKind.RUN:
+        _check_same_scenario(out_dir, result.scenario.name, force)
+        if any(_differs(out_dir / name, data) for name, data in files.items()):
+            _remove_derived(out_dir)
     if kind is FolderKind.NEW and not _holds_cwd(out_dir):
         with atomic_folder(out_dir) as tmp:
             for name, data in files.items():
@@ -198,3 +211,50 @@ def _holds_cwd(folder: Path) -> bool:
         return False
     here, target = Path.cwd().resolve(), folder.resolve()
     return here == target or target in here.parents
+
+
+# What `masksim brief` and `masksim plot` write into a run folder by default: made from its
+# data, so they go when the data is replaced.
+BRIEF_FILE, FIGURES_DIR = "brief.pdf", "figures"
+FIGURE_SUFFIXES = (".png", ".svg", ".pdf")
+
+
+def _check_same_scenario(out_dir: Path, name: str, force: bool) -> None:
+    try:
+        with open(out_dir / "scenario.toml", "rb") as fh:
+            earlier = str(tomllib.load(fh).get("name", "?"))
+    except (OSError, tomllib.TOMLDecodeError, UnicodeDecodeError):
+        earlier = "?"
+    if earlier != name and not force:
+        raise InputError(out_dir, "", f"holds a run of another scenario ({earlier!r}, not "
+                         f"{name!r}); choose another --out (or leave it out: each run gets "
+                         "its own folder), or add --force to replace it")
+
+
+def _differs(path: Path, data: bytes) -> bool:
+    try:
+        return path.read_bytes() != data
+    except OSError:
+        return True
+
+
+def _remove_derived(out_dir: Path) -> None:
+    """Remove the brief and figures made from the folder's earlier data, saying so."""
+    removed: list[str] = []
+    brief = out_dir / BRIEF_FILE
+    if brief.is_file():
+        brief.unlink()
+        removed.append(BRIEF_FILE)
+    figures = out_dir / FIGURES_DIR
+    if figures.is_dir():
+        images = [p for p in figures.iterdir() if p.is_file() and p.suffix in FIGURE_SUFFIXES]
+        for image in images:
+            image.unlink()
+        if images:
+            removed.append(f"{FIGURES_DIR}/ ({len(images)} image{'s' * (len(images) != 1)})")
+        if not any(figures.iterdir()):
+            figures.rmdir()
+    if removed:
+        warnings.warn(f"{out_dir}: removed {' and '.join(removed)}, made from the earlier "
+                      "run's data (remake them with masksim brief / masksim plot)",
+                      stacklevel=3)

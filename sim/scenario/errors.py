@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import difflib
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
-from pydantic import ValidationError
+from pydantic import BaseModel, ValidationError
+from pydantic.fields import FieldInfo
 
+from sim.scenario import shapes
 from sim.scenario.paths import join_path
 
 _TAGS = {"constant", "schedule", "cases", "fixed", "triangular", "standing"}
@@ -54,6 +57,122 @@ def _join(loc: Iterable[str | int]) -> str:
     return join_path(out)
 
 
+def _path(loc: Sequence[str | int], model: type[BaseModel] | None) -> str:
+    """The field as the file names it: without the tags and member names pydantic puts in
+    ``loc`` (``needs.masks.constant.per_day`` -> ``needs.masks.per_day``)."""
+    if model is None:
+        return _join(loc)
+    tp: Any = model
+    out: list[str | int] = []
+    for part in loc:
+        found = shapes.step(tp, part)
+        if found is None:
+            return _join(loc)
+        tp, _, named = found
+        if named:
+            out.append(part)
+    return join_path(out)
+
+
+def _shown(value: Any) -> str:
+    text = shapes.toml_value(value)
+    return text if len(text) <= 40 else text[:37] + "..."
+
+
+def _unknown_key(key: str, keys: Sequence[str]) -> str:
+    close = difflib.get_close_matches(key, keys, n=1, cutoff=0.6)
+    if close:
+        return f"unknown key; did you mean `{close[0]}`?"
+    return f"unknown key; the keys here are {', '.join(keys)}"
+
+
+def _expected_table(tp: Any, info: FieldInfo | None, name: str) -> str | None:
+    """``expected a table such as { days = 14 }`` for a table (or list of tables) field."""
+    eg = shapes.example(tp, info)
+    if isinstance(eg, dict):
+        return f"expected a table such as {shapes.toml_value(eg)}"
+    if isinstance(eg, list) and eg and isinstance(eg[0], dict):
+        return (f"expected a list of tables (each written [[{name}]] or in [ ]), such as "
+                f"{shapes.toml_value(eg[:1])}")
+    if isinstance(eg, list):
+        return f"expected a list such as {shapes.toml_value(eg)}"
+    return None
+
+
+def _kinds(tags: Mapping[str, type[BaseModel]]) -> str:
+    parts = []
+    for tag, member in tags.items():
+        about = member.model_fields["kind"].description
+        parts.append(f'kind = "{tag}"' + (f" ({about.rstrip('.').lower()})" if about else ""))
+    return shapes.one_of(parts, quote=False)
+
+
+_DATE_ERRORS = {"date_parsing", "date_from_datetime_parsing", "date_type",
+                "date_from_datetime_inexact", "datetime_parsing", "datetime_type"}
+_TABLE_ERRORS = {"model_type", "model_attributes_type", "dict_type", "list_type",
+                 "tuple_type", "dataclass_type"}
+
+
+def _taught(err: Mapping[str, Any], model: type[BaseModel],
+            file_keys: Mapping[type[BaseModel], Sequence[str]]) -> tuple[str, str] | None:
+    """(extra path, message) that says what the field expects, or None: the plain message."""
+    kind, loc, given = err["type"], tuple(err["loc"]), err.get("input")
+    ctx = err.get("ctx") or {}
+    if kind == "extra_forbidden" and loc:
+        parent = shapes.at(model, loc[:-1])
+        keys = shapes.keys_at(model, loc[:-1])
+        if parent is None or keys is None:
+            return None
+        keys += file_keys.get(shapes.strip(parent[0]), ())
+        return "", _unknown_key(str(loc[-1]), keys)
+    found = shapes.at(model, loc)
+    if found is None:
+        return None
+    tp, info = found
+    tags = shapes.tagged(tp)
+    if kind == "union_tag_not_found" and tags:
+        return ".kind", f"required: {_kinds(tags)}"
+    if kind == "union_tag_invalid" and tags:
+        tag = str(ctx.get("tag", given))
+        close = difflib.get_close_matches(tag, list(tags), n=1, cutoff=0.6)
+        hint = f"did you mean \"{close[0]}\"? " if close else ""
+        return ".kind", f"unknown kind \"{tag}\"; {hint}give {_kinds(tags)}"
+    if kind in _DATE_ERRORS:
+        name = str(loc[-1]) if loc and isinstance(loc[-1], str) else "date"
+        if kind == "date_from_datetime_inexact":
+            return "", f"expected a date without a time, as YYYY-MM-DD ({name} = 2020-03-01)"
+        return "", (f"expected a date as YYYY-MM-DD, unquoted ({name} = 2020-03-01), not "
+                    f"{_shown(given)}")
+    if kind in ("enum", "literal_error"):
+        options = shapes.choices(tp) or []
+        close = difflib.get_close_matches(str(given), options, n=1, cutoff=0.6)
+        hint = f"; did you mean \"{close[0]}\"?" if close else ""
+        return "", f"must be one of {shapes.one_of(options)}, not {_shown(given)}{hint}"
+    if kind == "missing":
+        eg = shapes.example(tp, info)
+        name = str(loc[-1]) if loc else ""
+        if eg is None or not name:
+            return None
+        return "", f"required, such as {shapes.toml_key(name)} = {shapes.toml_value(eg)}"
+    if kind in _TABLE_ERRORS or (kind == "model_attributes_type" and tags):
+        name = str(next((p for p in reversed(loc) if isinstance(p, str)), ""))
+        text = _expected_table(tp, info, name)
+        if text is None:
+            return None
+        others = f" (other kinds: {shapes.one_of(list(tags)[1:])})" if tags else ""
+        return "", f"{text}, not {_shown(given)}{others}"
+    if kind in ("int_parsing", "float_parsing", "int_type", "float_type"):
+        return "", f"expected a number, not {_shown(given)}"
+    if kind == "int_from_float":
+        return "", f"expected a whole number, not {_shown(given)}"
+    if kind in ("string_type",):
+        eg = shapes.example(tp, info)
+        return "", f"expected text in quotes, such as {shapes.toml_value(eg or 'text')}"
+    if kind in ("bool_type", "bool_parsing"):
+        return "", f"expected true or false, not {_shown(given)}"
+    return None
+
+
 def _message(err: Mapping[str, Any]) -> str:
     ctx = err.get("ctx") or {}
     kind = err["type"]
@@ -75,9 +194,24 @@ def _message(err: Mapping[str, Any]) -> str:
     return msg.removeprefix("Value error, ").removeprefix("Assertion failed, ")
 
 
-def first_error(source: str | Path, exc: ValidationError) -> InputError:
-    err = exc.errors()[0]
+def first_error(source: str | Path, exc: ValidationError,
+                model: type[BaseModel] | None = None,
+                file_keys: Mapping[type[BaseModel], Sequence[str]] | None = None) -> InputError:
+    """The first of pydantic's errors as one line naming the file and the field. Given the
+    ``model`` validated, the message says what the field expects: the closest valid key,
+    the shape of a table with an example, the kinds or values allowed, a date's format.
+    ``file_keys``: keys a file may give beside the model's own (shorthands), by model."""
+    errors = exc.errors()
+    err = errors[0]
+    if err["type"] == "missing":  # a misspelt key explains a missing one: name it instead
+        err = next((e for e in errors if e["type"] == "extra_forbidden"
+                    and tuple(e["loc"][:-1]) == tuple(err["loc"][:-1])), err)
     field, msg = _join(err["loc"]), _message(err)
+    if model is not None:
+        taught = _taught(err, model, file_keys or {})
+        field = _path(err["loc"], model)
+        if taught is not None:
+            return InputError(source, field + taught[0], taught[1])
     head = _HEAD.match(msg)
     if head:  # a model-level check names its own field: "end: must not be before start"
         sub, msg = head.groups()

@@ -10,7 +10,7 @@ import re
 import tomllib
 from collections.abc import Iterable, Iterator
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 from sim.scenario.errors import InputError
 from sim.scenario.normalise import normalise
@@ -60,6 +60,28 @@ def read_toml(path: str | Path) -> dict[str, Any]:
     if deep is not None:
         raise InputError(path, deep, f"nested more than {MAX_DEPTH} levels deep")
     return data
+
+
+# Keys only a sweep file has, and keys only a scenario file has (in either form).
+SWEEP_ONLY = ("design", "parameters", "base")
+SCENARIO_ONLY = ("horizon", "regions", "donors", "donor", "domestic", "pledges", "hubs")
+
+
+def expect_kind(path: str | Path, data: dict[str, Any], kind: Literal["scenario", "sweep"]
+                ) -> None:
+    """InputError when a file given as one kind (a scenario, a sweep) is plainly the other,
+    saying which it is and the command that takes it."""
+    sweep = [k for k in SWEEP_ONLY if k in data]
+    scenario = [k for k in SCENARIO_ONLY if k in data]
+    if kind == "scenario" and len(sweep) >= 2 and not scenario:
+        shown = {"design": "[design]", "parameters": "[[parameters]]", "base": "base"}
+        raise InputError(path, "", f"this is a sweep file (it has "
+                         f"{' and '.join(shown[k] for k in sweep)}), not a scenario: run it "
+                         f"with masksim sweep {path}")
+    if kind == "sweep" and scenario and not sweep:
+        raise InputError(path, "", f"this is a scenario file (it has {' and '.join(scenario[:2])}"
+                         f"), not a sweep: run it with masksim run {path}, or name it as base "
+                         "in a sweep file")
 
 
 def _add_observations_file(data: dict[str, Any], scenario_path: Path
@@ -131,7 +153,9 @@ def load(path: str | Path, overrides: Iterable[str] = ()) -> Scenario:
     overrides = list(overrides)
     # The observations file is the file's, not the scenario's: an override may name another.
     files = [o for o in overrides if o.partition("=")[0].strip() == OBSERVATIONS_FILE]
-    data = apply_overrides(read_toml(path), files, path)
+    data = read_toml(path)
+    expect_kind(path, data, "scenario")
+    data = apply_overrides(data, files, path)
     # Read here, at the edge: the scenario holds plain observations (and its resolved TOML
     # lists them inline), so a sweep or a re-run never reads the CSV again.
     csv_rows = _add_observations_file(data, Path(path))

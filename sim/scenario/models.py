@@ -22,6 +22,7 @@ from pydantic import (
     BaseModel,
     ConfigDict,
     Field,
+    JsonValue,
     PrivateAttr,
     field_validator,
     model_validator,
@@ -85,6 +86,11 @@ def _in_calendar(day: dt.date) -> dt.date:
 Date = Annotated[dt.date, AfterValidator(_in_calendar)]
 
 
+def units(name: str) -> dict[str, JsonValue]:
+    """A field's unit for the reference and the JSON Schema: ``json_schema_extra=units(..)``."""
+    return {"unit": name}
+
+
 class Model(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid", allow_inf_nan=False)
 
@@ -97,15 +103,21 @@ def check_increasing(entries: Sequence[Any], field: str) -> None:
 
 
 class Point(Model):
-    date: Date
-    value: NonNeg
+    date: Date = Field(description="The day the value starts to hold.",
+                       examples=[dt.date(2020, 3, 1)])
+    value: NonNeg = Field(description="The value from that day on (for a capacity or a need: "
+                          "units of the good a day).", examples=[1_000_000])
 
 
 class Schedule(Model):
     """A value by date; ``step`` holds each value until the next point."""
 
-    interpolation: Interpolation = Interpolation.STEP
-    points: Annotated[list[Point], Field(min_length=1)]
+    interpolation: Interpolation = Field(
+        Interpolation.STEP, description="Between points: hold each value until the next "
+        "(step) or ramp from one to the next (linear).", examples=["linear"])
+    points: Annotated[list[Point], Field(
+        min_length=1, description="Dated values in increasing date order; before the first "
+        "date the first value holds.")]
 
     @model_validator(mode="after")
     def _increasing(self) -> Schedule:
@@ -114,8 +126,9 @@ class Schedule(Model):
 
 
 class Horizon(Model):
-    start: Date
-    end: Date
+    start: Date = Field(description="The first day simulated.", examples=[dt.date(2020, 3, 1)])
+    end: Date = Field(description="The last day simulated (included).",
+                      examples=[dt.date(2020, 6, 30)])
 
     @model_validator(mode="after")
     def _ordered(self) -> Horizon:
@@ -132,9 +145,14 @@ class Outages(Model):
     """Random production outages: each day one starts with ``daily_probability``; it cuts
     ``severity`` of capacity for a geometric number of days with mean ``mean_duration_days``."""
 
-    daily_probability: Fraction = 0.0
-    severity: Fraction = 0.5
-    mean_duration_days: Annotated[float, Field(ge=1, le=MAX_LEAD_DAYS)] = 1.0
+    daily_probability: Fraction = Field(0.0, description="Chance that an outage starts on a "
+                                        "given day.", examples=[0.02],
+                                        json_schema_extra=units("share (0-1)"))
+    severity: Fraction = Field(0.5, description="Share of capacity an outage cuts.",
+                               examples=[0.5], json_schema_extra=units("share (0-1)"))
+    mean_duration_days: Annotated[float, Field(
+        ge=1, le=MAX_LEAD_DAYS, description="Mean length of an outage (geometric).",
+        examples=[3], json_schema_extra=units("days"))] = 1.0
 
 
 class Requisition(Model):
@@ -143,9 +161,14 @@ class Requisition(Model):
     the market or exports (reported as ``released``). Before the first entry, and without
     any, it takes everything."""
 
-    date: Date
-    share: Fraction | None = None
-    amount: NonNeg | None = None
+    date: Date = Field(description="The day this requisition starts.",
+                       examples=[dt.date(2020, 2, 6)])
+    share: Fraction | None = Field(None, description="Share of each day's output the "
+                                   "government takes (give share or amount).", examples=[1.0],
+                                   json_schema_extra=units("share (0-1)"))
+    amount: NonNeg | None = Field(None, description="At most this much of each day's output is "
+                                  "taken (give share or amount).", examples=[6_000_000],
+                                  json_schema_extra=units("units of the good a day"))
 
     @model_validator(mode="after")
     def _one_of(self) -> Requisition:
@@ -157,19 +180,28 @@ class Requisition(Model):
 class Ration(Model):
     """From ``date`` on, each person may buy ``amount`` units every ``per_days`` days."""
 
-    date: Date
-    amount: Annotated[NonNeg, Field(validation_alias=AliasChoices("amount", "masks"))]
-    per_days: Annotated[int, Field(ge=1, le=MAX_LEAD_DAYS)] = 7
+    date: Date = Field(description="The day this ration starts.",
+                       examples=[dt.date(2020, 3, 5)])
+    amount: Annotated[NonNeg, Field(validation_alias=AliasChoices("amount", "masks"),
+                                    description="Units a person may buy every per_days days "
+                                    "(older name: masks).", examples=[3],
+                                    json_schema_extra=units("units per person"))]
+    per_days: Annotated[int, Field(ge=1, le=MAX_LEAD_DAYS, description="The ration period.",
+                                   examples=[7], json_schema_extra=units("days"))] = 7
 
 
 class Group(Model):
     """People who buy a ration; ``uptake`` (share of the ration actually bought) overrides
     the domestic default."""
 
-    name: str
-    population: People
-    rations: Annotated[list[Ration], Field(min_length=1)]
-    uptake: Fraction | None = None
+    name: str = Field(description="What the group is called.", examples=["adults"])
+    population: People = Field(description="People in the group.", examples=[23_600_000],
+                               json_schema_extra=units("people"))
+    rations: Annotated[list[Ration], Field(
+        min_length=1, description="The ration over time, in increasing date order.")]
+    uptake: Fraction | None = Field(None, description="Share of the ration actually bought "
+                                    "(default: the domestic uptake).", examples=[0.8],
+                                    json_schema_extra=units("share (0-1)"))
 
     @model_validator(mode="after")
     def _increasing(self) -> Group:
@@ -184,25 +216,26 @@ class Group(Model):
         ])
 
 
-class Domestic(Model):
-    """Domestic demand a day = sum over groups of population x ration x uptake, plus a
-    set-aside (units a day for hospitals and frontline services)."""
-
-    groups: Annotated[list[Group], Field(min_length=1)]
-    uptake: Fraction = 1.0
-    set_aside: Schedule | None = None
-
-
 class Reserve(Model):
-    days: LeadDays = 0.0
+    """The stock kept back before anything is given: days of domestic demand."""
+
+    days: LeadDays = Field(0.0, description="Days of domestic demand kept back before "
+                           "anything is offered.", examples=[14], json_schema_extra=units("days"))
 
 
 class Budget(Model):
     """What is offered on a shipment day, out of the surplus above the reserve."""
 
-    kind: BudgetKind = BudgetKind.ALL_SURPLUS
-    share: Fraction | None = None
-    amount_per_week: NonNeg | None = None
+    kind: BudgetKind = Field(BudgetKind.ALL_SURPLUS, description="all_surplus: everything "
+                             "above the reserve; share_of_surplus: a share of it; fixed_per_week:"
+                             " an amount a week; pledges_only: only what is pledged.",
+                             examples=["share_of_surplus"])
+    share: Fraction | None = Field(None, description="The share of the surplus offered (kind = "
+                                   "share_of_surplus).", examples=[0.05],
+                                   json_schema_extra=units("share (0-1)"))
+    amount_per_week: NonNeg | None = Field(None, description="What is offered a week (kind = "
+                                           "fixed_per_week).", examples=[1_000_000],
+                                           json_schema_extra=units("units of the good a week"))
 
     @model_validator(mode="after")
     def _fields_for_kind(self) -> Budget:
@@ -214,34 +247,61 @@ class Budget(Model):
 
 
 class Shipments(Model):
-    weekday: Weekday = "wednesday"
-    cadence_days: Annotated[int, Field(ge=1, le=MAX_LEAD_DAYS)] = 7
-    cargo_cap: NonNeg | None = None
+    """When a donor ships: on shipment days, every cadence_days days from the first weekday."""
+
+    weekday: Weekday = Field("wednesday", description="The weekday of the first shipment day "
+                             "(the first on or after the start).", examples=["friday"])
+    cadence_days: Annotated[int, Field(ge=1, le=MAX_LEAD_DAYS, description="Days between "
+                                       "shipment days.", examples=[7],
+                                       json_schema_extra=units("days"))] = 7
+    cargo_cap: NonNeg | None = Field(None, description="The most one shipment day may carry, "
+                                     "all goods together, in the donor's cargo_cap_unit (none: "
+                                     "no cap).", examples=[150_000],
+                                     json_schema_extra=units("units or kg (cargo_cap_unit)"))
 
 
 class ConstantNeed(Model):
-    kind: Literal["constant"] = "constant"
-    per_day: Annotated[NonNeg, Field(validation_alias=AliasChoices("per_day", "masks_per_day"))]
+    """The same need every day."""
+
+    kind: Literal["constant"] = Field("constant", description="A constant need.")
+    per_day: Annotated[NonNeg, Field(validation_alias=AliasChoices("per_day", "masks_per_day"),
+                                     description="Need every day (older name: masks_per_day).",
+                                     examples=[1_000_000],
+                                     json_schema_extra=units("units of the good a day"))]
 
 
 class ScheduleNeed(Model):
-    kind: Literal["schedule"] = "schedule"
-    schedule: Schedule
+    """A need that changes by date."""
+
+    kind: Literal["schedule"] = Field("schedule", description="A need by date.")
+    schedule: Schedule = Field(description="Need by date.",
+                               json_schema_extra=units("units of the good a day"))
 
 
 class CasesNeed(Model):
     """Need from an OWID-format cases table: ``per_case`` units a day for every case
     reported in the last ``active_days`` days, plus a floor, summed over ``iso_codes``."""
 
-    kind: Literal["cases"] = "cases"
-    table: Path
-    iso_codes: Annotated[list[str], Field(min_length=1)]
+    kind: Literal["cases"] = Field("cases", description="A need from reported cases.")
+    table: Path = Field(description="An OWID-format CSV (iso_code, date, new_cases), relative "
+                        "to the scenario file.", examples=["data/africa_2020h1.csv"])
+    iso_codes: Annotated[list[str], Field(min_length=1, description="The countries whose cases "
+                                          "are summed (ISO 3166 alpha-3).",
+                                          examples=[["KEN", "UGA"]])]
     per_case: Annotated[NonNeg, Field(validation_alias=AliasChoices("per_case",
-                                                                    "masks_per_case"))]
+                                                                    "masks_per_case"),
+                                      description="Need a day for each active case (older "
+                                      "name: masks_per_case).", examples=[50],
+                                      json_schema_extra=units("units of the good a day per "
+                                                             "case"))]
     # A case counts for at most a year: the table is read that far back before the start.
-    active_days: Annotated[int, Field(ge=1, le=366)] = 14
+    active_days: Annotated[int, Field(ge=1, le=366, description="Days a reported case counts "
+                                      "as active.", examples=[14],
+                                      json_schema_extra=units("days"))] = 14
     floor_per_day: Annotated[NonNeg, Field(validation_alias=AliasChoices(
-        "floor_per_day", "floor_masks_per_day"))] = 0.0
+        "floor_per_day", "floor_masks_per_day"), description="Need a day whatever the cases "
+        "(older name: floor_masks_per_day).", examples=[10_000],
+        json_schema_extra=units("units of the good a day"))] = 0.0
     # Daily new cases by ordinal date, read by sim.scenario.loading; the core never opens files.
     _new_cases: dict[int, float] = PrivateAttr(default_factory=dict)
 
@@ -275,8 +335,11 @@ Need = Annotated[ConstantNeed | ScheduleNeed | CasesNeed, Field(discriminator="k
 
 
 class FixedLeadTime(Model):
-    kind: Literal["fixed"] = "fixed"
-    days: Annotated[int, Field(ge=0, le=MAX_LEAD_DAYS)]
+    """Every shipment takes the same number of days."""
+
+    kind: Literal["fixed"] = Field("fixed", description="A fixed transit.")
+    days: Annotated[int, Field(ge=0, le=MAX_LEAD_DAYS, description="Days in transit.",
+                               examples=[3], json_schema_extra=units("days"))]
 
     @property
     def planned_days(self) -> int:
@@ -285,10 +348,15 @@ class FixedLeadTime(Model):
 
 
 class TriangularLeadTime(Model):
-    kind: Literal["triangular"] = "triangular"
-    min: NonNeg
-    mode: NonNeg
-    max: LeadDays
+    """Each shipment's transit drawn from a triangular distribution (rounded to whole days)."""
+
+    kind: Literal["triangular"] = Field("triangular", description="A random transit.")
+    min: NonNeg = Field(description="The shortest transit.", examples=[2],
+                        json_schema_extra=units("days"))
+    mode: NonNeg = Field(description="The most likely transit.", examples=[4],
+                         json_schema_extra=units("days"))
+    max: LeadDays = Field(description="The longest transit.", examples=[9],
+                          json_schema_extra=units("days"))
 
     @model_validator(mode="after")
     def _ordered(self) -> TriangularLeadTime:
@@ -312,14 +380,26 @@ class Region(Model):
     need is left out) and how much of it one shipment may bring (``absorption_caps``).
     A file may give ``need`` and ``absorption_cap`` for the first good (``normalise``)."""
 
-    id: str
-    name: str = ""
-    population: People = 0.0
-    needs: dict[str, Need] = {}
-    weight: NonNeg = 1.0
-    tier: Annotated[int, Field(ge=1, le=1000)] = 1
-    lead_time: LeadTime = FixedLeadTime(days=0)
-    absorption_caps: dict[str, NonNeg] = {}
+    id: str = Field(description="A short id (letters, digits, _ - .), used by pledges, hubs "
+                    "and results.", examples=["vnm"])
+    name: str = Field("", description="What a reader calls it (default: the id).",
+                      examples=["Viet Nam"])
+    population: People = Field(0.0, description="People in the region (shares by population).",
+                               examples=[97_300_000], json_schema_extra=units("people"))
+    needs: dict[str, Need] = Field({}, description="Need by good id; a good it does not need is "
+                                   "left out.", examples=[
+                                       {"masks": {"kind": "constant", "per_day": 1_000_000}}])
+    weight: NonNeg = Field(1.0, description="Weight for the weighted rule or shares = "
+                           "'weights' (2 gets twice what 1 gets; 0 nothing).", examples=[2])
+    tier: Annotated[int, Field(ge=1, le=1000, description="Priority tier for the priority rule "
+                               "(1 is served first).", examples=[1])] = 1
+    lead_time: LeadTime = Field(FixedLeadTime(days=0), description="Transit from a donor that "
+                                "ships directly (a donor's lead_times or a hub's route "
+                                "overrides it).", examples=[{"kind": "fixed", "days": 3}])
+    absorption_caps: dict[str, NonNeg] = Field({}, description="By good id: the most one "
+                                               "shipment may bring (none: no cap).",
+                                               examples=[{"masks": 2_000_000}],
+                                               json_schema_extra=units("units of the good"))
 
     @model_validator(mode="after")
     def _id_ok(self) -> Region:
@@ -329,25 +409,45 @@ class Region(Model):
 
 
 class FixedPledge(Model):
-    kind: Literal["fixed"] = "fixed"
-    region: str
-    amount: NonNeg
-    date: Date
-    dispatch: PledgeDispatch = PledgeDispatch.ON_DATE
-    donor: str  # a file may leave it out: the first donor (``normalise``)
-    good: str  # a file may leave it out: the first good
-    note: str = ""
+    """An amount promised to a region for a date."""
+
+    kind: Literal["fixed"] = Field("fixed", description="A dated amount.")
+    region: str = Field(description="The region's id.", examples=["vnm"])
+    amount: NonNeg = Field(description="What is promised.", examples=[1_000_000],
+                           json_schema_extra=units("units of the good"))
+    date: Date = Field(description="When it is due (and, with dispatch = on_date, leaves).",
+                       examples=[dt.date(2020, 4, 9)])
+    dispatch: PledgeDispatch = Field(PledgeDispatch.ON_DATE, description="Leave on the date "
+                                     "itself (on_date) or with the next shipment day "
+                                     "(next_shipment_day).", examples=["next_shipment_day"])
+    # a file may leave donor and good out: the first donor and good (``normalise``)
+    donor: str = Field(description="The donor's id (a file may leave it out: the first "
+                       "donor).", examples=["japan"])
+    good: str = Field(description="The good's id (a file may leave it out: the first good).",
+                      examples=["masks"])
+    note: str = Field("", description="Where the figure comes from.",
+                      examples=["[A6] round 1"])
 
 
 class StandingPledge(Model):
-    kind: Literal["standing"] = "standing"
-    region: str
-    amount_per_week: NonNeg
-    start: Date
-    end: Date
-    donor: str  # a file may leave it out: the first donor (``normalise``)
-    good: str  # a file may leave it out: the first good
-    note: str = ""
+    """An amount promised to a region every week between two dates."""
+
+    kind: Literal["standing"] = Field("standing", description="An amount a week.")
+    region: str = Field(description="The region's id.", examples=["usa"])
+    amount_per_week: NonNeg = Field(description="What is promised each week.",
+                                    examples=[100_000],
+                                    json_schema_extra=units("units of the good a week"))
+    start: Date = Field(description="The first week starts here.",
+                        examples=[dt.date(2020, 3, 18)])
+    end: Date = Field(description="The last day of the promise.",
+                      examples=[dt.date(2020, 6, 30)])
+    # a file may leave donor and good out: the first donor and good (``normalise``)
+    donor: str = Field(description="The donor's id (a file may leave it out: the first "
+                       "donor).", examples=["taiwan"])
+    good: str = Field(description="The good's id (a file may leave it out: the first good).",
+                      examples=["masks"])
+    note: str = Field("", description="Where the figure comes from.",
+                      examples=["[A7] 100,000 a week"])
 
     @model_validator(mode="after")
     def _ordered(self) -> StandingPledge:
@@ -360,15 +460,28 @@ Pledge = Annotated[FixedPledge | StandingPledge, Field(discriminator="kind")]
 
 
 class Allocation(Model):
-    rule: Rule = Rule.PROPORTIONAL
-    shares: ShareBasis = ShareBasis.POPULATION
-    backend: Backend = Backend.VECTOR
+    rule: Rule = Field(Rule.PROPORTIONAL, description="How what is left after pledges is "
+                       "spread: proportional, maxmin (worst-covered first), priority (by tier) "
+                       "or weighted.", examples=["maxmin"])
+    shares: ShareBasis = Field(ShareBasis.POPULATION, description="A region's share in a "
+                               "proportional split: population, cases, need or weights.",
+                               examples=["need"])
+    backend: Backend = Field(Backend.VECTOR, description="The allocator: vector, compiled, or "
+                             "lp (needed for min_shipment and pallet_size).", examples=["lp"])
     # Need is evaluated this far past the horizon: like lead times, at most ten years.
-    planning_horizon_days: Annotated[int, Field(ge=1, le=MAX_LEAD_DAYS)] = 28
+    planning_horizon_days: Annotated[int, Field(
+        ge=1, le=MAX_LEAD_DAYS, description="How far ahead a region's need is counted when "
+        "its gap is worked out.", examples=[28], json_schema_extra=units("days"))] = 28
     # LP-only extras (a MIP): each region gets nothing or at least min_shipment,
     # in whole pallets of pallet_size units.
-    min_shipment: Positive | None = None
-    pallet_size: Positive | None = None
+    min_shipment: Positive | None = Field(None, description="Each region gets nothing or at "
+                                          "least this (backend = lp).", examples=[50_000],
+                                          json_schema_extra=units("units of the good"))
+    pallet_size: Positive | None = Field(None, description="Shipments in whole pallets of this "
+                                         "many units (backend = lp).", examples=[10_000],
+                                         json_schema_extra=units("units of the good"))
     # The MIP's time for one shipment day (per scenario row); stopped there, it ships the
     # best feasible shipments found and warns (sim.allocate.lp.MIPStoppedEarly).
-    mip_time_limit_seconds: Annotated[float, Field(gt=0)] = 10.0
+    mip_time_limit_seconds: Annotated[float, Field(
+        gt=0, description="Time the MIP may take for one shipment day; then it ships the "
+        "best found and warns.", examples=[10], json_schema_extra=units("seconds"))] = 10.0

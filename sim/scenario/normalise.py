@@ -21,8 +21,9 @@ from pydantic import BaseModel, ValidationError
 
 from sim.scenario.donors import DEFAULT_GOOD, MASKS
 from sim.scenario.errors import InputError
-from sim.scenario.models import Budget, Reserve, Shipments
+from sim.scenario.models import Budget, Region, Reserve, Shipments
 from sim.scenario.paths import Steps, join_path, parse_path
+from sim.scenario.scenario import Scenario
 
 SINGLE_DONOR_KEYS = ("donor", "domestic", "reserve", "budget", "shipments")
 # Where each part of the single-donor form lives in the one form (longest prefix first).
@@ -36,6 +37,9 @@ _MOVES: tuple[tuple[Steps, Steps], ...] = (
 )
 # A region's shorthand for the first good -> its table by good.
 _REGION_SHORT = {"need": "needs", "absorption_cap": "absorption_caps"}
+# Keys a file may write beside the one form's, by model (for "did you mean" hints).
+FILE_KEYS: dict[type[BaseModel], tuple[str, ...]] = {
+    Scenario: (*SINGLE_DONOR_KEYS, "observations_file"), Region: tuple(_REGION_SHORT)}
 # Defaults a resolved scenario of an older version wrote beside [[donors]] (then harmless).
 _DEFAULTS: dict[str, type[BaseModel]] = {"reserve": Reserve, "budget": Budget,
                                           "shipments": Shipments}

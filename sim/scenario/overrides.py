@@ -6,6 +6,7 @@ the frozen models (only what lies on a path is copied), then validated again.
 
 from __future__ import annotations
 
+import difflib
 import tomllib
 from collections.abc import Iterable, Iterator, Mapping
 from pathlib import Path
@@ -13,6 +14,7 @@ from typing import Any
 
 from pydantic import AliasChoices, BaseModel
 
+from sim.scenario import shapes
 from sim.scenario.errors import InputError
 from sim.scenario.normalise import SINGLE_DONOR_KEYS, translate
 from sim.scenario.paths import Steps, parse_path
@@ -113,6 +115,14 @@ def no_such_field(scenario: Scenario | Mapping[str, Any], path: str) -> str:
     if head and head[0] in SINGLE_DONOR_KEYS and len(_items(scenario, "donors")) != 1:
         return (f"no such field: this scenario has {len(_items(scenario, 'donors'))} donors; "
                 f"name one, as donors[i]...")
+    steps = resolve_path(scenario, path)
+    for n, part in enumerate(steps):  # the first step that names nothing, and the closest
+        if isinstance(part, str) and shapes.at(Scenario, steps[:n + 1]) is None:
+            keys = shapes.keys_at(Scenario, steps[:n]) or []
+            close = difflib.get_close_matches(part, keys, n=1, cutoff=0.6)
+            if close:
+                return f"no such field to set; did you mean `{close[0]}`?"
+            break
     return "no such field to set"
 
 

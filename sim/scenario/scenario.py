@@ -7,6 +7,9 @@ the loader knows which form a file used.
 
 from __future__ import annotations
 
+import datetime as dt
+import difflib
+from collections.abc import Iterable
 from typing import Annotated
 
 from pydantic import Field, model_validator
@@ -23,34 +26,90 @@ from sim.scenario.models import (
     Need,
     Pledge,
     Region,
+    units,
 )
-from sim.scenario.observations import Observation
+from sim.scenario.observations import Measure, Observation
+
+# Series of a ration programme: what the groups bought and what the uses hold.
+_PROGRAMME_MEASURES = (Measure.DOMESTIC_SOLD, Measure.DOMESTIC_SOLD_CUMULATIVE,
+                       Measure.DOMESTIC_HELD)
+
+
+def unknown(what: str, value: str, ids: Iterable[str]) -> str:
+    """``unknown region 'vmn'; did you mean 'vnm'?``, else the ids there are (the first few)."""
+    known = sorted(ids) if isinstance(ids, set) else list(ids)
+    close = difflib.get_close_matches(value, known, n=1, cutoff=0.6)
+    if close:
+        return f"unknown {what} {value!r}; did you mean {close[0]!r}?"
+    shown = ", ".join(known[:12]) + (f" ... ({len(known)} in all)" if len(known) > 12 else "")
+    return f"unknown {what} {value!r}" + (f"; the ids are {shown}" if known else "")
 
 
 class Calibration(Model):
     """Bounds for ``masksim calibrate`` (sim.sweep.calibrate): dotted path -> [lo, hi].
     Never used by a run; the command line's ``--bounds`` take precedence."""
 
-    bounds: dict[str, tuple[float, float]] = {}
+    bounds: dict[str, tuple[float, float]] = Field({}, description="Dotted path -> [low, high] "
+                                                   "that masksim calibrate may search.",
+                                                   examples=[{"reserve.days": [0, 60]}])
 
 
 class Scenario(Model):
+    """A scenario file: who gives which goods to whom, by which route, under which rule."""
+
     # pydantic matches patterns with Rust's regex, where $ is the very end (unlike Python's re)
-    name: Annotated[str, Field(pattern=r"^[A-Za-z0-9_.-]+$")]
-    title: str = ""  # what a reader calls it (the brief's headline); "" : the name
-    seed: Annotated[int, Field(ge=0)] = 0
-    horizon: Horizon
-    goods: Annotated[list[Good], Field(min_length=1)]
-    donors: Annotated[list[Donor], Field(min_length=1)]
-    coordination: Coordination = Coordination.INDEPENDENT
-    exchanges: list[Exchange] = []
-    hubs: list[Hub] = []
-    regions: Annotated[list[Region], Field(min_length=1)]
-    pledges: list[Pledge] = []
-    allocation: Allocation = Allocation()
+    name: Annotated[str, Field(pattern=r"^[A-Za-z0-9_.-]+$", description="A short name "
+                               "(letters, digits, _ - .): the result folder is named after it.",
+                               examples=["japan_asia_2020"])]
+    title: str = Field("", description="What a reader calls it: the brief's headline (default: "
+                       "the name).", examples=["Japan: masks and kits to Southeast Asia"])
+    seed: Annotated[int, Field(ge=0, description="The root seed: the same scenario and seed "
+                               "give the same results.", examples=[2020])] = 0
+    horizon: Horizon = Field(description="The days simulated.", examples=[
+        {"start": dt.date(2020, 3, 1), "end": dt.date(2020, 6, 30)}])
+    goods: Annotated[list[Good], Field(min_length=1, description="The goods given, each in its "
+                                       "own unit (a file may leave it out: masks).", examples=[
+                                           [{"id": "masks", "unit": "masks"}]])]
+    donors: Annotated[list[Donor], Field(min_length=1, description="Who gives, from which "
+                                         "supplies.", examples=[
+                                             [{"id": "japan", "supplies": [{"good": "masks"}]}]])]
+    coordination: Coordination = Field(Coordination.INDEPENDENT, description="independent: each "
+                                       "donor spreads its own offer; pooled: offers of a good "
+                                       "are spread once over the joint gaps.",
+                                       examples=["pooled"])
+    exchanges: list[Exchange] = Field([], description="Goods for goods between a donor and a "
+                                      "partner region.", examples=[[
+                                          {"donor": "taiwan", "partner": "usa", "send": {
+                                              "amount_per_week": 100_000,
+                                              "start": dt.date(2020, 3, 18),
+                                              "end": dt.date(2020, 6, 30)},
+                                           "receive": {"good": "suits", "amount": 300_000}}]])
+    hubs: list[Hub] = Field([], description="Hubs that consignments pass through on their "
+                            "way (a donor's via routes regions through one).", examples=[[
+                                {"id": "sg", "throughput_per_day": 1_000_000,
+                                 "lead_times": {"vnm": 2}}]])
+    regions: Annotated[list[Region], Field(min_length=1, description="The recipients.",
+                                           examples=[[{"id": "vnm", "population": 97_300_000,
+                                                       "needs": {"masks": {
+                                                           "kind": "constant",
+                                                           "per_day": 1_000_000}}}]])]
+    pledges: list[Pledge] = Field([], description="Promises served before the rule spreads "
+                                  "the rest: fixed (a dated amount) or standing (an amount a "
+                                  "week).", examples=[[{"kind": "fixed", "region": "vnm",
+                                                        "amount": 1_000_000,
+                                                        "date": dt.date(2020, 4, 9)}]])
+    allocation: Allocation = Field(Allocation(), description="How offers are spread over the "
+                                   "regions.", examples=[{"rule": "maxmin", "shares": "need"}])
     # The record beside the model: compared with the run, never used by it.
-    observations: list[Observation] = []
-    calibration: Calibration | None = None
+    observations: list[Observation] = Field([], description="Dated figures of the record, "
+                                             "shown beside the model (never used by a run).",
+                                             examples=[[{"date": dt.date(2020, 4, 30),
+                                                         "series": "donated.cumulative",
+                                                         "value": 10_000_000, "kind":
+                                                         "documented", "source": "[A6]"}]],
+                                             json_schema_extra=units("units of the good"))
+    calibration: Calibration | None = Field(None, description="Bounds for masksim calibrate.",
+                                            examples=[{"bounds": {"reserve.days": [0, 60]}}])
 
     @property
     def good_ids(self) -> list[str]:
@@ -59,6 +118,10 @@ class Scenario(Model):
     @property
     def donor_ids(self) -> list[str]:
         return [d.id for d in self.donors]
+
+    @property
+    def hub_ids(self) -> list[str]:
+        return [h.id for h in self.hubs]
 
     @property
     def region_ids(self) -> list[str]:
@@ -149,13 +212,16 @@ class Scenario(Model):
             hub_ids = {h.id for h in self.hubs}
             for rid in d.lead_times:
                 if rid not in region_ids and rid not in hub_ids:
-                    raise ValueError(f"donors[{i}].lead_times: unknown region or hub {rid!r}")
+                    raise ValueError(f"donors[{i}].lead_times: "
+                                     + unknown("region or hub", rid, [*self.region_ids,
+                                                                      *self.hub_ids]))
             routes = ({r: d.via for r in region_ids} if isinstance(d.via, str) else d.via)
             for rid, hub in routes.items():
                 if rid not in region_ids:
-                    raise ValueError(f"donors[{i}].via: unknown region {rid!r}")
+                    raise ValueError(f"donors[{i}].via: " + unknown("region", rid,
+                                                                      self.region_ids))
                 if hub not in hub_ids:
-                    raise ValueError(f"donors[{i}].via: unknown hub {hub!r}")
+                    raise ValueError(f"donors[{i}].via: " + unknown("hub", hub, self.hub_ids))
 
     def _check_regions(self) -> None:
         goods = self.good_ids
@@ -176,7 +242,16 @@ class Scenario(Model):
                 raise ValueError(f"hubs[{i}].id: {h.id!r} is also a region's id")
             for rid in h.lead_times:
                 if rid not in regions:
-                    raise ValueError(f"hubs[{i}].lead_times: unknown region {rid!r}")
+                    raise ValueError(f"hubs[{i}].lead_times: " + unknown("region", rid,
+                                                                         self.region_ids))
+            # No default onward leg: a silent 0 days would be a guess nobody made.
+            for d in self.donors:
+                for rid in self.region_ids:
+                    if d.hub_for(rid) == h.id and rid not in h.lead_times:
+                        raise ValueError(
+                            f"hubs[{i}].lead_times.{rid}: required: donor {d.id!r} routes "
+                            f"region {rid!r} through hub {h.id!r}; give the onward days "
+                            "(0 for a region at the hub)")
             if h.throughput_unit == "kg":
                 for d in self.donors:
                     if any(d.hub_for(r) == h.id for r in regions):
@@ -198,7 +273,7 @@ class Scenario(Model):
         supplies = {(d.id, s.good) for d in self.donors for s in d.supplies}
         for i, p in enumerate(self.pledges):
             if p.region not in ids:
-                raise ValueError(f"pledges[{i}].region: unknown region {p.region!r}")
+                raise ValueError(f"pledges[{i}].region: " + unknown("region", p.region, ids))
             if p.donor not in donors:
                 raise ValueError(f"pledges[{i}].donor: unknown donor {p.donor!r}; the donors "
                                  f"are {', '.join(donors)}")
@@ -225,7 +300,7 @@ class Scenario(Model):
                 raise ValueError(f"exchanges[{i}].partner: {x.partner!r} cannot exchange with "
                                  "itself")
             if x.partner not in ids:
-                raise ValueError(f"exchanges[{i}].partner: unknown region {x.partner!r}")
+                raise ValueError(f"exchanges[{i}].partner: " + unknown("region", x.partner, ids))
             for side in ("send", "receive"):
                 good = getattr(x, side).good
                 if good not in goods:
@@ -257,3 +332,21 @@ class Scenario(Model):
             if o.donor is not None and o.donor not in names:
                 raise ValueError(f"observations[{i}].donor: unknown donor {o.donor!r}; the "
                                  f"donors are {', '.join(sorted(names))}")
+            if o.from_date is not None and o.from_date < h.start:
+                raise ValueError(f"observations[{i}].from_date: {o.from_date} is before the "
+                                 f"horizon ({h.start} to {h.end})")
+            if o.path.measure in _PROGRAMME_MEASURES and not any(
+                    s.good == o.good and s.domestic is not None and o.donor in (None, d.id, d.label)
+                    for d in self.donors for s in d.supplies):
+                raise ValueError(f"observations[{i}].series: {o.series} needs a supply of "
+                                 f"{o.good!r} with a ration programme (domestic)")
+            if o.path.stock is not None and o.path.stock not in self.stock_series(o.good):
+                known = ", ".join(self.stock_series(o.good)) or "none"
+                raise ValueError(f"observations[{i}].series: unknown stock series "
+                                 f"{o.path.stock!r} of {o.good!r}; the uses count in: {known}")
+
+    def stock_series(self, good: str) -> list[str]:
+        """The stock series the domestic uses of a good count in (``donor.stock.<id>``)."""
+        return list(dict.fromkeys(
+            sid for d in self.donors for s in d.supplies if s.good == good and s.domestic
+            for sid in s.domestic.stock_series))

@@ -21,7 +21,7 @@ CASES_COLUMNS = ("iso_code", "date", "new_cases")
 # An ``observations_file``: one observation a row, the fields of an [[observations]] entry
 # with a range split into low and high (a spreadsheet has no lists); tags joined by ";".
 OBSERVATION_COLUMNS = ("date", "series", "value", "low", "high", "source", "kind", "good",
-                       "donor", "tags", "note")
+                       "donor", "tags", "note", "from_date")
 _NEEDED_COLUMNS = ("date", "series", "source", "kind")
 _ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
 
@@ -152,7 +152,7 @@ def _observation_row(header: list[str], cells: list[str], path: Path,
 
     out: dict[str, Any] = {}
     for name, text in given.items():
-        if name == "date":
+        if name in ("date", "from_date"):
             out[name] = _iso_date(text)
             if out[name] is None:
                 raise bad(name, f"not a date: {text!r} (write YYYY-MM-DD)")

@@ -12,7 +12,7 @@ from pydantic import ValidationError
 
 from sim.scenario.errors import InputError, first_error
 from sim.scenario.models import CasesNeed
-from sim.scenario.normalise import Form, normalise
+from sim.scenario.normalise import FILE_KEYS, Form, normalise
 from sim.scenario.scenario import Scenario
 from sim.scenario.tables import read_cases_table
 
@@ -27,7 +27,7 @@ def validate(data: Mapping[str, Any], source: str | Path = "<scenario>",
     try:
         scenario = Scenario.model_validate(data)
     except ValidationError as exc:
-        error = first_error(source, exc)
+        error = first_error(source, exc, Scenario, FILE_KEYS)
         raise InputError(error.source, form.as_written(error.field), error.message) from None
     _attach_cases(scenario, base_dir or Path.cwd(), source, form)
     return scenario

@@ -38,9 +38,8 @@ from numpy.typing import NDArray
 from pydantic import BaseModel
 from pydantic.fields import FieldInfo
 
-from sim.engine.state import Run
 from sim.results.batch import run_scenarios
-from sim.results.observations import SeriesRows, compare
+from sim.results.observations import compare_scenario_run
 from sim.scenario.errors import InputError
 from sim.scenario.observations import Observation
 from sim.scenario.overrides import resolve_path, with_overrides
@@ -218,20 +217,10 @@ class _Batches:
         assert out.runs is not None
         self.batches += 1
         self.scenarios_run += len(scenarios)
-        b = self.base
-        labels = [d.label for d in b.donors]
-
-        def observed(run: Run) -> list[dict[str, Any]]:
-            assert run.series is not None
-            plan, series = run.plan, run.series
-            # Each observation reads its own good's and donor's rows.
-            rows = SeriesRows(plan.good_ids, plan.donor_ids, labels,
-                              [int(g) for g in plan.channel_good],
-                              [int(d) for d in plan.channel_donor])
-            return compare(b.observations, b.horizon.start, series.donor, series.region,
-                           plan.region_ids, rows)
-
-        return [observed(run) for run in out.runs if run.series is not None]
+        # Each candidate's own scenario: the series derived from its plan (what the ration
+        # groups bought, what the uses hold) move with the fitted values.
+        return [compare_scenario_run(s, run) for s, run in zip(scenarios, out.runs,
+                                                                strict=True)]
 
     def _residuals(self, rows: list[dict[str, Any]]) -> Array:
         obs = self.base.observations

@@ -54,9 +54,16 @@ class Op(StrEnum):
 
 
 class Design(Model):
-    kind: DesignKind
-    samples: Annotated[int, Field(ge=1)] | None = None
-    levels: Annotated[int, Field(ge=2)] = 3
+    """How the sweep's points are drawn."""
+
+    kind: DesignKind = Field(description="full_factorial (every combination of levels), "
+                             "latin_hypercube, sobol (Saltelli's scheme, for sensitivity "
+                             "indices) or monte_carlo.", examples=["sobol"])
+    samples: Annotated[int, Field(ge=1)] | None = Field(None, description="Points to draw (sobol: "
+                                                       "base samples, a power of 2; not for "
+                                                       "full_factorial).", examples=[1024])
+    levels: Annotated[int, Field(ge=2, description="full_factorial: values per continuous "
+                                 "parameter, ends included.", examples=[3])] = 3
 
     @model_validator(mode="after")
     def _samples(self) -> Design:
@@ -75,17 +82,32 @@ class Design(Model):
 class Parameter(Model):
     """One input of the sweep; ``name`` (default: the path) names its result column."""
 
-    name: str | None = None
-    path: str | None = None
-    paths: Annotated[list[str], Field(min_length=1)] | None = None
-    op: Op = Op.SET
-    uniform: tuple[float, float] | None = None
-    integer: tuple[int, int] | None = None
-    log_uniform: tuple[float, float] | None = None
-    values: Annotated[list[Value], Field(min_length=1)] | None = None
-    distribution: str | None = None
-    args: dict[str, float] = {}
-    levels: Annotated[int, Field(ge=2)] | None = None
+    name: str | None = Field(None, description="The result column (default: the path).",
+                             examples=["reserve_days"])
+    path: str | None = Field(None, description="The scenario field it sets, a dotted path as "
+                             "for --set (give path or paths).", examples=["reserve.days"])
+    paths: Annotated[list[str], Field(min_length=1)] | None = Field(
+        None, description="Several fields set to the one value (name required).",
+        examples=[["donors[0].reserve.days", "donors[1].reserve.days"]])
+    op: Op = Field(Op.SET, description="set: the field takes the value; scale: the field's base "
+                   "value is multiplied by it.", examples=["scale"])
+    uniform: tuple[float, float] | None = Field(None, description="[low, high], uniform.",
+                                                examples=[[0, 60]])
+    integer: tuple[int, int] | None = Field(None, description="[low, high], whole numbers.",
+                                            examples=[[1, 14]])
+    log_uniform: tuple[float, float] | None = Field(None, description="[low, high] (> 0), "
+                                                    "uniform in the logarithm.",
+                                                    examples=[[0.01, 1]])
+    values: Annotated[list[Value], Field(min_length=1)] | None = Field(
+        None, description="Categorical values, all of one type.",
+        examples=[["proportional", "maxmin"]])
+    distribution: str | None = Field(None, description="A scipy.stats distribution, with args.",
+                                     examples=["beta"])
+    args: dict[str, float] = Field({}, description="The distribution's arguments.",
+                                   examples=[{"a": 2, "b": 5}])
+    levels: Annotated[int, Field(ge=2)] | None = Field(None, description="full_factorial: this "
+                                                       "parameter's levels (default: "
+                                                       "design.levels).", examples=[5])
 
     @model_validator(mode="after")
     def _consistent(self) -> Parameter:

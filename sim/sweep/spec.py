@@ -84,20 +84,41 @@ def default_seeding(kind: DesignKind) -> Seeding:
 
 
 class Sweep(Model):
-    name: Annotated[str, Field(pattern=r"^[A-Za-z0-9_.-]+$")]
-    description: str = ""
-    base: Path
-    seed: Annotated[int, Field(ge=0)] = 0
-    replications: Annotated[int, Field(ge=1)] = 1
-    seeding: Seeding = Seeding.PER_EXPERIMENT  # unless given, default_seeding(design.kind)
-    chunk_size: Annotated[int, Field(ge=1, le=1_000_000)] = 1000
-    design: Design
-    parameters: Annotated[list[Parameter], Field(min_length=1)]
-    outcomes: list[str] = list(SCALARS)
-    series: list[str] = []
+    """A sweep file: a base scenario, what varies, how points are drawn, what is kept."""
+
+    name: Annotated[str, Field(pattern=r"^[A-Za-z0-9_.-]+$", description="A short name "
+                               "(letters, digits, _ - .): the result folder is named after it.",
+                               examples=["reserve_sweep"])]
+    description: str = Field("", description="What the sweep asks.",
+                             examples=["How large a reserve is safe?"])
+    base: Path = Field(description="The base scenario file, relative to the sweep file.",
+                       examples=["../taiwan_2020.toml"])
+    seed: Annotated[int, Field(ge=0, description="The root seed of the design and of every "
+                               "experiment.", examples=[2020])] = 0
+    replications: Annotated[int, Field(ge=1, description="Seeds per design point.",
+                                       examples=[2])] = 1
+    # unless given, default_seeding(design.kind)
+    seeding: Seeding = Field(Seeding.PER_EXPERIMENT, description="common: replication r of "
+                             "every point shares a seed (default for sobol and full_factorial);"
+                             " per_experiment: each its own (default otherwise).",
+                             examples=["common"])
+    chunk_size: Annotated[int, Field(ge=1, le=1_000_000, description="Experiments per part file "
+                                     "(and per task).", examples=[1000])] = 1000
+    design: Design = Field(description="How points are drawn.",
+                           examples=[{"kind": "sobol", "samples": 256}])
+    parameters: Annotated[list[Parameter], Field(
+        min_length=1, description="What varies, one table each.",
+        examples=[[{"path": "reserve.days", "uniform": [0, 60]}]])]
+    outcomes: list[str] = Field(list(SCALARS), description="The outcomes kept per experiment: "
+                                + ", ".join(SCALARS) + ".", examples=[["min_fill_rate",
+                                                                       "unmet_need"]])
+    series: list[str] = Field([], description="Daily donor series kept: "
+                              + ", ".join(DONOR_SERIES) + ".", examples=[["stock", "shipped"]])
     # The allocation backend of every experiment (default: the base scenario's). "compiled"
     # also runs the compiled day loop, several times faster on large sweeps.
-    backend: Backend | None = None
+    backend: Backend | None = Field(None, description="The allocator of every experiment "
+                                    "(default: the base scenario's); compiled is the fastest.",
+                                    examples=["compiled"])
 
     @field_validator("outcomes", mode="before")
     @classmethod

@@ -32,7 +32,7 @@ import sim
 from sim.results.files import atomic_folder, atomic_path, clean_stale, safe_name, write_atomic
 from sim.results.metrics import RENAMED
 from sim.scenario.errors import InputError, first_error
-from sim.scenario.loading import load, read_toml
+from sim.scenario.loading import expect_kind, load, read_toml
 from sim.scenario.writing import dump_toml, to_toml
 from sim.sweep.spec import ChunkResult, ResolvedSweep, Sweep, resolve
 
@@ -41,10 +41,12 @@ SCENARIO_COPY = "scenario.toml"
 
 def load_sweep(path: str | Path) -> ResolvedSweep:
     """Read and validate a sweep file and its base scenario (a path relative to the file)."""
+    data = read_toml(path)
+    expect_kind(path, data, "sweep")
     try:
-        sweep = Sweep.model_validate(read_toml(path))
+        sweep = Sweep.model_validate(data)
     except ValidationError as exc:
-        raise first_error(path, exc) from None
+        raise first_error(path, exc, Sweep) from None
     base_path = sweep.base if sweep.base.is_absolute() else Path(path).parent / sweep.base
     if not base_path.is_file():
         raise InputError(path, "base", f"no scenario file {base_path}")
@@ -141,6 +143,8 @@ def prepare(out: Path, resolved: ResolvedSweep, *, resume: bool,
             prov["runs"].append(run_info)
             (tmp / "provenance.json").write_text(json.dumps(prov, indent=2) + "\n")
         return FolderState.NEW, list(range(resolved.n_chunks))
+    if not out.is_dir():
+        raise InputError(out, "", "is a file, not a folder; --out names the sweep's folder")
     if not (out / "provenance.json").exists():
         raise InputError(out, "", "exists, is not empty and is not a sweep folder; "
                          "choose another --out")

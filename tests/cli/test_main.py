@@ -76,9 +76,11 @@ def test_rerun_replaces_only_the_runs_own_files(tmp_path: Path) -> None:
     (out / "notes.txt").write_text("mine")
     (out / "figures").mkdir()
     (out / "figures" / "stock.png").write_bytes(b"png")
+    assert main(["run", str(MINIMAL), "-q", "--out", str(out)]) == 0  # the same data
+    assert (out / "figures" / "stock.png").read_bytes() == b"png"
     assert main(["run", str(MINIMAL), "-q", "--out", str(out), "--seed", "4"]) == 0
     assert (out / "notes.txt").read_text() == "mine"
-    assert (out / "figures" / "stock.png").read_bytes() == b"png"
+    assert not (out / "figures").exists()  # made from the old data: gone, and said so
     assert "seed = 4" in (out / "scenario.toml").read_text()
     assert sorted(p.name for p in tmp_path.iterdir()) == ["run"]
 

@@ -41,6 +41,6 @@ def test_help_still_lists_every_command() -> None:
     done = subprocess.run([sys.executable, "-m", "sim", "--help"], capture_output=True,
                           text=True, timeout=300)
     assert done.returncode == 0, done.stderr
-    for command in ("run", "validate", "sweep", "sensitivity", "plot", "brief", "compare",
-                    "calibrate"):
+    for command in ("run", "validate", "init", "schema", "sweep", "sensitivity", "plot",
+                    "brief", "compare", "calibrate"):
         assert command in done.stdout

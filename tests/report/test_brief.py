@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import datetime as dt
 import io
 import re
 import warnings
@@ -83,9 +84,10 @@ def test_page_one_follows_the_numbers(run_dir: Path) -> None:
     run = figures.load_run(run_dir)
     s = run.summary
     given = sum(1 for v in s["donated_by_region"].values() if v)
+    start, end = (dt.date.fromisoformat(s["horizon"][k]) for k in ("start", "end"))
     assert title_page.opening(run).startswith(
-        f"Taiwan gave {words(s['donated_total'])} masks to 6 regions between 6 February and "
-        "30 June 2020;")
+        f"Taiwan gave {words(s['donated_total'])} masks to 6 regions between {start.day} "
+        f"{start:%B} and {end.day} {end:%B %Y};")
     assert f"{given} of them received something" in title_page.opening(run)
     text = " ".join(title_page.key_sentences(run))
     assert f"Taiwan made {words(s['produced'])} masks, met its domestic demand every day" in text

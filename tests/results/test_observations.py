@@ -131,7 +131,8 @@ def test_summary_json_is_standard_json_with_nulls(tmp_path: Path) -> None:
     assert row == {"date": "2020-03-06", "series": "delivered.cumulative", "good": "masks",
                    "donor": None, "kind": "pledged", "value": 0.0, "range": None,
                    "source": "test: delivered.cumulative on 2020-03-06", "tags": ["t"],
-                   "note": "n", "model": 1000.0, "error": 1000.0, "relative_error": None}
+                   "note": "n", "from_date": None, "model": 1000.0, "error": 1000.0,
+                   "relative_error": None}
     # The run's scenario.toml keeps the observation, so the folder reads back whole.
     assert figures.load_run(folder).scenario["observations"][0]["kind"] == "pledged"
 

@@ -136,15 +136,40 @@ def test_a_run_with_emoji_names_and_notes_reads_back(tmp_path: Path) -> None:
 
 
 def test_an_earlier_run_folder_keeps_what_the_run_did_not_write(tmp_path: Path) -> None:
+    """New data takes the brief and figures made from the old data with it (saying so);
+    what else the folder holds stays."""
     out = writer.write(run(load(MINIMAL)), tmp_path / "run")
     (out / "figures").mkdir()
     (out / "figures" / "stock.png").write_bytes(b"png")
+    (out / "figures" / "README.txt").write_text("my notes on the figures")
+    (out / "brief.pdf").write_bytes(b"%PDF")
     (out / "notes.txt").write_text("mine")
-    writer.write(run(load(MINIMAL, ["seed=5"])), out)
+    writer.write(run(load(MINIMAL)), out)  # the same data: the figures still belong to it
     assert (out / "figures" / "stock.png").read_bytes() == b"png"
+    assert (out / "brief.pdf").exists()
+    with pytest.warns(UserWarning, match=r"removed brief\.pdf and figures/ \(1 image\), made "
+                      "from the earlier run's data"):
+        writer.write(run(load(MINIMAL, ["seed=5"])), out)
+    assert not (out / "figures" / "stock.png").exists() and not (out / "brief.pdf").exists()
+    assert (out / "figures" / "README.txt").read_text() == "my notes on the figures"
     assert (out / "notes.txt").read_text() == "mine"
     assert "seed = 5" in (out / "scenario.toml").read_text()
     assert sorted(p.name for p in out.iterdir()) == sorted([*FILES, "figures", "notes.txt"])
+
+
+def test_an_earlier_run_of_another_scenario_is_replaced_only_with_force(tmp_path: Path) -> None:
+    out = writer.write(run(load(MINIMAL)), tmp_path / "run")
+    (out / "brief.pdf").write_bytes(b"%PDF")
+    other = run(load(MINIMAL, ["name=another"]))
+    with pytest.raises(InputError, match="holds a run of another scenario .'minimal', not "
+                       "'another'.; choose another --out .* or add --force"):
+        writer.write(other, out)
+    assert "name = \"minimal\"" in (out / "scenario.toml").read_text()
+    assert (out / "brief.pdf").exists()
+    with pytest.warns(UserWarning, match="removed brief.pdf"):
+        writer.write(other, out, force=True)
+    assert "name = \"another\"" in (out / "scenario.toml").read_text()
+    assert sorted(p.name for p in out.iterdir()) == FILES
 
 
 def test_an_empty_folder_is_written_and_another_folder_refused(tmp_path: Path) -> None:
@@ -162,7 +187,7 @@ def test_an_empty_folder_is_written_and_another_folder_refused(tmp_path: Path) -
     assert (other / "scenario.toml").read_text() == "mine too"
     a_file = tmp_path / "a_file"
     a_file.write_text("mine")
-    with pytest.raises(InputError):
+    with pytest.raises(InputError, match="is a file, not a folder"):
         writer.write(result, a_file)
     assert a_file.read_text() == "mine"
 
