@@ -84,7 +84,7 @@ def round_rows(run: RunData, found: list[Round]) -> list[tuple[str, ...]]:
 
 ROUND_HEADER = ("Landed", "What landed", "Regions", "First left after", "Cleared after",
                 "Reached in 5 days", "Reached last (days)")
-ROUND_WIDTHS = (0.08, 0.3, 0.07, 0.08, 0.09, 0.11, 0.27)
+ROUND_WIDTHS = (0.08, 0.29, 0.08, 0.08, 0.09, 0.1, 0.26)
 
 
 def waited_rows(run: RunData, found: list[Round], limit: int = WAITED
@@ -126,7 +126,8 @@ def story_blocks(run: RunData, all_routes: list[Route], limits: tuple[int, int] 
         "A hub handles what lands first come, first served, up to its throughput a day, and "
         "sends it on: a route through a hub is the leg to it, the wait in its queue and the "
         "onward leg. Days count from the landing; amounts are each good's own units (the "
-        "figure: the hub's unit).", width=100, fontsize=9, style={"color": "#222222"})]
+        "figure: days of the hub's work, which counts items of any good alike).", width=100,
+        fontsize=9, style={"color": "#222222"})]
     more: list[paging.Block] = []
     for hub in run.hubs:
         mine = [r for r in found if r.hub == hub]
@@ -196,9 +197,10 @@ def hubs_page(run: RunData, all_routes: list[Route]) -> Figure:
             y = text(ax, y - b.gap, b.text, width=b.width, fontsize=b.fontsize, **b.style)
         elif isinstance(b, paging.Table):
             y = table(ax, y, b.header, b.rows, b.widths, fontsize=b.fontsize)
-    # The figure fills the page below the text (the text axes sit at 0.05..0.93 of it).
-    bottom_of_text = 0.05 + 0.88 * y
-    fig.set_layout_engine(ConstrainedLayoutEngine(rect=(0.03, 0.03, 0.94,
-                                                        max(bottom_of_text - 0.06, 0.3))))
-    hubs(run, fig.subfigures(1, 1, squeeze=False)[0, 0])
+    # The figure fills the page below the text (the text axes sit at 0.05..0.93 of it): a
+    # subfigure of that height, so that its labels are fitted to it.
+    below = min(max(0.05 + 0.88 * y - 0.03, 0.3), 0.97)
+    fig.set_layout_engine(ConstrainedLayoutEngine(rect=(0.03, 0.03, 0.94, 0.97)))
+    parts = fig.subfigures(2, 1, squeeze=False, height_ratios=[1.0 - below, below])
+    hubs(run, parts[1, 0])
     return fig

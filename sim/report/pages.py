@@ -9,6 +9,8 @@ placed at its row's top, which keeps a page of 400 cells quick to draw and to wr
 
 from __future__ import annotations
 
+import functools
+import re
 import textwrap
 from collections.abc import Callable, Sequence
 from typing import Any
@@ -16,6 +18,8 @@ from typing import Any
 from matplotlib.axes import Axes
 from matplotlib.collections import LineCollection
 from matplotlib.figure import Figure, FigureBase
+from matplotlib.font_manager import FontProperties, findfont, get_font
+from matplotlib.ft2font import LoadFlags
 from matplotlib.layout_engine import ConstrainedLayoutEngine
 from matplotlib.patches import Rectangle
 
@@ -63,11 +67,45 @@ def table_cells(header: Sequence[str], rows: Sequence[Sequence[str]],
     wrapped = [[textwrap.fill(str(c), k, break_long_words=True) for c, k in
                 zip(r, n, strict=True)] for r in rows]
     heights = [line * (0.6 + max(c.count("\n") + 1 for c in r)) for r in wrapped]
-    # Headers wrap at word breaks only (a bold header word is never cut).
-    labels = [textwrap.fill(str(h), max(int(k * 0.9), 4), break_long_words=False)
-              for h, k in zip(header, n, strict=True)]
+    # Headers are bold and wrap at word breaks, each line measured in the font: a word is
+    # cut only when it is wider than its column.
+    labels = [_wrap_bold(str(h), w * AX_W * 72 - 4.5, fontsize) for h, w in
+              zip(header, widths, strict=True)]
     head = line * (0.6 + max(h.count("\n") + 1 for h in labels))
     return wrapped, heights, labels, head
+
+
+@functools.lru_cache(maxsize=4096)
+def text_width_pt(text: str, fontsize: float, bold: bool = False) -> float:
+    """The width of one line of text in points, as the house font draws it."""
+    prop = FontProperties(family="DejaVu Sans", weight="bold" if bold else "normal",
+                          size=fontsize)
+    font = get_font(findfont(prop))
+    font.set_size(fontsize, 72)
+    font.set_text(text, 0.0, flags=LoadFlags.NO_HINTING)
+    return float(font.get_width_height()[0] / 64)
+
+
+def _wrap_bold(text: str, width_pt: float, fontsize: float) -> str:
+    lines: list[str] = []
+    # Break after a hyphen too ("Specimen-/collection").
+    for word in (w for part in text.split() for w in re.split(r"(?<=-)(?=\w)", part)):
+        joint = "" if lines and lines[-1].endswith("-") else " "
+        line = f"{lines[-1]}{joint}{word}" if lines else word
+        if lines and text_width_pt(line, fontsize, True) <= width_pt:
+            lines[-1] = line
+        else:
+            lines.append(word)
+    out: list[str] = []
+    for line in lines:  # a word wider than the column: cut as a last resort
+        while text_width_pt(line, fontsize, True) > width_pt and len(line) > 3:
+            k = len(line) - 1
+            while k > 1 and text_width_pt(line[:k], fontsize, True) > width_pt:
+                k -= 1
+            out.append(line[:k])
+            line = line[k:]
+        out.append(line)
+    return "\n".join(out) or ""
 
 
 def table_height(header: Sequence[str], rows: Sequence[Sequence[str]],

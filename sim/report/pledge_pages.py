@@ -15,7 +15,7 @@ from sim.results.reader import RunData
 LIST_ALL = 25  # pledges listed one by one up to this many (about a page)
 LIST_LATE = 40  # rows of pledges not kept in full on time, when not all are listed
 EACH = ("Due", "Donor", "Good", "Region", "Amount", "On time", "Late", "Unmet", "Note")
-EACH_WIDTHS = (0.1, 0.15, 0.12, 0.12, 0.07, 0.07, 0.06, 0.06, 0.25)
+EACH_WIDTHS = (0.1, 0.14, 0.12, 0.12, 0.07, 0.07, 0.06, 0.07, 0.25)
 
 
 def _n(x: Any) -> float:
@@ -99,7 +99,7 @@ def _blocks(run: RunData) -> list[paging.Block]:
                 paging.Table(("Donor", "Good (unit)", "Pledges", "Regions", "Due", "Amount",
                               "On time", "Late", "Unmet", "Not due"),
                              by_donor_and_good(run, each),
-                             (0.15, 0.17, 0.07, 0.07, 0.18, 0.07, 0.07, 0.06, 0.06, 0.07),
+                             (0.14, 0.16, 0.08, 0.08, 0.16, 0.08, 0.07, 0.06, 0.07, 0.07),
                              fontsize=7)]
         if len(each) <= LIST_ALL:
             out += [paging.heading("Each pledge"),

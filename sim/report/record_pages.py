@@ -111,12 +111,14 @@ def outflow_text(run: RunData, f: Outflow) -> str:
     if not missed:
         return f"The model meets every statement of {who} as it stands."
     if f.gives_surplus:
-        return (f"The model misses {len(missed)} of {len(f.statements)} statements of {who}; "
-                "the donor gives all it holds above its reserve, so its stock is its reserve "
-                "and no outflow would move it (it would cut the gifts instead).")
+        return (f"The model is outside the record's range in {len(missed)} of "
+                f"{len(f.statements)} statements of {who}; the donor gives all it holds above "
+                "its reserve, so its stock is its reserve and no outflow would move it (it "
+                "would cut the gifts instead).")
     held = ", ".join(f"{mm(s.model)} on {day_month(s.date)}" for s in missed[:4])
-    out = (f"The model misses {len(missed)} of {len(f.statements)} statements of {who} (it "
-           f"holds {held}{' ...' if len(missed) > 4 else ''}). ")
+    out = (f"The model is outside the record's range in {len(missed)} of "
+           f"{len(f.statements)} statements of {who} (it holds {held}"
+           f"{' ...' if len(missed) > 4 else ''}). ")
     if not f.met or f.rate == 0:
         return out + ("No steady outflow from the stock that the model's stock could cover "
                       "brings more of them inside.")

@@ -130,6 +130,13 @@ def good_sentence(run: RunData, good: str) -> str:
                   f"({run.region_name(hi)}); {unmet} went unmet (Gini {index(f.gini)}).")
 
 
+def good_label(run: RunData, good: str) -> str:
+    """A good's name with its unit, unless the name says it: "Face shields", "Gloves
+    (pairs)"."""
+    name, unit = run.good_name(good), run.unit(good)
+    return name if unit.lower().rstrip("s") in name.lower() else f"{name} ({unit})"
+
+
 def goods_table(run: RunData) -> paging.Table:
     """What each good did: a row per good, in its unit."""
     rows = []
@@ -139,7 +146,7 @@ def goods_table(run: RunData) -> paging.Table:
         p = s.get("pledges") or {}
         reached = sum(1 for v in (s.get("delivered_by_region") or {}).values() if _n(v) > 0)
         got = _n(s.get("produced")) + _n(s.get("received"))
-        rows.append((f"{run.good_name(g)} ({run.unit(g)})", mm(got),
+        rows.append((good_label(run, g), mm(got),
                      mm(_n(s.get("donated_total"))), mm(_n(s.get("delivered_total"))),
                      f"{reached} of {len(run.region_ids)}",
                      "none" if _n(p.get("pledged")) <= 0 else
@@ -152,7 +159,7 @@ def goods_table(run: RunData) -> paging.Table:
     return paging.Table(
         ("Good (unit)", "Made or bought", "Donated", "Delivered", "Regions reached",
          "Pledged: on time / late / never", "Need met: mean / lowest", "Unmet need",
-         "Stock at the end"), rows, (0.2, 0.09, 0.09, 0.09, 0.09, 0.14, 0.12, 0.09, 0.09),
+         "Stock at the end"), rows, (0.2, 0.08, 0.08, 0.09, 0.09, 0.12, 0.14, 0.07, 0.08),
         fontsize=7, keep=True)
 
 
@@ -218,7 +225,7 @@ def regions_blocks(run: RunData, all_routes: list[Route]) -> list[paging.Block]:
         needy = needs.needy_goods(run)
         header = ("Region", "Route: days in the queue + onward" if common else
                   "Route (lead time)",
-                  "First arrival", "Goods received", "Need met, by good",
+                  "First arrival", "Goods", "Need met, by good",
                   "Unmet need, by good")
         widths = ((0.19, 0.14, 0.08, 0.07, 0.22, 0.26) if common else
                   (0.16, 0.3, 0.08, 0.07, 0.17, 0.18))

@@ -151,13 +151,24 @@ def _root(artist: Axes | FigureBase) -> Figure:
     return root
 
 
+def _frame(artist: Axes | FigureBase) -> tuple[float, float]:
+    """The size (inches) of the (sub)figure an axes is drawn in: a figure's own page, or its
+    part of a brief's page."""
+    root = _root(artist)
+    fig = artist if isinstance(artist, FigureBase) else artist.get_figure(root=False)
+    if isinstance(fig, SubFigure):
+        return float(fig.bbox.width / root.dpi), float(fig.bbox.height / root.dpi)
+    width, height = root.get_size_inches()
+    return float(width), float(height)
+
+
 def fit(ax: Axes | FigureBase, text: str, share: float, fontsize: float = 8.5,
         bold: bool = False) -> str:
     """``text`` wrapped to ``share`` of the figure's width: the layout makes room for a
     title's or an axis label's height but not its width, so one wider than its panel would
     run into the next panel or off the page. DejaVu Sans averages about 0.58 em a
     character, 0.66 in bold."""
-    width_in = _root(ax).get_size_inches()[0] * share
+    width_in = _frame(ax)[0] * share
     chars = max(int(width_in * 72 / (fontsize * (0.66 if bold else 0.58))), 12)
     return textwrap.fill(text, chars, break_on_hyphens=False)
 
@@ -165,7 +176,7 @@ def fit(ax: Axes | FigureBase, text: str, share: float, fontsize: float = 8.5,
 def ylabel(ax: Axes, text: str, share: float, fontsize: float = 8.5) -> None:
     """A y label wrapped to ``share`` of the figure's height (the layout gives a label its
     width, never its length)."""
-    height_in = _root(ax).get_size_inches()[1] * share
+    height_in = _frame(ax)[1] * share
     chars = max(int(height_in * 72 / (fontsize * 0.58)), 12)
     ax.set_ylabel(textwrap.fill(text, chars, break_on_hyphens=False))
 

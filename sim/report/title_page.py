@@ -46,7 +46,8 @@ def opening(run: RunData) -> str:
             f"{run.unit(run.goods[0])}" if len(run.goods) == 1 else count(len(run.goods),
                                                                             "good"))
     via = (f", through {listed(_hub_names(run))}" if run.hubs else "")
-    out = (f"{run.donor} gave {what} to {count(len(run.region_ids), 'region')} between "
+    who = run.donor[:1].upper() + run.donor[1:]
+    out = (f"{who} gave {what} to {count(len(run.region_ids), 'region')} between "
            f"{day_month(s['horizon']['start'])} and {date_words(s['horizon']['end'])}{via}; "
            f"{len(reached)} of them received something in that time.")
     if len(run.donors) > 1:
