@@ -1,11 +1,16 @@
 """Experiments per second of a sweep, per executor: the same sweep, one after the other.
 
-    python benchmarks/bench_sweep.py [SWEEP] [--skip-dask]
+    python benchmarks/bench_sweep.py [SWEEP] [--skip-dask] [--end-to-end [--repeats 3]]
 
 Default sweep: scenarios/sweeps/taiwan_2020_policy.toml. Each executor writes its own
 folder (in a temporary directory); the folders are checked to be byte-identical. Times are
 wall clock from creating the executor to the last part written, so they include starting
 worker processes (and a Dask LocalCluster), which is what a user waits for.
+
+``--end-to-end`` times the command itself instead, ``masksim sweep SWEEP --workers 0`` and
+``--workers 2`` in a fresh process each (interpreter start, imports, design, runs, files):
+the baseline for item 1 of issue 22 (per-row parameters on a plan built once). Medians of
+``--repeats`` runs, side by side.
 """
 
 from __future__ import annotations
@@ -13,6 +18,9 @@ from __future__ import annotations
 import argparse
 import importlib.util
 import os
+import statistics
+import subprocess
+import sys
 import tempfile
 import time
 from pathlib import Path
@@ -34,7 +42,13 @@ def main() -> None:
     parser.add_argument("sweep", nargs="?",
                         default=str(REPO / "scenarios" / "sweeps" / "taiwan_2020_policy.toml"))
     parser.add_argument("--skip-dask", action="store_true")
+    parser.add_argument("--end-to-end", action="store_true",
+                        help="time `masksim sweep` as a user runs it")
+    parser.add_argument("--repeats", type=int, default=3)
     args = parser.parse_args()
+    if args.end_to_end:
+        end_to_end(args.sweep, args.repeats)
+        return
 
     started = time.perf_counter()
     resolved = load_sweep(args.sweep)
@@ -76,6 +90,29 @@ def main() -> None:
             continue
         print(f"{label:<32}{wall:>9.2f}{start:>9.2f}{rate:>15,.0f}")
     print(f"\nparts byte-identical across executors: {'yes' if same else 'NO'}")
+
+
+def end_to_end(sweep: str, repeats: int) -> None:
+    """``masksim sweep`` in a fresh process, in this process's executor and on two workers,
+    interleaved so that both meet the same load; medians."""
+    configs = {"--workers 0": ["--workers", "0"], "--workers 2": ["--workers", "2"]}
+    times: dict[str, list[float]] = {k: [] for k in configs}
+    n = load_sweep(sweep).n_experiments
+    with tempfile.TemporaryDirectory() as tmp:
+        for r in range(repeats):
+            for label, flags in configs.items():
+                out = Path(tmp) / f"{label.split()[-1]}-{r}"
+                t0 = time.perf_counter()
+                subprocess.run([sys.executable, "-m", "sim", "sweep", sweep, "--out",
+                                str(out), "-q", *flags], check=True,
+                               stdout=subprocess.DEVNULL)
+                times[label].append(time.perf_counter() - t0)
+    print(f"masksim sweep {Path(sweep).name}: {n:,} experiments, end to end, median of "
+          f"{repeats} (each run: s); load average {os.getloadavg()[0]:.2f} at the end")
+    for label, values in times.items():
+        med = statistics.median(values)
+        print(f"  {label:<14}{med:>8.1f} s  {n / med:>9,.0f} experiments/s   "
+              f"({', '.join(f'{v:.1f}' for v in values)})")
 
 
 if __name__ == "__main__":

@@ -1,3 +1,3 @@
-from sim.cli.main import main
+from sim.cli.entry import main
 
 raise SystemExit(main())

@@ -1,7 +1,8 @@
 """The package's shape: no import cycles, no private name imported from another module, and
-arrows that run one way between the subpackages (cli -> report / sweep -> results -> engine ->
-allocate -> scenario). Imports are read from the source, at module and function level alike
-(a cycle hidden in a function is still a cycle); ``if TYPE_CHECKING:`` blocks are skipped."""
+arrows that run one way between the subpackages (cli -> explore -> report / sweep -> results ->
+engine -> allocate -> scenario). Imports are read from the source, at module and function level
+alike (a cycle hidden in a function is still a cycle); ``if TYPE_CHECKING:`` blocks are
+skipped."""
 
 from __future__ import annotations
 
@@ -12,7 +13,7 @@ ROOT = Path(__file__).resolve().parents[1]
 SIM = ROOT / "sim"
 # Lower layers first: a module may import its own layer (no cycles) and the layers below.
 LAYERS = {"scenario": 0, "allocate": 1, "engine": 2, "results": 3, "sweep": 4, "report": 5,
-          "cli": 6}
+          "explore": 6, "cli": 7}
 
 
 def _modules() -> dict[str, Path]:

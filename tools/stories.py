@@ -114,8 +114,9 @@ of what was left. The replay makes {tw_produced} masks, its domestic programme t
 {tw_domestic} (shortfall: {tw_short}), and it has donated {tw_donated} by 30 June to
 {tw_regions} regions, from the gifts the record documents. The record says "over 51 M" to
 more than 80 countries: the gap is the later rounds, whose sizes it does not give, and the
-replay leaves it open rather than fill it. It ends with {tw_final} in stock. [taiwan-2020.md](taiwan-2020.md) sets every statement of the record
-beside the replay, the fitted and the held-out apart.
+replay leaves it open rather than fill it. It ends with {tw_final} in stock.
+[taiwan-2020.md](taiwan-2020.md) sets every statement of the record beside the replay, the
+fitted and the held-out apart.
 
 ```bash
 masksim run scenarios/taiwan_2020.toml --out /tmp/story-taiwan

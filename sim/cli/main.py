@@ -26,7 +26,8 @@ EXIT_OK, EXIT_INTERNAL, EXIT_INPUT = 0, 1, 2
 SCENARIO_NAME = re.compile(r"[A-Za-z0-9_.-]+")
 
 # Subcommands kept in modules of their own; each module has add_parsers(subparsers).
-COMMAND_MODULES: tuple[str, ...] = ("sim.cli.sweep", "sim.cli.figures", "sim.cli.calibrate")
+COMMAND_MODULES: tuple[str, ...] = ("sim.cli.sweep", "sim.cli.figures", "sim.cli.calibrate",
+                                     "sim.cli.explore")
 # Commands defined here: they need none of those modules (which bring matplotlib, pandas
 # and the sweep machinery), so `masksim run` does not import them.
 OWN_COMMANDS = ("run", "validate", "init", "schema")

@@ -14,13 +14,16 @@ as the last line. An existing ``DIR`` is handled so that nothing is ever lost or
 from __future__ import annotations
 
 import argparse
+import contextlib
 import csv
 import io
 import json
 import math
 import os
+import signal
 import sys
 import time
+from collections.abc import Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -48,7 +51,11 @@ def add_parsers(sub: Any) -> None:
                    help="worker processes (default: CPUs, at most one per chunk; "
                         "0 = run in this process, local only)")
     p.add_argument("--scheduler", metavar="ADDRESS",
-                   help="Dask scheduler to connect to (default: start a LocalCluster)")
+                   help="Dask scheduler to connect to (default: DASK_SCHEDULER_ADDRESS or "
+                        "Dask's scheduler-address setting; else start a LocalCluster)")
+    p.add_argument("--threads", type=int,
+                   help="threads of compiled code (numba) and BLAS per worker process or "
+                        "Dask task (default 1: one core per worker)")
     p.add_argument("--resume", action="store_true",
                    help="finish an unfinished sweep in --out, running only missing chunks")
     p.add_argument("-q", "--quiet", action="store_true",
@@ -61,6 +68,12 @@ def add_parsers(sub: Any) -> None:
     p.add_argument("--outcomes", nargs="+", metavar="NAME",
                    help="outcomes to analyse (default: every kept outcome)")
     p.set_defaults(func=cmd_sensitivity)
+    # What to do, not only what if: commands over the same machinery, kept in modules of
+    # their own and registered with the sweep's.
+    from sim.cli import discover, optimize
+
+    optimize.add_parsers(sub)
+    discover.add_parsers(sub)
 
 
 def _describe(r: ResolvedSweep) -> str:
@@ -79,43 +92,129 @@ def _describe(r: ResolvedSweep) -> str:
             f"in {r.n_chunks} chunk{'s' * (r.n_chunks != 1)} of {s.chunk_size:,}")
 
 
+def _backend_words(r: ResolvedSweep) -> str:
+    """The engine and allocator that run the experiments, as the header says them."""
+    from sim.scenario.enums import Backend
+
+    backend = r.sweep.backend or r.base.allocation.backend
+    words = {Backend.COMPILED: "compiled (numba: compiled allocator and day loop)",
+             Backend.VECTOR: "vector (numpy)", Backend.LP: "lp (PuLP+HiGHS, far slower)"}
+    text = f"engine batch, allocator {words[backend]}"
+    if r.may_need_lp and backend is not Backend.LP:
+        text += ", or lp (PuLP, far slower) where a scenario asks for it"
+    return text
+
+
+def _where(kind: ExecutorKind, executor: Any, scheduler: str | None, source: str) -> str:
+    about = executor.describe()
+    if kind is ExecutorKind.DASK:
+        cluster = (f"scheduler {scheduler} (from {source})" if scheduler
+                   else "a LocalCluster on 127.0.0.1")
+        return (f"{cluster}: {about['workers']} worker(s), {about['threads']} thread(s); "
+                f"compiled code on {about['threads_per_chunk']} thread(s) a chunk")
+    if about["workers"] == 0:
+        return "in this process"
+    return (f"{about['workers']} worker process(es), {about['threads_per_worker']} "
+            "thread(s) each")
+
+
+class _Run:
+    """What a sweep command holds while it runs, so that Ctrl-C at any moment can stop it
+    and say what was kept."""
+
+    def __init__(self) -> None:
+        self.resolved: ResolvedSweep | None = None
+        self.out: Path | None = None
+        self.executor: Any = None
+
+    def close(self) -> None:
+        executor, self.executor = self.executor, None
+        if executor is not None:
+            executor.close()
+
+    def interrupted(self) -> str:
+        from sim.sweep.store import finished_chunks
+
+        if self.resolved is None or self.out is None:
+            return "masksim: interrupted before the sweep started; nothing kept"
+        n = self.resolved.n_chunks
+        kept = len(finished_chunks(self.out, n)) if self.out.is_dir() else 0
+        return f"masksim: interrupted; {kept} of {n} chunks kept; run again with --resume"
+
+
 def cmd_sweep(args: argparse.Namespace) -> int:
-    from sim.sweep.executors import execute, make_executor
+    run = _Run()
+    try:
+        return _sweep(args, run)
+    except KeyboardInterrupt:
+        with interrupts_ignored():  # a second Ctrl-C while stopping changes nothing
+            run.close()
+            print(run.interrupted(), file=sys.stderr)
+        return 130
+    finally:
+        with interrupts_ignored():
+            run.close()
+
+
+def _sweep(args: argparse.Namespace, run: _Run) -> int:
+    from sim.sweep.executors import dask_scheduler, execute, make_executor
     from sim.sweep.store import FolderState, default_folder, load_sweep, prepare, run_info
 
-    resolved = load_sweep(args.file)
-    out = Path(args.out) if args.out else default_folder(resolved, args.results_dir)
+    resolved = run.resolved = load_sweep(args.file)
+    out = run.out = Path(args.out) if args.out else default_folder(resolved, args.results_dir)
     kind = ExecutorKind(args.executor)
     if args.workers is not None and args.workers < 0:
         raise InputError("--workers", "", "must be >= 0")
+    if args.threads is not None and args.threads < 1:
+        raise InputError("--threads", "", "must be >= 1")
+    scheduler, source = args.scheduler, "--scheduler"
     if kind is ExecutorKind.DASK:
         import importlib.util
 
         if importlib.util.find_spec("distributed") is None:  # before touching the folder
             raise InputError("--executor", "dask", "needs dask.distributed: "
                              "pip install 'masksim[dask]'")
+        scheduler, source = dask_scheduler(args.scheduler)
+    elif scheduler:
+        raise InputError("--scheduler", "", "only with --executor dask")
     workers = args.workers if args.workers is not None else (os.cpu_count() or 1)
+    threads = args.threads or 1
+    cluster = None
+    if kind is ExecutorKind.DASK:  # connect first: an unreachable scheduler leaves nothing
+        run.executor = make_executor(kind, workers, scheduler, threads, source)
+        cluster = run.executor.describe()
+        workers = cluster["workers"]
     state, todo = prepare(out, resolved, resume=args.resume,
-                          run_info=run_info(str(kind), workers, args.scheduler))
+                          run_info=run_info(str(kind), workers, scheduler, cluster))
     if state is FolderState.COMPLETE:
         if not args.quiet:
             print(f"{resolved.sweep.name}: already complete, nothing to run")
         print(out)
         return 0
-    if workers > 0:  # no more workers than chunks to run
-        workers = min(workers, len(todo))
     remaining = sum(min(resolved.sweep.chunk_size,
                         resolved.n_experiments - c * resolved.sweep.chunk_size) for c in todo)
+    if run.executor is None:  # no more workers than chunks to run
+        run.executor = make_executor(kind, min(workers, len(todo)), None, threads)
     if not args.quiet:
         print(_describe(resolved))
-        where = ("in this process" if workers == 0 and kind is ExecutorKind.LOCAL
-                 else f"scheduler {args.scheduler}" if args.scheduler
-                 else f"{max(workers, 1)} worker(s)")
         resumed = (f"; resuming: {resolved.n_chunks - len(todo)} chunks already done"
                    if state is FolderState.UNFINISHED else "")
-        allocator = ("vector, or lp (PuLP, far slower) where a scenario asks for it"
-                     if resolved.may_need_lp else "vector")
-        print(f"  executor {kind} ({where}); engine batch, allocator {allocator}{resumed}")
+        print(f"  executor {kind} ({_where(kind, run.executor, scheduler, source)}); "
+              f"{_backend_words(resolved)}{resumed}")
+    seconds, lp = _execute(args, resolved, out, run.executor, todo, remaining, execute)
+    if not args.quiet:
+        print(f"  {remaining:,} experiments in {seconds:.1f} s "
+              f"({remaining / max(seconds, 1e-9):,.0f} experiments/s, pool start included)")
+        if lp:
+            print(f"  note: {lp:,} experiments needed the LP backend (PuLP: min_shipment, "
+                  "pallets or backend = 'lp'), far slower than the vector allocator")
+    print(out)
+    return 0
+
+
+def _execute(args: argparse.Namespace, resolved: ResolvedSweep, out: Path, executor: Any,
+             todo: list[int], remaining: int, execute: Any) -> tuple[float, int]:
+    """Run the chunks under a progress bar: (seconds, experiments that needed LP)."""
     from tqdm import tqdm
 
     bar = tqdm(total=remaining, unit="exp", desc=resolved.sweep.name, file=sys.stderr,
@@ -130,21 +229,21 @@ def cmd_sweep(args: argparse.Namespace) -> int:
         bar.update(len(result.columns["experiment"]))
 
     started = time.perf_counter()
-    executor = make_executor(kind, workers, args.scheduler)
     try:
         execute(resolved, out, executor, todo, on_chunk)
     finally:
         bar.close()
-        executor.close()
-    seconds = time.perf_counter() - started
-    if not args.quiet:
-        print(f"  {remaining:,} experiments in {seconds:.1f} s "
-              f"({remaining / max(seconds, 1e-9):,.0f} experiments/s, pool start included)")
-        if lp:
-            print(f"  note: {lp:,} experiments needed the LP backend (PuLP: min_shipment, "
-                  "pallets or backend = 'lp'), far slower than the vector allocator")
-    print(out)
-    return 0
+    return time.perf_counter() - started, lp
+
+
+@contextlib.contextmanager
+def interrupts_ignored() -> Iterator[None]:
+    """Ctrl-C ignored while the sweep stops: it is stopping already."""
+    previous = signal.signal(signal.SIGINT, signal.SIG_IGN)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGINT, previous)
 
 
 def cmd_sensitivity(args: argparse.Namespace) -> int:

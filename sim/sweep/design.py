@@ -48,6 +48,11 @@ class ParamKind(StrEnum):
     DISTRIBUTION = "distribution"
 
 
+class ParamRole(StrEnum):
+    LEVER = "lever"  # a choice of policy: read back as the experiment's policy
+    UNCERTAINTY = "uncertainty"  # a fact of the world nobody chooses
+
+
 class Op(StrEnum):
     SET = "set"  # the scenario field takes the value
     SCALE = "scale"  # the field's base value is multiplied by the value
@@ -108,6 +113,9 @@ class Parameter(Model):
     levels: Annotated[int, Field(ge=2)] | None = Field(None, description="full_factorial: this "
                                                        "parameter's levels (default: "
                                                        "design.levels).", examples=[5])
+    role: ParamRole | None = Field(None, description="lever (a policy choice) or uncertainty; "
+                                   "read_sweep numbers each distinct set of lever values as "
+                                   "a policy.", examples=["lever"])
 
     @model_validator(mode="after")
     def _consistent(self) -> Parameter:

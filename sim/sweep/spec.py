@@ -25,7 +25,8 @@ A sweep file (TOML; example: ``scenarios/sweeps/taiwan_2020_policy.toml``)::
     uniform = [0, 60]                   # or integer / log_uniform = [lo, hi],
                                         # values = [...], distribution = "beta" + args = {..}
     # name = "..."; paths = [...] sets several fields to one value;
-    # op = "scale" multiplies each field's base value instead of setting it
+    # op = "scale" multiplies each field's base value instead of setting it;
+    # role = "lever" | "uncertainty" (optional: read_sweep numbers the policies)
 
 Experiment ``i`` is design point ``i // replications``, replication ``i % replications``.
 Its seed is spawned from the sweep's root seed by index alone -
@@ -65,7 +66,8 @@ from sim.scenario.paths import Steps, parse_path
 from sim.scenario.scenario import Scenario
 from sim.sweep.design import Design, DesignKind, Model, Op, Parameter, check_size, points
 
-RESERVED = ("experiment", "replication", "seed")
+RESERVED = ("experiment", "replication", "seed")  # bookkeeping: stored with every row
+READBACK = ("scenario", "policy")  # ids read_sweep adds (EMA Workbench's names)
 _PATH = re.compile(r"[^.\[\]]+(?:\.[^.\[\]]+|\[\d+\])*")
 
 
@@ -151,7 +153,7 @@ class Sweep(Model):
         for i, label in enumerate(labels):
             if label in labels[:i]:
                 raise ValueError(f"parameters[{i}].name: duplicate column {label!r}")
-            if label in RESERVED or label in self.outcomes:
+            if label in RESERVED or label in READBACK or label in self.outcomes:
                 raise ValueError(f"parameters[{i}].name: {label!r} is taken by a result column")
             for path in self.parameters[i].targets:
                 if not _PATH.fullmatch(path):
@@ -366,14 +368,11 @@ def _blame(setters: list[Setter], field: str) -> int | None:
     return best
 
 
-def resolve(sweep: Sweep, base: Scenario, source: str) -> ResolvedSweep:
-    """Check every parameter path against ``base``, try the corners, draw the design.
-
-    Corners set every parameter at once (low ends, middles, high ends; then each categorical
-    value with the rest at their middles), so values that only make sense together (a
-    ``share_of_surplus`` budget and its share) are checked together.
-    """
-    params = sweep.parameters
+def make_setters(params: list[Parameter], base: Scenario, source: str,
+                 fields: list[str]) -> list[Setter]:
+    """Where each parameter's value goes in ``base``; InputError (``fields[i]``, the
+    parameter's place in its file) for a path that names no field or a 'scale' of no
+    number."""
     over = Overrides(base, source)
     setters: list[Setter] = []
     for i, p in enumerate(params):
@@ -382,7 +381,7 @@ def resolve(sweep: Sweep, base: Scenario, source: str) -> ResolvedSweep:
             try:
                 paths.append(over.steps(text))
             except InputError as exc:
-                raise InputError(source, f"parameters[{i}].path",
+                raise InputError(source, f"{fields[i]}.path",
                                  f"no field {text!r} in the base scenario "
                                  f"({exc.message})") from None
         scale = None
@@ -394,11 +393,24 @@ def resolve(sweep: Sweep, base: Scenario, source: str) -> ResolvedSweep:
                 except (KeyError, IndexError, AttributeError):  # an optional table left out
                     current = None
                 if isinstance(current, bool) or not isinstance(current, int | float):
-                    raise InputError(source, f"parameters[{i}].op", f"'scale' needs a number "
+                    raise InputError(source, f"{fields[i]}.op", f"'scale' needs a number "
                                      f"at {text!r}, found {_show(current)}")
                 values.append(float(current))
             scale = tuple(values)
         setters.append(Setter(p.label, tuple(paths), scale))
+    return setters
+
+
+def check_corners(params: list[Parameter], setters: list[Setter], base: Scenario,
+                  source: str, fields: list[str]) -> None:
+    """Try the corners of the parameters' ranges on ``base``: a value outside a field's
+    bounds is an InputError naming the parameter (``fields[i]``) and the field.
+
+    Corners set every parameter at once (low ends, middles, high ends; then each categorical
+    value with the rest at their middles), so values that only make sense together (a
+    ``share_of_surplus`` budget and its share) are checked together.
+    """
+    over = Overrides(base, source)
     probes = [p.probes() for p in params]
     corners = [[v[0] for v in probes], [v[len(v) // 2] for v in probes],
                [v[-1] for v in probes]]
@@ -412,8 +424,17 @@ def resolve(sweep: Sweep, base: Scenario, source: str) -> ResolvedSweep:
         except InputError as exc:
             at = ", ".join(f"{p.label}={_show(v)}" for p, v in zip(params, corner, strict=True))
             who = _blame(setters, exc.field)
-            field = "parameters" if who is None else f"parameters[{who}].{params[who].kind}"
+            field = ("parameters" if who is None
+                     else f"{fields[who]}.{params[who].kind}")
             raise InputError(source, field, f"{exc.field}: {exc.message} (at {at})") from None
+
+
+def resolve(sweep: Sweep, base: Scenario, source: str) -> ResolvedSweep:
+    """Check every parameter path against ``base``, try the corners, draw the design."""
+    params = sweep.parameters
+    fields = [f"parameters[{i}]" for i in range(len(params))]
+    setters = make_setters(params, base, source, fields)
+    check_corners(params, setters, base, source, fields)
     design_rng = np.random.Generator(np.random.PCG64(np.random.SeedSequence(sweep.seed)))
     return ResolvedSweep(sweep, base, source, tuple(setters),
                          points(sweep.design, params, design_rng))

@@ -34,7 +34,8 @@ from sim.results.metrics import RENAMED
 from sim.scenario.errors import InputError, first_error
 from sim.scenario.loading import expect_kind, load, read_toml
 from sim.scenario.writing import dump_toml, to_toml
-from sim.sweep.spec import ChunkResult, ResolvedSweep, Sweep, resolve
+from sim.sweep.design import ParamRole
+from sim.sweep.spec import RESERVED, ChunkResult, ResolvedSweep, Sweep, resolve
 
 SCENARIO_COPY = "scenario.toml"
 
@@ -127,8 +128,9 @@ def prepare(out: Path, resolved: ResolvedSweep, *, resume: bool,
     """Make ``out`` ready and return its state and the chunks still to run.
 
     A complete folder of the same sweep is left as it is (nothing to run). An unfinished one
-    is finished only with ``resume`` (unless not one chunk was finished); a folder of another
-    sweep, or anything else that is not empty, is never touched.
+    is finished only with ``resume``, however many chunks it holds (none, after a Ctrl-C in
+    the first seconds, or nine); a folder of another sweep, or anything else that is not
+    empty, is never touched.
     """
     sha = sweep_sha256(resolved)
     if not out.exists() or (out.is_dir() and not any(out.iterdir())):
@@ -157,7 +159,7 @@ def prepare(out: Path, resolved: ResolvedSweep, *, resume: bool,
     todo = [c for c in range(resolved.n_chunks) if c not in done]
     if not todo:
         return FolderState.COMPLETE, []
-    if not resume and done:  # (with no chunk finished there is nothing to keep or lose)
+    if not resume:
         raise InputError(out, "", f"holds an unfinished run of this sweep ({len(done)} of "
                          f"{resolved.n_chunks} chunks); add --resume to finish it")
     for dataset in ("experiments", "series"):  # parts of a killed run that never got renamed
@@ -215,21 +217,66 @@ def _parts(out: Path, dataset: str) -> list[Path]:
 
 
 def read_sweep(out: str | Path) -> tuple[Any, dict[str, NDArray[np.float64]]]:
-    """``(experiments, outcomes)`` as EMA Workbench has them: a DataFrame of experiment,
-    replication, seed and parameter columns, and each outcome as an array; sorted by
-    experiment."""
-    out = Path(out)
+    """``(experiments, outcomes)``, the pair EMA Workbench's analysis takes as is.
+
+    ``experiments`` is a DataFrame indexed by ``experiment`` (0 .. n-1) whose columns are the
+    sweep's inputs only (parameters by label, in the sweep's order), then ``scenario`` (the
+    design point: the replications of a point share it) and, where parameters are marked
+    ``role = "lever"``, ``policy`` (``policy 0``, ``policy 1`` ..: each distinct set of lever
+    values, numbered by first appearance). EMA Workbench drops ``scenario`` and treats a
+    one-valued ``policy`` as no input; ``masksim discover`` never boxes either. The
+    bookkeeping columns (replication, seed) are in ``read_bookkeeping``.
+
+    ``outcomes`` maps each kept outcome to a float64 array in experiment order. NaN means
+    undefined, never missing: the fairness outcomes (``min_fill_rate``, ``mean_fill_rate``,
+    ``gini_fill_rate``) are NaN in a run where regions needed supplies and nothing was
+    delivered, as a fill-rate spread is then undefined. ``experiments.attrs["undefined"]``
+    counts them per outcome.
+    """
+    import pandas as pd
+
+    table = _experiments_table(Path(out))
+    sweep = read_sweep_file(out)
+    labels = [p.label for p in sweep.parameters]
+    frame = table.select(labels).to_pandas()
+    for p in sweep.parameters:  # categories as plain objects (what PRIM and EMA expect)
+        if p.dtype == "string":
+            frame[p.label] = frame[p.label].astype(object)
+    ids = table.column("experiment").to_numpy()
+    frame.index = pd.Index(ids, name="experiment")
+    frame["scenario"] = ids // sweep.replications
+    levers = [p.label for p in sweep.parameters if p.role is ParamRole.LEVER]
+    if levers:
+        keys = list(zip(*(frame[label].tolist() for label in levers), strict=True))
+        numbers: dict[tuple[Any, ...], int] = {}
+        frame["policy"] = pd.Series([f"policy {numbers.setdefault(k, len(numbers))}"
+                                     for k in keys], index=frame.index, dtype=object)
+    outcomes = _outcomes(table, Path(out))
+    frame.attrs["undefined"] = {k: int(np.count_nonzero(~np.isfinite(v)))
+                                for k, v in outcomes.items()}
+    return frame, outcomes
+
+
+def read_bookkeeping(out: str | Path) -> Any:
+    """The bookkeeping of each experiment: a DataFrame of ``experiment``, ``replication``
+    and ``seed`` (its run seed: ``sim.run_scenarios`` with that seed gives its row)."""
+    return _experiments_table(Path(out)).select(list(RESERVED)).to_pandas()
+
+
+def _experiments_table(out: Path) -> pa.Table:
     table = pa.concat_tables([pq.read_table(p) for p in _parts(out, "experiments")])
     table = table.sort_by("experiment")
-    prov = read_provenance(out)
-    n = int(prov["n_experiments"])
+    n = int(read_provenance(out)["n_experiments"])
     ids = table.column("experiment").to_numpy()
     if len(ids) != n or not np.array_equal(ids, np.arange(n)):
         raise InputError(out, "experiments", f"expected experiments 0..{n - 1} once each")
-    outcomes = [name for name in prov["outcomes"] if name in table.column_names]
-    frame = table.drop_columns(outcomes).to_pandas()
+    return table
+
+
+def _outcomes(table: pa.Table, out: Path) -> dict[str, NDArray[np.float64]]:
+    names = [n for n in read_provenance(out)["outcomes"] if n in table.column_names]
     # A folder of an older version may keep an outcome under its former name.
-    return frame, {RENAMED.get(name, name): table.column(name).to_numpy() for name in outcomes}
+    return {RENAMED.get(n, n): table.column(n).to_numpy() for n in names}
 
 
 def read_series(out: str | Path) -> Any:
@@ -240,6 +287,10 @@ def read_series(out: str | Path) -> Any:
     return pa.concat_tables([pq.read_table(p) for p in _parts(out, "series")]).to_pandas()
 
 
-def run_info(executor: str, workers: int, scheduler: str | None) -> dict[str, Any]:
-    return {"executor": executor, "workers": workers, "scheduler": scheduler,
+def run_info(executor: str, workers: int, scheduler: str | None,
+             cluster: dict[str, Any] | None = None) -> dict[str, Any]:
+    """One run of the sweep, for provenance: the executor, its workers, its scheduler (Dask)
+    and what the executor says ran the chunks (``cluster``: a Dask cluster's workers and
+    threads, or the threads of each local worker)."""
+    return {"executor": executor, "workers": workers, "scheduler": scheduler, **(cluster or {}),
             "started": dt.datetime.now(dt.UTC).isoformat(timespec="seconds")}

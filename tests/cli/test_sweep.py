@@ -5,19 +5,23 @@ from __future__ import annotations
 
 import contextlib
 import csv
+import importlib.util
 import json
 import os
+import re
 import signal
+import socket
 import subprocess
 import sys
 import time
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import numpy as np
 import pytest
 
 from sim.cli.main import main
-from sim.sweep.store import read_series, read_sweep
+from sim.sweep.store import read_bookkeeping, read_series, read_sweep
 
 REPO = Path(__file__).resolve().parents[2]
 MINIMAL = REPO / "scenarios" / "minimal.toml"
@@ -78,10 +82,12 @@ def test_every_local_executor_writes_identical_folders(
     for out in runs.values():
         assert parts(out) == first
     experiments, outcomes = read_sweep(runs["2"])
-    assert list(experiments.columns) == ["experiment", "replication", "seed", "reserve.days",
-                                         "allocation.rule", "shipments.cadence_days"]
-    assert experiments["experiment"].tolist() == list(range(48))
-    assert experiments["replication"].tolist() == [0, 1] * 24
+    assert list(experiments.columns) == ["reserve.days", "allocation.rule",
+                                         "shipments.cadence_days", "scenario"]
+    assert experiments.index.name == "experiment"
+    assert experiments.index.tolist() == list(range(48))
+    assert experiments["scenario"].tolist() == [i // 2 for i in range(48)]
+    assert read_bookkeeping(runs["2"])["replication"].tolist() == [0, 1] * 24
     assert set(outcomes) == {"domestic_shortfall", "donated_total", "min_fill_rate",
                              "gini_fill_rate"}
     assert all(v.shape == (48,) and v.dtype == np.float64 for v in outcomes.values())
@@ -334,7 +340,7 @@ def test_sobol_sweeps_use_common_random_numbers(
     assert float(transit["total"]) == pytest.approx(0.0, abs=1e-12)
     uptake = rows["domestic.uptake"]  # what people buy does drive it
     assert float(uptake["total_low"]) > 0.5
-    seeds = read_sweep(out)[0]
+    seeds = read_bookkeeping(out)
     assert seeds["seed"].nunique() == 1  # one replication: every point shares its seed
 
 
@@ -386,3 +392,169 @@ def test_worker_processes_die_with_a_killed_sweep(tmp_path: Path) -> None:
     finally:
         with contextlib.suppress(ProcessLookupError):
             os.killpg(proc.pid, signal.SIGKILL)
+
+
+INTERRUPTED = re.compile(r"masksim: interrupted; (\d+) of (\d+) chunks kept; "
+                         r"run again with --resume")
+
+
+def _interrupt_when(f: Path, out: Path, ready: Callable[[int], bool],
+                    *flags: str) -> tuple[int, str]:
+    """Start ``masksim sweep`` on two workers, wait until ``ready(pid)``, press Ctrl-C (SIGINT
+    to its whole process group, as a terminal does): its exit code and stderr."""
+    cmd = [sys.executable, "-m", "sim", "sweep", str(f), "--out", str(out), "--workers", "2",
+           "--quiet", *flags]
+    proc = subprocess.Popen(cmd, start_new_session=True, stdout=subprocess.DEVNULL,
+                            stderr=subprocess.PIPE, text=True)
+    try:
+        deadline = time.monotonic() + 60
+        while not ready(proc.pid):
+            assert proc.poll() is None, "the sweep ended before it could be interrupted"
+            assert time.monotonic() < deadline, "not ready within 60 s"
+            time.sleep(0.005)
+        os.killpg(proc.pid, signal.SIGINT)
+        _, err = proc.communicate(timeout=60)
+    finally:
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(proc.pid, signal.SIGKILL)
+    return proc.returncode, err
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="process groups, /proc")
+def test_ctrl_c_at_any_moment_prints_one_line_and_a_rerun_needs_resume(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    f = sweep_file(tmp_path, kind="monte_carlo", samples=3000, chunk=40, series="[]")
+
+    def parts_done(out: Path) -> int:
+        return len(list((out / "experiments").glob("part-*.parquet")))
+
+    # While the command's modules load (pydantic's core is loaded by then, on the way to
+    # the command): one line, nothing to resume.
+    def loading(pid: int) -> bool:
+        return "pydantic_core" in Path(f"/proc/{pid}/maps").read_text()
+
+    code, err = _interrupt_when(f, tmp_path / "early", loading)
+    assert code == 130 and len(err.strip().splitlines()) == 1, err
+    assert err.startswith("masksim: interrupted") and "Traceback" not in err, err
+    moments = {  # the folder just made (workers still starting), chunks kept
+        "folder": lambda out: (out / "provenance.json").exists(),
+        "chunks": lambda out: parts_done(out) >= 2,
+    }
+    for name, ready in moments.items():
+        out = tmp_path / name.replace(" ", "-")
+        code, err = _interrupt_when(f, out, lambda _pid, out=out, ready=ready: ready(out))
+        assert code == 130, (name, err)
+        lines = err.strip().splitlines()
+        assert len(lines) == 1 and "Traceback" not in err, (name, err)
+        match = INTERRUPTED.fullmatch(lines[0])
+        assert match, (name, err)
+        assert int(match[1]) == parts_done(out) and int(match[2]) == 150
+        assert not list(out.rglob(".*.tmp"))
+        # The same answer whether none or several chunks were kept: finish with --resume.
+        capsys.readouterr()
+        assert main(["sweep", str(f), "--out", str(out), "--workers", "0", "-q"]) == 2
+        err = capsys.readouterr().err
+        assert f"({parts_done(out)} of 150 chunks); add --resume" in err, err
+    assert main(["sweep", str(f), "--out", str(out), "--workers", "0", "-q", "--resume"]) == 0
+    assert parts_done(out) == 150
+    if importlib.util.find_spec("distributed") is not None:  # a LocalCluster's processes too
+        out = tmp_path / "dask"
+        code, err = _interrupt_when(f, out, lambda _pid: parts_done(out) >= 1,
+                                    "--executor", "dask")
+        assert code == 130 and INTERRUPTED.fullmatch(err.strip()), err
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port: int = s.getsockname()[1]
+        return port
+
+
+@pytest.fixture
+def dask_cluster(tmp_path: Path) -> Iterator[str]:
+    """A real ``dask scheduler`` and two ``dask worker`` processes on 127.0.0.1."""
+    pytest.importorskip("dask.distributed", reason="dask[distributed] (extra 'dask') missing")
+    dask = str(Path(sys.executable).with_name("dask"))
+    address = f"tcp://127.0.0.1:{_free_port()}"
+    # Every server on 127.0.0.1: without --dashboard-address, the HTTP servers (health
+    # checks) of both listen on every interface even with --no-dashboard.
+    local = ["--host", "127.0.0.1", "--no-dashboard", "--dashboard-address", "127.0.0.1:0"]
+    procs = [subprocess.Popen([dask, "scheduler", "--port", address.rsplit(":", 1)[1],
+                               *local],
+                              cwd=tmp_path, start_new_session=True,
+                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)]
+    try:
+        procs += [subprocess.Popen([dask, "worker", address, *local, "--nthreads", "1",
+                                    "--no-nanny"],
+                                   cwd=tmp_path, start_new_session=True,
+                                   stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+                  for _ in range(2)]
+        from dask.distributed import Client
+
+        with Client(address, timeout="30s") as client:
+            client.wait_for_workers(2, timeout=60)
+        yield address
+    finally:
+        for proc in procs:
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(proc.pid, signal.SIGTERM)
+        for proc in procs:
+            try:
+                proc.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                os.killpg(proc.pid, signal.SIGKILL)
+                proc.wait()
+
+
+def test_a_real_dask_cluster_from_its_own_configuration(
+    tmp_path: Path, dask_cluster: str, monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str]
+) -> None:
+    f = sweep_file(tmp_path, series="[]")
+    local = tmp_path / "local"
+    assert main(["sweep", str(f), "--out", str(local), "--workers", "0", "-q"]) == 0
+    # The address from Dask's own configuration, as its users set it.
+    monkeypatch.setenv("DASK_SCHEDULER_ADDRESS", dask_cluster)
+    import dask.config
+
+    dask.config.refresh()
+    out = tmp_path / "dask"
+    assert main(["sweep", str(f), "--out", str(out), "--executor", "dask"]) == 0
+    printed = capsys.readouterr().out
+    assert f"scheduler {dask_cluster} (from DASK_SCHEDULER_ADDRESS): 2 worker(s)" in printed
+    assert "allocator vector (numpy)" in printed
+    assert parts(out) == parts(local)
+    run = json.loads((out / "provenance.json").read_text())["runs"][0]
+    assert (run["executor"], run["workers"], run["threads"]) == ("dask", 2, 2)
+    assert run["scheduler"] == dask_cluster
+    monkeypatch.delenv("DASK_SCHEDULER_ADDRESS")
+    dask.config.refresh()
+    again = tmp_path / "again"
+    assert main(["sweep", str(f), "--out", str(again), "--executor", "dask", "--scheduler",
+                 dask_cluster, "-q"]) == 0
+    assert parts(again) == parts(local)
+
+
+def test_an_unreachable_scheduler_exits_2_and_leaves_nothing(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    pytest.importorskip("dask.distributed", reason="dask[distributed] (extra 'dask') missing")
+    f = sweep_file(tmp_path, series="[]")
+    out = tmp_path / "out"
+    address = f"tcp://127.0.0.1:{_free_port()}"  # nobody listens there
+    assert main(["sweep", str(f), "--out", str(out), "--executor", "dask", "--scheduler",
+                 address]) == 2
+    err = capsys.readouterr().err.strip()
+    assert err.startswith(f"--scheduler: {address}: cannot connect") and "\n" not in err
+    assert not out.exists()
+
+
+def test_the_header_names_the_backend_that_runs(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    f = sweep_file(tmp_path, samples=4, series="[]")
+    f.write_text(f.read_text().replace("series = []", 'series = []\nbackend = "compiled"'))
+    assert main(["sweep", str(f), "--out", str(tmp_path / "o"), "--workers", "0"]) == 0
+    assert "allocator compiled (numba" in capsys.readouterr().out
