@@ -162,6 +162,15 @@ def title_drop(title: str, size: float) -> float:
     return (len(title_lines(title, size)) - 1) * size * TITLE_LINE / 72 / AX_H
 
 
+def cap(rows: Sequence[Sequence[str]], limit: int, what: str) -> list[Sequence[str]]:
+    """At most ``limit`` rows, the last saying how many more there are (a table drawn on a
+    page of fixed layout; the brief's own tables run on over pages instead)."""
+    if len(rows) <= limit:
+        return list(rows)
+    more = f"... and {len(rows) - limit + 1} more {what} (see the result folder)"
+    return [*rows[: limit - 1], (more,) + ("",) * (len(rows[0]) - 1)]
+
+
 def blank(title: str, size: float = 15) -> tuple[Figure, Axes]:
     """An A4 page with its title; returns the page and the axes to write on (content
     starts at 1 - ``title_drop``)."""

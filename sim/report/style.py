@@ -16,6 +16,7 @@ import numpy as np
 from cycler import cycler
 from matplotlib.axes import Axes
 from matplotlib.figure import Figure, FigureBase, SubFigure
+from matplotlib.font_manager import FontProperties
 from numpy.typing import NDArray
 
 from sim.report.words import mm as mm
@@ -115,8 +116,9 @@ def canvas(fig: FigureBase | None, title: str, footnote: str,
     to draw axes in. A band of its own keeps the footnote clear of the tick labels."""
     if fig is None:
         fig = Figure(figsize=figsize, layout="constrained")
-    fig.suptitle(fit(fig, title, 0.97, float(mpl.rcParams["figure.titlesize"]), bold=True),
-                 x=0.01, ha="left")
+    # The title's size may be a name ("large") outside the house style.
+    size = FontProperties(size=mpl.rcParams["figure.titlesize"]).get_size_in_points()
+    fig.suptitle(fit(fig, title, 0.97, size, bold=True), x=0.01, ha="left")
     root = fig.get_figure(root=True)
     frac = fig.bbox.height / root.bbox.height if isinstance(fig, SubFigure) else 1.0
     height = root.get_size_inches()[1] * frac
