@@ -18,8 +18,8 @@ from typing import Any
 from matplotlib.axes import Axes
 from matplotlib.collections import LineCollection
 from matplotlib.figure import Figure, FigureBase
-from matplotlib.font_manager import FontProperties, findfont, get_font
-from matplotlib.ft2font import LoadFlags
+from matplotlib.font_manager import FontProperties, findfont
+from matplotlib.ft2font import FT2Font, LoadFlags
 from matplotlib.layout_engine import ConstrainedLayoutEngine
 from matplotlib.patches import Rectangle
 
@@ -75,12 +75,18 @@ def table_cells(header: Sequence[str], rows: Sequence[Sequence[str]],
     return wrapped, heights, labels, head
 
 
+@functools.lru_cache(maxsize=4)
+def _font(bold: bool) -> FT2Font:
+    """A font object of our own: matplotlib's cached ones carry the state of whatever drew
+    last, and measuring with them could change what it draws next."""
+    prop = FontProperties(family="DejaVu Sans", weight="bold" if bold else "normal")
+    return FT2Font(findfont(prop))
+
+
 @functools.lru_cache(maxsize=4096)
 def text_width_pt(text: str, fontsize: float, bold: bool = False) -> float:
     """The width of one line of text in points, as the house font draws it."""
-    prop = FontProperties(family="DejaVu Sans", weight="bold" if bold else "normal",
-                          size=fontsize)
-    font = get_font(findfont(prop))
+    font = _font(bold)
     font.set_size(fontsize, 72)
     font.set_text(text, 0.0, flags=LoadFlags.NO_HINTING)
     return float(font.get_width_height()[0] / 64)
