@@ -9,13 +9,16 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+from pydantic import BaseModel
+
 from sim.report import paging
 from sim.report.sections import lead_words, need_words
 from sim.report.words import count, mm
 from sim.results.reader import RunData
+from sim.scenario.donors import Supply
 
-KNOWN = {"good", "initial_stock", "capacity", "procurement", "outages", "requisition",
-         "domestic", "domestic_need", "reserve"}
+KNOWN = {"good", "initial_stock", "capacity", "availability", "procurement", "outages",
+         "requisition", "domestic", "domestic_need", "reserve"}
 
 
 def schedule_words(points: list[Mapping[str, Any]], unit: str) -> str:
@@ -47,6 +50,10 @@ def supply_words(run: RunData, supply: Mapping[str, Any], donor: Mapping[str, An
     if cap:
         parts.append(f"capacity {schedule_words(cap.get('points', []), 'a day')}, "
                      f"{cap.get('interpolation', 'step')}")
+        available = float(supply.get("availability", 1.0))
+        parts.append(f"availability {100 * available:g} % (made on an average day: capacity "
+                     f"x {available:g})" if available < 1 else
+                     "availability 100 % (the capacity figures are output)")
         out = supply.get("outages") or {}
         if out.get("daily_probability"):
             parts.append(f"outages {100 * out['daily_probability']:g} % a day, cutting "
@@ -90,8 +97,19 @@ def supply_words(run: RunData, supply: Mapping[str, Any], donor: Mapping[str, An
     if float(reserve.get("days", 0) or 0) > 0:
         parts.append(f"reserve {float(reserve['days']):g} days of domestic demand")
     parts += [f"{k.replace('_', ' ')}: {_plain(v)}" for k, v in supply.items()
-              if k not in KNOWN and v not in (None, [], {})]
+              if k not in KNOWN and v not in (None, [], {}) and not default_field(k, v)]
     return "; ".join(parts)
+
+
+def default_field(key: str, value: Any) -> bool:
+    """Whether a supply's field holds the model's default (then it says nothing)."""
+    field = Supply.model_fields.get(key)
+    if field is None or field.is_required():
+        return False
+    default = field.get_default(call_default_factory=True)
+    if isinstance(default, BaseModel):
+        default = default.model_dump(mode="json")
+    return bool(default == value)
 
 
 def use_words(use: Mapping[str, Any]) -> str:

@@ -216,7 +216,8 @@ def sources_blocks(run: RunData, texts: list[str]) -> list[paging.Block]:
             paging.Text("The sections of the record this brief cites, and where their "
                         "figures come from; docs/sources.md gives every page's address.",
                         width=100, fontsize=9),
-            paging.Table(("Ref", "Covers", "Sources"), rows, (0.07, 0.38, 0.55), fontsize=7)]
+            paging.Table(("Ref", "Covers", "Sources"), rows, (0.07, 0.38, 0.55), fontsize=7,
+                         keep=True)]
 
 
 def quoted(run: RunData) -> list[str]:

@@ -45,6 +45,13 @@ class Statement:
         value = self.model - x * max(self.day - start + 1, 0)
         return self.lo - 0.5 <= value <= self.hi + 0.5
 
+    def close(self, share: float) -> bool:
+        """Whether the model is inside the range or within ``share`` of its nearest end."""
+        if self.inside():
+            return True
+        end = self.lo if self.model < self.lo else self.hi
+        return end > 0 and abs(self.model - end) <= share * end
+
     def bounds(self, start: int) -> tuple[float, float]:
         """The outflows a day from day ``start`` that bring the model inside (an empty
         range, lo > hi, when none can: a statement before ``start`` that the model misses)."""

@@ -125,4 +125,4 @@ def _blocks(run: RunData) -> list[paging.Block]:
 
 def provenance_blocks(run: RunData) -> list[paging.Block]:
     return [paging.Section("Provenance"),
-            paging.Table(("Item", "Value"), _provenance(run), (0.25, 0.75))]
+            paging.Table(("Item", "Value"), _provenance(run), (0.25, 0.75), keep=True)]

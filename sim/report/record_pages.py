@@ -101,22 +101,26 @@ def _conflicts(group: list[dict[str, Any]]) -> list[str]:
             if "conflict" in str(o.get("note") or "").lower()]
 
 
+def _away() -> str:
+    return f"more than {100 * CLOSE:.0f} % outside the record's range"
+
+
 def outflow_text(run: RunData, f: Outflow) -> str:
     """What the model would need to meet the stock statements, in words."""
     unit = run.unit(f.good)
-    missed = [s for s in f.statements if not s.inside()]
+    missed = [s for s in f.statements if not s.close(CLOSE)]
     who = (f"{run.donor_name(f.donor)}'s " if f.donor else "the ") + (
         f"stock of {unit}" if f.series == "donor.stock" else
         f"stock of {unit} counted as {f.series.removeprefix('donor.stock.').replace('_', ' ')}")
-    if not missed:
-        return f"The model meets every statement of {who} as it stands."
+    if not missed:  # nothing to explain
+        return ""
     if f.gives_surplus:
-        return (f"The model is outside the record's range in {len(missed)} of "
+        return (f"The model is {_away()} in {len(missed)} of "
                 f"{len(f.statements)} statements of {who}; the donor gives all it holds above "
                 "its reserve, so its stock is its reserve and no outflow would move it (it "
                 "would cut the gifts instead).")
     held = ", ".join(f"{mm(s.model)} on {day_month(s.date)}" for s in missed[:4])
-    out = (f"The model is outside the record's range in {len(missed)} of "
+    out = (f"The model is {_away()} in {len(missed)} of "
            f"{len(f.statements)} statements of {who} (it holds {held}"
            f"{' ...' if len(missed) > 4 else ''}). ")
     if not f.met or f.rate == 0:
@@ -182,8 +186,9 @@ def blocks(run: RunData) -> list[paging.Block]:
             donor = group[0].get("donor")
             key = (str(group[0]["series"]), str(group[0].get("good") or run.goods[0]),
                    None if donor is None else _donor_id(run, str(donor)))
-            if key in stocks:
-                out.append(paging.Text(outflow_text(run, stocks[key]), width=100, fontsize=9))
+            said = outflow_text(run, stocks[key]) if key in stocks else ""
+            if said:
+                out.append(paging.Text(said, width=100, fontsize=9))
     return out
 
 

@@ -12,7 +12,7 @@ import pytest
 from runs import SCENARIOS
 
 from sim.engine.runner import run
-from sim.report import brief, outflow, paging, record_pages, sources
+from sim.report import assumptions, brief, outflow, paging, record_pages, sources
 from sim.results.reader import RunData
 from sim.scenario.loading import load, validate
 
@@ -86,6 +86,35 @@ def test_a_donor_that_gives_its_surplus_is_told_no_outflow_moves_its_stock() -> 
     assert found.gives_surplus
     assert "no outflow would move it" in record_pages.outflow_text(
         RunData.of(run(validate(data))), found)
+
+
+def test_a_stock_within_ten_percent_of_every_statement_needs_no_outflow_said() -> None:
+    day = 40
+    model = float(_stock(_scenario())[day])
+    near = {"date": START + dt.timedelta(days=day), "series": "donor.stock",
+            "range": [model * 1.05, model * 1.2], "kind": "documented", "source": "x"}
+    data = RunData.of(run(validate(_scenario(observations=[near]))))
+    (found,) = outflow.outflows(data)
+    assert record_pages.outflow_text(data, found) == ""
+    far = {**near, "range": [model * 1.5, model * 1.6]}
+    data = RunData.of(run(validate(_scenario(observations=[far]))))
+    (found,) = outflow.outflows(data)
+    assert "more than 10 % outside the record's range in 1 of 1" in record_pages.outflow_text(
+        data, found)
+
+
+def test_assumptions_say_availability_and_leave_out_fields_at_their_default() -> None:
+    data = _scenario()
+    data["donors"][0]["supplies"][0]["availability"] = 0.9
+    resolved = RunData.of(run(validate(data)))
+    donor = resolved.scenario["donors"][0]
+    said = assumptions.supply_words(resolved, donor["supplies"][0], donor)
+    assert "availability 90 % (made on an average day: capacity x 0.9)" in said
+    assert "outages" not in said and "requisition" not in said
+    assert not assumptions.default_field("availability", 0.9)
+    assert assumptions.default_field("availability", 1.0)
+    assert assumptions.default_field("outages", {"daily_probability": 0.0, "severity": 0.5,
+                                                 "mean_duration_days": 1.0})
 
 
 def test_docs_sources_is_written_from_the_list() -> None:
