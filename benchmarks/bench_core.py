@@ -10,9 +10,10 @@
    beside them the memory floor: the time to stream the bytes an allocation must touch
    (read need, stock, cap, share; write policy and shipped: 48 R bytes) with numpy on one
    thread and with a numba loop on all threads, and the compiled backend's share of it;
-2. the full model: a B-scenario, 365-day, 50-region batch (numpy loop with each allocator,
-   compiled loop) against the same scenarios one by one through SimPy with ``vector``,
-   ``compiled`` and ``lp`` (lp on a labelled sample, extrapolated), and SimPy on taiwan_2020;
+2. the full model: a B-scenario, 365-day, 50-region batch (the compiled pass allocating
+   itself, and stopping at each dispatch for the ``vector`` allocator) against the same
+   scenarios one by one through SimPy with ``vector``, ``compiled`` and ``lp`` (lp on a
+   labelled sample, extrapolated), and SimPy on taiwan_2020;
 3. ``run_scenarios([scenario] * 100,000)`` as a user calls it, compiled and vector backends,
    time and peak memory (each in a fresh subprocess);
 4. ``masksim run scenarios/taiwan_2020.toml`` wall time (fresh processes).
@@ -190,38 +191,35 @@ def bench_model(n_scenarios: int, quick: bool) -> dict[str, Any]:
     # Every kernel compiled (or loaded from numba's cache) before anything is timed.
     small = plan.row(0)
     small_draws = draw(small, [0])
-    simulate(small, small_draws, allocate_compiled)
-    simulate_batch(small, small_draws, allocate_compiled)
-    simulate_batch(small, small_draws, allocate_compiled, compiled_loop=False)
-    numpy_vector_s = median_seconds(
-        lambda: simulate_batch(plan, draws, allocate_vector), reps)
-    numpy_compiled_s = median_seconds(
-        lambda: simulate_batch(plan, draws, allocate_compiled, compiled_loop=False), reps)
-    fused_s = median_seconds(lambda: simulate_batch(plan, draws, allocate_compiled), reps)
+    simulate(small, small_draws, Backend.COMPILED)
+    simulate_batch(small, small_draws, Backend.COMPILED)
+    simulate_batch(small, small_draws, Backend.VECTOR)
+    stopping_vector_s = median_seconds(
+        lambda: simulate_batch(plan, draws, Backend.VECTOR), reps)
+    compiled_s = median_seconds(lambda: simulate_batch(plan, draws, Backend.COMPILED), reps)
     n_des = 20 if quick else 100
     rows = [(plan.row(b), draw(plan.row(b), [b])) for b in range(n_des)]
-    des = {name: median_seconds(lambda a=a: [simulate(p, d, a) for p, d in rows],
-                                reps) / n_des
-           for name, a in (("vector", allocate_vector), ("compiled", allocate_compiled))}
+    des = {str(b): median_seconds(lambda b=b: [simulate(p, d, b) for p, d in rows],
+                                  reps) / n_des
+           for b in (Backend.VECTOR, Backend.COMPILED)}
     taiwan = build_plan(load(ROOT / "scenarios" / "taiwan_2020.toml"))
     taiwan_draws = draw(taiwan, [1])
-    des_taiwan = median_seconds(lambda: simulate(taiwan, taiwan_draws, allocate_vector),
+    des_taiwan = median_seconds(lambda: simulate(taiwan, taiwan_draws, Backend.VECTOR),
                                 10 if quick else 30)
     n_lp = 1 if quick else 2
     des_lp = median_seconds(
-        lambda: [simulate(p, d, allocate_lp) for p, d in rows[:n_lp]], 1) / n_lp
+        lambda: [simulate(p, d, Backend.LP) for p, d in rows[:n_lp]], 1) / n_lp
     return {
         "scenarios": n_scenarios, "days": 365, "regions": 50,
         "draw_s": draw_s, "draw_compiled_s": draw_compiled_s,
-        "batch_numpy_vector_s": numpy_vector_s, "batch_numpy_compiled_s": numpy_compiled_s,
-        "batch_compiled_loop_s": fused_s,
-        "compiled_loop_over_numpy_loop": numpy_compiled_s / fused_s,
+        "batch_vector_s": stopping_vector_s, "batch_compiled_s": compiled_s,
+        "compiled_over_vector": stopping_vector_s / compiled_s,
         "des_vector_per_scenario_s": des["vector"],
         "des_compiled_per_scenario_s": des["compiled"], "des_sample": n_des,
         "des_taiwan_2020_per_scenario_s": des_taiwan,
         "des_lp_per_scenario_s": des_lp, "des_lp_sample": n_lp,
-        "batch_over_des_vector": des["vector"] * n_scenarios / (fused_s + draw_compiled_s),
-        "batch_over_des_lp": des_lp * n_scenarios / (fused_s + draw_compiled_s),
+        "batch_over_des_vector": des["vector"] * n_scenarios / (compiled_s + draw_compiled_s),
+        "batch_over_des_lp": des_lp * n_scenarios / (compiled_s + draw_compiled_s),
     }
 
 
@@ -290,15 +288,14 @@ def main() -> None:
           f"(maxmin), one stacked plan:")
     print(f"  draws: numpy {m['draw_s']:.2f} s, with compiled lead times "
           f"{m['draw_compiled_s']:.2f} s")
-    print(f"  numpy loop, vector      {m['batch_numpy_vector_s']:8.2f} s")
-    print(f"  numpy loop, compiled    {m['batch_numpy_compiled_s']:8.2f} s")
-    print(f"  compiled loop           {m['batch_compiled_loop_s']:8.2f} s "
-          f"({m['compiled_loop_over_numpy_loop']:.1f}x the numpy loop)")
+    print(f"  compiled pass, stopping for vector {m['batch_vector_s']:8.2f} s")
+    print(f"  compiled pass, compiled allocator  {m['batch_compiled_s']:8.2f} s "
+          f"({m['compiled_over_vector']:.1f}x)")
     print(f"  SimPy, a scenario: vector {1e3 * m['des_vector_per_scenario_s']:.1f} ms, "
           f"compiled {1e3 * m['des_compiled_per_scenario_s']:.1f} ms (sample {m['des_sample']}); "
           f"taiwan_2020 {1e3 * m['des_taiwan_2020_per_scenario_s']:.1f} ms; "
           f"lp {m['des_lp_per_scenario_s']:.2f} s (sample {m['des_lp_sample']})")
-    print(f"  batch (compiled loop + draws) over SimPy: {m['batch_over_des_vector']:.0f}x "
+    print(f"  batch (compiled pass + draws) over SimPy: {m['batch_over_des_vector']:.0f}x "
           f"(vector), {m['batch_over_des_lp']:,.0f}x (lp)")
     big = {}
     for backend in ("compiled", "vector"):

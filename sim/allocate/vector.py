@@ -10,7 +10,7 @@ share * weight as the share):
   linear in the level L with 2R breakpoints; sort them, integrate the slope, find L.
 
 Rows are processed in chunks of about ``CHUNK_ELEMENTS`` so that the dozen temporaries of a
-fill stay in cache; without that the fills run at a third of the speed (see benchmarks/).
+fill stay in cache (``benchmarks/bench_core.py`` measures what that saves).
 """
 
 from __future__ import annotations
@@ -116,8 +116,9 @@ def _sort_rows(key: Array) -> NDArray[np.intp]:
 
     A non-negative double's bit pattern orders like the double itself, so the column number
     can ride in the lowest mantissa bits and one plain sort of int64 replaces an argsort
-    (2.5x faster). Keys within a relative 2**-44 of each other may swap places; the fills
-    are continuous in the order of near-equal breakpoints, so the answer moves by as little.
+    (which is slower). Keys within a relative 2**-44 of each other may swap places; the
+    fills are continuous in the order of near-equal breakpoints, so the answer moves by as
+    little.
     """
     n_rows, n_cols = key.shape
     bits = max(1, (n_cols - 1).bit_length())

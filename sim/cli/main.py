@@ -51,6 +51,8 @@ def cmd_run(args: argparse.Namespace) -> int:
 
     scenario = load(args.file, run_overrides(args))
     _warn_hubs(args.file, scenario.hub_warnings())
+    _say_if_compiling(Engine(args.engine) is Engine.BATCH,
+                      scenario.allocation.backend is Backend.COMPILED)
     started = time.perf_counter()
     result = run(scenario, engine=Engine(args.engine))
     seconds = time.perf_counter() - started
@@ -64,6 +66,15 @@ def cmd_run(args: argparse.Namespace) -> int:
         print(format_summary(summary, seconds, needed))
     print(path)
     return EXIT_OK
+
+
+def _say_if_compiling(batch_engine: bool, compiled_backend: bool) -> None:
+    """The first run on a machine compiles the day (seconds): said on stderr, not left to
+    look like a hang."""
+    from sim.engine import compiling
+
+    if not compiling.cached(batch_engine=batch_engine, compiled_backend=compiled_backend):
+        print(compiling.MESSAGE, file=sys.stderr, flush=True)
 
 
 def cmd_validate(args: argparse.Namespace) -> int:

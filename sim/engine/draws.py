@@ -60,14 +60,14 @@ def draw(plan: Plan, seeds: Sequence[int | np.random.SeedSequence], *,
         scen = slice(lo, min(lo + block, n_scen))
         n = scen.stop - lo
         rows = slice(lo * c, scen.stop * c)
-        u_start, u_length = np.empty((n * c, n_days)), np.empty((n * c, n_days))
-        u_lead = np.empty((n * c, n_ship, n_regions))
+        # A channel row's uniforms side by side (outage starts, lengths, leads), a
+        # scenario's rows one after another: the stream's order, so one fill a scenario.
+        uniforms = np.empty((n * c, 2 * n_days + n_ship * n_regions))
         for i, seed in enumerate(seeds[scen]):
             stream = np.random.Generator(np.random.PCG64(seed_sequence(seed)))
-            for row in range(i * c, (i + 1) * c):
-                stream.random(out=u_start[row])
-                stream.random(out=u_length[row])
-                stream.random(out=u_lead[row])
+            stream.random(out=uniforms[i * c:(i + 1) * c].reshape(-1))
+        u_start, u_length = uniforms[:, :n_days], uniforms[:, n_days:2 * n_days]
+        u_lead = uniforms[:, 2 * n_days:].reshape(n * c, n_ship, n_regions)
         loss[rows] = outage_loss(u_start, u_length, rows_of(plan.outage_probability, rows),
                                  rows_of(plan.outage_severity, rows),
                                  rows_of(plan.outage_mean_days, rows))

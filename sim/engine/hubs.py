@@ -1,162 +1,114 @@
 """Hubs: first come, first served queues with a daily throughput, between donors and regions.
 
 A consignment (one channel's goods for one region, landed at the hub on one day) waits in its
-hub's queue; each day the hub handles consignments oldest first -- by the day they landed,
-then by channel and region -- until its throughput is used up (a consignment may be handled
-in parts), and sends what it handled on: it lands ``handling_days`` plus the hub's onward
-days later. Queue positions are (landing day, route) with the hub's routes in (channel,
-region) order, so every scenario of a batch shares them. The arithmetic of one position is
-``take``; the SimPy engine applies it to the items of a ``simpy.Store`` and the batch engine
-to the same positions over all scenarios at once, in the same order: they agree to the bit.
+hub's queue; each day the hub takes in what landed (route by route: channel, then region) and
+handles consignments oldest first until its throughput is used up (a consignment may be
+handled in parts), and sends what it handled on: it lands ``handling_days`` plus the hub's
+onward days later. Throughput counts units, or kg (a unit of a good taking its mass).
+
+The queue of scenario b at hub h is ``frame.q_*[b, h, head:tail]`` (landing day, route, what
+still waits), appended to at the tail and handled from the head; a route gets at most one
+consignment a dispatch, so K times the hub's routes bound its length.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from typing import Any
 
+import numba
 import numpy as np
-from numpy.typing import NDArray
 
-from sim.engine.plan import Array, Index, Plan, per_row
-from sim.engine.state import Series, Totals
+import sim.allocate.jit  # noqa: F401  (first: numba's cache sees every compiled module)
+from sim.engine.state import HUB_SERIES
 
-
-@dataclass(frozen=True)
-class Routes:
-    """The routes through hub h: channel and region of each, in queue order."""
-
-    channel: Index  # (P_h,)
-    region: Index  # (P_h,)
-    per_unit: Array  # (P_h,) throughput one unit of the route's good takes
+H_ARRIVED, H_HANDLED, H_QUEUE, H_WAIT = (
+    HUB_SERIES.index(x) for x in ("arrived", "handled", "queue", "wait_days"))
 
 
-def routes(plan: Plan) -> list[Routes]:
-    out = []
-    for h in range(len(plan.hub_ids)):
-        c, r = np.nonzero(plan.route_hub == h)
-        out.append(Routes(c.astype(np.intp), r.astype(np.intp), plan.hub_per_unit[h, c]))
-    return out
-
-
-def take(amount: Array, left: Array, per_unit: float) -> tuple[Array, Array, Array]:
+@numba.njit(cache=True)
+def take(amount: float, left: float, per_unit: float) -> tuple[float, float, float]:
     """One consignment handled as far as the day's throughput allows: (handled, what is left
     of it, throughput left). All of it when it fits; else the rest of the throughput, which
     is then exactly used up (no crumbs of 1e-16 for the next consignment)."""
     room = left / per_unit
-    fits = amount <= room
-    handled = np.where(fits, amount, np.maximum(room, 0.0))
-    # amount <= left / per_unit does not make left - amount * per_unit >= 0 in floats.
-    return handled, amount - handled, np.where(fits, np.maximum(left - amount * per_unit, 0.0),
-                                               0.0)
+    if amount <= room:
+        # amount <= left / per_unit does not make left - amount * per_unit >= 0 in floats.
+        return amount, amount - amount, max(left - amount * per_unit, 0.0)
+    handled = max(room, 0.0)
+    return handled, amount - handled, 0.0
 
 
-@dataclass
-class Queues:
-    """The batch engine's queues: for hub h, (B, T x P_h) units waiting at each position."""
-
-    routes: list[Routes]
-    waiting: list[Array]
-    head: list[int]  # the oldest position that may hold anything
-
-    @classmethod
-    def empty(cls, plan: Plan) -> Queues:
-        rs = routes(plan)
-        b, t = plan.n_scenarios, plan.n_days
-        return cls(rs, [np.zeros((b, t * len(r.channel))) for r in rs], [0] * len(rs))
-
-
-def arrivals(plan: Plan, r: Routes, landed: Array) -> Array:
-    """(B, P_h) what landed at the hub today on each of its routes, from (N, R) landed."""
-    c = plan.n_channels
-    rows = np.arange(plan.n_scenarios)[:, None] * c + r.channel[None, :]
-    out: Array = landed[rows, r.region[None, :]]
-    return out
-
-
-def throughput(plan: Plan, h: int) -> Array:
-    """(B,) the hub's throughput in each scenario."""
-    return np.asarray(per_row(plan.hub_throughput, plan.n_scenarios)[:, h], dtype=np.float64)
-
-
-def handle_batch(plan: Plan, queues: Queues, h: int, t: int, landed: Array
-                 ) -> tuple[Array, Array]:
-    """Day t at hub h over all scenarios: enqueue today's landings, handle oldest first.
-    Returns (B, P_h) units handled by route and (B,) throughput units x days they waited."""
-    r = queues.routes[h]
-    n_routes = len(r.channel)
-    waiting = queues.waiting[h]
-    waiting[:, t * n_routes:(t + 1) * n_routes] = arrivals(plan, r, landed)
-    left = throughput(plan, h).copy()
-    handled = np.zeros((plan.n_scenarios, n_routes))
-    waited = np.zeros(plan.n_scenarios)
-    head = queues.head[h]
-    end = (t + 1) * n_routes
-    for pos in range(head, end):
-        amount = waiting[:, pos]
-        if not amount.any():
-            if pos == queues.head[h]:
-                queues.head[h] = pos + 1  # nothing left before here, in any scenario
+@numba.njit(cache=True)
+def hubs_day(d: Any, b: int, t: int) -> None:
+    """Every hub's day in scenario b: take in what landed, handle oldest first, send it on;
+    totals, first deliveries and series (flows and queue in throughput units)."""
+    c_n = d.n_channels
+    slot = t % d.slots
+    t_n = d.n_days
+    landings = d.hub_landing[b, slot]
+    d.hub_landing[b, slot] = 0
+    for h in range(d.hub_handling.shape[0]):
+        lo, hi = d.route_start[h], d.route_start[h + 1]
+        tail = d.q_tail[b, h]
+        if landings == 0 and d.q_head[b, h] == tail:
+            # Nothing landed and nothing waits: a day of zeros (its series are zeros too,
+            # but for the mean wait of nothing handled).
+            if d.keep:
+                d.s_hub[H_WAIT, b, h, t] = np.nan
             continue
-        j = pos % n_routes
-        got, rest, left = take(amount, left, float(r.per_unit[j]))
-        waiting[:, pos] = rest
-        handled[:, j] += got
-        waited += got * r.per_unit[j] * (t - pos // n_routes)
-        if not (left > 0).any():
-            break
-    return handled, waited
-
-
-def queued_batch(queues: Queues, h: int, t: int) -> Array:
-    """(B,) what waits at hub h at the end of day t, in throughput units, summed oldest
-    first (as the SimPy engine sums its store)."""
-    r, waiting = queues.routes[h], queues.waiting[h]
-    n_routes = len(r.channel)
-    total = np.zeros(waiting.shape[0])
-    for pos in range(queues.head[h], (t + 1) * n_routes):
-        total += waiting[:, pos] * r.per_unit[pos % n_routes]
-    return total
-
-
-def departures(plan: Plan, h: int, t: int, r: Routes, handled: Array
-               ) -> list[tuple[int, Array]]:
-    """What hub h sends on today, as (landing day, (N, R) units) in landing-day order."""
-    land = t + int(plan.hub_handling_days[h]) + plan.hub_onward_days[h, r.region]
-    out = []
-    c = plan.n_channels
-    for day in sorted(set(land.tolist())):
-        if day >= plan.n_days:
-            continue
-        cargo = np.zeros((plan.n_scenarios * c, len(plan.region_ids)))
-        for j in np.flatnonzero(land == day).tolist():
-            rows = np.arange(plan.n_scenarios) * c + int(r.channel[j])
-            cargo[rows, int(r.region[j])] += handled[:, j]
-        out.append((day, cargo))
-    return out
-
-
-def record(plan: Plan, h: int, t: int, landed: Array, handled: Array, waited: Array,
-           queued: Array, totals: Totals, series: Series | None,
-           first_day: NDArray[np.int64], r: Routes) -> None:
-    """Totals and series of hub h on day t (queue and flows in throughput units), and the
-    first delivery of what it sent on."""
-    per_unit = r.per_unit[None, :]
-    totals.hub_handled[:, h] += (handled * per_unit).sum(axis=1)
-    totals.hub_waited[:, h] += waited
-    land = t + int(plan.hub_handling_days[h]) + plan.hub_onward_days[h, r.region]
-    c = plan.n_channels
-    for j in range(len(r.channel)):
-        rows = np.arange(plan.n_scenarios) * c + int(r.channel[j])
-        col = int(r.region[j])
-        sent = handled[:, j] > 0
-        first = first_day[rows, col]
-        lands = sent & (land[j] < plan.n_days) & ((first < 0) | (land[j] < first))
-        first_day[rows, col] = np.where(lands, land[j], first)
-    if series is not None:
-        s = series.hub
-        s["arrived"][:, h, t] = (arrivals(plan, r, landed) * per_unit).sum(axis=1)
-        s["handled"][:, h, t] = (handled * per_unit).sum(axis=1)
-        s["queue"][:, h, t] = queued
-        through = (handled * per_unit).sum(axis=1)
-        with np.errstate(divide="ignore", invalid="ignore"):
-            s["wait_days"][:, h, t] = np.where(through > 0, waited / through, np.nan)
+        arrived = 0.0
+        for j in range(lo, hi):
+            c, r = d.route_channel[j], d.route_region[j]
+            i = b * c_n + c
+            landed = d.hub_ring[i, slot, r]
+            if landed != 0.0:
+                d.q_day[b, h, tail] = t
+                d.q_route[b, h, tail] = j - lo
+                d.q_units[b, h, tail] = landed
+                tail += 1
+                d.hub_ring[i, slot, r] = 0.0
+                arrived += landed * d.hub_per_unit[h, c]
+        d.q_tail[b, h] = tail
+        handled = d.w_routes[b, :hi - lo]
+        handled[:] = 0.0
+        waited = 0.0
+        left = d.hub_throughput[b if d.hub_throughput.shape[0] > 1 else 0, h]
+        head = d.q_head[b, h]
+        took = head < tail and left > 0
+        while head < tail and left > 0:
+            j = d.q_route[b, h, head]
+            per_unit = d.hub_per_unit[h, d.route_channel[lo + j]]
+            got, rest, left = take(d.q_units[b, h, head], left, per_unit)
+            d.q_units[b, h, head] = rest
+            handled[j] += got
+            waited += got * per_unit * (t - d.q_day[b, h, head])
+            if rest != 0.0:
+                break
+            head += 1
+        d.q_head[b, h] = head
+        through = 0.0
+        for j in range(lo, hi if took else lo):  # nothing handled: nothing to send on
+            c, r = d.route_channel[j], d.route_region[j]
+            sent = handled[j - lo]
+            through += sent * d.hub_per_unit[h, c]
+            later = d.hub_handling[h] + d.hub_onward[h, r]  # below ``slots``
+            land = t + later
+            if land < t_n:
+                i = b * c_n + c
+                at = slot + later
+                d.ring[i, at - d.slots if at >= d.slots else at, r] += sent
+                first = d.first_day[i, r]
+                if sent > 0 and (first < 0 or land < first):
+                    d.first_day[i, r] = land
+        d.hub_handled[b, h] += through
+        d.hub_waited[b, h] += waited
+        if d.keep:
+            queued = 0.0
+            for q in range(head, tail):
+                queued += d.q_units[b, h, q] * d.hub_per_unit[h, d.route_channel[
+                    lo + d.q_route[b, h, q]]]
+            s = d.s_hub
+            s[H_ARRIVED, b, h, t] = arrived
+            s[H_HANDLED, b, h, t] = through
+            s[H_QUEUE, b, h, t] = queued
+            s[H_WAIT, b, h, t] = waited / through if through > 0 else np.nan

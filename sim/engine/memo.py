@@ -1,4 +1,17 @@
-"""A small cache of what the plan builds from scenario sub-models (``sim.engine.plan``)."""
+"""The plan cache: what ``build_plan`` works out from scenario sub-models, kept while its
+owner wants it.
+
+A ``PlanCache`` is an object its owner creates, passes to ``build_plan`` and drops: one call
+of ``run_scenarios`` (or ``run_overrides``) owns one for that call, a sweep owns one per chunk
+of experiments, and a single ``run`` builds its plan without one. Nothing is cached between
+owners, so no module-level state outlives a call and no stale entry can be hit later.
+
+Inside a cache, entries are keyed by the identity of the sub-models they read plus plain
+values: sweeps and ``with_overrides`` keep every untouched sub-model as the same instance, and
+``[scenario] * N`` is one object, so a sweep of reserves rebuilds no array block. Identity is
+safe here because an entry holds its models (an id cannot be reused while the entry lives)
+and models are frozen. Cached arrays are read-only: many plans share them.
+"""
 
 from __future__ import annotations
 
@@ -11,12 +24,7 @@ T = TypeVar("T")
 
 
 class Memo:
-    """A small LRU of what build_plan computes from sub-models, keyed by the models' identity
-    plus plain values. Identity, because pydantic models cannot be weakly referenced and those
-    holding lists are not hashable; sweeps and ``with_overrides`` keep every untouched
-    sub-model as the same instance, and ``[scenario] * N`` is one object. An entry holds its
-    models, so an id cannot be reused while it is cached. Cached arrays are read-only: many
-    plans share them."""
+    """A small LRU keyed by the identity of some models plus plain values."""
 
     def __init__(self, size: int) -> None:
         self._size = size
@@ -40,8 +48,12 @@ class Memo:
                 self._entries.popitem(last=False)
         return value
 
-    def clear(self) -> None:
-        with self._lock:
-            self._entries.clear()
 
+class PlanCache:
+    """Plans, array blocks and day series of the plans built with it (sizes: a plan or a
+    region block of 50 regions x 365 days is about 0.2 MB; a series about 3 kB)."""
 
+    def __init__(self, plans: int = 8, blocks: int = 16, series: int = 1024) -> None:
+        self.plans = Memo(plans)
+        self.blocks = Memo(blocks)
+        self.series = Memo(series)

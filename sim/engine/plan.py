@@ -20,7 +20,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from sim.engine import channels as ch
-from sim.engine.memo import Memo
+from sim.engine.memo import PlanCache
 from sim.scenario.domestic import Use
 from sim.scenario.donors import Supply
 from sim.scenario.enums import CargoUnit, Rule, ShareBasis
@@ -166,25 +166,18 @@ def per_row(values: NDArray[S], n_rows: int) -> NDArray[S]:
 
 
 
-# Sizes: a plan or a region block of 50 regions x 365 days is ~0.2 MB; a need series ~3 kB.
-_PLANS, _BLOCKS, _SERIES = Memo(8), Memo(16), Memo(1024)
-
-
-def clear_plan_cache() -> None:
-    """Forget every cached plan and piece (they are rebuilt, identical, when next asked)."""
-    for memo in (_PLANS, _BLOCKS, _SERIES):
-        memo.clear()
-
-
 def _frozen(a: NDArray[Any]) -> NDArray[Any]:
     a.setflags(write=False)
     return a
 
 
-def build_plan(scenario: Scenario) -> Plan:
-    """The arrays of one scenario. Cached: the same Scenario object (or one sharing its
-    sub-models) gets the same arrays back, read-only."""
-    return _PLANS.get((scenario,), (), lambda: _build_plan(scenario))
+def build_plan(scenario: Scenario, cache: PlanCache | None = None) -> Plan:
+    """The arrays of one scenario, read-only. With a ``cache`` (``sim.engine.memo``), the
+    same Scenario object, or one sharing its sub-models, gets the same arrays back while the
+    cache lives; without one, the plan is built afresh."""
+    if cache is None:
+        return _build_plan(scenario, PlanCache())
+    return cache.plans.get((scenario,), (), lambda: _build_plan(scenario, cache))
 
 
 def _stack(rows: Sequence[NDArray[Any]]) -> NDArray[Any]:
@@ -193,7 +186,7 @@ def _stack(rows: Sequence[NDArray[Any]]) -> NDArray[Any]:
     return rows[0] if len(rows) == 1 else _frozen(np.concatenate(rows))
 
 
-def _build_plan(scenario: Scenario) -> Plan:
+def _build_plan(scenario: Scenario, cache: PlanCache) -> Plan:
     start, n_days = scenario.horizon.start, scenario.horizon.n_days
     # Blocks (below) are cached on the sub-models they read (which sweeps keep when they vary
     # something else) and the plain values that shape them -- only those, so that a sweep of
@@ -206,22 +199,22 @@ def _build_plan(scenario: Scenario) -> Plan:
     structure = (tuple(scenario.region_ids), tuple(scenario.good_ids), donor_values)
     chans = ch.channels(scenario)
     span = (start, n_days)
-    days, dispatch, policy = _BLOCKS.get(
+    days, dispatch, policy = cache.blocks.get(
         (*scenario.pledges, *scenario.exchanges, *(d.shipments for d in donors)),
         ("dispatch days", *span, structure), lambda: ch.dispatch_days(scenario, chans))
     row = np.newaxis
 
     def series(tag: str, models: tuple[object, ...], compute: Callable[[], Array]) -> Array:
-        return _SERIES.get(models, (tag, *span), lambda: _frozen(compute()[row]))
+        return cache.series.get(models, (tag, *span), lambda: _frozen(compute()[row]))
 
     def supply_series(s: Supply) -> tuple[Array, ...]:
-        capacity = _SERIES.get((s.capacity,), ("capacity", *span, s.availability),
-                               lambda: _frozen(ch.capacity(s, *span)[row]))
+        capacity = cache.series.get((s.capacity,), ("capacity", *span, s.availability),
+                                    lambda: _frozen(ch.capacity(s, *span)[row]))
         procured = series("procured", tuple(s.procurement), lambda: ch.procurement(s, *span))
-        share, cap = _SERIES.get(tuple(s.requisition), ("requisition", *span), lambda: tuple(
+        share, cap = cache.series.get(tuple(s.requisition), ("requisition", *span), lambda: tuple(
             _frozen(a[row]) for a in ch.requisition(s.requisition, *span)))
         demand = series("demand", (s.domestic, s.domestic_need),
-                        lambda: _domestic_demand(s, *span))
+                        lambda: _domestic_demand(s, *span, cache))
         return capacity, procured, share, cap, demand
 
     capacity, procured, req_share, req_cap, demand = zip(
@@ -230,20 +223,20 @@ def _build_plan(scenario: Scenario) -> Plan:
     # What every lead time is read from: regions', donors' own, hubs' (planned_lead_days).
     lead_models = (*scenario.hubs, *(r.lead_time for r in scenario.regions),
                    *(m for d in donors for m in d.lead_times.values()))
-    instances = _BLOCKS.get(
+    instances = cache.blocks.get(
         (*scenario.pledges, *scenario.exchanges),
         ("instances", *span, structure, days.tobytes(), policy.tobytes(),
          tuple(d.shipments.cadence_days for d in donors)),
         lambda: ch.pledge_instances(scenario, chans, days, policy))
     basis_values = tuple(r.population if a.shares is ShareBasis.POPULATION else r.weight
                          for r in scenario.regions) if a.shares in _VALUE_SHARES else ()
-    goods = _BLOCKS.get(
+    goods = cache.blocks.get(
         (*(scenario.region_need(r, g) for g in scenario.good_ids for r in scenario.regions),
          *lead_models),
         ("goods", *span, a.planning_horizon_days, days.tobytes(), a.shares, basis_values,
          structure),
-        lambda: _good_block(scenario, chans, days))
-    attributes = _BLOCKS.get((*scenario.regions, *lead_models), ("attributes", structure),
+        lambda: _good_block(scenario, chans, days, cache))
+    attributes = cache.blocks.get((*scenario.regions, *lead_models), ("attributes", structure),
                              lambda: _channel_attributes(scenario, chans))
     budgets = [ch.budget(c.donor) for c in chans]
     masses = {g.id: g.mass_kg for g in scenario.goods}
@@ -301,7 +294,7 @@ def _build_plan(scenario: Scenario) -> Plan:
         outage_severity=per_channel([c.supply.outages.severity for c in chans]),
         outage_mean_days=per_channel([c.supply.outages.mean_duration_days for c in chans]),
         pledge_units=_frozen(pledge_units),
-        **_BLOCKS.get((*scenario.hubs, *scenario.goods), ("hubs", structure),
+        **cache.blocks.get((*scenario.hubs, *scenario.goods), ("hubs", structure),
                       lambda: _hub_arrays(scenario, chans)),
         **cast(dict[str, Any], goods),
         **cast(dict[str, Any], attributes),
@@ -333,33 +326,35 @@ def _hub_arrays(scenario: Scenario, chans: Sequence[ch.Channel]) -> dict[str, An
     }
 
 
-def _domestic_demand(supply: Supply, start: dt.date, n_days: int) -> Array:
+def _domestic_demand(supply: Supply, start: dt.date, n_days: int, cache: PlanCache) -> Array:
     """Units a day: the domestic programme's total (sales, set-aside, uses' issues), or the
     supply's need, or nothing."""
-    prog = domestic_programme(supply, start, n_days)
+    prog = domestic_programme(supply, start, n_days, cache)
     if prog is None:
         return ch.need_series(supply.domestic_need, start, n_days)
     return prog.total
 
 
-def domestic_programme(supply: Supply, start: dt.date, n_days: int) -> ch.Programme | None:
-    """The supply's domestic programme day by day (None: it has no ration programme).
-    Cached on the programme; the pieces on what they read, so a sweep of uptake rebuilds
-    no group's ration and no use's series."""
+def domestic_programme(supply: Supply, start: dt.date, n_days: int,
+                       cache: PlanCache | None = None) -> ch.Programme | None:
+    """The supply's domestic programme day by day (None: it has no ration programme). With
+    a ``cache``, kept on the programme and its pieces on what they read, so that a sweep of
+    uptake rebuilds no group's ration and no use's series; without one, worked out afresh."""
     dom = supply.domestic
     if dom is None:
         return None
+    cache = PlanCache() if cache is None else cache
 
     def ration(g: Group) -> Array:  # per person: outlives a change of uptake (swept)
-        return _SERIES.get((g,), ("ration", start, n_days),
-                           lambda: _frozen(ch.ration_per_person(g, start, n_days)))
+        return cache.series.get((g,), ("ration", start, n_days),
+                                lambda: _frozen(ch.ration_per_person(g, start, n_days)))
 
     def use(u: Use) -> ch.UseSeries:
-        return _SERIES.get((u,), ("use", start, n_days), lambda: _frozen_use(
+        return cache.series.get((u,), ("use", start, n_days), lambda: _frozen_use(
             ch.use_series(u, start, n_days)))
 
-    return _SERIES.get((dom,), ("programme", start, n_days),
-                       lambda: ch.programme(dom, start, n_days, ration, use))
+    return cache.series.get((dom,), ("programme", start, n_days),
+                            lambda: ch.programme(dom, start, n_days, ration, use))
 
 
 def _frozen_use(series: ch.UseSeries) -> ch.UseSeries:
@@ -393,8 +388,8 @@ def _channel_attributes(scenario: Scenario, chans: Sequence[ch.Channel]
     return {name: _frozen(a.reshape(len(chans), len(regions))) for name, a in block.items()}
 
 
-def _good_block(scenario: Scenario, chans: Sequence[ch.Channel], days: Index
-                ) -> dict[str, NDArray[Any]]:
+def _good_block(scenario: Scenario, chans: Sequence[ch.Channel], days: Index,
+                cache: PlanCache) -> dict[str, NDArray[Any]]:
     """Need per good (G, T, R); projected need and shares per channel (C, K, R). A shipment
     is planned for the H days after it would land (t + planned lead .. + H), not for the days
     it spends in the air: what a region has covers it until then."""
@@ -408,7 +403,7 @@ def _good_block(scenario: Scenario, chans: Sequence[ch.Channel], days: Index
     span = (start, n_days + int(lead.max(initial=0)) + horizon_h)
 
     def need(n: Need | None) -> Array:
-        return _SERIES.get((n,), ("need", *span), lambda: _frozen(ch.need_series(n, *span)))
+        return cache.series.get((n,), ("need", *span), lambda: _frozen(ch.need_series(n, *span)))
 
     need_ext = np.stack([np.stack([need(scenario.region_need(r, g)) for r in regions], axis=1)
                          for g in scenario.good_ids])  # (G, T + ..., R)
@@ -480,4 +475,5 @@ def stack_plans(plans: Sequence[Plan]) -> Plan:
 # Large per-row arrays that may keep one scenario's rows (C, or G) when every scenario of a
 # batch shares them.
 _SHAREABLE = ("capacity_units", "procured_units", "requisition_share", "requisition_cap_units",
-              "domestic_demand_units", "need_units", "projected_need_units", "share")
+              "domestic_demand_units", "need_units", "projected_need_units", "share",
+              "pledge_units")

@@ -5,7 +5,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 from enum import StrEnum
 
-from sim.allocate import allocator
 from sim.engine.batch import simulate_batch
 from sim.engine.des import simulate
 from sim.engine.draws import draw
@@ -48,9 +47,8 @@ def run(
     backend = Backend(backend or scenario.allocation.backend)
     plan = build_plan(scenario)
     draws = draw(plan, [seed])
-    allocate = allocator(backend)
     if engine is Engine.DES:
-        outcome = simulate(plan, draws, allocate)
+        outcome = simulate(plan, draws, backend)
     else:
-        outcome = simulate_batch(plan, draws, allocate, keep_series=True)
+        outcome = simulate_batch(plan, draws, backend, keep_series=True)
     return Result(scenario, seed, engine, backend, outcome)

@@ -9,6 +9,8 @@ import numba
 import numpy as np
 from numpy.typing import NDArray
 
+import sim.allocate.jit  # noqa: F401  (first: numba's cache sees every compiled module)
+
 Array = NDArray[np.float64]
 
 
@@ -18,8 +20,9 @@ def lead_days(u: Array, low: Array, mode: Array, high: Array) -> NDArray[np.int3
     to whole days. ``low``, ``mode``, ``high``: (1 or n, R). One pass over the block of
     uniforms ``draws`` hands it (sized to stay in cache), where numpy makes about ten."""
     out = np.empty(u.shape, dtype=np.int32)
-    _lead_days(np.ascontiguousarray(u), np.ascontiguousarray(low),
-               np.ascontiguousarray(mode), np.ascontiguousarray(high), out)
+    rows = np.ascontiguousarray
+    _lead_days(u if u.strides[-1] == u.itemsize else rows(u), rows(low), rows(mode),
+               rows(high), out)
     return out
 
 

@@ -3,7 +3,8 @@
 Two kinds of rows (``sim.engine.plan``): channel rows (N = B x C: a donor's supply of one
 good, in one scenario) hold the donor's stock, what is in transit and the pledges; good rows
 (M = B x G) hold what the regions have of a good, which every donor of it adds to and the
-regions consume from. ``Layout`` maps one onto the other.
+regions consume from. ``Layout`` maps one onto the other. The state the day carries lives in
+the run's frame (``sim.engine.frame``); ``Totals`` and ``Series`` are its sums and records.
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from sim.engine.draws import Draws
-from sim.engine.plan import Array, Index, Plan, per_row
+from sim.engine.plan import Array, Index, Plan
 
 
 @dataclass(frozen=True)
@@ -47,57 +48,6 @@ class Layout:
         return cls(b * c, b * g, np.asarray(plan.channel_good, dtype=np.intp), g,
                    group.astype(np.intp), one_to_one, first, donor_key.astype(np.intp),
                    b * n_donors, solo)
-
-    def to_goods(self, values: Array) -> Array:
-        """Channel rows summed into good rows, in row order (deterministic)."""
-        if self.one_to_one:
-            return values
-        # Channel by channel into each good (np.add.at adds in the same order, 10x slower).
-        c, rest = len(self.channel_good), values.shape[1:]
-        per_channel = values.reshape(self.n_rows // c, c, *rest)
-        out = np.zeros((self.n_rows // c, self.n_goods, *rest))
-        for channel, good in enumerate(self.channel_good.tolist()):
-            out[:, good] += per_channel[:, channel]
-        return out.reshape(self.n_goods_rows, *rest)
-
-    def from_goods(self, values: Array) -> Array:
-        """Each channel row's good row."""
-        return values if self.one_to_one else values[self.group]
-
-
-@dataclass
-class State:
-    """What carries from one day to the next."""
-
-    layout: Layout
-    stock_units: Array  # (N,) donor stock
-    region_stock_units: Array  # (M, R) what the regions hold of each good
-    in_transit_units: Array  # (N, R)
-    pledge_outstanding_units: Array  # (N, P) due and not yet shipped
-    receipts_units: Array | None  # (N, T) what exchanges bring back, by the day it lands
-    receives: bool  # anything comes in besides production (procurement, exchanges)
-    # (N, L) the donor's stock by the day it came in, a ring of L = the longest shelf life
-    # (slot t % L: day t); None when no good expires.
-    cohorts_units: Array | None
-    shelf_life_days: NDArray[np.int64]  # (N,) 0: never expires
-
-    @classmethod
-    def initial(cls, plan: Plan) -> State:
-        layout = Layout.of(plan)
-        n, m = layout.n_rows, layout.n_goods_rows
-        r, p = len(plan.region_ids), len(plan.pledge_region)
-        stock = np.array(per_row(plan.initial_stock_units, n), dtype=np.float64)
-        receipts = (np.zeros((n, plan.n_days)) if (plan.receive_channel >= 0).any() else None)
-        receives = receipts is not None or bool(plan.procured_units.any())
-        life = np.asarray(per_row(plan.shelf_life_days, n), dtype=np.int64)
-        life = np.broadcast_to(life, (n,)).copy()
-        longest = int(life.max(initial=0))
-        cohorts = None
-        if longest > 0:  # the initial stock counts as new on the first day
-            cohorts = np.zeros((n, longest))
-            cohorts[:, 0] = np.where(life > 0, stock, 0.0)
-        return cls(layout, stock.copy(), np.zeros((m, r)), np.zeros((n, r)),
-                   np.zeros((n, p)), receipts, receives, cohorts, life)
 
 
 @dataclass

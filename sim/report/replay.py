@@ -40,7 +40,7 @@ LOW, HIGH = 5.0, 95.0
 class Panel:
     """How a measure the record speaks of is read from the kept donor series and drawn."""
 
-    series: str  # the donor series (sim.engine.day.DONOR_SERIES)
+    series: str  # the donor series (sim.engine.state.DONOR_SERIES)
     cumulative: bool  # summed from the start of the horizon through the day
     title: str
     ylabel: str

@@ -5,25 +5,26 @@ stacked into one batch and stepped together; others go into batches of their own
 scenario keeps its own seed, so its row does not depend on what it was batched with.
 
 Plans stream: each is built when its scenario comes up and dropped once its chunk has run,
-so memory follows the chunk size, not the number of scenarios (``build_plan`` caches what
-scenarios share: the same Scenario object a hundred thousand times is built once).
+so memory follows the chunk size, not the number of scenarios. A call's plan cache
+(``sim.engine.memo.PlanCache``, dropped when the call returns) keeps what scenarios share: the
+same Scenario object a hundred thousand times is planned once.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator, Mapping, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, fields, replace
 from typing import Any
 
 import numpy as np
 from threadpoolctl import threadpool_limits  # type: ignore[import-untyped]
 
-from sim.allocate import allocator
 from sim.engine.batch import simulate_batch
-from sim.engine.day import Series, Totals
 from sim.engine.draws import Draws, draw
+from sim.engine.memo import PlanCache
 from sim.engine.plan import Plan, build_plan, stack_plans, structure_key
-from sim.engine.state import GOOD_REGION_SERIES, Run
+from sim.engine.state import GOOD_REGION_SERIES, Run, Series, Totals
 from sim.results import metrics
 from sim.scenario.enums import Backend
 from sim.scenario.overrides import iter_overrides
@@ -67,6 +68,18 @@ def run_stream(
     done: list[tuple[list[int], dict[str, np.ndarray]]] = []
     runs: dict[int, Run] = {}
 
+    def run_chunk(index: list[int], plan: Plan, drawn: Draws, backend: Backend) -> None:
+        run = simulate_batch(plan, drawn, backend, keep_series=keep_series)
+        rows = metrics.Rows.of(plan, plan.good_units)
+        done.append((index, metrics.scalars(run.totals, plan.pledge_units, rows)))
+        if keep_series:
+            runs.update((i, _row_run(run, j)) for j, i in enumerate(index))
+
+    # The compiled pass lets go of the GIL: while one chunk runs on numba's threads, this
+    # thread stacks and draws the next (at most one chunk in flight; rows are independent,
+    # so the order chunks finish in changes nothing).
+    in_flight: list[Future[None]] = []
+
     def flush(key: tuple[Any, ...]) -> None:
         nonlocal n_waiting
         members = waiting.pop(key)
@@ -74,20 +87,24 @@ def run_stream(
         index = [i for i, _, _ in members]
         plan = stack_plans([p for _, p, _ in members])
         seeds = [s for _, _, s in members]
-        compiled = key[-1] is Backend.COMPILED
-        run = simulate_batch(plan, draw(plan, seeds, compiled=compiled), allocator(key[-1]),
-                             keep_series=keep_series)
-        rows = metrics.Rows.of(plan, plan.good_units)
-        done.append((index, metrics.scalars(run.totals, plan.pledge_units, rows)))
-        if keep_series:
-            runs.update((i, _row_run(run, j)) for j, i in enumerate(index))
+        backend: Backend = key[-1]
+        compiled = backend is Backend.COMPILED
+        drawn = draw(plan, seeds, compiled=compiled)
+        for future in in_flight:
+            future.result()
+        in_flight.clear()
+        if compiled:
+            in_flight.append(runner.submit(run_chunk, index, plan, drawn, backend))
+        else:
+            run_chunk(index, plan, drawn, backend)
 
     n = 0
     last: tuple[Plan | None, Backend | None, tuple[Any, ...]] = (None, None, ())
     # One BLAS thread while batches run: the engine's only matrix products are small, and
     # a second thread slows a batch down on a busy machine. The caller's setting comes
     # back after.
-    with threadpool_limits(limits=1, user_api="blas"):
+    with (threadpool_limits(limits=1, user_api="blas"),
+          ThreadPoolExecutor(max_workers=1) as runner):
         for n, (plan, seed, backend) in enumerate(experiments, start=1):
             if plan is not last[0] or backend is not last[1]:  # [scenario] * N: one key
                 last = (plan, backend, (*structure_key(plan), backend))
@@ -101,6 +118,8 @@ def run_stream(
                 flush(max(waiting, key=lambda k: len(waiting[k])))
         for key in list(waiting):
             flush(key)
+        for future in in_flight:
+            future.result()
     columns: dict[str, np.ndarray] = {}
     for index, values in done:
         for name, column in values.items():
@@ -159,12 +178,13 @@ def run_scenarios(
 def _experiments(scenarios: Iterable[Scenario], seeds: Iterable[Seed] | None,
                  backend: Backend | None) -> Iterator[tuple[Plan, Seed, Backend]]:
     backend = Backend(backend) if backend else None  # "compiled" as well as the enum
+    cache = PlanCache()  # for this call only
     if seeds is None:
         for s in scenarios:
-            yield build_plan(s), s.seed, backend or s.allocation.backend
+            yield build_plan(s, cache), s.seed, backend or s.allocation.backend
         return
     for s, seed in zip(scenarios, seeds, strict=True):
-        yield build_plan(s), seed, backend or s.allocation.backend
+        yield build_plan(s, cache), seed, backend or s.allocation.backend
 
 
 def run_overrides(

@@ -28,8 +28,8 @@ from dataclasses import dataclass, fields, replace
 import numpy as np
 from numpy.typing import NDArray
 
-from sim.engine.day import Totals
 from sim.engine.plan import Array, Index, Plan, per_row
+from sim.engine.state import Totals
 
 # Outcomes under an older name, accepted (with a warning) until the release after 0.2.
 RENAMED = {"unmet_need_masks": "unmet_need"}

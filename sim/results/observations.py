@@ -41,7 +41,7 @@ from sim.scenario.scenario import Scenario
 Array = NDArray[np.float64]
 
 # Measure -> (donor or region series, whether summed through the day): the names are those
-# of sim.engine.day.DONOR_SERIES / REGION_SERIES and of daily.parquet / regions.parquet, or
+# of sim.engine.state.DONOR_SERIES / REGION_SERIES and of daily.parquet / regions.parquet, or
 # of sim.results.domestic's derived series.
 _SOURCE: dict[Measure, tuple[str, bool]] = {
     Measure.DONOR_STOCK: ("stock", False),

@@ -21,9 +21,9 @@ from typing import Any
 import numpy as np
 
 import sim
-from sim.engine.day import Totals
 from sim.engine.plan import Array
 from sim.engine.runner import Result
+from sim.engine.state import Totals
 from sim.results import metrics
 from sim.results.domestic import programme_summary
 from sim.results.observations import compare_run

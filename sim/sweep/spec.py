@@ -13,7 +13,7 @@ A sweep file (TOML; example: ``scenarios/sweeps/taiwan_2020_policy.toml``)::
                                         # "per_experiment" (default for the random designs)
     chunk_size = 1000                   # experiments per part file (and per task)
     outcomes = ["min_fill_rate", ...]   # from sim.results.metrics.SCALARS (default: all)
-    series = ["stock", "shipped"]       # daily donor series to keep (sim.engine.day.DONOR_SERIES)
+    series = ["stock", "shipped"]       # daily donor series to keep (sim.engine.state.DONOR_SERIES)
 
     [design]
     kind = "sobol"                      # full_factorial | latin_hypercube | sobol | monte_carlo
@@ -55,6 +55,7 @@ import numpy as np
 from numpy.typing import NDArray
 from pydantic import Field, field_validator, model_validator
 
+from sim.engine.memo import PlanCache
 from sim.engine.plan import Plan, build_plan
 from sim.engine.state import DONOR_SERIES
 from sim.results.batch import run_stream
@@ -253,6 +254,7 @@ def run_chunk(task: ChunkTask) -> ChunkResult:
         are dropped once their batch has run)."""
         scenario = task.base
         over = Overrides(task.base, task.source)
+        cache = PlanCache()  # this chunk's: what its experiments share is planned once
         for j, (i, seed) in enumerate(zip(index.tolist(), seeds.tolist(), strict=True)):
             if not (j and i % task.replications):  # else another replication: same plan
                 changes = [c for s in task.setters for c in s.changes(values[s.label][j])]
@@ -266,7 +268,7 @@ def run_chunk(task: ChunkTask) -> ChunkResult:
             # The batch engine runs every scenario (it matches the SimPy engine exactly);
             # only the allocator differs: min_shipment or pallets validate only with 'lp'.
             backends.append(scenario.allocation.backend)
-            yield build_plan(scenario), int(seed), backends[-1]
+            yield build_plan(scenario, cache), int(seed), backends[-1]
 
     out = run_stream(experiments(), keep_series=bool(task.series))
     columns: dict[str, NDArray[Any]] = {

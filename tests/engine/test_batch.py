@@ -10,12 +10,11 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from strategies import RULES, scenario_dicts
 
-from sim.allocate import allocator
 from sim.engine.batch import simulate_batch
-from sim.engine.day import DONOR_SERIES, REGION_SERIES
 from sim.engine.des import simulate
 from sim.engine.draws import draw
 from sim.engine.plan import build_plan, stack_plans
+from sim.engine.state import DONOR_SERIES, REGION_SERIES
 from sim.results.batch import run_scenarios
 from sim.scenario.enums import Backend
 from sim.scenario.loading import load, validate
@@ -36,9 +35,8 @@ def test_batch_engine_equals_simpy_engine(data: dict[str, Any]) -> None:
     scenario = validate(data)
     plan = build_plan(scenario)
     draws = draw(plan, [scenario.seed])
-    allocate = allocator(Backend.VECTOR)
-    des = simulate(plan, draws, allocate)
-    batch = simulate_batch(plan, draws, allocate, keep_series=True)
+    des = simulate(plan, draws, Backend.VECTOR)
+    batch = simulate_batch(plan, draws, Backend.VECTOR, keep_series=True)
     assert des.series is not None and batch.series is not None
     for name in DONOR_SERIES:
         _same(des.series.donor[name], batch.series.donor[name])
@@ -70,9 +68,9 @@ def test_a_batch_row_equals_the_scenario_run_alone(
     if capacity > 0:
         assert stacked.capacity_units.shape[0] == len(scenarios)
     together = simulate_batch(stacked, draw(stacked, [s.seed for s in scenarios]),
-                              allocator(Backend.VECTOR), keep_series=True)
+                              Backend.VECTOR, keep_series=True)
     for b, scenario in enumerate(scenarios):
-        alone = simulate(plans[b], draw(plans[b], [scenario.seed]), allocator(Backend.VECTOR))
+        alone = simulate(plans[b], draw(plans[b], [scenario.seed]), Backend.VECTOR)
         assert alone.series is not None and together.series is not None
         for name in DONOR_SERIES:
             _same(alone.series.donor[name][0], together.series.donor[name][b])

@@ -15,7 +15,6 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from strategies import multi_scenario_dicts
 
-from sim.allocate import allocator
 from sim.engine.batch import simulate_batch
 from sim.engine.des import simulate
 from sim.engine.draws import draw
@@ -58,11 +57,11 @@ def test_a_batch_of_multi_good_scenarios_gives_each_what_it_gives_alone(
     plans = [build_plan(s) for s in scenarios]
     stacked = stack_plans(plans)
     together = simulate_batch(stacked, draw(stacked, [s.seed for s in scenarios]),
-                              allocator(Backend.VECTOR), keep_series=True)
+                              Backend.VECTOR, keep_series=True)
     c, g = stacked.n_channels, stacked.n_goods
     assert together.series is not None
     for b, scenario in enumerate(scenarios):
-        alone = simulate(plans[b], draw(plans[b], [scenario.seed]), allocator(Backend.VECTOR))
+        alone = simulate(plans[b], draw(plans[b], [scenario.seed]), Backend.VECTOR)
         assert alone.series is not None
         for name, values in alone.series.donor.items():
             np.testing.assert_array_equal(values, together.series.donor[name][b * c:(b + 1) * c])

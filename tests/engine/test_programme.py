@@ -15,6 +15,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from sim.engine import channels as ch
+from sim.engine.memo import PlanCache
 from sim.engine.plan import build_plan, domestic_programme
 from sim.engine.runner import run
 from sim.scenario.domestic import Allotment, Domestic, RationSupply, StockTarget, Use
@@ -167,7 +168,9 @@ def test_the_plan_asks_for_the_programme_and_makes_capacity_times_availability()
     assert programme is not None
     np.testing.assert_array_equal(plan.domestic_demand_units[0], programme.total)
     np.testing.assert_allclose(plan.capacity_units[0], 1600.0)
-    assert domestic_programme(supply, START, N) is programme  # cached
+    cache = PlanCache()  # kept while its owner keeps the cache
+    once = domestic_programme(supply, START, N, cache)
+    assert domestic_programme(supply, START, N, cache) is once
     # Availability 1 is the capacity schedule itself, to the bit.
     whole = copy.deepcopy(SCENARIO)
     whole["donor"]["availability"] = 1.0

@@ -88,7 +88,7 @@ def test_a_sweep_experiment_is_its_row(tmp_path: Path) -> None:
     for i in (0, 7, 29):
         scenario, sets = sweep.experiment(i)
         summary = sim.summary(sim.run(scenario))
-        row = int(np.flatnonzero(frame["experiment"].to_numpy() == i)[0])
+        row = int(np.flatnonzero(frame.index.to_numpy() == i)[0])
         for key in ("donated_total", "unmet_need", "final_stock"):
             assert summary[key] == pytest.approx(float(outcomes[key][row]), rel=0, abs=1e-6)
         # The --set items shown on the page make the same scenario from the folder's file.

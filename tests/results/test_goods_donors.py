@@ -263,7 +263,8 @@ def test_sweep_scalars_per_scenario_with_rows() -> None:
     scenario = small().scenario
     plan = build_plan(scenario)
     batch = stack_plans([plan, plan])
-    out = simulate_batch(batch, draw(batch, [1, 2]), _allocator(scenario), keep_series=False)
+    out = simulate_batch(batch, draw(batch, [1, 2]), scenario.allocation.backend,
+                         keep_series=False)
     differ = metrics.scalars(out.totals, batch.pledge_units, metrics.Rows.of(batch,
                                                                              ["masks", "kits"]))
     # Units differ: the first good (masks) alone, one value per scenario.
@@ -279,12 +280,6 @@ def test_sweep_scalars_per_scenario_with_rows() -> None:
     assert metrics.Rows.of(batch).units_agree is False  # units unknown: the first good
     with pytest.raises(ValueError, match="Rows.of"):
         metrics.scalars(out.totals, batch.pledge_units)
-
-
-def _allocator(scenario: Any) -> Any:
-    from sim.allocate import allocator
-
-    return allocator(scenario.allocation.backend)
 
 
 # ---- the three-donor scenario ------------------------------------------------------------------

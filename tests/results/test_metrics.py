@@ -16,8 +16,8 @@ from hypothesis import strategies as st
 
 from sim.cli.main import main
 from sim.cli.printout import format_summary
-from sim.engine.day import Totals
 from sim.engine.runner import Engine, Result, run
+from sim.engine.state import Totals
 from sim.results import metrics
 from sim.results.summary import summary
 from sim.scenario.loading import validate

@@ -17,8 +17,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
 
-from sim.engine.day import DONOR_SERIES, REGION_SERIES
 from sim.engine.runner import run
+from sim.engine.state import DONOR_SERIES, REGION_SERIES
 from sim.results import tables, writer
 from sim.results.reader import load_run
 from sim.scenario.loading import load

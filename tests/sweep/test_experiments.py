@@ -16,7 +16,8 @@ import numpy as np
 import pytest
 
 from sim.engine import plan as plan_module
-from sim.engine.plan import Plan, build_plan, clear_plan_cache
+from sim.engine.memo import PlanCache
+from sim.engine.plan import Plan, build_plan
 from sim.results import batch as experiments
 from sim.results.batch import run_overrides, run_scenarios
 from sim.scenario.errors import InputError
@@ -99,10 +100,10 @@ def test_one_scenario_many_times_is_planned_once(repo: Path,
     calls = 0
     real = plan_module._build_plan
 
-    def counting(s: Scenario) -> Plan:
+    def counting(s: Scenario, cache: PlanCache) -> Plan:
         nonlocal calls
         calls += 1
-        return real(s)
+        return real(s, cache)
 
     monkeypatch.setattr(plan_module, "_build_plan", counting)
     out = run_scenarios([scenario] * 50, chunk_size=16)
@@ -135,9 +136,9 @@ def test_plans_from_shared_sub_models_equal_fresh_plans(
     was changed; and its arrays are read-only, so no caller can change what plans share."""
     path = repo / "scenarios" / f"{name}.toml"
     base = load(path)
-    build_plan(base)
-    cached = [build_plan(s) for s in with_overrides(base, rows)]
-    clear_plan_cache()
+    cache = PlanCache()
+    build_plan(base, cache)
+    cached = [build_plan(s, cache) for s in with_overrides(base, rows)]
     fresh = [build_plan(load(path, [f"{k}={v}" for k, v in row.items()])) for row in rows]
     for a, b in zip(cached, fresh, strict=True):
         _same_plans(a, b)
