@@ -18,10 +18,11 @@ from typing import Any
 import numpy as np
 from matplotlib.axes import Axes
 from matplotlib.figure import FigureBase
+from matplotlib.ticker import FuncFormatter, MaxNLocator
 from numpy.typing import NDArray
 
 from sim.report.replay import load_replay, replay
-from sim.report.style import BLACK, FigureResult, canvas, fit, style, ylabel
+from sim.report.style import BLACK, FIGSIZE, FigureResult, canvas, fit, style, ylabel
 from sim.report.sweep_data import (
     KEY_OUTCOMES,
     OUTCOMES,
@@ -32,6 +33,7 @@ from sim.report.sweep_data import (
     outcome_label,
     param_label,
 )
+from sim.report.words import mm
 from sim.scenario.errors import InputError
 
 
@@ -51,6 +53,7 @@ def _defined(values: NDArray[np.float64]) -> NDArray[np.float64]:
     return out
 
 
+ROW_IN = 0.15  # inches a tornado bar's label needs (7 pt text and a gap)
 UNDEFINED_NOTE = "Runs where nothing was delivered have no equity value and are left out."
 
 
@@ -134,6 +137,10 @@ def lever(sweep: SweepData, name: str, outcomes: tuple[str, ...] = KEY_OUTCOMES,
             ax.set_xticks(np.arange(len(x_keys)), tick_labels([str(k) for k in x_keys], 0.42,
                                                               ax))
             ax.set_xlim(-0.5, len(x_keys) - 0.5)
+        else:  # "250 k", "1 M" under each tick, not an offset ("1e6") over the label
+            ax.xaxis.set_major_locator(MaxNLocator(nbins=4))
+            ax.xaxis.set_major_formatter(FuncFormatter(
+                lambda v, _: mm(v) if abs(v) >= 1000 else f"{v:g}"))
         ax.set_xlabel(fit(ax, param_label(name), 0.42))
         ylabel(ax, outcome_label(out)[0], 0.3 if len(outs) > 2 else 0.6)
     if by is not None:  # one legend above the panels, never on the data
@@ -239,37 +246,49 @@ def tornado(sweep: SweepData, fig: FigureBase | None = None) -> FigureResult:
     present = list(dict.fromkeys(r["outcome"] for r in rows))
     outs = ([o for o in KEY_OUTCOMES if o in present]
             + [o for o in present if o not in KEY_OUTCOMES])[:4]
-    fig, body = canvas(fig, "Sensitivity: which levers move each outcome", footnote(sweep))
-    axes = _grid(body, len(outs))
-    seen: dict[str, Any] = {}  # one legend above the panels, not on the bars
 
     def value(r: dict[str, str], key: str) -> float:
         text = (r.get(key) or "").strip()
         return float(text) if text else math.nan
 
-    for ax, out in zip(axes, outs, strict=True):
+    def shown(out: str) -> list[dict[str, str]]:
+        """The outcome's rows: Sobol indices when it has them, else the SRRC of each
+        lever (a categorical lever has one per level, none for itself), smallest first."""
         mine = [r for r in rows if r["outcome"] == out]
         sobol = [r for r in mine if math.isfinite(value(r, "total"))]
         if sobol:
-            sobol.sort(key=lambda r: value(r, "total"))
-            y = np.arange(len(sobol))
-            ax.barh(y, [value(r, "total") for r in sobol], color=style(5).color,
+            return sorted(sobol, key=lambda r: value(r, "total"))
+        return sorted((r for r in mine if math.isfinite(value(r, "srrc"))),
+                      key=lambda r: abs(value(r, "srrc")))
+
+    bars = {o: shown(o) for o in outs}
+    # Each lever's name on its own line: a taller figure for many levers (or levels).
+    panel_rows = math.ceil(len(outs) / 2)
+    tall = 1.0 + panel_rows * (1.0 + ROW_IN * max(len(b) for b in bars.values()))
+    fig, body = canvas(fig, "Sensitivity: which levers move each outcome", footnote(sweep),
+                       (FIGSIZE[0], max(FIGSIZE[1], tall)))
+    axes = _grid(body, len(outs))
+    seen: dict[str, Any] = {}  # one legend above the panels, not on the bars
+
+    for ax, out in zip(axes, outs, strict=True):
+        mine = bars[out]
+        y = np.arange(len(mine))
+        if mine and math.isfinite(value(mine[0], "total")):
+            ax.barh(y, [value(r, "total") for r in mine], color=style(5).color,
                     hatch="////", edgecolor="white", lw=0.3, label="total effect")
-            ax.barh(y, [value(r, "first") for r in sobol], height=0.4,
+            ax.barh(y, [value(r, "first") for r in mine], height=0.4,
                     color=style(0).color, label="first order")
             ax.set_xlabel(fit(ax, "Sobol index (share of variance)", 0.3))
-        else:
-            sobol = sorted(mine, key=lambda r: abs(value(r, "srrc")))
-            y = np.arange(len(sobol))
-            vals = np.nan_to_num([value(r, "srrc") for r in sobol])
-            for sign, st, label in ((1, style(0), "raises it"), (-1, style(1), "lowers it")):
+        else:  # not the colours of the Sobol bars, which may share the legend
+            vals = np.array([value(r, "srrc") for r in mine])
+            for sign, st, label in ((1, style(2), "raises it"), (-1, style(1), "lowers it")):
                 sel = np.sign(vals) == sign
                 ax.barh(y[sel], vals[sel], color=st.color, hatch=st.hatch, edgecolor="white",
                         lw=0.3, label=label)
             ax.axvline(0, color=BLACK, lw=0.8)
             ax.set_xlim(-1.05, 1.05)
             ax.set_xlabel(fit(ax, "SRRC (standardised rank regression, -1 to 1)", 0.3))
-        ax.set_yticks(y, [r["parameter"] for r in sobol], fontsize=7)
+        ax.set_yticks(y, [r["parameter"] for r in mine], fontsize=7)
         ax.set_title(outcome_label(out)[0].split(" (")[0], loc="left")
         ax.grid(axis="y", visible=False)
         for h, label in zip(*ax.get_legend_handles_labels(), strict=True):

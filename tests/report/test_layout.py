@@ -6,6 +6,9 @@ but the last may be less than half used (tests/report/layout.py says how each is
 
 from __future__ import annotations
 
+import contextlib
+import io
+import re
 import warnings
 from collections.abc import Iterator
 from pathlib import Path
@@ -17,6 +20,7 @@ from matplotlib.figure import Figure
 from matplotlib.text import Text
 from runs import SCENARIOS, make_sweep
 
+from sim.cli.main import main
 from sim.engine.runner import run
 from sim.report import brief, figures, sweep_data, sweep_figures
 from sim.report.pages import footer
@@ -26,6 +30,8 @@ from sim.scenario.loading import load, validate
 SHIPPED = sorted(p.stem for p in SCENARIOS.glob("*.toml"))
 NAMES = [*SHIPPED, "generated_big"]
 HALF = 0.5
+# The shipped sweep files, each at a few design points (Sobol: samples x (levers + 2)).
+SWEEPS = {"taiwan_2020_policy": 4, "taiwan_2020_replay": 8}
 
 
 def _run(name: str) -> RunData:
@@ -65,8 +71,27 @@ def test_every_run_figure_reads(data: RunData) -> None:
             _check(fig.get_figure(root=True), f"{data.name}, {name}")  # type: ignore[arg-type]
 
 
-def _sweep_figures(tmp_path: Path) -> Iterator[tuple[str, Figure]]:
-    sweep = sweep_data.load_sweep(make_sweep(tmp_path / "sweep", replications=2))
+def _small(stem: str, root: Path) -> Path:
+    """A shipped sweep file run at a few design points (the vector backend: the same
+    answers as the compiled one, without compiling), with its sensitivity when its design
+    allows one."""
+    text = (SCENARIOS / "sweeps" / f"{stem}.toml").read_text(encoding="utf-8")
+    text = re.sub(r'^base = "(.*)"$', lambda m: 'base = "{}"'.format(
+        (SCENARIOS / "sweeps" / m[1]).resolve().as_posix()), text, flags=re.M)
+    text = re.sub(r"^samples = \d+", f"samples = {SWEEPS[stem]}", text, flags=re.M)
+    text = re.sub(r"^backend = .*$", "", text, flags=re.M)
+    spec = root / f"{stem}.toml"
+    spec.write_text(text, encoding="utf-8")
+    out = root / stem
+    with contextlib.redirect_stdout(io.StringIO()):
+        assert main(["sweep", str(spec), "--out", str(out), "--workers", "0", "-q"]) == 0
+        if 'kind = "sobol"' in text:
+            assert main(["sensitivity", str(out)]) == 0
+    return out
+
+
+def _sweep_figures(folder: Path) -> Iterator[tuple[str, Figure]]:
+    sweep = sweep_data.load_sweep(folder)
     for name, make in sweep_figures.sweep_figures(sweep).items():
         fig, _ = make()
         root = fig.get_figure(root=True)
@@ -74,13 +99,20 @@ def _sweep_figures(tmp_path: Path) -> Iterator[tuple[str, Figure]]:
         yield name, root
 
 
-def test_every_sweep_figure_reads(tmp_path: Path) -> None:
-    with figures.house_style():
+@pytest.mark.parametrize("stem", ["figures-grid", *SWEEPS])
+def test_every_sweep_figure_reads(stem: str, tmp_path: Path) -> None:
+    folder = (make_sweep(tmp_path / "sweep", replications=2) if stem == "figures-grid"
+              else _small(stem, tmp_path))
+    with warnings.catch_warnings(), figures.house_style():
+        warnings.simplefilter("error")
         names = []
-        for name, fig in _sweep_figures(tmp_path):
-            _check(fig, f"sweep figure {name}")
+        for name, fig in _sweep_figures(folder):
+            _check(fig, f"sweep {stem}, figure {name}")
             names.append(name)
-    assert {"tornado", "heatmap", "tradeoff", "lever-allocation_rule"} <= set(names)
+    expected = {"figures-grid": {"tornado", "heatmap", "tradeoff", "lever-allocation_rule"},
+                "taiwan_2020_policy": {"tornado", "lever-budget_kind", "lever-reserve_days"},
+                "taiwan_2020_replay": {"replay", "heatmap", "lever-donor_availability"}}
+    assert expected[stem] <= set(names)
 
 
 def test_the_jack_ma_brief_tells_the_addis_story_in_twelve_pages() -> None:
