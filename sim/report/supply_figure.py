@@ -64,6 +64,10 @@ KINDS: dict[str, Artist] = {
 }
 
 
+# The scenario's stock series that add what domestic uses hold: a colour and dash each.
+COUNTED = ((PURPLE, (0, (1, 1))), (ORANGE, (0, (5, 1, 1, 1, 1, 1))), (BLACK, (0, (1, 2))))
+
+
 def rich(run: RunData, channel: Channel) -> bool:
     """A channel that makes its good or serves a domestic programme (two panels)."""
     d = run.daily_of(*channel)
@@ -151,8 +155,16 @@ def _stocks(ax: Axes, run: RunData, channel: Channel, used: dict[str, Artist],
     unit = run.unit(channel[1])
     donated = np.cumsum(d["shipped"])
     received = np.cumsum(d.get("received", np.zeros(len(x))))
+    obs = observations_of(run.summary, channel[1], _record_donors(run, channel))
+    # The scenario's stock series (donor.stock.<id>: the donor's stock and what some domestic
+    # uses hold), each a line of its own beside the record's statements of it.
+    counted = run.stocks_of(*channel)
+    ids = list(dict.fromkeys([*counted, *(str(o["series"]).removeprefix("donor.stock.")
+                                          for o in obs
+                                          if str(o["series"]).startswith("donor.stock."))]))
     div, word = scale(max(float(d["stock"].max(initial=0.0)), float(d["reserve"].max(
-        initial=0.0)), float(donated[-1]), float(received[-1])))
+        initial=0.0)), float(donated[-1]), float(received[-1]),
+        *(float(v.max(initial=0.0)) for v in counted.values())))
     held = bool(d["stock"].any())
     if received[-1] > 0:
         ax.plot(x, received / div, color=SKY, lw=3.0, alpha=0.8)
@@ -165,17 +177,18 @@ def _stocks(ax: Axes, run: RunData, channel: Channel, used: dict[str, Artist],
         used["reserve kept back"] = KINDS["reserve kept back"]
     ax.plot(x, donated / div, color=GREEN, linestyle="-.")
     used["donated to date"] = KINDS["donated to date"]
-    obs = observations_of(run.summary, channel[1], _record_donors(run, channel))
-    # A stock series of the scenario's (donor.stock.<id>: the donor's stock and what some
-    # domestic uses hold) has no line here: its record is drawn in its own colour.
-    wider = {str(o["series"]): PURPLE for o in obs
-             if str(o["series"]).startswith("donor.stock.")}
+    colours = {}
+    for k, sid in enumerate(ids):
+        colour, dash = COUNTED[k % len(COUNTED)]
+        colours[f"donor.stock.{sid}"] = colour
+        if sid in counted:
+            line = Line2D([], [], color=colour, linestyle=dash, lw=1.4)
+            ax.plot(x, counted[sid] / div, color=colour, linestyle=dash, lw=1.4)
+            used[f"stock counted as {sid.replace('_', ' ')} (with what domestic uses "
+                 "hold)"] = line
     for h, label in draw_record(ax, obs, {"donor.stock": BLUE, "donated.cumulative": GREEN,
-                                         **wider}, div):
+                                         **colours}, div):
         used[label] = h
-    if wider:
-        used["record of a stock with domestic uses' holdings"] = Line2D(
-            [], [], color=PURPLE, marker="o", linestyle="")
     ylabel(ax, f"{'Stock and to date' if held else 'To date'} ({word}{unit})", share)
     ax.set_ylim(bottom=0)
     date_axis(ax, x, pad_days=2)

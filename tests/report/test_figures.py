@@ -18,6 +18,7 @@ import pytest
 from matplotlib.axes import Axes
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import FigureBase
+from matplotlib.legend import Legend
 from matplotlib.lines import Line2D
 from runs import make_run, make_sweep
 
@@ -248,3 +249,25 @@ def test_tradeoff_points_are_design_points_over_replications(
         _, axes = sweep_figures.tradeoff(sweep)
     shown = sum(len(np.asarray(c.get_offsets())) for c in axes[0].collections)
     assert shown == 30
+
+
+def test_the_stock_panel_draws_each_counted_stock_series_beside_its_record(
+        run_data: figures.RunData) -> None:
+    """The war reserve and the inventory, read back from the folder, are the series the
+    run's own comparison read (the model's value beside each statement), and each is a line
+    in the stocks panel, named in the legend."""
+    counted = run_data.stocks_of(*run_data.channels[0])
+    assert list(counted) == ["war_reserve", "inventory"]
+    dates = run_data.dates.astype(str).tolist()
+    stated = [o for o in run_data.summary["observations"]
+              if str(o["series"]).startswith("donor.stock.")]
+    assert len(stated) == 7
+    for o in stated:
+        series = counted[str(o["series"]).removeprefix("donor.stock.")]
+        assert series[dates.index(str(o["date"]))] == pytest.approx(o["model"], rel=1e-12)
+    with figures.house_style():
+        fig, axes = figures.run_figures(run_data)["supply"](run_data, None)
+        labels = [t.get_text() for legend in fig.findobj(Legend) for t in legend.get_texts()]
+    assert "stock counted as war reserve (with what domestic uses hold)" in labels
+    assert "stock counted as inventory (with what domestic uses hold)" in labels
+    assert len(axes[1].get_lines()) >= 5  # stock, reserve, donated and the two counted
