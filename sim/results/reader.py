@@ -140,7 +140,7 @@ class RunData:
         the domestic uses counting in each hold ({} when none counts in any), worked out
         from the resolved scenario and the daily series as the run's own comparison does."""
         daily = self.daily_of(donor, good)
-        supply = next((s for d in self.scenario["donors"] if d["id"] == donor
+        supply: dict[str, Any] = next((s for d in self.scenario["donors"] if d["id"] == donor
                        for s in d.get("supplies", []) if s.get("good") == good), {})
         if not any(u.get("counts_in") for u in (supply.get("domestic") or {}).get("uses", [])):
             return {}
