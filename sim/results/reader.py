@@ -141,7 +141,8 @@ class RunData:
         from the resolved scenario and the daily series as the run's own comparison does."""
         daily = self.daily_of(donor, good)
         supply: dict[str, Any] = next((s for d in self.scenario["donors"] if d["id"] == donor
-                       for s in d.get("supplies", []) if s.get("good") == good), {})
+                                       for s in d.get("supplies", []) if s.get("good") == good),
+                                      {})
         if not any(u.get("counts_in") for u in (supply.get("domestic") or {}).get("uses", [])):
             return {}
         return channel_stocks(Scenario.model_validate(self.scenario), donor, good,
