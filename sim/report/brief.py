@@ -37,7 +37,7 @@ from sim.report.routes import Route, routes
 from sim.report.shipments_figure import MANY, shipments
 from sim.report.sources import BY_REF, cited, outlet
 from sim.report.style import house_style, provenance
-from sim.report.supply_figure import rich, supply
+from sim.report.supply_figure import domestic_parts, rich, supply
 from sim.report.words import listed, mm, words
 from sim.results.files import atomic_path
 from sim.results.reader import Channel, RunData
@@ -81,16 +81,21 @@ def supply_caption(run: RunData, channels: list[Channel]) -> str:
         released = float(d.get("released", np.zeros(1)).sum())
         release = (f" What was not requisitioned (dash-dot, {words(released)} {unit} in all) "
                    "left the stock for the market or exports." if released > 0 else "")
+        counted = list(run.stocks_of(*full[0]))
+        also = (" and the stock as the record's " + " and ".join(
+            c.replace("_", " ") for c in counted) + " count it (with what the domestic uses "
+            "counted in each hold)" if counted else "")
         return (f"Top: daily flows. Production went from {mm(float(d['production'][0]))} to "
-                f"{mm(float(d['production'][-1]))} {unit} a day; the domestic ration (thick "
-                "line) is served first, donations (hatched bars) leave on shipment days."
+                f"{mm(float(d['production'][-1]))} {unit} a day; domestic demand "
+                f"({domestic_parts(run, full)}: dashed) is served first (thick line), "
+                "donations (hatched bars) leave on shipment days."
                 f"{release} Bottom: the stock at the end of each day against the reserve "
-                "kept back, and what was donated to date. Marks are the record's figures "
+                f"kept back, what was donated to date{also}. Marks are the record's figures "
                 "(its section, after the text pages, gives each).")
     out = []
     if full:
         out.append("A row for each supply that is made or serves a domestic programme: left, "
-                   "its daily flows (production, the domestic ration served and demanded, "
+                   "its daily flows (production, domestic demand and what of it was served, "
                    "donations on shipment days); right, its stock against the reserve kept "
                    "back and what was donated to date.")
     if len(full) < len(channels):

@@ -2,7 +2,7 @@
 kept back and what it gave, one channel (a donor's supply of a good) at a time.
 
 A channel that makes the good or serves a domestic programme gets a row of two panels: the
-daily flows (capacity, production, the domestic ration served and demanded, what was
+daily flows (capacity, production, the domestic demand and what of it was served, what was
 released to the market, bought or received, and the donations on shipment days), and the
 stocks at the end of each day (stock against the reserve, donated to date). A channel that
 only passes on what it bought or received gets one smaller panel: received and donated to
@@ -43,14 +43,15 @@ from sim.report.style import (
     scale,
     ylabel,
 )
+from sim.report.words import lower_first
 from sim.results.reader import Channel, RunData
 
 # (label, artist) of every kind of line the figure may draw, for the one legend.
 KINDS: dict[str, Artist] = {
     "capacity": Line2D([], [], color=GREY, linestyle=":"),
     "production": Line2D([], [], color=BLUE),
-    "domestic ration served": Line2D([], [], color=ORANGE, lw=2.8),
-    "domestic ration demanded": Line2D([], [], color=BLACK, linestyle="--", lw=1.0),
+    "domestic demand served": Line2D([], [], color=ORANGE, lw=2.8),
+    "domestic demand": Line2D([], [], color=BLACK, linestyle="--", lw=1.0),
     "domestic shortfall": Patch(facecolor=VERMILLION, alpha=0.5, hatch="xxxx"),
     "released: not requisitioned (market, exports)": Line2D([], [], color=PURPLE,
                                                             linestyle="-."),
@@ -72,6 +73,26 @@ def rich(run: RunData, channel: Channel) -> bool:
     """A channel that makes its good or serves a domestic programme (two panels)."""
     d = run.daily_of(*channel)
     return bool(d["capacity"].any() or d["production"].any() or d["domestic_demand"].any())
+
+
+def domestic_parts(run: RunData, channels: Sequence[Channel]) -> str:
+    """What the channels' domestic demand is made of, in words: the ration groups' sales, a
+    set-aside, the uses (named when there are one or two), a need stated as such."""
+    sales = aside = need = False
+    uses: list[str] = []
+    for channel in channels:
+        supply = run.supply(*channel)
+        dom = supply.get("domestic") or {}
+        sales |= bool(dom.get("groups"))
+        aside |= bool(dom.get("set_aside"))
+        need |= bool(supply.get("domestic_need"))
+        uses += [lower_first(str(u.get("name") or u["id"]).split(" (")[0])
+                 for u in dom.get("uses", [])]
+    other = "other " if sales or aside else ""
+    parts = (["ration sales"] if sales else []) + (["a set-aside"] if aside else []) + (
+        [" and ".join(uses)] if 0 < len(uses) <= 2 else
+        [f"{len(uses)} {other}uses"] if uses else []) + (["a stated need"] if need else [])
+    return " + ".join(parts) or "none"
 
 
 def figsize(run: RunData, channels: Sequence[Channel]) -> tuple[float, float]:
@@ -111,8 +132,8 @@ def _flows(ax: Axes, run: RunData, channel: Channel, used: dict[str, Artist],
     if d["domestic_demand"].any():
         ax.plot(x, d["domestic_served"] / div, color=ORANGE, lw=2.8)
         ax.plot(x, d["domestic_demand"] / div, color=BLACK, linestyle="--", lw=1.0)
-        used["domestic ration served"] = KINDS["domestic ration served"]
-        used["domestic ration demanded"] = KINDS["domestic ration demanded"]
+        used["domestic demand served"] = KINDS["domestic demand served"]
+        used[f"domestic demand ({domestic_parts(run, [channel])})"] = KINDS["domestic demand"]
     short = d["domestic_shortfall"] > 0
     if short.any():
         ax.fill_between(x, d["domestic_served"] / div, d["domestic_demand"] / div, where=short,

@@ -135,14 +135,17 @@ class RunData:
         """One channel's daily series; KeyError names a channel the run does not have."""
         return self.by_channel[(donor, good)]
 
+    def supply(self, donor: str, good: str) -> dict[str, Any]:
+        """The resolved scenario's entry for one channel's supply ({} when it has none)."""
+        return dict(next((s for d in self.scenario["donors"] if d["id"] == donor
+                          for s in d.get("supplies", []) if s.get("good") == good), {}))
+
     def stocks_of(self, donor: str, good: str) -> dict[str, Array]:
         """One channel's stock series of the scenario's, by id (T,): its stock plus what
         the domestic uses counting in each hold ({} when none counts in any), worked out
         from the resolved scenario and the daily series as the run's own comparison does."""
         daily = self.daily_of(donor, good)
-        supply: dict[str, Any] = next((s for d in self.scenario["donors"] if d["id"] == donor
-                                       for s in d.get("supplies", []) if s.get("good") == good),
-                                      {})
+        supply = self.supply(donor, good)
         if not any(u.get("counts_in") for u in (supply.get("domestic") or {}).get("uses", [])):
             return {}
         return channel_stocks(Scenario.model_validate(self.scenario), donor, good,
