@@ -4,6 +4,7 @@ labels all write them the same way. Reads nothing, draws nothing."""
 from __future__ import annotations
 
 import datetime as dt
+import re
 
 
 def mm(x: float) -> str:
@@ -75,9 +76,19 @@ def lower_first(name: str) -> str:
 
 
 def amount_of(x: float, unit: str, name: str) -> str:
-    """An amount of a good in words: "6.77 million surgical masks" when the good's name
-    says its unit, else "20,000 kits of test kits (laboratory)"."""
+    """An amount of a good in words, its unit said once: "6.77 million medical masks" (unit
+    masks), "700 Q-Sens test kits" (unit "kits of 50 tests"), "20,000 pairs of gloves"."""
     inner = lower_first(name)
-    if unit.lower().rstrip("s") in inner.lower():
+    if _head(unit) in {_stem(w) for w in re.findall(r"[a-z0-9]+", inner.lower())}:
         return f"{words(x)} {inner}"
     return f"{words(x)} {unit} of {inner}"
+
+
+def _stem(word: str) -> str:
+    return word[:-1] if word.endswith("s") and len(word) > 3 else word
+
+
+def _head(unit: str) -> str:
+    """The noun a unit counts: "kits of 50 tests" -> "kit", "sampling kits" -> "kit"."""
+    core = unit.lower().split("(")[0].split(" of ")[0].split()
+    return _stem(core[-1]) if core else ""

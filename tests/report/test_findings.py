@@ -8,6 +8,7 @@ import pytest
 
 from sim.engine.runner import run
 from sim.report.findings import Kind, findings
+from sim.report.words import amount_of
 from sim.results.reader import RunData
 from sim.scenario.loading import load
 
@@ -46,3 +47,17 @@ def test_what_went_wrong_is_said(overrides: tuple[str, ...], kind: Kind) -> None
 
 def test_a_run_where_nothing_went_wrong_has_no_findings() -> None:
     assert _findings("minimal") == []
+
+
+@pytest.mark.parametrize(("unit", "name", "said"), [
+    ("masks", "masks", "18.4 million masks"),
+    ("masks", "Medical masks", "18.4 million medical masks"),
+    ("face masks", "Masks", "18.4 million masks"),
+    ("kits of 50 tests", "Q-Sens test kits", "18.4 million Q-Sens test kits"),
+    ("sampling kits", "Specimen-collection (sampling) kits",
+     "18.4 million specimen-collection (sampling) kits"),
+    ("pairs", "Gloves", "18.4 million pairs of gloves"),
+    ("units", "Masks", "18.4 million units of masks"),
+])
+def test_an_amount_says_its_unit_once(unit: str, name: str, said: str) -> None:
+    assert amount_of(18.4e6, unit, name) == said
