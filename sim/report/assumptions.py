@@ -13,7 +13,7 @@ from pydantic import BaseModel
 
 from sim.report import paging
 from sim.report.sections import lead_words, need_words
-from sim.report.words import count, mm
+from sim.report.words import count, lower_first, mm
 from sim.results.reader import RunData
 from sim.scenario.donors import Supply
 
@@ -141,7 +141,7 @@ def donor_rows(run: RunData) -> list[tuple[str, str]]:
         plain = []
         for s in d.get("supplies", []):
             if s.get("capacity") or s.get("domestic") or s.get("domestic_need"):
-                good = run.good_name(str(s.get("good"))).lower()
+                good = lower_first(run.good_name(str(s.get("good"))))
                 rows.append((f"{name}: {good}", supply_words(run, s, d)))
                 rows += [(f"{name}, {good}: {u.get('name') or u['id']}", use_words(u))
                          for u in (s.get("domestic") or {}).get("uses", [])]

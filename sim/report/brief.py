@@ -205,9 +205,9 @@ def sources_blocks(run: RunData, texts: list[str]) -> list[paging.Block]:
     refs = cited(texts)
     if not refs:
         return [paging.Section("Sources"), paging.Text(
-            "This brief quotes no section of the record. The scenario file's comments cite "
-            "their sources by section ([A6], [B2] ...); docs/sources.md lists every section "
-            "with its sources.", width=100, fontsize=9)]
+            "This brief quotes no section of the record; docs/sources.md lists every "
+            "section of it with its sources, which scenario files cite by section ([A6] ...).",
+            width=100, fontsize=9)]
     rows = []
     for ref in refs:
         s = BY_REF.get(ref)

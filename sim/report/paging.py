@@ -65,6 +65,7 @@ class Table:
 
 Block = Text | Table | Section
 BOTTOM = 0.02  # lowest y a block may reach (the page number sits below the axes)
+HALF = 0.5  # a page left behind keeps at least this share of its height filled
 
 
 @dataclass
@@ -82,13 +83,21 @@ def split(blocks: Sequence[Block], first_bottom: float = BOTTOM,
     pages: list[Page] = [Page(first_title, [], first_size)]
     y, bottom = 1.0 - title_drop(first_title, first_size), first_bottom
     section = first_title
+    tops: list[float] = []  # where each block of the page being filled starts
 
-    def new_page() -> None:
+    def new_page(intro: bool = False) -> None:
         nonlocal y, bottom
-        # Headings (and a section's start) go with what they head.
+        # Headings (and a section's start) go with what they head; with ``intro``, a
+        # section's opening text goes with the table it introduces, when what stays
+        # fills half the page.
         keep: list[Block] = []
+        start = _intro(pages[-1].blocks) if intro else None
+        if start is not None and 1.0 - tops[start] >= HALF:
+            keep = pages[-1].blocks[start:]
+            del pages[-1].blocks[start:]
         while pages[-1].blocks and _is_heading(pages[-1].blocks[-1]):
             keep.insert(0, pages[-1].blocks.pop())
+        tops.clear()
         starts = bool(keep) and isinstance(keep[0], Section)
         pages.append(Page(keep[0].title if starts and isinstance(keep[0], Section)
                           else f"{section} (continued)", []))
@@ -98,6 +107,7 @@ def split(blocks: Sequence[Block], first_bottom: float = BOTTOM,
 
     def place(block: Block) -> None:
         nonlocal y, section
+        top = y
         if isinstance(block, Section):
             at_top = not pages[-1].blocks and (not pages[-1].title or pages[-1].title ==
                                                f"{section} (continued)")
@@ -110,6 +120,7 @@ def split(blocks: Sequence[Block], first_bottom: float = BOTTOM,
         else:
             y -= block.height()  # type: ignore[union-attr]
         pages[-1].blocks.append(block)
+        tops.append(top)
 
     for block in blocks:
         if isinstance(block, (Text, Section)):
@@ -123,7 +134,7 @@ def split(blocks: Sequence[Block], first_bottom: float = BOTTOM,
         whole = head + sum(heights) + 0.03
         if block.keep and _content(pages[-1]) and y - whole < bottom and \
                 whole <= 1.0 - BOTTOM:
-            new_page()
+            new_page(intro=True)
         i = 0
         while i < len(rows):
             room, n = y - bottom - head - 0.03, 0
@@ -132,14 +143,26 @@ def split(blocks: Sequence[Block], first_bottom: float = BOTTOM,
                 n += 1
             if n == 0:
                 if _content(pages[-1]):
-                    new_page()
+                    new_page(intro=i == 0)
                     continue
                 n = 1  # a row taller than a page: drawn anyway
             part = Table(block.header, rows[i:i + n], block.widths, block.fontsize, block.keep)
             pages[-1].blocks.append(part)
+            tops.append(y)
             y -= head + sum(heights[i:i + n]) + 0.03
             i += n
     return [p for p in pages if p.blocks or p is pages[0]]
+
+
+def _intro(blocks: list[Block]) -> int | None:
+    """Where the last section's opening starts, when nothing but text follows it on the
+    page (no table yet): its heading and the text that introduces what comes next."""
+    for k in range(len(blocks) - 1, -1, -1):
+        if isinstance(blocks[k], Table):
+            return None
+        if isinstance(blocks[k], Section):
+            return k if k > 0 else None
+    return None
 
 
 def _is_heading(block: Block) -> bool:

@@ -9,7 +9,7 @@ from typing import Any
 import matplotlib
 
 from sim.report import paging
-from sim.report.words import mm
+from sim.report.words import count, mm
 from sim.results.reader import RunData
 
 LIST_ALL = 25  # pledges listed one by one up to this many (about a page)
@@ -92,8 +92,9 @@ def _blocks(run: RunData) -> list[paging.Block]:
                  str(p.get("note", ""))) for p in run.scenario.get("pledges", [])]
         out.append(paging.Table(EACH, listed or [("none",) + ("",) * 8], EACH_WIDTHS, 6.5))
     else:
-        out += [paging.Text(f"{len(each)} pledges, in each good's own unit. Not due: fixed "
-                            "pledges dated after the horizon's last shipment day.", width=100,
+        out += [paging.Text(f"{count(len(each), 'pledge')}, in each good's own unit. Not "
+                            "due: fixed pledges dated after the horizon's last shipment day.",
+                            width=100,
                             fontsize=9, style={"color": "#222222"}),
                 paging.heading("By donor and good"),
                 paging.Table(("Donor", "Good (unit)", "Pledges", "Regions", "Due", "Amount",

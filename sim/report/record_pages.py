@@ -10,6 +10,7 @@ from typing import Any
 
 from sim.report import paging
 from sim.report.outflow import Outflow, outflows
+from sim.report.sources import cited
 from sim.report.words import day_month, listed, mm, pct, signed_pct, words
 from sim.results.reader import RunData
 
@@ -161,8 +162,7 @@ def blocks(run: RunData) -> list[paging.Block]:
                     "capacity claim), pledged (announced, delivery not confirmed). Stock is "
                     "at the end of the day; 'to date' counts from the start of the horizon. "
                     "A figure about a period is the model's average over it (or, for a 'to date' "
-                    "series, its change over it). The sources' references ([A6] ...) are "
-                    "listed at the end.", width=100,
+                    "series, its change over it)." + _refs(obs), width=100,
                     fontsize=9, style={"color": "#222222"})]
     groups: dict[str, list[dict[str, Any]]] = {}
     for o in obs:
@@ -190,6 +190,13 @@ def blocks(run: RunData) -> list[paging.Block]:
             if said:
                 out.append(paging.Text(said, width=100, fontsize=9))
     return out
+
+
+def _refs(obs: list[dict[str, Any]]) -> str:
+    """Where the sources' references are explained, with one this section cites."""
+    refs = cited([f"{o.get('source', '')} {o.get('note') or ''}" for o in obs])
+    return (f" The record's references ([{refs[0]}] ...) are listed under Sources at the end."
+            if refs else "")
 
 
 def _donor_id(run: RunData, donor: str) -> str:

@@ -9,7 +9,7 @@ from typing import Any
 
 from sim.report import needs, paging
 from sim.report.routes import Route, onward_days, rounds
-from sim.report.words import count, day_month, index, listed, mm, pct, words
+from sim.report.words import count, day_month, index, listed, lower_first, mm, pct, words
 from sim.results.reader import RunData
 
 FEW_GOODS = 3  # up to this many goods: a column per good in the regions' table
@@ -171,7 +171,7 @@ def goods_blocks(run: RunData) -> list[paging.Block]:
     needy = needs.needy_goods(run)
     out: list[paging.Block] = [paging.Section("The goods")]
     out += [paging.Text(good_sentence(run, g), width=100, fontsize=9) for g in needy]
-    rest = [run.good_name(g).lower() for g in run.goods if g not in needy]
+    rest = [lower_first(run.good_name(g)) for g in run.goods if g not in needy]
     if rest:
         out.append(paging.Text(f"No region stated a need for {listed(rest, 8)}: no share of "
                                "need is reported for them. The key numbers give each good.",

@@ -230,7 +230,7 @@ def _name(run: RunData, channel: Channel) -> str:
         return f"{run.good_name(good)}: "
     if one_good:
         return f"{run.donor_name(donor)}: "
-    return f"{run.donor_name(donor)}, {run.good_name(good).lower()}: "
+    return f"{run.donor_name(donor)}, {lower_first(run.good_name(good))}: "
 
 
 def supply(run: RunData, fig: FigureBase | None = None,

@@ -13,7 +13,17 @@ from sim.report import needs, paging
 from sim.report.findings import Finding, findings
 from sim.report.routes import Route, not_arrived, rounds, routes
 from sim.report.sections import good_sentence, goods_table
-from sim.report.words import count, date_words, day_month, index, listed, mm, pct, words
+from sim.report.words import (
+    count,
+    date_words,
+    day_month,
+    index,
+    listed,
+    lower_first,
+    mm,
+    pct,
+    words,
+)
 from sim.results.reader import RunData
 
 COORDINATION = {
@@ -78,10 +88,11 @@ def donor_sentence(run: RunData, donor: str) -> str:
             held = (f", {stock / d[-1]:.0f} days of domestic demand" if d[-1] > 0 else "")
             src.append(f"held {words(stock)} {unit} at the end{held}")
         if src:
-            label = "" if len(goods) == 1 else f"{run.good_name(good).lower()}: "
+            label = "" if len(goods) == 1 else f"{lower_first(run.good_name(good))}: "
             parts.append(label + ", ".join(src))
     if len(parts) > 3:
         return ""  # too many goods to say in a sentence: the key numbers give each
+    name = name[:1].upper() + name[1:]  # it starts the sentence
     return f"{name} " + "; ".join(parts) + "." if parts else f"{name} had nothing to give."
 
 
@@ -119,7 +130,7 @@ def key_sentences(run: RunData, all_routes: list[Route] | None = None) -> list[s
         out += [good_sentence(run, g) for g in run.goods]
     else:
         out.append(f"Of the {count(len(run.goods), 'good')}, " + (
-            f"only {listed([run.good_name(g).lower() for g in needy])} had a need stated by "
+            f"only {listed([lower_first(run.good_name(g)) for g in needy])} had a need stated by "
             "some region; " if needy else "none had a need stated by any region; ")
             + "the key numbers give each, the section on the goods more.")
     if not needy:

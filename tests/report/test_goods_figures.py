@@ -22,6 +22,7 @@ from runs import SCENARIOS, make_run
 
 from sim.cli.main import main
 from sim.report import brief, compare, figures, paging, sections, title_page
+from sim.report.words import lower_first
 from sim.results.reader import RunData, load_run
 
 UNITS = {"masks": "masks", "kits": "kits", "suits": "suits"}
@@ -123,7 +124,7 @@ def test_supply_draws_each_donor_s_supply_in_its_unit(run: RunData) -> None:
     assert len(axes) == 2 * 3 + 3
     for donor, good in run.channels:
         mine = [ax for ax in axes if ax.get_title(loc="left").replace("\n", " ").startswith(
-            f"{run.donor_name(donor)}, {NAMES[good].lower()}")]
+            f"{run.donor_name(donor)}, {lower_first(NAMES[good])}")]
         assert mine and all(ax.has_data() for ax in mine), (donor, good)
         _units_only(" ".join(ax.get_ylabel().replace("\n", " ") for ax in mine), good)
     assert any(t.startswith("Source: masksim") for t in _texts(fig))
