@@ -85,14 +85,15 @@ def split(blocks: Sequence[Block], first_bottom: float = BOTTOM,
     section = first_title
     tops: list[float] = []  # where each block of the page being filled starts
 
-    def new_page(intro: bool = False) -> None:
+    def new_page(then: float = 0.0) -> None:
         nonlocal y, bottom
-        # Headings (and a section's start) go with what they head; with ``intro``, a
-        # section's opening text goes with the table it introduces, when what stays
-        # fills half the page.
+        # Headings (and a section's start) go with what they head; before a table (``then``:
+        # the height that must follow), a section's opening text goes with it too, when the
+        # page it leaves stays half full and the opening and ``then`` fit on the next.
         keep: list[Block] = []
-        start = _intro(pages[-1].blocks) if intro else None
-        if start is not None and 1.0 - tops[start] >= HALF:
+        start = _intro(pages[-1].blocks) if then > 0 else None
+        if start is not None and 1.0 - tops[start] >= HALF and \
+                tops[start] - y + then <= 1.0 - BOTTOM:
             keep = pages[-1].blocks[start:]
             del pages[-1].blocks[start:]
         while pages[-1].blocks and _is_heading(pages[-1].blocks[-1]):
@@ -134,7 +135,7 @@ def split(blocks: Sequence[Block], first_bottom: float = BOTTOM,
         whole = head + sum(heights) + 0.03
         if block.keep and _content(pages[-1]) and y - whole < bottom and \
                 whole <= 1.0 - BOTTOM:
-            new_page(intro=True)
+            new_page(then=whole)
         i = 0
         while i < len(rows):
             room, n = y - bottom - head - 0.03, 0
@@ -143,7 +144,7 @@ def split(blocks: Sequence[Block], first_bottom: float = BOTTOM,
                 n += 1
             if n == 0:
                 if _content(pages[-1]):
-                    new_page(intro=i == 0)
+                    new_page(then=head + heights[0] + 0.03 if i == 0 else 0.0)
                     continue
                 n = 1  # a row taller than a page: drawn anyway
             part = Table(block.header, rows[i:i + n], block.widths, block.fontsize, block.keep)

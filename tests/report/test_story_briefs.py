@@ -75,6 +75,21 @@ def test_blocks_that_overflow_a_page_continue_on_the_next() -> None:
     assert any(isinstance(b, paging.Section) and b.title == "Second" for b in last.blocks)
 
 
+def test_a_section_s_opening_goes_with_the_table_it_introduces() -> None:
+    """A kept table that moves on takes its section's heading and opening sentence along,
+    when the page it leaves stays half full and they fit together; else the opening stays."""
+    opening = [paging.Section("Sources"), paging.Text("The sections this brief cites.")]
+    for words, rows, moved in ((700, 30, True), (300, 30, False), (700, 35, False)):
+        table = paging.Table(("a", "b"), [(f"row {i}", "x") for i in range(rows)],
+                             (0.3, 0.6), keep=True)
+        pages = paging.split([paging.Section("First"), paging.Text("word " * words),
+                              *opening, table])
+        assert (opening[1] in pages[1].blocks) is moved, (words, rows)
+        assert (pages[1].title == "Sources") is moved
+        assert sum(len(b.rows) for p in pages for b in p.blocks
+                   if isinstance(b, paging.Table)) == rows
+
+
 def test_jack_ma_page_one_names_the_story(jack: tuple[RunData, str]) -> None:
     run, _ = jack
     assert run.title.startswith("The Jack Ma and Alibaba Foundations' gifts to Africa")
