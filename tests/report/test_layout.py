@@ -1,8 +1,9 @@
 """What a reader sees, checked on every page and figure: every brief page and every run
 figure of every shipped scenario and of a generated one with 60 regions, 8 goods, 3 donors
-and 2 hubs, and every sweep figure, rendered; none may have text off the page or cut by its
+and 2 hubs, and every sweep figure (of a grid sweep and of both shipped sweep files, the
+replay figure included), rendered; none may have text off the page or cut by its
 axes, text over text, a legend over plotted data or an empty panel, and no page of a brief
-but the last may be less than half used (tests/report/layout.py says how each is found)."""
+but the last may be less than half used (tests/layout.py says how each is found)."""
 
 from __future__ import annotations
 
