@@ -20,11 +20,11 @@ import numpy as np
 from numpy.typing import NDArray
 
 from sim.engine.runner import run
-from sim.report import brief, goods_brief
+from sim.report import title_page
 from sim.report.compare import GOOD_LABELS, compare_table
 from sim.report.findings import Finding, findings
-from sim.report.goods_figures import gini_to_date
 from sim.report.needs import needed
+from sim.report.series import gini_to_date
 from sim.report.style import mm
 from sim.results.reader import RunData
 from sim.results.summary import summary
@@ -74,8 +74,8 @@ def build(scenario: Scenario) -> RunView:
     result = run(scenario)
     seconds = time.perf_counter() - started
     data = RunData.of(result, summary(result))
-    sentences = (goods_brief.key_sentences(data) if data.several
-                 else brief.key_sentences(data))
+    # What page 1 of the brief says happened (the same sentences, one form for every run).
+    sentences = [title_page.opening(data), *title_page.key_sentences(data)]
     return RunView(scenario, data, tuple(sentences), tuple(findings(data)), seconds)
 
 

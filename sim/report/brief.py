@@ -1,5 +1,13 @@
-"""A policy brief of one run as a multi-page A4 PDF: the key numbers in plain words, the five
-run figures with a reading, the main assumptions, the outcomes and the provenance.
+"""A policy brief of one run as a multi-page A4 PDF, built from sections.
+
+Page 1 says what happened and what went wrong (sim.report.title_page). The figures follow,
+each on its own pages with a caption that describes the layout it was drawn in: supply, the
+hubs (for a run with hubs: the queue round by round, who waited longest), every route,
+donations, need met and equity. Then the text sections flow one after another (no page but
+the last is left mostly empty): the findings page 1 had no room for, the goods, the regions
+with their routes, the donors, the pledges, the main assumptions, the record beside the
+model, the sources cited and the provenance. A run of one good is the same brief with one
+panel, one row, one column.
 
 The same result folder gives a byte-identical file: no creation or modification date in
 the metadata (whatever ``SOURCE_DATE_EPOCH`` says), fonts embedded by the house style,
@@ -9,283 +17,297 @@ nothing taken from the clock or from absolute paths.
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass, replace
 from functools import partial
 from pathlib import Path
-from typing import Any
 
-import matplotlib
+import matplotlib as mpl
 import numpy as np
 from matplotlib.backends.backend_pdf import PdfPages
-from matplotlib.figure import Figure
+from matplotlib.figure import Figure, FigureBase
 
 import sim
-from sim.report import figures, goods_brief
-from sim.report.hub_brief import hubs_page
-from sim.report.pages import (
-    blank,
-    cap,
-    date_words,
-    figure_page,
-    index,
-    lead_words,
-    need_words,
-    pct,
-    schedule_words,
-    table,
-    text,
-    words,
-)
-from sim.report.record_pages import record_contents, record_pages
-from sim.report.style import mm
+from sim.report import assumptions, paging, pledge_pages, record_pages, sections, title_page
+from sim.report.equity_figure import FEW_REGIONS, equity, fair_goods
+from sim.report.hub_brief import fitted, hubs_page
+from sim.report.needs import needy_goods
+from sim.report.pages import figure_page, footer, text
+from sim.report.region_figures import PANELS, donations, given_goods, sufficiency
+from sim.report.routes import Route, routes
+from sim.report.shipments_figure import MANY, shipments
+from sim.report.sources import BY_REF, cited, outlet
+from sim.report.style import house_style, provenance
+from sim.report.supply_figure import domestic_parts, rich, supply
+from sim.report.words import listed, mm, words
 from sim.results.files import atomic_path
-from sim.results.reader import RunData
+from sim.results.reader import Channel, RunData
 
 PDF_METADATA = {"CreationDate": None, "ModDate": None, "Creator": f"masksim {sim.__version__}",
                 "Producer": "masksim brief (matplotlib)"}
+DONATION_GOODS = 4  # goods (rows) on one donations page
+SUPPLY_ROWS = 4.0  # rows of panels on one supply page (a passing supply: half a row)
+
+Maker = Callable[[], Figure]
 
 
-def key_sentences(run: RunData) -> list[str]:
-    """The run in a few plain sentences, for the title page."""
-    s, p = run.summary, run.summary["pledges"]
-    donor, n = run.donor, len(run.region_ids)
-    given = sum(1 for v in s["donated_by_region"].values() if v and v > 0)
-    short_days = int((run.daily["domestic_shortfall"] > 0).sum())
-    if s["domestic_shortfall"] <= 0:
-        home = "met its domestic ration every day"
-    else:
-        home = (f"fell short of its domestic ration on {short_days} days "
-                f"({words(s['domestic_shortfall'])} masks)")
-    if p["pledged"] <= 0:
-        pledges = "it made no pledges"
-    elif p["on_time"] >= p["pledged"] * (1 - 1e-9):
-        pledges = "every pledge shipped on time"
-    else:
-        pledges = (f"{words(p['on_time'])} of {words(p['pledged'])} pledged masks shipped on "
-                   f"time, {words(p['late'])} late and {words(p['unmet'])} not at all")
-    out = [f"{donor[:1].upper()}{donor[1:]} produced {words(s['produced'])} masks between "
-           f"{date_words(s['horizon']['start'])} and {date_words(s['horizon']['end'])}, "
-           f"{home}, and "
-           f"donated {words(s['donated_total'])} masks to {given} of {n} regions; {pledges}."]
-    firsts = {k: v for k, v in s["first_delivery_day_by_region"].items() if v}
-    if firsts:
-        rid = min(firsts, key=lambda k: firsts[k])
-        transit = (f", and {words(s['in_transit_end'])} were still on their way"
-                   if s["in_transit_end"] > 0 else "")
-        out.append(f"{words(s['delivered_total'])} masks had arrived by the end{transit}; "
-                   f"the first reached {run.region_name(rid)} on {date_words(firsts[rid])}.")
-    fills = {k: v for k, v in s["fill_rate_by_region"].items() if v is not None}
-    if s["mean_fill_rate"] is None and s["gini_fill_rate"] is None:
-        # Null equity metrics: regions needed masks and none arrived (sim.results.metrics).
-        out.append(f"Nothing was delivered, so fairness is undefined; "
-                   f"{words(s['unmet_need'])} masks of need went unmet.")
-    elif fills:
-        lo, hi = min(fills, key=lambda k: fills[k]), max(fills, key=lambda k: fills[k])
-        out.append(f"On average {pct(s['mean_fill_rate'])} of the recipients' need was met, "
-                   f"from {pct(fills[lo])} ({run.region_name(lo)}) to {pct(fills[hi])} "
-                   f"({run.region_name(hi)}); {words(s['unmet_need'])} masks "
-                   f"of need went unmet (Gini of fill rates {index(s['gini_fill_rate'])}).")
-    demand = float(run.daily["domestic_demand"][-1])
-    days = f", {s['final_stock'] / demand:.0f} days of domestic demand" if demand > 0 else ""
-    out.append(f"At the end, {donor} held {words(s['final_stock'])} masks in stock{days}.")
+@dataclass
+class Part:
+    """A part of the brief: its name in the contents and its pages (drawn when called)."""
+
+    name: str
+    pages: list[Maker]
+
+
+# ---- the figures' pages and captions -----------------------------------------------------
+def supply_groups(run: RunData) -> list[list[Channel]]:
+    """The channels of each supply page: up to SUPPLY_ROWS rows, a passing channel half a
+    row."""
+    out: list[list[Channel]] = [[]]
+    used = 0.0
+    for c in run.channels:
+        cost = 1.0 if rich(run, c) else 0.5
+        if used + cost > SUPPLY_ROWS and out[-1]:
+            out.append([])
+            used = 0.0
+        out[-1].append(c)
+        used += cost
     return out
 
 
-def _captions(run: RunData) -> dict[str, str]:
-    s, d = run.summary, run.daily
-    sh = run.shipments
-    lead = f"{np.median(sh['lead_days']):.0f}" if len(sh["lead_days"]) else "-"
-    big = int(np.argmax(sh["amount"])) if len(sh["amount"]) else -1
-    largest = (f" The largest, {mm(float(sh['amount'][big]))} masks to "
-               f"{run.region_name(str(sh['region'][big]))}, left on "
-               f"{date_words(str(sh['ship_date'][big]))}." if big >= 0 else "")
-    released = d.get("released")
-    release = (f" What the government did not requisition (dash-dot, "
-               f"{words(float(released.sum()))} masks in all) left the stock for the market "
-               f"or exports." if released is not None and released.sum() > 0 else "")
-    return {
-        "supply": f"Top: daily flows. Production rose from {mm(float(d['production'][0]))} to "
-                  f"{mm(float(d['production'][-1]))} masks a day; the domestic ration "
-                  f"(thick line) comes first, donations (hatched bars) leave on shipment "
-                  f"days.{release} Bottom: stock at the end of each day against the reserve "
-                  f"kept back.",
-        "donations": "Each panel is one recipient region: masks delivered to date (solid) "
-                     "against pledges due to ship by each date (dashed) and masks shipped "
-                     "(dotted). The gap between dashed and solid is shipping time, or a "
-                     f"pledge not yet met. {words(s['delivered_total'])} masks delivered.",
-        "sufficiency": "Top: share of each region's need met over the past 7 days (solid) "
-                       "and to date (dashed). Bottom: need left unmet over the horizon, in "
-                       "masks. Need here is the scenario's stand-in, not a measured "
-                       "figure: read levels with care, differences with more confidence.",
-        "equity": "Top: Lorenz curve of the regions' fill rates at the end; the further "
-                  "below the diagonal, the less even. Bottom: Gini coefficient of the fill "
-                  "rates to date and over the past week. " + (
-                      "Nothing was delivered, so fairness is undefined."
-                      if s["gini_fill_rate"] is None and s["min_fill_rate"] is None else
-                      f"Gini at the end {index(s['gini_fill_rate'])}; lowest fill rate "
-                      f"{pct(s['min_fill_rate'])}."),
-        "shipments": f"{len(sh['amount'])} shipments, median lead time {lead} days. Each line "
-                     "runs from ship date (dot, area by masks; filled when it served a "
-                     f"pledge) to arrival (tick).{largest}",
-    }
+def supply_caption(run: RunData, channels: list[Channel]) -> str:
+    full = [c for c in channels if rich(run, c)]
+    if len(channels) == 1 and full:
+        d, unit = run.daily_of(*full[0]), run.unit(full[0][1])
+        released = float(d.get("released", np.zeros(1)).sum())
+        release = (f" What was not requisitioned (dash-dot, {words(released)} {unit} in all) "
+                   "left the stock for the market or exports." if released > 0 else "")
+        counted = list(run.stocks_of(*full[0]))
+        also = (" and the stock as the record's " + " and ".join(
+            c.replace("_", " ") for c in counted) + " count it (with what the domestic uses "
+            "counted in each hold)" if counted else "")
+        return (f"Top: daily flows. Production went from {mm(float(d['production'][0]))} to "
+                f"{mm(float(d['production'][-1]))} {unit} a day; domestic demand "
+                f"({domestic_parts(run, full)}: dashed) is served first (thick line), "
+                "donations (hatched bars) leave on shipment days."
+                f"{release} Bottom: the stock at the end of each day against the reserve "
+                f"kept back, what was donated to date{also}. Marks are the record's figures "
+                "(its section, after the text pages, gives each).")
+    out = []
+    if full:
+        out.append("A row for each supply that is made or serves a domestic programme: left, "
+                   "its daily flows (production, domestic demand and what of it was served, "
+                   "donations on shipment days); right, its stock against the reserve kept "
+                   "back and what was donated to date.")
+    if len(full) < len(channels):
+        out.append("Two to a row, the supplies only bought or received and passed on: "
+                   "received and donated to date (the lines overlap where everything bought "
+                   "left the day it came).")
+    return " ".join(out) + (" Each axis is in its good's own unit; colours are kinds of flow, "
+                            "the same in every panel; marks are the record's figures.")
 
 
-def _page(pdf: PdfPages, fig: Figure, number: int, total: int, name: str) -> None:
-    fig.text(0.5, 0.012, f"masksim brief: {name}, page {number} of {total}", ha="center",
-             fontsize=7, color="#666666")
-    pdf.savefig(fig)  # type: ignore[no-untyped-call]
+def donations_caption(run: RunData, goods: list[str]) -> str:
+    if len(run.goods) == 1:
+        pooled = (f" (the {PANELS - 1} largest recipients; the other "
+                  f"{len(run.region_ids) - PANELS + 1} pooled in the last panel)"
+                  if len(run.region_ids) > PANELS else "")
+        total = float(run.regions_of(goods[0])["arrived"].sum())
+        return (f"A panel per region{pooled}: delivered to date (solid) against the pledges "
+                "due to ship by each date (dashed) and what was shipped (dotted). The gap "
+                "between dashed and solid is shipping time, or a pledge not yet met. "
+                f"{words(total)} {run.unit(goods[0])} delivered in all.")
+    kept = [run.good_name(g) for g in run.goods if g not in given_goods(run)]
+    left_out = (f" Not shown: {', '.join(kept)} (no donor shipped any)." if kept else "")
+    return ("A row per good. Left: what each donor delivered to date (solid, in the donor's "
+            "colour) against what it shipped (dotted) and the pledges due to ship by each "
+            "date (dashed, all donors). Right: what each donor shipped to each region over "
+            "the horizon, stacked" + (": the largest recipients, and in the last bar what "
+                                      "each of the others received on average."
+                                      if len(run.region_ids) > 12 else ".") + left_out)
 
 
-def title_page(run: RunData) -> Figure:
-    s = run.summary
-    fig, ax = blank(f"{run.donor}: mask donations, {run.name}")
-    y = text(ax, 1.0, f"Policy brief. Simulated {s['horizon']['start']} to "
-              f"{s['horizon']['end']} ({len(run.dates)} days), {len(run.region_ids)} "
-              f"recipient regions, {len(run.scenario.get('pledges', []))} pledges.",
-              fontsize=10.5, color="#333333")
-    y = text(ax, y - 0.01, "In brief", fontsize=12, fontweight="bold")
-    for sentence in key_sentences(run):
-        y = text(ax, y, sentence, width=80, fontsize=11)
-    rows = [(k, v) for k, v in _key_numbers(s)]
-    y = text(ax, y - 0.01, "Key numbers", fontsize=12, fontweight="bold")
-    y = table(ax, y, ("Outcome", "Value"), rows, (0.55, 0.3), fontsize=8.5)
-    hub = 1 if run.hubs else 0  # a run with hubs has their page after the figures
-    text(ax, 0.06, "Contents: 2 supply, 3 donations, 4 sufficiency, 5 equity, 6 shipments, "
-          + ("7 hubs, " if hub else "") + f"{7 + hub} assumptions, {8 + hub} outcomes by "
-          "region and pledge, provenance"
-          + record_contents(len(s.get("observations") or []), 9 + hub), fontsize=8.5,
-          color="#333333")
-    text(ax, 0.02, figures.provenance(s), width=120, fontsize=7, color="#555555")
-    return fig
+def sufficiency_caption(run: RunData, goods: list[str]) -> str:
+    gone = [run.good_name(g) for g in run.goods if g not in needy_goods(run)]
+    left_out = (f" Not shown: {', '.join(gone)} (no region stated a need)." if gone else "")
+    return ("A row per good some region needed. Left: the share of each region's need met, "
+            "week by week (darker: less; white: no need that week), the least served by the "
+            "end at the top; where the rows would not fit, the rest are pooled in the last "
+            "one. Right: the need left unmet over the horizon, by region, with the share met. "
+            "Need is the scenario's stand-in, not a measured figure: read levels with care, "
+            f"differences between runs with more confidence.{left_out}")
 
 
-def _key_numbers(s: dict[str, Any]) -> list[tuple[str, str]]:
-    p = s["pledges"]
-    return [
-        ("Masks produced", mm(s["produced"])),
-        ("Released to the market or exports (not requisitioned)", mm(s.get("released", 0.0))),
-        ("Domestic demand (ration x uptake + set-aside)", mm(s["domestic_demand"])),
-        ("Domestic shortfall", mm(s["domestic_shortfall"])),
-        ("Masks donated (shipped)", mm(s["donated_total"])),
-        ("Delivered within the horizon / still in transit",
-         f"{mm(s['delivered_total'])} / {mm(s['in_transit_end'])}"),
-        ("Pledged: on time / late / never shipped",
-         f"{mm(p['pledged'])}: {mm(p['on_time'])} / {mm(p['late'])} / {mm(p['unmet'])}"),
-        ("Recipients' need met: mean / lowest region",
-         f"{pct(s['mean_fill_rate'])} / {pct(s['min_fill_rate'])}"),
-        ("Unmet need (masks)", mm(s["unmet_need"])),
-        ("Gini of fill rates (0 = equal)", index(s["gini_fill_rate"], 3)),
-        ("Donor stock at the end", mm(s["final_stock"])),
-    ]
+def equity_caption(run: RunData) -> str:
+    unfair = [run.good_name(g) for g in needy_goods(run) if g not in fair_goods(run)]
+    left_out = (f" Not shown: {', '.join(unfair)} (none reached a region that needed it, so "
+                "fairness is undefined)." if unfair else "")
+    strip = ("a bar per region and good" if len(run.region_ids) <= FEW_REGIONS else
+             "a dot per region on its good's row, the black bar the median region")
+    return ("Top: the Gini coefficient of the regions' fill rates to date, a line per good "
+            "(0: every region got the same share of its need; blank until something "
+            f"arrived). Bottom: each region's need met by the end, {strip}. Colours are goods."
+            + left_out)
 
 
-def assumptions_page(run: RunData) -> Figure:
-    sc = run.scenario
-    fig, ax = blank("Main assumptions (from scenario.toml)")
-    entry = sc["donors"][0]
-    donor = {"name": entry.get("name") or entry["id"], **entry["supplies"][0]}
-    dom = donor.get("domestic") or {}
-    out, b, shp, al = (donor.get("outages", {}), entry.get("budget", {}),
-                       entry.get("shipments", {}), sc.get("allocation", {}))
-    groups = dom.get("groups", [])
-    rations = "; ".join(
-        f"{g['name']} ({mm(g['population'])}): " + ", ".join(
-            f"{r['amount']:g}/{r['per_days']} d from {r['date']}" for r in g["rations"])
-        for g in groups)
-    budget = str(b.get("kind", "all_surplus")).replace("_", " ")
-    budget += (f", share {b['share']:g}" if "share" in b else "") + (
-        f", {mm(b['amount_per_week'])} a week" if "amount_per_week" in b else "")
-    rows = [
-        ("Horizon", f"{sc['horizon']['start']} to {sc['horizon']['end']} "
-                    f"({len(run.dates)} days)"),
-        ("Donor", f"{donor.get('name', '?')}, initial stock {mm(donor.get('initial_stock', 0))}"),
-        ("Capacity", schedule_words(donor.get("capacity", {}).get("points", []), "a day")
-         + f", {donor.get('capacity', {}).get('interpolation', 'step')}"),
-        ("Outages", f"{100 * out.get('daily_probability', 0):g} % a day, cutting "
-                    f"{100 * out.get('severity', 0):g} % for {out.get('mean_duration_days', 1):g}"
-                    " days on average"),
-        ("Domestic rations", rations + f"; uptake {100 * dom.get('uptake', 1):g} %"),
-        ("Set-aside", schedule_words((dom.get("set_aside") or {}).get("points", []), "a day")),
-        ("Reserve", f"{entry.get('reserve', {}).get('days', 0):g} days of domestic demand"),
-        ("Donation budget", budget),
-        ("Shipments", f"every {shp.get('cadence_days', 7)} days from the first "
-                      f"{shp.get('weekday', 'wednesday')}"
-                      + (f", cargo cap {mm(shp['cargo_cap'])}" if "cargo_cap" in shp else "")),
-        ("Allocation rule", f"{al.get('rule', '?')}, shares by {al.get('shares', '?')}, "
-                            f"planning {al.get('planning_horizon_days', '?')} days, backend "
-                            f"{al.get('backend', '?')}"),
-        ("Pledges", f"{len(sc.get('pledges', []))} pledges, "
-                    f"{mm(run.summary['pledges']['pledged'])} masks in the horizon"),
-    ]
-    y = table(ax, 1.0, ("Assumption", "Value"), rows, (0.2, 0.8))
-    regions = [(r.get("name") or r["id"], mm(r.get("population", 0)),
-                need_words(r["needs"][run.goods[0]]) if run.goods[0] in r.get("needs", {})
-                else "none",
-                lead_words(r.get("lead_time", {})), f"{r.get('weight', 1):g} / {r.get('tier', 1)}")
-               for r in sc.get("regions", [])]
-    y = text(ax, y, "Recipient regions", fontsize=11, fontweight="bold")
-    table(ax, y, ("Region", "Population", "Need", "Lead time", "Weight / tier"),
-           cap(regions, 30, "regions"),
-           (0.28, 0.12, 0.27, 0.18, 0.15))
-    return fig
+def shipments_caption(run: RunData, all_routes: list[Route]) -> str:
+    order = (" ordered by first arrival" if len(run.region_ids) > MANY else "")
+    hub = (" Through a hub: the leg to it (solid), the wait in its queue (grey bar, from the "
+           "landing until the last of it left) and the onward leg (dashed) to the last "
+           "arrival." if run.hubs else "")
+    size = (" Dot area is the amount." if len(run.goods) == 1 else
+            " A donor's goods for a region on one day are one route.")
+    leads = [int((r.arrived_last - r.shipped) / np.timedelta64(1, "D")) for r in all_routes
+             if r.arrived_last is not None]
+    median = (f" {len(all_routes)} shipments; half of them arrived within "
+              f"{int(np.median(leads))} days of leaving." if leads else "")
+    return (f"Every route, a row per region{order}: from the ship date (dot; filled when it "
+            f"served a pledge) to the arrival (tick); colour is the donor.{hub}{size}{median}")
 
 
-def outcomes_page(run: RunData) -> Figure:
-    s = run.summary
-    fig, ax = blank("Outcomes by region and pledge; provenance")
-    rows = [(run.region_name(r), mm(s["donated_by_region"][r] or 0),
-             mm(s["delivered_by_region"][r] or 0),
-             s["first_delivery_day_by_region"][r] or "none",
-             pct(s["fill_rate_by_region"][r]), mm(s["unmet_need_by_region"][r] or 0))
-            for r in run.region_ids]
-    y = table(ax, 1.0, ("Region", "Donated", "Delivered", "First arrival", "Need met",
-                         "Unmet, masks"), cap(rows, 14, "regions"),
-               (0.3, 0.12, 0.12, 0.15, 0.12, 0.19))
-    pledges = [(p["when"].replace("..", " to "), run.region_name(p["region"]),
-                mm(p["amount"] or 0), mm(p["on_time"] or 0), mm(p["late"] or 0),
-                mm(p["unmet"] or 0), p["note"]) for p in s["pledges"]["each"]]
-    y = table(ax, y, ("Due", "Region", "Amount", "On time", "Late", "Unmet", "Note"),
-               cap(pledges, 24, "pledges") or [("none",) + ("",) * 6],
-               (0.13, 0.17, 0.08, 0.08, 0.07, 0.07, 0.40), fontsize=7)
-    prov = s["provenance"]
-    lines = [("masksim version", str(prov.get("version"))), ("Seed", str(prov.get("seed"))),
-             ("Scenario sha256", str(prov.get("scenario_sha256"))),
-             ("Engine / backend", f"{prov.get('engine')} / {prov.get('backend')}"),
-             ("numpy / matplotlib", f"{prov.get('numpy')} / {matplotlib.__version__}"),
-             ("Sources", figures.provenance(s).partition("\n")[2].removeprefix("Inputs: ")
-              or "see the scenario file")]
-    table(ax, y, ("Provenance", ""), lines, (0.25, 0.75))
-    return fig
+def _page(caption: str, draw: Callable[[FigureBase], object]) -> Figure:
+    return figure_page(caption, draw)
+
+
+def figure_parts(run: RunData, all_routes: list[Route]) -> list[Part]:
+    parts = [Part("supply", [partial(_page, supply_caption(run, group),
+                                     partial(_draw, supply, run, channels=group))
+                             for group in supply_groups(run)])]
+    if run.hubs:
+        parts.append(Part("hubs", [partial(hubs_page, run, all_routes)]))
+    given = given_goods(run)
+    if given:
+        parts.append(Part("shipments", [partial(_page, shipments_caption(run, all_routes),
+                                                partial(_draw, shipments, run))]))
+        groups = [given[i:i + DONATION_GOODS] for i in range(0, len(given), DONATION_GOODS)]
+        parts.append(Part("donations", [partial(_page, donations_caption(run, g),
+                                                partial(_draw, donations, run, goods=g))
+                                        for g in groups]))
+    needy = needy_goods(run)
+    if needy:
+        per = 2 if len(run.region_ids) > 20 else 3
+        parts.append(Part("need met", [
+            partial(_page, sufficiency_caption(run, needy[i:i + per]),
+                    partial(_draw, sufficiency, run, goods=needy[i:i + per]))
+            for i in range(0, len(needy), per)]))
+    if fair_goods(run):
+        parts.append(Part("equity", [partial(_page, equity_caption(run),
+                                             partial(_draw, equity, run))]))
+    return parts
+
+
+def _draw(maker: Callable[..., object], run: RunData, fig: FigureBase, **kw: object) -> None:
+    maker(run, fig, **kw)
+
+
+# ---- the text sections ---------------------------------------------------------------------
+def sources_blocks(run: RunData, texts: list[str]) -> list[paging.Block]:
+    """The record's sections this brief cites, with their sources' addresses."""
+    refs = cited(texts)
+    if not refs:
+        return [paging.Section("Sources"), paging.Text(
+            "This brief quotes no section of the record; docs/sources.md lists every "
+            "section of it with its sources, which scenario files cite by section ([A6] ...).",
+            width=100, fontsize=9)]
+    rows = []
+    for ref in refs:
+        s = BY_REF.get(ref)
+        if s is None:
+            rows.append((f"[{ref}]", "not a section of the record", ""))
+            continue
+        outlets = list(dict.fromkeys(outlet(u) for u in s.urls))
+        rows.append((f"[{ref}]", s.title, listed(outlets, 6) + f" ({len(s.urls)} pages)"
+                     if outlets else "its sections' sources"))
+    return [paging.Section("Sources"),
+            paging.Text("The sections of the record this brief cites, and where their "
+                        "figures come from; docs/sources.md gives every page's address.",
+                        width=100, fontsize=9),
+            paging.Table(("Ref", "Covers", "Sources"), rows, (0.07, 0.38, 0.55), fontsize=7,
+                         keep=True)]
+
+
+def quoted(run: RunData) -> list[str]:
+    """What the brief quotes from the scenario: observations' sources and notes, pledges'
+    and exchanges' notes."""
+    out = [f"{o.get('source', '')} {o.get('note', '')}"
+           for o in run.summary.get("observations") or []]
+    out += [str(p.get("note", "")) for p in (run.summary.get("pledges") or {}).get("each") or []]
+    out += [str(x.get("note", "")) for x in run.scenario.get("exchanges", [])]
+    return out
+
+
+def text_blocks(run: RunData, first: list[paging.Block], all_routes: list[Route]
+                ) -> list[paging.Block]:
+    _, more_rounds = fitted(run, all_routes) if run.hubs else ([], [])
+    return [*first, *sections.goods_blocks(run), *sections.regions_blocks(run, all_routes),
+            *more_rounds, *sections.donors_blocks(run), *pledge_pages.blocks(run),
+            *assumptions.blocks(run), *record_pages.blocks(run),
+            *sources_blocks(run, quoted(run)), *pledge_pages.provenance_blocks(run)]
+
+
+# ---- assembly --------------------------------------------------------------------------
+def _contents(parts: list[Part], text_pages: list[paging.Page], start: int) -> str:
+    items = []
+    for part in parts:
+        end = start + len(part.pages) - 1
+        items.append(f"{start}{f'-{end}' if end > start else ''} {part.name}")
+        start = end + 1
+    for k, page in enumerate(text_pages):
+        names = [b.title for b in page.blocks if isinstance(b, paging.Section)]
+        items += [f"{start + k} {n.lower()}" for n in names]
+    return "Contents: " + ", ".join(items) + "."
+
+
+def pages(run: RunData) -> list[Maker]:
+    """The brief's pages in order, each drawn when called (one page in memory at a time)."""
+    all_routes = routes(run)
+    first, overflow = title_page.blocks(run, all_routes)
+    figures_ = figure_parts(run, all_routes)
+    flow = paging.split(text_blocks(run, overflow, all_routes))
+    contents = _contents(figures_, flow, 2)
+    first.insert(2, paging.Text(contents, width=110, fontsize=8.5, style={"color": "#333333"}))
+    page1, spill = _fit(first, run.title)
+    for size in (7.0, 6.5):  # a key table that does not fit: a smaller font first
+        if not any(isinstance(b, paging.Table) for b in spill):
+            break
+        first = [replace(b, fontsize=size) if isinstance(b, paging.Table) else b
+                 for b in first]
+        page1, spill = _fit(first, run.title)
+    # Page 1's sentences that do not fit are said again later (the goods, the hubs); a
+    # table that does not fit opens the text pages.
+    tables = [b for b in spill if isinstance(b, paging.Table)]
+    if tables:
+        flow = paging.split(text_blocks(run, [paging.Section("Key numbers"), *tables,
+                                              *overflow], all_routes))
+    foot = provenance(run.summary)
+
+    def title() -> Figure:
+        fig = paging.draw(page1)
+        text(fig.axes[0], 0.03, foot, width=125, fontsize=7, color="#555555")
+        return fig
+
+    return [title, *(p for part in figures_ for p in part.pages),
+            *(partial(paging.draw, p) for p in flow)]
+
+
+def _fit(blocks: list[paging.Block], title: str) -> tuple[paging.Page,
+                                                         list[paging.Block]]:
+    """Page 1 (the run's title over its blocks, a band at the foot kept for the
+    provenance), and the blocks that did not fit."""
+    split = paging.split(blocks, first_bottom=0.07, first_title=title, first_size=16)
+    page = split[0]
+    return page, [b for p in split[1:] for b in p.blocks]
 
 
 def write_brief(run: RunData, out: str | Path) -> Path:
-    """Write the brief atomically (temporary name, then rename); returns its path. A run
-    with several goods or donors gets their pages (sim.report.goods_brief)."""
+    """Write the brief atomically (temporary name, then rename); returns its path."""
     out = Path(out)
-    with atomic_path(out) as tmp, figures.house_style():
-        makers = _several_pages(run) if run.several else _pages(run)
+    # Type 3 fonts (matplotlib's own subsets, embedded and searchable) write a quarter
+    # faster than TrueType subsets: a brief is mostly text (benchmarks/bench_brief.py).
+    with atomic_path(out) as tmp, house_style(), mpl.rc_context({"pdf.fonttype": 3}):
+        makers = pages(run)
         with PdfPages(tmp, metadata=PDF_METADATA) as pdf:
             for i, make in enumerate(makers, start=1):
-                _page(pdf, make(), i, len(makers), run.name)
+                fig = make()
+                footer(fig, f"masksim brief: {run.title}, page {i} of {len(makers)}")
+                pdf.savefig(fig)
     return out
-
-
-def _pages(run: RunData) -> list[Callable[[], Figure]]:
-    """A single donor's brief: title, the figures, assumptions, outcomes, the record."""
-    captions = _captions(run)
-    out: list[Callable[[], Figure]] = [lambda: title_page(run)]
-    out += [partial(figure_page, run, name, captions[name]) for name in figures.RUN_FIGURES]
-    out += _hub_pages(run)
-    out += [lambda: assumptions_page(run), lambda: outcomes_page(run)]
-    out += [partial(lambda f: f, fig) for fig in record_pages(run)]
-    return out
-
-
-def _hub_pages(run: RunData) -> list[Callable[[], Figure]]:
-    """The page "Hubs" for a run with hubs (none otherwise)."""
-    if not run.hubs:
-        return []
-    return [lambda: hubs_page(run)]
-
-
-def _several_pages(run: RunData) -> list[Callable[[], Figure]]:
-    return goods_brief.pages(run)

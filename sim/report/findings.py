@@ -15,7 +15,8 @@ from enum import IntEnum
 from typing import Any
 
 from sim.report.needs import needs_of
-from sim.report.pages import words
+from sim.report.routes import rounds, routes
+from sim.report.words import amount_of, day_month, listed, lower_first, words
 from sim.results.reader import RunData
 
 
@@ -47,7 +48,20 @@ SOME = 0.5
 
 
 def _amount(run: RunData, x: float, good: str) -> str:
-    return f"{words(x)} {run.unit(good)}"
+    return amount_of(x, run.unit(good), run.good_name(good))
+
+
+def _last(run: RunData, mine: list[Any]) -> str:
+    """Who the largest round reached last, and after how long."""
+    if not mine:
+        return ""
+    big = max(mine, key=lambda r: len(r.legs))
+    last, days = big.last_reached()
+    if not last or days is None or len(big.legs) < 2:
+        return ""
+    return (f"; from the largest round ({day_month(str(big.landed))}), "
+            f"{listed([run.region_name(r) for r in last], 3)} got their first goods last, "
+            f"{days} days after the landing")
 
 
 def findings(run: RunData) -> list[Finding]:
@@ -62,25 +76,24 @@ def findings(run: RunData) -> list[Finding]:
                             .get("domestic_shortfall")) >= SOME]
             out.append(Finding(Kind.DOMESTIC_SHORTFALL, (
                 f"{' and '.join(givers) or 'A donor'} fell short at home by "
-                f"{_amount(run, short, good)} of {run.good_name(good).lower()}: its own "
-                "people's demand was not met in full."), good, short))
+                f"{_amount(run, short, good)}: its own people's demand was not met in "
+                "full."), good, short))
         p: Mapping[str, Any] = g.get("pledges") or {}
         unmet, late = _n(p.get("unmet")), _n(p.get("late"))
         if unmet >= SOME:
             out.append(Finding(Kind.PLEDGES_UNMET, (
-                f"{_amount(run, unmet, good)} of {run.good_name(good).lower()} pledged were "
-                f"never shipped (of {_amount(run, _n(p.get('pledged')), good)} pledged)."),
+                f"{_amount(run, unmet, good)} pledged were never shipped (of "
+                f"{words(_n(p.get('pledged')))} {run.unit(good)} pledged)."),
                 good, unmet))
         if late >= SOME:
             out.append(Finding(Kind.PLEDGES_LATE, (
-                f"{_amount(run, late, good)} of {run.good_name(good).lower()} pledged shipped "
-                "late."), good, late))
+                f"{_amount(run, late, good)} pledged shipped late."), good, late))
         donated = _n(g.get("donated_total"))
         delivered = _n(g.get("delivered_total"))
         if donated >= SOME and delivered < SOME:
             out.append(Finding(Kind.GOOD_REACHED_NO_ONE, (
-                f"{_amount(run, donated, good)} of {run.good_name(good).lower()} were donated "
-                "but none reached a region within the horizon."), good, donated))
+                f"{_amount(run, donated, good)} were donated but none reached a region "
+                "within the horizon."), good, donated))
         want = needs_of(run, good)
         zero = [r for r, v in (g.get("delivered_by_region") or {}).items()
                 if r in want and _n(v) < SOME]
@@ -89,8 +102,9 @@ def findings(run: RunData) -> list[Finding]:
             more = f" and {len(zero) - 5} more" if len(zero) > 5 else ""
             out.append(Finding(Kind.REGION_UNSERVED, (
                 f"{len(zero)} region{'s' if len(zero) > 1 else ''} that needed "
-                f"{run.good_name(good).lower()} got none: {names}{more}."), good,
+                f"{lower_first(run.good_name(good))} got none: {names}{more}."), good,
                 float(len(zero))))
+    found = rounds(run, routes(run)) if run.hubs else []
     for hub in run.hubs:
         h = run.hub_summary(hub)
         queue = run.hubs[hub]["queue"]
@@ -102,6 +116,6 @@ def findings(run: RunData) -> list[Finding]:
                    if left > 0 else "")
             out.append(Finding(Kind.HUB_BACKLOG, (
                 f"The queue at {run.hub_name(hub)} peaked at {words(_n(h.get('max_queue')))} "
-                f"{run.hub_unit(hub)} on {h.get('max_queue_date')}{end}{wait_text}."),
-                None, left))
+                f"{run.hub_unit(hub)} on {day_month(str(h.get('max_queue_date')))}{end}"
+                f"{wait_text}{_last(run, [r for r in found if r.hub == hub])}."), None, left))
     return sorted(out, key=lambda f: (f.kind, -_n(f.amount)))

@@ -1,9 +1,10 @@
 """The hubs figure: what landed at each hub and what it handled, the queue at the end of
-each day and how long what it handled had waited, a row of panels per hub.
+each day and how long what it handled had waited, a row of panels per hub. Amounts are in
+days of the hub's throughput: a hub counts units of any good (or kg) as one, and in days of
+its work its backlog reads without an axis of masks and ventilators added together.
 
 Drawn only for a run with hubs (``hubs.parquet``): :func:`sim.report.figures.run_figures`
 adds it to a run's figures; the brief draws it on its page "Hubs" (sim.report.hub_brief).
-Amounts are in each hub's throughput unit (units of any good, or kg), as the hub counts them.
 """
 
 from __future__ import annotations
@@ -25,13 +26,15 @@ from sim.report.style import (
     VERMILLION,
     FigureResult,
     canvas,
+    date_axis,
     mm,
+    panel_title,
     provenance,
-    scale,
+    ylabel,
 )
 from sim.results.reader import RunData
 
-TITLE = "Hubs: what landed, what was handled, the queue and the wait"
+TITLE = "Hubs: the backlog in days of work, what landed and was handled, and the wait"
 
 
 def _n(x: Any) -> float:
@@ -52,30 +55,31 @@ def figsize(run: RunData) -> tuple[float, float]:
 
 
 def hubs(run: RunData, fig: FigureBase | None = None) -> FigureResult:
-    """Per hub: what was handled each day (bars) against the throughput, what landed, and
-    the queue at the end of the day; and the mean days what was handled had waited."""
+    """Per hub: its backlog and what landed and was handled each day, in days of its
+    throughput; and the mean days what it handled had waited."""
     fig, body = canvas(fig, TITLE, provenance(run.summary), figsize(run))
     grid = body.subplots(max(len(run.hubs), 1), 2, squeeze=False, width_ratios=[1.6, 1])
     axes = []
     x = run.dates
     for (left, right), (hub, s) in zip(grid, run.hubs.items(), strict=False):
         unit, cap = run.hub_unit(hub), throughput(run, hub)
-        div, word = scale(max(float(np.nanmax(s["queue"], initial=0.0)),
-                              float(np.nanmax(s["handled"], initial=0.0)), cap or 0.0))
-        left.bar(x, s["handled"] / div, width=1.0, color=GREEN, alpha=0.7, lw=0,
+        # A hub counts units of any good (or kg): in days of its own throughput, the queue
+        # and the landings read without adding masks to ventilators on one axis.
+        per_day = cap or max(float(np.nanmax(s["handled"], initial=0.0)), 1.0)
+        left.bar(x, s["handled"] / per_day, width=1.0, color=GREEN, alpha=0.7, lw=0,
                  label="handled that day")
-        left.plot(x, s["queue"] / div, color=BLUE, lw=1.6, label="queue at the end of the day")
-        if cap is not None:
-            left.axhline(cap / div, color=BLACK, linestyle="--", lw=0.9,
-                         label="throughput a day")
+        left.plot(x, s["queue"] / per_day, color=BLUE, lw=1.6,
+                  label="queue at the end of the day")
+        left.axhline(1.0, color=BLACK, linestyle="--", lw=0.9, label="throughput a day")
         landed = s["arrived"] > 0
-        left.plot(x[landed], s["arrived"][landed] / div, linestyle="",
+        left.plot(x[landed], s["arrived"][landed] / per_day, linestyle="",
                   marker="v", color=ORANGE, markersize=4.5, label="landed that day")
-        left.set_ylabel(f"{word}{unit}".capitalize())
+        ylabel(left, f"Days of the hub's work ({mm(per_day)} {unit} a day)",
+               0.7 / len(grid))
         left.set_ylim(bottom=0)
         e = run.hub_summary(hub)
-        left.set_title(f"{run.hub_name(hub)}: {mm(_n(e.get('handled')))} {unit} handled",
-                       loc="left", fontsize=8.5)
+        panel_title(left, f"{run.hub_name(hub)}: {mm(_n(e.get('handled')))} {unit} handled",
+                    0.5)
         wait = s["wait_days"]
         right.plot(x, wait, color=VERMILLION, marker="o", markersize=2.5, lw=1.2,
                    label="mean wait of what was handled that day")
@@ -85,11 +89,10 @@ def hubs(run: RunData, fig: FigureBase | None = None) -> FigureResult:
                           label="mean over the horizon")
         right.set_ylim(bottom=0, top=max(float(np.nanmax(wait, initial=0.0)) * 1.15, 1.0))
         right.set_ylabel("Days waited")
-        right.set_title("Waiting time" + (f": {mean:.1f} days on average" if mean is not None
-                                          else ": nothing handled"), loc="left", fontsize=8.5)
-        day = np.timedelta64(1, "D")  # room for the first and last day's bar
-        for ax in (left, right):
-            ax.set_xlim(x[0] - day, x[-1] + day)
+        panel_title(right, "Waiting time" + (f": {mean:.1f} days on average" if mean is not None
+                                             else ": nothing handled"), 0.3)
+        for ax in (left, right):  # a day's room for the first and last day's bar
+            date_axis(ax, x, pad_days=1)
         axes += [left, right]
     if not run.hubs:  # a run without hubs draws none (run_figures leaves it out)
         grid[0, 0].text(0.5, 0.5, "no hubs", ha="center", transform=grid[0, 0].transAxes)
@@ -98,7 +101,7 @@ def hubs(run: RunData, fig: FigureBase | None = None) -> FigureResult:
                Line2D([], [], color=ORANGE, marker="v", linestyle=""),
                Line2D([], [], color=VERMILLION, marker="o", markersize=2.5, lw=1.2),
                Line2D([], [], color=GREY, linestyle=":")]
-    labels = ["handled that day", "queue at the end of the day", "throughput a day",
+    labels = ["handled that day", "queue at the end of the day", "throughput a day (1 day)",
               "landed that day", "days what was handled had waited", "mean wait"]
     body.legend(handles, labels, loc="outside upper center", ncols=3)
     return fig, axes

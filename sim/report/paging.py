@@ -1,11 +1,16 @@
-"""Text pages that run on: blocks of text and tables laid out down a page and continued on
-the next when the page is full, a table's header repeated on each page it spans. Heights are
-measured the way :func:`sim.report.brief._text` and :func:`sim.report.brief._table` draw, so
-the number of pages is known before any is drawn (the brief numbers its pages)."""
+"""Text pages that run on: sections of text and tables laid out down a page and continued on
+the next when the page is full, a table's header repeated on each page it spans.
+
+The brief's text sections flow one after the other (a section starts where the last one
+ends, not on a fresh page), so that no page but the last is left mostly empty. A section
+that starts at the top of a page takes the page's title; one that starts lower down gets a
+heading there, and a page it continues onto is titled "<section> (continued)". Heights are
+those :mod:`sim.report.pages` draws with, so the number of pages is known before any is
+drawn.
+"""
 
 from __future__ import annotations
 
-import textwrap
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from functools import partial
@@ -13,7 +18,7 @@ from typing import Any
 
 from matplotlib.figure import Figure
 
-from sim.report.pages import AX_H, blank, table, table_cells, text
+from sim.report.pages import AX_W, blank, table, table_cells, text, text_height, title_drop
 
 
 @dataclass(frozen=True)
@@ -25,12 +30,24 @@ class Text:
     gap: float = 0.0  # space above, axes fraction
 
     def height(self) -> float:
-        lines = len(textwrap.wrap(self.text, self.width) or [""])
-        return self.gap + lines * self.fontsize * 1.45 / 72 / AX_H + 0.02
+        return self.gap + text_height(self.text, self.width, self.fontsize)
 
 
-def heading(text: str, fontsize: float = 11.0) -> Text:
-    return Text(text, fontsize=fontsize, style={"fontweight": "bold"}, gap=0.005)
+def heading(body: str, fontsize: float = 11.0) -> Text:
+    """A bold heading, wrapped to the page's width (bold DejaVu: about 0.66 em a
+    character)."""
+    return Text(body, width=int(AX_W * 72 / (fontsize * 0.66)), fontsize=fontsize,
+                style={"fontweight": "bold"}, gap=0.008)
+
+
+@dataclass(frozen=True)
+class Section:
+    """The start of a section: the page's title at the top of a page, else a heading."""
+
+    title: str
+
+    def height(self, at_top: bool) -> float:
+        return 0.0 if at_top else 0.015 + text_height(self.title, 70, 13)
 
 
 @dataclass(frozen=True)
@@ -46,38 +63,79 @@ class Table:
         return head, rows
 
 
-Block = Text | Table
+Block = Text | Table | Section
 BOTTOM = 0.02  # lowest y a block may reach (the page number sits below the axes)
+HALF = 0.5  # a page left behind keeps at least this share of its height filled
 
 
-def _split(blocks: Sequence[Block], first_bottom: float) -> list[list[Block]]:
+@dataclass
+class Page:
+    title: str
+    blocks: list[Block]
+    title_size: float = 15.0
+
+
+def split(blocks: Sequence[Block], first_bottom: float = BOTTOM,
+          first_title: str = "", first_size: float = 15.0) -> list[Page]:
     """The blocks of each page: a text goes whole onto the page it fits (with the heading
-    before it), a table is cut between rows."""
-    pages: list[list[Block]] = [[]]
-    y, bottom = 1.0, first_bottom
+    before it), a table is cut between rows, a section heading is never left at the foot
+    of a page."""
+    pages: list[Page] = [Page(first_title, [], first_size)]
+    y, bottom = 1.0 - title_drop(first_title, first_size), first_bottom
+    section = first_title
+    tops: list[float] = []  # where each block of the page being filled starts
 
-    def new_page() -> None:
+    def new_page(then: float = 0.0) -> None:
         nonlocal y, bottom
-        # A heading is not left at the foot of a page, apart from what it heads.
-        keep = pages[-1].pop() if _is_heading(pages[-1]) else None
-        pages.append([])
-        y, bottom = 1.0, BOTTOM
-        if isinstance(keep, Text):
-            pages[-1].append(keep)
-            y -= keep.height()
+        # Headings (and a section's start) go with what they head; before a table (``then``:
+        # the height that must follow), a section's opening text goes with it too, when the
+        # page it leaves stays half full and the opening and ``then`` fit on the next.
+        keep: list[Block] = []
+        start = _intro(pages[-1].blocks) if then > 0 else None
+        if start is not None and 1.0 - tops[start] >= HALF and \
+                tops[start] - y + then <= 1.0 - BOTTOM:
+            keep = pages[-1].blocks[start:]
+            del pages[-1].blocks[start:]
+        while pages[-1].blocks and _is_heading(pages[-1].blocks[-1]):
+            keep.insert(0, pages[-1].blocks.pop())
+        tops.clear()
+        starts = bool(keep) and isinstance(keep[0], Section)
+        pages.append(Page(keep[0].title if starts and isinstance(keep[0], Section)
+                          else f"{section} (continued)", []))
+        y, bottom = 1.0 - title_drop(pages[-1].title, pages[-1].title_size), BOTTOM
+        for k in keep:
+            place(k)
+
+    def place(block: Block) -> None:
+        nonlocal y, section
+        top = y
+        if isinstance(block, Section):
+            at_top = not pages[-1].blocks and (not pages[-1].title or pages[-1].title ==
+                                               f"{section} (continued)")
+            section = block.title
+            if at_top:
+                y += title_drop(pages[-1].title, pages[-1].title_size)
+                pages[-1].title = block.title
+                y -= title_drop(block.title, pages[-1].title_size)
+            y -= block.height(at_top)
+        else:
+            y -= block.height()  # type: ignore[union-attr]
+        pages[-1].blocks.append(block)
+        tops.append(top)
 
     for block in blocks:
-        if isinstance(block, Text):
-            if y - block.height() < bottom and pages[-1]:
+        if isinstance(block, (Text, Section)):
+            need = block.height(False) if isinstance(block, Section) else block.height()
+            if y - need < bottom and _content(pages[-1]):
                 new_page()
-            pages[-1].append(block)
-            y -= block.height()
+            place(block)
             continue
         head, heights = block.heights()
         rows = list(block.rows)
         whole = head + sum(heights) + 0.03
-        if block.keep and pages[-1] and y - whole < bottom and whole <= 1.0 - BOTTOM:
-            new_page()
+        if block.keep and _content(pages[-1]) and y - whole < bottom and \
+                whole <= 1.0 - BOTTOM:
+            new_page(then=whole)
         i = 0
         while i < len(rows):
             room, n = y - bottom - head - 0.03, 0
@@ -85,29 +143,48 @@ def _split(blocks: Sequence[Block], first_bottom: float) -> list[list[Block]]:
                 room -= heights[i + n]
                 n += 1
             if n == 0:
-                if pages[-1] and not (len(pages[-1]) == 1 and _is_heading(pages[-1])):
-                    new_page()
+                if _content(pages[-1]):
+                    new_page(then=head + heights[0] + 0.03 if i == 0 else 0.0)
                     continue
-                n = 1  # a row taller than a page: draw it anyway
-            pages[-1].append(Table(block.header, rows[i:i + n], block.widths, block.fontsize,
-                                   block.keep))
+                n = 1  # a row taller than a page: drawn anyway
+            part = Table(block.header, rows[i:i + n], block.widths, block.fontsize, block.keep)
+            pages[-1].blocks.append(part)
+            tops.append(y)
             y -= head + sum(heights[i:i + n]) + 0.03
             i += n
-    return pages
+    return [p for p in pages if p.blocks or p is pages[0]]
 
 
-def _is_heading(page: list[Block]) -> bool:
-    if not page:
-        return False
-    last = page[-1]
-    return isinstance(last, Text) and last.style.get("fontweight") == "bold"
+def _intro(blocks: list[Block]) -> int | None:
+    """Where the last section's opening starts, when nothing but text follows it on the
+    page (no table yet): its heading and the text that introduces what comes next."""
+    for k in range(len(blocks) - 1, -1, -1):
+        if isinstance(blocks[k], Table):
+            return None
+        if isinstance(blocks[k], Section):
+            return k if k > 0 else None
+    return None
 
 
-def _draw(title: str, blocks: list[Block], footer: Callable[[Any], None] | None) -> Figure:
-    fig, ax = blank(title)
-    y = 1.0
-    for b in blocks:
-        if isinstance(b, Text):
+def _is_heading(block: Block) -> bool:
+    return isinstance(block, Section) or (isinstance(block, Text)
+                                          and block.style.get("fontweight") == "bold")
+
+
+def _content(page: Page) -> bool:
+    """Whether the page holds anything but headings (a heading alone is moved on)."""
+    return any(not _is_heading(b) for b in page.blocks)
+
+
+def draw(page: Page, footer: Callable[[Any], None] | None = None) -> Figure:
+    fig, ax = blank(page.title, page.title_size)
+    y = 1.0 - title_drop(page.title, page.title_size)
+    for k, b in enumerate(page.blocks):
+        if isinstance(b, Section):
+            if k == 0 and page.title == b.title:
+                continue
+            y = text(ax, y - 0.015, b.title, width=70, fontsize=13, fontweight="bold")
+        elif isinstance(b, Text):
             y = text(ax, y - b.gap, b.text, width=b.width, fontsize=b.fontsize, **b.style)
         else:
             y = table(ax, y, b.header, b.rows, b.widths, fontsize=b.fontsize)
@@ -116,10 +193,10 @@ def _draw(title: str, blocks: list[Block], footer: Callable[[Any], None] | None)
     return fig
 
 
-def flow(title: str, blocks: Sequence[Block], footer: Callable[[Any], None] | None = None,
+def flow(blocks: Sequence[Block], first_title: str = "",
+         footer: Callable[[Any], None] | None = None,
          footer_top: float = BOTTOM) -> list[Callable[[], Figure]]:
-    """The pages ``blocks`` fill under ``title`` (the next ones "... (continued)"), each
-    drawn when called. ``footer`` draws on the first page's axes below ``footer_top``."""
-    split = _split(blocks, max(footer_top, BOTTOM))
-    return [partial(_draw, title if k == 0 else f"{title} (continued)", page,
-                    footer if k == 0 else None) for k, page in enumerate(split)]
+    """The pages ``blocks`` fill, each drawn when called. ``footer`` draws on the first
+    page's axes below ``footer_top``."""
+    pages = split(blocks, max(footer_top, BOTTOM), first_title)
+    return [partial(draw, page, footer if k == 0 else None) for k, page in enumerate(pages)]

@@ -1,24 +1,21 @@
-"""The pledges and provenance pages of a brief with several goods or donors: the pledges
-totalled by donor and good, each pledge when there are few (over as many pages as they
-take), else the ones not kept in full on time and where the full list is; then provenance.
-"""
+"""The brief's section on pledges: the pledges totalled by donor and good, each pledge when
+there are few (over as many pages as they take), else the ones not kept in full on time and
+where the full list is; and the run's provenance, which closes the brief."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from typing import Any
 
 import matplotlib
-from matplotlib.figure import Figure
 
 from sim.report import paging
-from sim.report.style import mm
+from sim.report.words import count, mm
 from sim.results.reader import RunData
 
-LIST_ALL = 60  # pledges listed one by one up to this many (about three pages)
+LIST_ALL = 25  # pledges listed one by one up to this many (about a page)
 LIST_LATE = 40  # rows of pledges not kept in full on time, when not all are listed
 EACH = ("Due", "Donor", "Good", "Region", "Amount", "On time", "Late", "Unmet", "Note")
-EACH_WIDTHS = (0.1, 0.15, 0.12, 0.12, 0.07, 0.07, 0.06, 0.06, 0.25)
+EACH_WIDTHS = (0.1, 0.14, 0.12, 0.12, 0.07, 0.07, 0.06, 0.07, 0.25)
 
 
 def _n(x: Any) -> float:
@@ -59,12 +56,34 @@ def _provenance(run: RunData) -> list[tuple[str, str]]:
             ("Scenario sha256", str(prov.get("scenario_sha256"))),
             ("Engine / backend", f"{prov.get('engine')} / {prov.get('backend')}"),
             ("numpy / matplotlib", f"{prov.get('numpy')} / {matplotlib.__version__}"),
-            ("Sources", "the comments of the scenario file")]
+            ("Sources", "the scenario file's comments and observations; the record's sources "
+                        "are listed in docs/sources.md")]
+
+
+def _without_donor(block: paging.Block) -> paging.Block:
+    """A table without its donor column (a run of one donor), its width given to the
+    last column."""
+    if not isinstance(block, paging.Table) or "Donor" not in block.header:
+        return block
+    k = list(block.header).index("Donor")
+    widths = [w for i, w in enumerate(block.widths) if i != k]
+    widths[-1] += block.widths[k]
+    return paging.Table([h for i, h in enumerate(block.header) if i != k],
+                        [[c for i, c in enumerate(r) if i != k] for r in block.rows], widths,
+                        block.fontsize, block.keep)
 
 
 def blocks(run: RunData) -> list[paging.Block]:
+    """The section (nothing when the scenario has no pledges)."""
+    out = _blocks(run)
+    return [_without_donor(b) for b in out] if len(run.donors) == 1 else out
+
+
+def _blocks(run: RunData) -> list[paging.Block]:
     each = list((run.summary.get("pledges") or {}).get("each") or [])
-    out: list[paging.Block] = []
+    if not each and not run.scenario.get("pledges"):
+        return []
+    out: list[paging.Block] = [paging.Section("Pledges")]
     if not each:  # a summary without the outcome of each pledge: list what was pledged
         listed = [(str(p.get("date") or f"{p.get('start')} to {p.get('end')}"),
                  run.donor_name(str(p.get("donor", ""))), run.good_name(str(p.get("good", ""))),
@@ -73,14 +92,15 @@ def blocks(run: RunData) -> list[paging.Block]:
                  str(p.get("note", ""))) for p in run.scenario.get("pledges", [])]
         out.append(paging.Table(EACH, listed or [("none",) + ("",) * 8], EACH_WIDTHS, 6.5))
     else:
-        out += [paging.Text(f"{len(each)} pledges, in each good's own unit. Not due: fixed "
-                            "pledges dated after the horizon's last shipment day.", width=100,
+        out += [paging.Text(f"{count(len(each), 'pledge')}, in each good's own unit. Not "
+                            "due: fixed pledges dated after the horizon's last shipment day.",
+                            width=100,
                             fontsize=9, style={"color": "#222222"}),
                 paging.heading("By donor and good"),
                 paging.Table(("Donor", "Good (unit)", "Pledges", "Regions", "Due", "Amount",
                               "On time", "Late", "Unmet", "Not due"),
                              by_donor_and_good(run, each),
-                             (0.15, 0.17, 0.07, 0.07, 0.18, 0.07, 0.07, 0.06, 0.06, 0.07),
+                             (0.14, 0.16, 0.08, 0.08, 0.16, 0.08, 0.07, 0.06, 0.07, 0.07),
                              fontsize=7)]
         if len(each) <= LIST_ALL:
             out += [paging.heading("Each pledge"),
@@ -101,10 +121,9 @@ def blocks(run: RunData) -> list[paging.Block]:
                                                     "more (summary.json)",) + ("",) * 8]
                 out += [paging.heading(f"Pledges not kept in full on time ({len(short)})"),
                         paging.Table(EACH, rows, EACH_WIDTHS, 6.5)]
-    out += [paging.heading("Provenance"),
-            paging.Table(("Item", "Value"), _provenance(run), (0.25, 0.75))]
     return out
 
 
-def pages(run: RunData) -> list[Callable[[], Figure]]:
-    return paging.flow("Pledges; provenance", blocks(run))
+def provenance_blocks(run: RunData) -> list[paging.Block]:
+    return [paging.Section("Provenance"),
+            paging.Table(("Item", "Value"), _provenance(run), (0.25, 0.75), keep=True)]

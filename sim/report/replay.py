@@ -52,9 +52,9 @@ class Panel:
 PANELS: dict[Measure, Panel] = {
     Measure.DONOR_PRODUCTION: Panel("production", False, "Production",
                                     "Flow (million masks per day)", BLUE),
-    Measure.DOMESTIC_SERVED: Panel("domestic_served", False, "Domestic ration served",
+    Measure.DOMESTIC_SERVED: Panel("domestic_served", False, "Domestic demand served",
                                    "Flow (million masks per day)", ORANGE),
-    Measure.DOMESTIC_DEMAND: Panel("domestic_demand", False, "Domestic ration demanded",
+    Measure.DOMESTIC_DEMAND: Panel("domestic_demand", False, "Domestic demand (every domestic use)",
                                    "Flow (million masks per day)", PURPLE),
     Measure.DONOR_STOCK: Panel("stock", False, "Donor stock at the end of the day",
                                "Stock (million masks)", VERMILLION),

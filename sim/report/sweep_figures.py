@@ -10,6 +10,7 @@ use the house style of :mod:`sim.report.figures` and return ``(fig, axes)`` like
 from __future__ import annotations
 
 import math
+import textwrap
 from collections.abc import Callable
 from functools import partial
 from typing import Any
@@ -17,10 +18,11 @@ from typing import Any
 import numpy as np
 from matplotlib.axes import Axes
 from matplotlib.figure import FigureBase
+from matplotlib.ticker import FuncFormatter, MaxNLocator
 from numpy.typing import NDArray
 
 from sim.report.replay import load_replay, replay
-from sim.report.style import BLACK, FigureResult, canvas, style
+from sim.report.style import BLACK, FIGSIZE, FigureResult, canvas, fit, style, ylabel
 from sim.report.sweep_data import (
     KEY_OUTCOMES,
     OUTCOMES,
@@ -31,6 +33,7 @@ from sim.report.sweep_data import (
     outcome_label,
     param_label,
 )
+from sim.report.words import mm
 from sim.scenario.errors import InputError
 
 
@@ -50,6 +53,7 @@ def _defined(values: NDArray[np.float64]) -> NDArray[np.float64]:
     return out
 
 
+ROW_IN = 0.15  # inches a tornado bar's label needs (7 pt text and a gap)
 UNDEFINED_NOTE = "Runs where nothing was delivered have no equity value and are left out."
 
 
@@ -130,13 +134,27 @@ def lever(sweep: SweepData, name: str, outcomes: tuple[str, ...] = KEY_OUTCOMES,
                 ax.fill_between(xs, stats[:, 0], stats[:, 2], color=st.color, alpha=0.15,
                                 hatch=st.hatch, edgecolor=st.color, lw=0)
         if categorical:
-            ax.set_xticks(np.arange(len(x_keys)), [str(k) for k in x_keys])
+            ax.set_xticks(np.arange(len(x_keys)), tick_labels([str(k) for k in x_keys], 0.42,
+                                                              ax))
             ax.set_xlim(-0.5, len(x_keys) - 0.5)
-        ax.set_xlabel(param_label(name))
-        ax.set_ylabel(outcome_label(out)[0])
-    if by is not None:
-        axes[0].legend(loc="best")
+        else:  # "250 k", "1 M" under each tick, not an offset ("1e6") over the label
+            ax.xaxis.set_major_locator(MaxNLocator(nbins=4))
+            ax.xaxis.set_major_formatter(FuncFormatter(
+                lambda v, _: mm(v) if abs(v) >= 1000 else f"{v:g}"))
+        ax.set_xlabel(fit(ax, param_label(name), 0.42))
+        ylabel(ax, outcome_label(out)[0], 0.3 if len(outs) > 2 else 0.6)
+    if by is not None:  # one legend above the panels, never on the data
+        handles, labels = axes[0].get_legend_handles_labels()
+        body.legend(handles, labels, loc="outside upper center", ncols=min(len(labels), 3))
     return fig, axes
+
+
+def tick_labels(keys: list[str], share: float, ax: Axes, fontsize: float = 8.0) -> list[str]:
+    """Category names as tick labels that do not run into each other: each wrapped to the
+    width its tick has (``share`` of the figure's width over the ticks)."""
+    width_pt = ax.get_figure(root=True).get_size_inches()[0] * share * 72  # type: ignore[union-attr]
+    chars = max(int(width_pt / max(len(keys), 1) / (fontsize * 0.6)) - 1, 4)
+    return [textwrap.fill(k.replace("_", " "), chars, break_long_words=True) for k in keys]
 
 
 def heatmap(sweep: SweepData, x: str, y: str, outcome: str = "donated_total",
@@ -165,10 +183,10 @@ def heatmap(sweep: SweepData, x: str, y: str, outcome: str = "donated_total",
                 light = hi > lo and (cells[a, b] - lo) / (hi - lo) > 0.55
                 ax.text(b, a, f"{cells[a, b]:.3g}", ha="center", va="center", fontsize=7,
                         color=BLACK if light else "white")
-    ax.set_xticks(np.arange(len(xk)), [_tick(k) for k in xk])
+    ax.set_xticks(np.arange(len(xk)), tick_labels([_tick(k) for k in xk], 0.75, ax))
     ax.set_yticks(np.arange(len(yk)), [_tick(k) for k in yk])
-    ax.set_xlabel(param_label(x))
-    ax.set_ylabel(param_label(y))
+    ax.set_xlabel(fit(ax, param_label(x), 0.75))
+    ylabel(ax, param_label(y), 0.7)
     ax.grid(False)
     body.colorbar(mesh, ax=ax, label=f"median {outcome_label(outcome)[0]}")
     return fig, [ax]
@@ -210,12 +228,13 @@ def tradeoff(sweep: SweepData, fig: FigureBase | None = None) -> FigureResult:
         for ax, xs in ((ax0, short), (ax1, gini)):
             ax.scatter(xs[sel], donated[sel], color=st.color, marker=st.marker, s=22,
                        alpha=0.8, label=label, edgecolors="white", linewidths=0.4)
-    ax0.set_xlabel(short_label)
+    ax0.set_xlabel(fit(ax0, short_label, 0.42))
     ax0.set_ylabel("Donated (million masks)")
     ax0.set_title("Giving against domestic safety", loc="left")
     ax1.set_xlabel("Gini of fill rates (0 = equal)")
     ax1.set_title("Giving against equity", loc="left")
-    ax0.legend(loc="best")
+    handles, labels = ax0.get_legend_handles_labels()
+    body.legend(handles, labels, loc="outside upper center", ncols=min(len(labels), 3))
     return fig, [ax0, ax1]
 
 
@@ -227,40 +246,54 @@ def tornado(sweep: SweepData, fig: FigureBase | None = None) -> FigureResult:
     present = list(dict.fromkeys(r["outcome"] for r in rows))
     outs = ([o for o in KEY_OUTCOMES if o in present]
             + [o for o in present if o not in KEY_OUTCOMES])[:4]
-    fig, body = canvas(fig, "Sensitivity: which levers move each outcome", footnote(sweep))
-    axes = _grid(body, len(outs))
 
     def value(r: dict[str, str], key: str) -> float:
         text = (r.get(key) or "").strip()
         return float(text) if text else math.nan
 
-    for ax, out in zip(axes, outs, strict=True):
+    def shown(out: str) -> list[dict[str, str]]:
+        """The outcome's rows: Sobol indices when it has them, else the SRRC of each
+        lever (a categorical lever has one per level, none for itself), smallest first."""
         mine = [r for r in rows if r["outcome"] == out]
         sobol = [r for r in mine if math.isfinite(value(r, "total"))]
         if sobol:
-            sobol.sort(key=lambda r: value(r, "total"))
-            y = np.arange(len(sobol))
-            ax.barh(y, [value(r, "total") for r in sobol], color=style(5).color,
+            return sorted(sobol, key=lambda r: value(r, "total"))
+        return sorted((r for r in mine if math.isfinite(value(r, "srrc"))),
+                      key=lambda r: abs(value(r, "srrc")))
+
+    bars = {o: shown(o) for o in outs}
+    # Each lever's name on its own line: a taller figure for many levers (or levels).
+    panel_rows = math.ceil(len(outs) / 2)
+    tall = 1.0 + panel_rows * (1.0 + ROW_IN * max(len(b) for b in bars.values()))
+    fig, body = canvas(fig, "Sensitivity: which levers move each outcome", footnote(sweep),
+                       (FIGSIZE[0], max(FIGSIZE[1], tall)))
+    axes = _grid(body, len(outs))
+    seen: dict[str, Any] = {}  # one legend above the panels, not on the bars
+
+    for ax, out in zip(axes, outs, strict=True):
+        mine = bars[out]
+        y = np.arange(len(mine))
+        if mine and math.isfinite(value(mine[0], "total")):
+            ax.barh(y, [value(r, "total") for r in mine], color=style(5).color,
                     hatch="////", edgecolor="white", lw=0.3, label="total effect")
-            ax.barh(y, [value(r, "first") for r in sobol], height=0.4,
+            ax.barh(y, [value(r, "first") for r in mine], height=0.4,
                     color=style(0).color, label="first order")
-            ax.set_xlabel("Sobol index (share of variance)")
-        else:
-            sobol = sorted(mine, key=lambda r: abs(value(r, "srrc")))
-            y = np.arange(len(sobol))
-            vals = np.nan_to_num([value(r, "srrc") for r in sobol])
-            for sign, st, label in ((1, style(0), "raises it"), (-1, style(1), "lowers it")):
+            ax.set_xlabel(fit(ax, "Sobol index (share of variance)", 0.3))
+        else:  # not the colours of the Sobol bars, which may share the legend
+            vals = np.array([value(r, "srrc") for r in mine])
+            for sign, st, label in ((1, style(2), "raises it"), (-1, style(1), "lowers it")):
                 sel = np.sign(vals) == sign
                 ax.barh(y[sel], vals[sel], color=st.color, hatch=st.hatch, edgecolor="white",
                         lw=0.3, label=label)
             ax.axvline(0, color=BLACK, lw=0.8)
             ax.set_xlim(-1.05, 1.05)
-            ax.set_xlabel("SRRC (standardised rank regression, -1 to 1)")
-        ax.set_yticks(y, [r["parameter"] for r in sobol])
+            ax.set_xlabel(fit(ax, "SRRC (standardised rank regression, -1 to 1)", 0.3))
+        ax.set_yticks(y, [r["parameter"] for r in mine], fontsize=7)
         ax.set_title(outcome_label(out)[0].split(" (")[0], loc="left")
         ax.grid(axis="y", visible=False)
-        if ax.get_legend_handles_labels()[0]:
-            ax.legend(loc="lower right")
+        for h, label in zip(*ax.get_legend_handles_labels(), strict=True):
+            seen.setdefault(label, h)
+    body.legend(list(seen.values()), list(seen), loc="outside upper center", ncols=len(seen))
     return fig, axes
 
 

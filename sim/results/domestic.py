@@ -17,7 +17,7 @@ Derived series, per channel row (C, T), named as ``sim.results.observations`` re
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -25,6 +25,7 @@ from numpy.typing import NDArray
 
 from sim.engine import channels as ch
 from sim.engine.plan import Plan, domestic_programme
+from sim.scenario.domestic import Use
 from sim.scenario.scenario import Scenario
 
 Array = NDArray[np.float64]
@@ -82,11 +83,35 @@ def derived_series(scenario: Scenario, plan: Plan, donor: Mapping[str, Array]
             continue
         done = served_programme(programme, served_share(served[c], demand[c]))
         out["sold"][c] = done.sold
-        for use, held in zip(dom.uses, done.held, strict=True):
-            out["held"][c] += held
-            for sid in use.counts_in:
-                out[f"stock_in:{sid}"][c] += held
+        out["held"][c] = sum(done.held, np.zeros(n_days))
+        for sid, series in stocks_in(dom.uses, done, stock[c]).items():
+            out[f"stock_in:{sid}"][c] = series
     return out
+
+
+def stocks_in(uses: Sequence[Use], done: ServedProgramme, stock: Array) -> dict[str, Array]:
+    """Each stock series the uses count in (by id): the donor's ``stock`` plus what those
+    uses hold at the end of each day."""
+    out: dict[str, Array] = {}
+    for use, held in zip(uses, done.held, strict=True):
+        for sid in use.counts_in:
+            out[sid] = out.get(sid, stock) + held
+    return out
+
+
+def channel_stocks(scenario: Scenario, donor: str, good: str, stock: Array, served: Array,
+                   demand: Array) -> dict[str, Array]:
+    """One channel's stock series of the scenario's (``stock_in:<id>`` of
+    ``derived_series``), by id, from its daily ``stock``, ``domestic_served`` and
+    ``domestic_demand`` (T,): what a run folder keeps. Empty for a channel whose uses count
+    in none."""
+    chan = next(c for c in ch.channels(scenario) if c.donor.id == donor and c.supply.good == good)
+    dom = chan.supply.domestic
+    programme = domestic_programme(chan.supply, scenario.horizon.start, len(stock))
+    if dom is None or programme is None or not dom.stock_series:
+        return {}
+    done = served_programme(programme, served_share(served, demand))
+    return stocks_in(dom.uses, done, np.asarray(stock, dtype=np.float64))
 
 
 def programme_summary(scenario: Scenario, plan: Plan, donor: Mapping[str, Array] | None,

@@ -26,6 +26,7 @@ from pydantic import ValidationError
 
 from sim.engine.runner import Result
 from sim.results import tables
+from sim.results.domestic import channel_stocks
 from sim.results.summary import FORMAT_VERSION, summary
 from sim.scenario.errors import InputError, first_error
 from sim.scenario.normalise import normalise
@@ -134,6 +135,22 @@ class RunData:
         """One channel's daily series; KeyError names a channel the run does not have."""
         return self.by_channel[(donor, good)]
 
+    def supply(self, donor: str, good: str) -> dict[str, Any]:
+        """The resolved scenario's entry for one channel's supply ({} when it has none)."""
+        return dict(next((s for d in self.scenario["donors"] if d["id"] == donor
+                          for s in d.get("supplies", []) if s.get("good") == good), {}))
+
+    def stocks_of(self, donor: str, good: str) -> dict[str, Array]:
+        """One channel's stock series of the scenario's, by id (T,): its stock plus what
+        the domestic uses counting in each hold ({} when none counts in any), worked out
+        from the resolved scenario and the daily series as the run's own comparison does."""
+        daily = self.daily_of(donor, good)
+        supply = self.supply(donor, good)
+        if not any(u.get("counts_in") for u in (supply.get("domestic") or {}).get("uses", [])):
+            return {}
+        return channel_stocks(Scenario.model_validate(self.scenario), donor, good,
+                              daily["stock"], daily["domestic_served"], daily["domestic_demand"])
+
     def channels_of(self, good: str) -> list[Channel]:
         """The channels that supply ``good`` (its donors), in channel order."""
         return [c for c in self.channels if c[1] == good]
@@ -188,7 +205,9 @@ def _columns(path: Path, names: tuple[str, ...]) -> dict[str, NDArray[Any]]:
     """A Parquet file's columns (``names`` at least) as numpy: dates as datetime64[D], labels
     as str objects."""
     try:
-        table = pq.read_table(path)
+        # One file: ParquetFile reads it without importing pyarrow.dataset (and pandas with
+        # it), which `masksim brief` and `plot` would otherwise load for nothing.
+        table = pq.ParquetFile(path).read()
     except Exception as exc:  # pyarrow raises several types for a damaged file
         raise InputError(path, "", f"cannot read Parquet: {exc}") from None
     missing = [n for n in names if n not in table.column_names]

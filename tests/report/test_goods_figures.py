@@ -1,6 +1,7 @@
 """Goods and donors in the reading and reporting side: the reader gives each channel's and
-each good's series, figures draw a row of panels per good in its own unit, the brief has a
-page per good and a table per donor, and compare shows what pooling changes, good by good."""
+each good's series, figures draw a row of panels per supply or per good in its own unit, the
+brief has the goods' table and a table per donor, and compare shows what pooling changes,
+good by good."""
 
 from __future__ import annotations
 
@@ -15,12 +16,13 @@ import pyarrow.csv as pa_csv
 import pyarrow.parquet as pq
 import pytest
 from matplotlib.backends.backend_agg import FigureCanvasAgg
-from matplotlib.figure import Figure, FigureBase
+from matplotlib.figure import FigureBase
 from matplotlib.text import Text
 from runs import SCENARIOS, make_run
 
 from sim.cli.main import main
-from sim.report import brief, compare, figures, goods_brief
+from sim.report import brief, compare, figures, paging, sections, title_page
+from sim.report.words import lower_first
 from sim.results.reader import RunData, load_run
 
 UNITS = {"masks": "masks", "kits": "kits", "suits": "suits"}
@@ -105,7 +107,30 @@ def test_a_legacy_folder_reads_as_one_donor_giving_masks(tmp_path: Path, older: 
     assert legacy.daily["shipped"].sum() == pytest.approx(legacy.summary["donated_total"])
 
 
-@pytest.mark.parametrize("name", ["supply", "donations", "sufficiency"])
+def _units_only(labels: str, good: str) -> None:
+    assert f" {UNITS[good]}" in labels, labels  # e.g. "Stock (thousand suits)"
+    others = [u for g, u in UNITS.items() if g != good]
+    assert not any(f" {u})" in labels or f" {u} a day)" in labels for u in others), labels
+
+
+def test_supply_draws_each_donor_s_supply_in_its_unit(run: RunData) -> None:
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        with figures.house_style():
+            fig, axes = figures.supply(run, None)
+            FigureCanvasAgg(fig.get_figure(root=True)).draw()
+    # Taiwan's masks and suits and Korea's kits are made or rationed at home: two panels
+    # each; the foundation only buys and gives: a panel a good.
+    assert len(axes) == 2 * 3 + 3
+    for donor, good in run.channels:
+        mine = [ax for ax in axes if ax.get_title(loc="left").replace("\n", " ").startswith(
+            f"{run.donor_name(donor)}, {lower_first(NAMES[good])}")]
+        assert mine and all(ax.has_data() for ax in mine), (donor, good)
+        _units_only(" ".join(ax.get_ylabel().replace("\n", " ") for ax in mine), good)
+    assert any(t.startswith("Source: masksim") for t in _texts(fig))
+
+
+@pytest.mark.parametrize("name", ["donations", "sufficiency"])
 def test_a_panel_row_per_good_in_its_unit(run: RunData, name: str) -> None:
     with warnings.catch_warnings():
         warnings.simplefilter("error")
@@ -116,48 +141,39 @@ def test_a_panel_row_per_good_in_its_unit(run: RunData, name: str) -> None:
     for k, good in enumerate(run.goods):
         row = axes[2 * k: 2 * k + 2]
         for ax in row:
-            title = ax.get_title(loc="left")
-            assert title.startswith(f"{NAMES[good]}:"), title
+            title = ax.get_title(loc="left").replace("\n", " ")
+            assert title.startswith(f"{NAMES[good]}:") or f" {UNITS[good]} " in title, title
             assert ax.has_data()
-        labels = " ".join(ax.get_ylabel() + " " + ax.get_xlabel() for ax in row)
-        assert f" {UNITS[good]})" in labels, labels  # e.g. "Stock (thousand suits)"
-        others = [u for g, u in UNITS.items() if g != good]
-        assert not any(f" {u})" in labels for u in others), labels
+        _units_only(" ".join((ax.get_ylabel() + " " + ax.get_xlabel() + " " + ax.get_title(
+            loc="left")).replace("\n", " ") for ax in row), good)
     texts = _texts(fig)
-    if name != "sufficiency":  # donors told apart: each named in the legend
+    if name == "donations":  # donors told apart: each named in the legend
         assert {"Taiwan", "Jack Ma Foundation", "South Korea"} <= set(texts)
     assert any(t.startswith("Source: masksim") for t in texts)
 
 
 @pytest.mark.parametrize("name", ["equity", "shipments"])
-def test_other_goods_figures_name_every_good(run: RunData, name: str) -> None:
+def test_other_goods_figures_name_every_good_or_donor(run: RunData, name: str) -> None:
     with figures.house_style():
         fig, axes = figures.RUN_FIGURES[name](run, None)
         FigureCanvasAgg(fig.get_figure(root=True)).draw()
     assert all(ax.has_data() for ax in axes)
     joined = " ".join(_texts(fig))
-    assert all(NAMES[g] in joined for g in run.goods)
+    names = NAMES.values() if name == "equity" else ("Taiwan", "Jack Ma Foundation",
+                                                      "South Korea")
+    assert all(n in joined for n in names)
 
 
-def test_brief_has_a_page_per_good_and_the_donors(run: RunData, tmp_path: Path) -> None:
-    makers = goods_brief.pages(run)
-    # title (as many pages as it takes), five figures, a page per good, donors,
-    # assumptions, pledges
-    titles = len(goods_brief.title_pages(run, "Contents"))
-    assert len(makers) == titles + len(figures.RUN_FIGURES) + len(run.goods) + 3
-    with figures.house_style():
-        pages: list[Figure] = [make() for make in makers]
-    first_good = titles + len(figures.RUN_FIGURES)
-    for page, good in zip(pages[first_good:], run.goods, strict=False):
-        texts = _texts(page)
-        assert f"{NAMES[good]} (in {UNITS[good]})" in texts
-        assert "By recipient region" in texts and "By donor" in texts
-    donors = _texts(pages[first_good + len(run.goods)])
-    assert {"Taiwan", "Jack Ma Foundation", "South Korea"} <= set(donors)
-    assert "Exchange with" in donors and "300 k suits" in donors  # Taiwan's suits for masks
-    title = " ".join(_texts(pages[0]))
-    assert all(NAMES[g] in title for g in run.goods)
-    assert "coordination: independent" in title
+def test_brief_has_the_goods_and_the_donors(run: RunData, tmp_path: Path) -> None:
+    goods = sections.goods_table(run)
+    assert [r[0] for r in goods.rows] == list(NAMES.values())  # the names say the units
+    donors = sections.donors_blocks(run)
+    texts = [b.text for b in donors if isinstance(b, paging.Text)]
+    cells = [c for b in donors if isinstance(b, paging.Table) for r in b.rows for c in r]
+    assert {"Taiwan", "Jack Ma Foundation", "South Korea"} <= set(texts)
+    assert "North America" in cells and "300 k suits" in cells  # Taiwan's suits for masks
+    opening = title_page.opening(run)
+    assert "3 goods to 4 regions" in opening and "Coordination: independent" in opening
     out = brief.write_brief(run, tmp_path / "brief.pdf")
     assert out.read_bytes().startswith(b"%PDF-")
 

@@ -1,5 +1,6 @@
 """Hubs in the figures and the brief: ``masksim plot`` draws hubs.png and the brief has a page
-"Hubs" for a run with hubs (one good or several), and neither for a run without."""
+"Hubs" for a run with hubs (one good or several), and neither for a run without; a route
+through a hub is read back whole (leg, wait, onward leg)."""
 
 from __future__ import annotations
 
@@ -16,7 +17,7 @@ from matplotlib.figure import FigureBase
 from matplotlib.text import Text
 
 from sim.cli.main import main
-from sim.report import brief, figures, goods_brief, goods_figures, hub_brief, hub_figures
+from sim.report import brief, figures, hub_brief, hub_figures, routes, series
 from sim.results.reader import RunData, load_run
 from sim.scenario.loading import validate
 from sim.scenario.writing import dump_toml
@@ -38,7 +39,8 @@ def run_cli(data: dict[str, Any], folder: Path) -> Path:
 
 
 def _texts(fig: FigureBase) -> list[str]:
-    return [t.get_text() for t in fig.findobj(Text) if t.get_text()]
+    """Every text of a figure, a wrapped one on one line."""
+    return [t.get_text().replace("\n", " ") for t in fig.findobj(Text) if t.get_text()]
 
 
 def _pages(pdf: bytes) -> int:
@@ -58,16 +60,17 @@ def folders(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
 def test_plot_draws_hubs_png_for_a_run_with_hubs(folders: dict[str, Path], name: str,
                                                  tmp_path: Path) -> None:
     assert main(["plot", str(folders[name]), "--out", str(tmp_path)]) == 0
-    assert sorted(p.name for p in tmp_path.iterdir()) == sorted(
-        [f"{n}.png" for n in figures.RUN_FIGURES] + ["hubs.png"])
+    names = sorted(p.name for p in tmp_path.iterdir())
+    assert "hubs.png" in names
+    assert names == sorted(f"{n}.png" for n in figures.run_figures(load_run(folders[name])))
 
 
 @pytest.mark.parametrize("name", ["plain", "one_plain"])
 def test_plot_draws_no_hubs_png_without_hubs(folders: dict[str, Path], name: str,
                                              tmp_path: Path) -> None:
     assert main(["plot", str(folders[name]), "--out", str(tmp_path)]) == 0
-    assert sorted(p.name for p in tmp_path.iterdir()) == sorted(
-        f"{n}.png" for n in figures.RUN_FIGURES)
+    names = sorted(p.name for p in tmp_path.iterdir())
+    assert "hubs.png" not in names and "supply.png" in names
 
 
 def test_hubs_figure_draws_the_hubs_series(folders: dict[str, Path]) -> None:
@@ -78,9 +81,11 @@ def test_hubs_figure_draws_the_hubs_series(folders: dict[str, Path]) -> None:
     left, right = axes
     queue = next(line for line in left.get_lines()
                  if line.get_label() == "queue at the end of the day")
-    np.testing.assert_array_equal(queue.get_ydata(), run.hubs["addis"]["queue"])
+    # In days of the hub's work: it handles 100 a day.
+    np.testing.assert_allclose(queue.get_ydata(), run.hubs["addis"]["queue"] / 100)
     bars = [p.get_height() for p in left.patches]
-    np.testing.assert_array_equal(bars, run.hubs["addis"]["handled"])
+    np.testing.assert_allclose(bars, run.hubs["addis"]["handled"] / 100)
+    assert "Days of the hub's work (100 units a day)" in left.get_ylabel().replace("\n", " ")
     wait = right.get_lines()[0].get_ydata()
     np.testing.assert_array_equal(np.asarray(wait)[:3], [0, 1, 2])
     texts = _texts(fig)
@@ -92,11 +97,28 @@ def test_hub_sentence_says_what_was_handled_waited_and_queued(folders: dict[str,
                                                               ) -> None:
     run = load_run(folders["hubs"])
     assert hub_brief.hub_sentence(run, "addis") == (
-        "Addis Ababa handled 300 units of the 300 that landed there; what it handled waited "
-        "1.0 days on average (2.0 days on the slowest day). It ended 2 of 10 days with a "
-        "queue, the longest 200 units on 2 March 2020.")
-    assert hub_brief.hub_rows(run) == [("Addis Ababa", "units", "100", "300", "1.0", "200",
-                                        "2020-03-02", "2 of 10")]
+        "Addis Ababa handled 300 units (at most 100 a day) of the 300 that landed there; what "
+        "it handled waited 1.0 days on average (2.0 days on the slowest day). It ended 2 of 10 "
+        "days with a queue, the longest 200 units on 2 March 2020.")
+    found = routes.rounds(run)
+    assert hub_brief.round_rows(run, found) == [
+        ("2 March", "300 units", "1", "0 d", "2 d", "1 of 1", "r (3)")]
+    assert hub_brief.waited_rows(run, found) == [("r", "2 March", "0 d", "3 d", "5 d")]
+
+
+def test_a_route_through_a_hub_is_read_back_whole(folders: dict[str, Path]) -> None:
+    # 300 masks land at the hub on day 0; it handles 100 a day (days 0, 1, 2) and each part
+    # arrives a day's handling and 2 days onward later (days 3, 4, 5).
+    run = load_run(folders["hubs"])
+    (route,) = routes.routes(run)
+    day = np.datetime64("2020-03-02", "D")
+    assert route.via == "addis" and route.landed == day
+    assert (route.left_first, route.left_last) == (day, day + 2)
+    assert (route.arrived_first, route.arrived_last) == (day + 3, day + 5)
+    assert route.wait_days == (0, 2) and route.arrived == 300
+    (rnd,) = routes.rounds(run)
+    assert rnd.cleared == day + 2 and rnd.reached_within(3) == 1 and rnd.reached_within(2) == 0
+    assert routes.not_arrived(run, "masks") == (0.0, 0.0)
 
 
 def _brief(folder: Path, out: Path) -> tuple[RunData, bytes]:
@@ -108,26 +130,20 @@ def test_brief_has_a_hubs_page_for_a_run_with_hubs(folders: dict[str, Path],
                                                    tmp_path: Path) -> None:
     for with_hubs, without in (("hubs", "plain"), ("one", "one_plain")):
         run, pdf = _brief(folders[with_hubs], tmp_path / f"{with_hubs}.pdf")
-        _, plain = _brief(folders[without], tmp_path / f"{without}.pdf")
-        assert _pages(pdf) == _pages(plain) + 1, with_hubs
+        plain, _ = _brief(folders[without], tmp_path / f"{without}.pdf")
+        names = [p.name for p in brief.figure_parts(run, routes.routes(run))]
+        assert "hubs" in names and names.index("hubs") == 1  # right after supply
+        assert "hubs" not in [p.name for p in brief.figure_parts(plain, routes.routes(plain))]
+        assert pdf.startswith(b"%PDF-")
     run = load_run(folders["hubs"])
-    makers = goods_brief.pages(run)
-    at = 1 + len(figures.RUN_FIGURES)  # right after the figures
+    makers = brief.pages(run)
     with figures.house_style():
-        page = makers[at]()
+        page = makers[2]()
         title = _texts(makers[0]())
     texts = _texts(page)
-    assert "Hubs" in texts and hub_figures.TITLE in texts
+    assert "Hubs: the queue, round by round" in texts and hub_figures.TITLE in texts
     assert hub_brief.hub_sentence(run, "addis") in " ".join(texts).replace("\n", " ")
-    assert any("7 hubs, 8 masks, 9 kits, 10 donors" in t.replace("\n", " ") for t in title)
-
-
-def test_single_good_brief_lists_the_hubs_page(folders: dict[str, Path]) -> None:
-    run = load_run(folders["one"])
-    assert not run.several
-    with figures.house_style():
-        contents = " ".join(" ".join(_texts(brief.title_page(run))).split())
-    assert "6 shipments, 7 hubs, 8 assumptions, 9 outcomes" in contents
+    assert any("3 hubs" in t.replace("\n", " ") for t in title)  # the contents
 
 
 def test_donations_show_when_regions_received_not_the_hub_landing(
@@ -135,7 +151,7 @@ def test_donations_show_when_regions_received_not_the_hub_landing(
     # shipments.csv's arrival of a shipment via a hub is its landing there (day 0); the
     # region received the masks on days 3, 4 and 5 (regions.parquet)
     run = load_run(folders["hubs"])
-    delivered = goods_figures.delivered_by_day(run, "a", "masks")
+    delivered = series.delivered_by_day(run, "a", "masks")
     np.testing.assert_array_equal(delivered, run.regions_of("masks")["arrived"].sum(axis=1))
     np.testing.assert_array_equal(np.flatnonzero(delivered), [3, 4, 5])
 

@@ -12,6 +12,7 @@ from pathlib import Path
 import matplotlib.dates as mdates
 import numpy as np
 import pytest
+from layout import problems
 from matplotlib.axes import Axes
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.collections import PolyCollection
@@ -70,6 +71,8 @@ def drawn(folder: Path) -> tuple[replay.Replay, list[Axes]]:
         warnings.simplefilter("error")  # no layout or date warnings
         fig, axes = replay.replay(sweep_data.load_sweep(folder), data)
         FigureCanvasAgg(fig.get_figure(root=True)).draw()
+        found, _ = problems(fig)  # the layout test's checks: this sweep figure too
+    assert not found, found
     return data, axes
 
 
@@ -133,7 +136,8 @@ def test_observations_are_drawn_on_their_series(
     for measure in (Measure.DONOR_PRODUCTION, Measure.DONOR_STOCK, Measure.DONATED):
         ax = _axes(axes, measure)
         mine = [o for o in observations if o.series == measure.value]
-        points = sorted((round(mdates.date2num(ln.get_xdata()[0])), float(ln.get_ydata()[0]))
+        # A figure about a period is a line across it, its marker on its last day.
+        points = sorted((round(mdates.date2num(ln.get_xdata()[-1])), float(ln.get_ydata()[-1]))
                         for ln in ax.get_lines() if ln.get_marker() in markers)
         want = sorted((round(mdates.date2num(np.datetime64(o.date, "D"))), o.value / 1e6)
                       for o in mine if o.value is not None)

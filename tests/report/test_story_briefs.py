@@ -1,6 +1,6 @@
-"""The 2020 stories' briefs read well (issue 11, item 5): Jack Ma's eight goods and 547
-pledges fit their pages, a good no region needed is "no need stated" (not "100 % met"),
-and Korea's observations have their model-vs-record page and a good column."""
+"""The 2020 stories' briefs read well: Jack Ma's eight goods, 55 regions and 547 pledges
+fit their pages and tell the route through Addis Ababa, a good no region needed is "no need
+stated" (not "100 % met"), and Korea's observations are grouped by series and named."""
 
 from __future__ import annotations
 
@@ -9,12 +9,23 @@ import io
 from pathlib import Path
 
 import pytest
-from matplotlib.figure import Figure, FigureBase
+from matplotlib.figure import FigureBase
 from matplotlib.text import Text
 from runs import SCENARIOS
 
 from sim.cli.main import main
-from sim.report import figures, goods_brief, goods_figures, needs, paging, pledge_pages
+from sim.report import (
+    brief,
+    figures,
+    needs,
+    paging,
+    pledge_pages,
+    record_pages,
+    region_figures,
+    sections,
+    title_page,
+)
+from sim.report.routes import routes
 from sim.results.reader import RunData, load_run
 
 
@@ -42,49 +53,66 @@ def _texts(fig: FigureBase) -> list[str]:
     return [t.get_text().replace("\n", " ") for t in [*root.findobj(Text), *cells]]
 
 
-def _titles(page: Figure) -> str:
-    return page.axes[0].texts[0].get_text() if page.axes and page.axes[0].texts else ""
-
-
 def test_blocks_that_overflow_a_page_continue_on_the_next() -> None:
     rows = [(f"row {i}", "x " * 30) for i in range(120)]
-    blocks: list[paging.Block] = [paging.Text("intro " * 80), paging.heading("A table"),
-                                  paging.Table(("a", "b"), rows, (0.3, 0.6))]
-    pages = paging._split(blocks, 0.1)
+    blocks: list[paging.Block] = [paging.Section("First"), paging.Text("intro " * 80),
+                                  paging.heading("A table"),
+                                  paging.Table(("a", "b"), rows, (0.3, 0.6)),
+                                  paging.Section("Second"), paging.Text("more " * 20)]
+    pages = paging.split(blocks)
     assert len(pages) > 2
-    for k, page in enumerate(pages):
+    for page in pages:
         used = sum(b.height() if isinstance(b, paging.Text)
-                   else b.heights()[0] + sum(b.heights()[1]) + 0.03 for b in page)
-        assert used <= 1.0 - (0.1 if k == 0 else paging.BOTTOM) + 1e-9  # nothing overlaps
-    cut = [b for page in pages for b in page if isinstance(b, paging.Table)]
+                   else b.height(page.blocks.index(b) == 0) if isinstance(b, paging.Section)
+                   else b.heights()[0] + sum(b.heights()[1]) + 0.03 for b in page.blocks)
+        assert used <= 1.0 - paging.BOTTOM + 1e-9  # nothing overlaps
+    cut = [b for page in pages for b in page.blocks if isinstance(b, paging.Table)]
     assert sum(len(t.rows) for t in cut) == 120  # every row, each once, header repeated
-    assert isinstance(pages[1][0], paging.Table)  # the heading stays with its table
+    assert isinstance(pages[1].blocks[0], paging.Table)  # the heading stays with its table
+    assert pages[0].title == "First" and pages[1].title == "First (continued)"
+    # The second section starts where the first ends, under a heading, not on a new page.
+    last = pages[-1]
+    assert any(isinstance(b, paging.Section) and b.title == "Second" for b in last.blocks)
 
 
-def test_jack_ma_title_runs_on_and_says_one_donor(jack: tuple[RunData, str]) -> None:
+def test_a_section_s_opening_goes_with_the_table_it_introduces() -> None:
+    """A kept table that moves on takes its section's heading and opening sentence along,
+    when the page it leaves stays half full and they fit together; else the opening stays."""
+    opening = [paging.Section("Sources"), paging.Text("The sections this brief cites.")]
+    for words, rows, moved in ((700, 30, True), (300, 30, False), (700, 35, False)):
+        table = paging.Table(("a", "b"), [(f"row {i}", "x") for i in range(rows)],
+                             (0.3, 0.6), keep=True)
+        pages = paging.split([paging.Section("First"), paging.Text("word " * words),
+                              *opening, table])
+        assert (opening[1] in pages[1].blocks) is moved, (words, rows)
+        assert (pages[1].title == "Sources") is moved
+        assert sum(len(b.rows) for p in pages for b in p.blocks
+                   if isinstance(b, paging.Table)) == rows
+
+
+def test_jack_ma_page_one_names_the_story(jack: tuple[RunData, str]) -> None:
     run, _ = jack
-    makers = goods_brief.pages(run)
-    titles = goods_brief.title_pages(run, "Contents: ...")
-    assert len(titles) >= 2  # eight goods do not fit one page: they continue, not overlap
-    first = titles[0]()
-    assert _titles(first) == "8 goods from 1 donor: jack_ma_africa_2020"
-    assert _titles(titles[1]()) == "8 goods from 1 donor: jack_ma_africa_2020 (continued)"
+    assert run.title.startswith("The Jack Ma and Alibaba Foundations' gifts to Africa")
+    first = brief.pages(run)[0]()
     joined = " ".join(_texts(first))
-    assert "1 donor gave 8 goods to 55 regions" in joined and "1 donors" not in joined
-    contents = next(t for t in _texts(makers[0]()) if t.startswith("Contents:"))
-    assert contents.endswith(f"{len(makers)} pledges and provenance.")  # numbers add up
+    assert run.title.split()[0] in joined and "jack_ma_africa_2020" in joined
+    assert "8 goods to 55 regions" in joined and "through Addis Ababa" in joined
+    assert "1 donors" not in joined and "Coordination" not in joined  # one donor
+    assert "What went wrong" in joined and "peaked at" in joined
+    contents = next(t for t in _texts(first) if t.startswith("Contents:"))
+    assert "3 hubs" in contents and "sources" in contents
 
 
 def test_no_need_is_said_not_counted_as_met(jack: tuple[RunData, str]) -> None:
     run, printout = jack
-    suits = goods_brief.good_sentence(run, "suits")
+    suits = sections.good_sentence(run, "suits")
     assert "no region stated a need" in suits and "100.0 %" not in suits
-    kits = goods_brief.good_sentence(run, "test_kits")
+    kits = sections.good_sentence(run, "test_kits")
     assert "of the 54 regions that stated a need" in kits
     assert "Africa CDC" not in kits  # it needed none: not the best served
-    header, rows = goods_brief.key_table(run)
-    met = next(r for r in rows if r[0].startswith("Need met"))
-    assert met[header.index("Protective suits (clothing sets)")] == needs.NO_NEED
+    table = sections.goods_table(run)
+    met = {r[0]: r[6] for r in table.rows}
+    assert met["Protective suits (clothing sets)"] == needs.NO_NEED
     assert run.summary["goods"]["suits"]["mean_fill_rate"] == 1.0  # summary.json as it was
     assert "over the 54 of 55 regions that needed it" in printout
     assert needs.needy_goods(run) == ["masks", "test_kits"]
@@ -92,40 +120,57 @@ def test_no_need_is_said_not_counted_as_met(jack: tuple[RunData, str]) -> None:
 
 def test_many_goods_and_regions_give_legible_figures(jack: tuple[RunData, str]) -> None:
     run, _ = jack
-    names = [n for n, _ in goods_brief._figure_pages(run)]
-    assert names.count("supply") == 2 and names.count("sufficiency") == 1  # four goods a page
+    parts = {p.name: p for p in brief.figure_parts(run, routes(run))}
+    assert len(parts["supply"].pages) == 1  # eight goods bought and given: a panel each
+    assert len(parts["donations"].pages) == 2 and len(parts["need met"].pages) == 1
     with figures.house_style():
-        fig, axes = goods_figures.sufficiency(run)
+        fig, axes = region_figures.sufficiency(run)
         assert len(axes) == 4  # masks and test kits: the goods some region needed
-        fig, axes = goods_figures.donations(run, goods=["masks"])
-    assert len(axes[1].get_yticks()) <= goods_figures.TOP_REGIONS
-    assert "44 other regions" in [t.get_text() for t in axes[1].get_yticklabels()]
+        fig, axes = region_figures.donations(run, goods=["masks"])
+    labels = [t.get_text() for t in axes[1].get_yticklabels()]
+    assert len(labels) <= region_figures.BARS
+    assert "44 other regions, each on average" in labels
+
+
+def test_the_regions_table_gives_each_route(jack: tuple[RunData, str]) -> None:
+    run, _ = jack
+    blocks = sections.regions_blocks(run, routes(run))
+    intro = next(b.text for b in blocks if isinstance(b, paging.Text))
+    assert "Every route runs through Addis Ababa" in intro and "1 d to it" in intro
+    table = next(b for b in blocks if isinstance(b, paging.Table))
+    assert len(table.rows) == 55
+    row = next(r for r in table.rows if r[0] == "Mauritius")
+    assert row[1] == "0-4 d + 3 d"  # queued up to 4 days, 3 days onward: no "0 d" lead time
 
 
 def test_547_pledges_are_totalled_and_the_list_is_pointed_to(
         jack: tuple[RunData, str]) -> None:
     run, _ = jack
-    pages = pledge_pages.pages(run)
-    assert len(pages) == 1
-    texts = " ".join(_texts(pages[0]()))
-    assert "By donor and good" in texts and "pledges.each" in texts
+    blocks = pledge_pages.blocks(run)
+    texts = " ".join(b.text for b in blocks if isinstance(b, paging.Text))
+    assert "pledges.each" in texts
     rows = pledge_pages.by_donor_and_good(run, run.summary["pledges"]["each"])
     assert len(rows) == len(run.goods)
     assert sum(int(r[2]) for r in rows) == 547
+    table = next(b for b in blocks if isinstance(b, paging.Table))
+    assert "Donor" not in table.header  # one donor: no column for it
 
 
-def test_korea_record_page_and_printout_name_the_good(korea: tuple[RunData, str]) -> None:
+def test_korea_record_is_grouped_by_series_with_human_names(
+        korea: tuple[RunData, str]) -> None:
     run, printout = korea
-    makers = goods_brief.pages(run)
-    last = makers[-1]()
-    assert _titles(last) == "Model vs record"
-    texts = _texts(last)
-    assert "Good; donor" in texts and "export_kits" in texts
-    names = [n for n, _ in goods_brief._figure_pages(run)]
-    assert "sufficiency" not in names and "equity" not in names  # no region needed any
-    assert "No region stated a need for any of the goods" in goods_brief.key_sentences(run)[0]
-    page = _texts(goods_brief.good_page(run, "pcr_kits"))
-    assert page.count(needs.NO_NEED) == len(run.region_ids) and "100.0 %" not in page
+    blocks = record_pages.blocks(run)
+    headings = [b.text for b in blocks if isinstance(b, paging.Text)
+                and b.style.get("fontweight") == "bold"]
+    assert any(h.startswith("Production (kits (about one test each) a day)") for h in headings)
+    assert any(h.startswith("Delivered to United Arab Emirates to date") for h in headings)
+    names = [p.name for p in brief.figure_parts(run, routes(run))]
+    assert "need met" not in names and "equity" not in names  # no region needed any
+    assert any("No region stated a need for any of the goods" in t
+               for t in title_page.key_sentences(run))
+    rows = sections.regions_blocks(run, routes(run))[-1]
+    assert isinstance(rows, paging.Table)
+    assert all(needs.NO_NEED in " ".join(r) for r in rows.rows)
     assert "no need stated (no region needed it)" in printout
     assert "100.0 %" not in printout
     head = next(line for line in printout.splitlines() if line.strip().startswith("date"))

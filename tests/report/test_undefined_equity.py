@@ -13,10 +13,11 @@ import pytest
 from runs import make_sweep
 
 from sim.cli.main import main
-from sim.report import brief, compare, figures, sweep_data, sweep_figures
+from sim.report import brief, compare, figures, sweep_data, sweep_figures, title_page
+from sim.report.routes import routes
 
 MINIMAL = Path(__file__).resolve().parents[2] / "scenarios" / "minimal.toml"
-SENTENCE = "nothing was delivered, so fairness is undefined"
+SENTENCE = "none arrived, so fairness is undefined"
 
 
 @pytest.fixture(scope="module")
@@ -35,17 +36,19 @@ def test_summary_json_holds_null_equity(empty_run: figures.RunData) -> None:
 
 
 def test_brief_says_it_in_words(empty_run: figures.RunData, tmp_path: Path) -> None:
-    assert any(SENTENCE in s.lower() for s in brief.key_sentences(empty_run))
-    numbers = dict(brief._key_numbers(empty_run.summary))
+    assert any(SENTENCE in s.lower() for s in title_page.key_sentences(empty_run))
+    table = title_page.key_table(empty_run, routes(empty_run))
+    numbers = {r[0]: r[1] for r in table.rows}
     assert numbers["Gini of fill rates (0 = equal)"] == "n/a"
-    assert "Unmet need (masks)" in numbers
+    assert "Unmet need of the regions (masks)" in numbers
     brief.write_brief(empty_run, tmp_path / "brief.pdf")  # no crash on the nulls
 
 
-def test_equity_figure_title_says_it(empty_run: figures.RunData) -> None:
-    with figures.house_style():
-        _, axes = figures.equity(empty_run, None)
-    assert SENTENCE in axes[0].get_title(loc="left")
+def test_no_equity_figure_when_fairness_is_undefined(empty_run: figures.RunData) -> None:
+    # An equity figure would be empty: there is none, and the caption-less brief skips it.
+    assert "equity" not in figures.run_figures(empty_run)
+    assert "equity" not in [p.name for p in brief.figure_parts(empty_run, routes(empty_run))]
+    assert "sufficiency" in figures.run_figures(empty_run)  # need met: 0 %, drawn
 
 
 def test_compare_shows_null_as_n_a_in_masks(empty_run: figures.RunData) -> None:
