@@ -15,7 +15,7 @@ import sim
 from sim.report import figures
 from sim.report.pages import A4, cap, table, text
 from sim.report.style import canvas, style
-from sim.report.sweep_data import OUTCOMES
+from sim.report.sweep_data import outcome_label
 from sim.results.files import atomic_path
 from sim.sweep.measures import Measure, Sense
 from sim.sweep.optimize import Candidate, Optimize, Outcome
@@ -28,7 +28,7 @@ def axis_label(measure: Measure) -> tuple[str, float]:
     """An axis label with its unit, and the factor from stored units to plotted ones."""
     if measure.is_chance:
         return f"{measure} (%)", 100.0
-    label, factor = OUTCOMES.get(measure.outcome, (measure.outcome, 1.0))
+    label, factor = outcome_label(measure.outcome)
     return f"{measure.stat} of {label[0].lower()}{label[1:]}", factor
 
 
@@ -38,7 +38,7 @@ def value_words(measure: Measure, x: float) -> str:
         return "undefined"
     if measure.is_chance:
         return f"{100 * x:.1f} %"
-    label, factor = OUTCOMES.get(measure.outcome, (measure.outcome, 1.0))
+    _, factor = outcome_label(measure.outcome)
     if factor == 1e-6:
         return f"{x / 1e6:,.1f} M"
     if factor == 100.0:

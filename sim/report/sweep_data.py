@@ -15,7 +15,7 @@ import numpy as np
 import pyarrow.parquet as pq
 from numpy.typing import NDArray
 
-from sim.results.metrics import SCALARS
+from sim.results.metrics import SCALARS, split_outcome
 from sim.scenario.errors import InputError
 
 KEYS = ("experiment", "replication", "seed")
@@ -62,7 +62,15 @@ class SweepData:
 
 
 def outcome_label(name: str) -> tuple[str, float]:
-    return OUTCOMES.get(name, (name, 1.0))
+    """An outcome's axis label with its unit, and the factor to that unit; a good's outcome
+    (``delivered_total[kits]``) names the good and counts its units, not masks."""
+    metric, good = split_outcome(name)
+    label, factor = OUTCOMES.get(metric, (metric, 1.0))
+    if good is None:
+        return label, factor
+    label = label.replace("million masks", "million units")
+    head, paren, unit = label.partition(" (")
+    return f"{head}, {good}{paren}{unit}", factor
 
 
 def param_label(name: str) -> str:

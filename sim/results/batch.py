@@ -76,10 +76,12 @@ def run_batches(
     *,
     keep_series: bool = False,
     chunk_size: int = DEFAULT_CHUNK,
+    goods: Sequence[str] = (),
 ) -> BatchOutput:
     """Run (rows, plan, seeds, backend) quadruples: a plan of one scenario or several, the
     rows of the table its scenarios fill (every row 0 .. n-1 once, in any order), a seed for
-    each.
+    each. Each good of ``goods`` adds its own metrics, as ``outcome[good]`` (NaN for a
+    scenario without that good).
 
     Quadruples are read as they come: plans that share their structure are stacked, and run
     as soon as they hold ``chunk_size`` scenarios; their plans are then dropped."""
@@ -93,7 +95,13 @@ def run_batches(
     def run_chunk(index: list[int], plan: Plan, drawn: Draws, backend: Backend) -> None:
         run = simulate_batch(plan, drawn, backend, keep_series=keep_series)
         rows = metrics.Rows.of(plan, plan.good_units)
-        done.append((index, metrics.scalars(run.totals, plan.pledge_units, rows)))
+        values = metrics.scalars(run.totals, plan.pledge_units, rows)
+        for good in goods:
+            if good in plan.good_ids:
+                alone = metrics.scalars(run.totals, plan.pledge_units, rows,
+                                        good=plan.good_ids.index(good))
+                values.update((f"{name}[{good}]", v) for name, v in alone.items())
+        done.append((index, values))
         if keep_series:
             runs.update((i, _row_run(run, j)) for j, i in enumerate(index))
 
@@ -192,11 +200,13 @@ def run_scenarios(
     backend: Backend | None = None,
     keep_series: bool = False,
     chunk_size: int = DEFAULT_CHUNK,
+    goods: Sequence[str] = (),
 ) -> BatchOutput:
     """Run a list of scenarios (seeds default to each scenario's own) in batches.
 
     The metrics table has one row per scenario, in order, with the columns of
-    ``sim.results.metrics.SCALARS``. ``scenarios`` may be a generator: plans are built as
+    ``sim.results.metrics.SCALARS``, and for each good of ``goods`` the same as
+    ``name[good]``. ``scenarios`` may be a generator: plans are built as
     scenarios come up, and memory stays bounded by ``chunk_size``. Scenarios that differ from
     one another only in scalars on the plan (``with_overrides`` of reserves, budgets, rules,
     uptakes ...: ``sim.results.variants``) share one plan, with per-row values.
@@ -206,7 +216,7 @@ def run_scenarios(
                              cache=PlanCache())  # this call's cache
     return run_batches(((b.rows, b.plan, block_seeds, b.backend)
                         for b, block_seeds in blocks),
-                       keep_series=keep_series, chunk_size=chunk_size)
+                       keep_series=keep_series, chunk_size=chunk_size, goods=goods)
 
 
 def run_overrides(
@@ -217,6 +227,7 @@ def run_overrides(
     backend: Backend | None = None,
     keep_series: bool = False,
     chunk_size: int = DEFAULT_CHUNK,
+    goods: Sequence[str] = (),
 ) -> BatchOutput:
     """One scenario and a table of overrides (one ``{dotted.path: value}`` row each).
 
@@ -243,7 +254,7 @@ def run_overrides(
         except RowError as exc:
             raise exc.error from None
 
-    out = run_batches(batches(), keep_series=keep_series, chunk_size=chunk_size)
+    out = run_batches(batches(), keep_series=keep_series, chunk_size=chunk_size, goods=goods)
     params: dict[str, np.ndarray] = {}
     for key in keys:
         params[key] = np.array([row.get(key) for row in rows])

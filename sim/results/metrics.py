@@ -16,11 +16,12 @@ good); ``per_good`` sums channel rows into good rows so
 they apply to each good, and ``channel_scalars`` gives what each channel (donor x good) did.
 ``scalars`` given the run's ``Rows`` gives one value per scenario for a sweep: over all goods
 taken together when they share a unit, else over the first good alone (a sum of masks and
-kits means nothing).
+kits means nothing), or over one good named as ``outcome[good]``.
 """
 
 from __future__ import annotations
 
+import re
 import warnings
 from collections.abc import Sequence
 from dataclasses import dataclass, fields, replace
@@ -37,13 +38,37 @@ RENAMED = {"unmet_need_masks": "unmet_need"}
 
 def outcome_name(name: str) -> str:
     """An outcome's current name: ``name`` itself, or the new name of a renamed one (with a
-    warning, so that a sweep or calibration file can be updated)."""
-    new = RENAMED.get(name)
+    warning, so that a sweep or calibration file can be updated); a good's outcome keeps its
+    ``[good]``."""
+    metric, good = split_outcome(name)
+    new = RENAMED.get(metric)
     if new is None:
         return name
-    warnings.warn(f"outcome {name!r} is now called {new!r}; the old name is accepted until "
+    warnings.warn(f"outcome {metric!r} is now called {new!r}; the old name is accepted until "
                   "the next release", FutureWarning, stacklevel=2)
-    return new
+    return new if good is None else f"{new}[{good}]"
+
+
+# An outcome as a sweep, optimize or discover names it: a metric, or a good's (``...[kits]``).
+OUTCOME_PATTERN = r"\w+(?:\[[A-Za-z0-9_.-]+\])?"
+_GOOD_OUTCOME = re.compile(r"^(?P<metric>\w+)\[(?P<good>[A-Za-z0-9_.-]+)\]$")
+
+
+def split_outcome(name: str) -> tuple[str, str | None]:
+    """``domestic_shortfall[kits]`` -> (``domestic_shortfall``, ``kits``): one good's outcome;
+    a plain name counts the goods as ``Rows.scope`` does (good None)."""
+    m = _GOOD_OUTCOME.match(name)
+    return (name, None) if m is None else (m["metric"], m["good"])
+
+
+def check_outcome(name: str, goods: Sequence[str]) -> str | None:
+    """Why ``name`` is no outcome of a scenario with these goods (None: it is one)."""
+    metric, good = split_outcome(name)
+    if metric not in SCALARS:
+        return f"unknown outcome {metric!r} (known: {', '.join(SCALARS)})"
+    if good is not None and good not in goods:
+        return f"unknown good {good!r} in {name!r} (the goods are {', '.join(goods)})"
+    return None
 
 
 # The scalar metrics a sweep can keep, in a stable order.
@@ -113,13 +138,13 @@ def pledge_split(totals: Totals, pledge_units: Array) -> tuple[Array, Array, Arr
     return on_time, late, unmet
 
 
-def scalars(totals: Totals, pledge_units: Array, rows: Rows | None = None
-            ) -> dict[str, Array]:
+def scalars(totals: Totals, pledge_units: Array, rows: Rows | None = None,
+            good: int | None = None) -> dict[str, Array]:
     """The scalar metrics of B scenarios, each an array of shape (B,). Without ``rows`` each
     row is a scenario (one channel, one good); with them, several goods count together when
-    they share a unit, else the first good alone (``Rows.scope``)."""
+    they share a unit, else the first good alone (``Rows.scope``), or good ``good`` alone."""
     if rows is not None and not rows.single:
-        totals, pledge_units = grouped(totals, pledge_units, rows, *rows.scope())
+        totals, pledge_units = grouped(totals, pledge_units, rows, *rows.scope(good))
     elif len(totals.produced_units) != len(totals.consumed_units):
         raise ValueError("totals with channel rows and good rows apart (several goods or "
                          "donors): pass rows=Rows.of(plan, units)")
@@ -198,16 +223,18 @@ class Rows:
         """One channel and one good: every row is a scenario, as the metrics above expect."""
         return self.n_channels == 1 and self.n_goods == 1
 
-    def scope(self) -> tuple[Index, Index, int]:
-        """(group of each channel, group of each good, 1): every good in one group when the
-        units agree, else the first good alone (-1: left out)."""
-        if self.units_agree:
+    def scope(self, good: int | None = None) -> tuple[Index, Index, int]:
+        """(group of each channel, group of each good, 1): good ``good`` alone when given,
+        else every good in one group when the units agree, else the first good alone (-1:
+        left out)."""
+        if good is None and self.units_agree:
             return (np.zeros(self.n_channels, dtype=np.intp),
                     np.zeros(self.n_goods, dtype=np.intp), 1)
-        first = np.where(self.channel_good == 0, 0, -1).astype(np.intp)
+        alone = 0 if good is None else good
+        channels = np.where(self.channel_good == alone, 0, -1).astype(np.intp)
         goods = np.full(self.n_goods, -1, dtype=np.intp)
-        goods[0] = 0
-        return first, goods, 1
+        goods[alone] = 0
+        return channels, goods, 1
 
 
 def scope_words(units: Sequence[str], names: Sequence[str]) -> str:
@@ -217,7 +244,7 @@ def scope_words(units: Sequence[str], names: Sequence[str]) -> str:
     if len(set(units)) == 1:
         return f"outcomes count every good together (all in {units[0]})"
     return (f"outcomes count {names[0]} alone, in {units[0]} (the goods differ in unit: "
-            + ", ".join(dict.fromkeys(units)) + ")")
+            + ", ".join(dict.fromkeys(units)) + "; one good's: outcome[good])")
 
 
 # Totals kept per good row (what the regions need and use) and per scenario (hubs); the rest

@@ -31,11 +31,11 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
-from sim.results.metrics import outcome_name
+from sim.results.metrics import OUTCOME_PATTERN, outcome_name
 from sim.scenario.errors import InputError
 from sim.sweep.experiments import BOOKKEEPING
 
-_CONDITION = re.compile(r"^\s*(?P<outcome>\w+)\s*(?P<op><=|>=|<|>|==)\s*"
+_CONDITION = re.compile(rf"^\s*(?P<outcome>{OUTCOME_PATTERN})\s*(?P<op><=|>=|<|>|==)\s*"
                         r"(?P<value>[-+]?(?:\d[\d_]*\.?\d*|\.\d+)(?:[eE][-+]?\d+)?)\s*$")
 _OPS: dict[str, Callable[[Any, Any], Any]] = {
     "<": operator.lt, "<=": operator.le, ">": operator.gt, ">=": operator.ge,

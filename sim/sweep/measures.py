@@ -20,14 +20,15 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
-from sim.results.metrics import SCALARS, outcome_name
+from sim.results.metrics import OUTCOME_PATTERN, SCALARS, outcome_name, split_outcome
 from sim.sweep.design import Model
 
 Array = NDArray[np.float64]
 _NUMBER = r"[-+]?(?:\d[\d_]*\.?\d*|\.\d+)(?:[eE][-+]?\d+)?"
+_OUTCOME = OUTCOME_PATTERN
 _MEASURE = re.compile(
-    rf"^\s*(?:(?P<stat>mean|median|min|max|p\d{{1,2}})\(\s*(?P<outcome>\w+)\s*\)"
-    rf"|P\(\s*(?P<event>\w+)\s*(?P<op><=|>=|<|>)\s*(?P<threshold>{_NUMBER})\s*\))\s*$")
+    rf"^\s*(?:(?P<stat>mean|median|min|max|p\d{{1,2}})\(\s*(?P<outcome>{_OUTCOME})\s*\)"
+    rf"|P\(\s*(?P<event>{_OUTCOME})\s*(?P<op><=|>=|<|>)\s*(?P<threshold>{_NUMBER})\s*\))\s*$")
 _OBJECTIVE = re.compile(r"^\s*(?P<sense>maximi[sz]e|minimi[sz]e|max|min)\s+(?P<measure>.+)$")
 _CONSTRAINT = re.compile(rf"^\s*(?P<measure>.+?)\s*(?P<op><=|>=)\s*(?P<bound>{_NUMBER})\s*$")
 EXAMPLES = ("objectives: 'maximize mean(donated_total)', 'minimize P(domestic_shortfall > 0)';"
@@ -62,7 +63,7 @@ class Measure(Model):
             measure = cls(stat="P", outcome=m["event"], op=m["op"],
                           threshold=float(m["threshold"].replace("_", "")))
         name = outcome_name(measure.outcome)
-        if name not in SCALARS:
+        if split_outcome(name)[0] not in SCALARS:  # a good's: checked on the base
             raise ValueError(f"unknown outcome {measure.outcome!r} (known: "
                              f"{', '.join(SCALARS)})")
         return measure.model_copy(update={"outcome": name})

@@ -62,6 +62,7 @@ from numpy.typing import NDArray
 from pydantic import Field, model_validator
 
 from sim.results.batch import run_overrides
+from sim.results.metrics import check_outcome, split_outcome
 from sim.scenario.enums import Backend
 from sim.scenario.errors import InputError
 from sim.scenario.overrides import Overrides
@@ -221,7 +222,8 @@ class Problem:
         rows = [row for policy in policies for row in self.rows(policy, futures)]
         try:
             out = run_overrides(self.base, rows, futures.seeds * len(policies),
-                                backend=self.spec.backend)
+                                backend=self.spec.backend,
+                                goods=[g for n in names if (g := split_outcome(n)[1])])
         except InputError as exc:  # name the policy: find its first row that fails
             over = Overrides(self.base, self.source)
             for policy in policies:
@@ -295,6 +297,12 @@ def resolve_problem(spec: Optimize, base: Scenario, source: str) -> Problem:
         raise InputError(source, f"set.{exc.field}" if exc.field in spec.set else "set",
                          exc.message if exc.field in spec.set
                          else f"{exc.field}: {exc.message}") from None
+    for key, measures in (("objectives", [o.measure for o in spec.objectives]),
+                          ("constraints", [c.measure for c in spec.constraints]),
+                          ("report", list(spec.report))):
+        for i, m in enumerate(measures):
+            if (why := check_outcome(m.outcome, base.good_ids)) is not None:
+                raise InputError(source, f"{key}[{i}]", why)
     params, fields = spec.parameters, spec.fields
     setters = make_setters(params, base, source, fields)
     check_corners(params, setters, base, source, fields)

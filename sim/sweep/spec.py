@@ -12,7 +12,8 @@ A sweep file (TOML; example: ``scenarios/sweeps/taiwan_2020_policy.toml``)::
                                         # shares a seed (default for sobol, full_factorial);
                                         # "per_experiment" (default for the random designs)
     chunk_size = 1000                   # experiments per part file (and per task)
-    outcomes = ["min_fill_rate", ...]   # from sim.results.metrics.SCALARS (default: all)
+    outcomes = ["min_fill_rate", ...]   # from sim.results.metrics.SCALARS (default: all);
+                                        # "domestic_shortfall[kits]": one good's
     series = ["stock", "shipped"]       # daily donor series to keep (sim.engine.state.DONOR_SERIES)
 
     [design]
@@ -58,7 +59,13 @@ from pydantic import Field, field_validator, model_validator
 from sim.engine.plan import Plan
 from sim.engine.state import DONOR_SERIES
 from sim.results.batch import run_batches
-from sim.results.metrics import SCALARS, outcome_name, scope_words
+from sim.results.metrics import (
+    SCALARS,
+    check_outcome,
+    outcome_name,
+    scope_words,
+    split_outcome,
+)
 from sim.results.variants import RowError, override_blocks
 from sim.scenario.enums import Backend
 from sim.scenario.errors import InputError
@@ -114,8 +121,9 @@ class Sweep(Model):
         min_length=1, description="What varies, one table each.",
         examples=[[{"path": "reserve.days", "uniform": [0, 60]}]])]
     outcomes: list[str] = Field(list(SCALARS), description="The outcomes kept per experiment: "
-                                + ", ".join(SCALARS) + ".", examples=[["min_fill_rate",
-                                                                       "unmet_need"]])
+                                + ", ".join(SCALARS) + "; one good's as name[good] (with "
+                                "goods of several units a plain name counts the first good).",
+                                examples=[["min_fill_rate", "domestic_shortfall[kits]"]])
     series: list[str] = Field([], description="Daily donor series kept: "
                               + ", ".join(DONOR_SERIES) + ".", examples=[["stock", "shipped"]])
     backend: Backend | None = Field(None, description="The allocator of every experiment "
@@ -159,9 +167,10 @@ class Sweep(Model):
                 if not _PATH.fullmatch(path):
                     raise ValueError(f"parameters[{i}].path: not a dotted path: {path!r}")
         for i, name in enumerate(self.outcomes):
-            if name not in SCALARS:
+            if split_outcome(name)[0] not in SCALARS:  # a good's: checked on the base
                 raise ValueError(f"outcomes[{i}]: unknown outcome {name!r} "
-                                 f"(known: {', '.join(SCALARS)})")
+                                 f"(known: {', '.join(SCALARS)}; a good's: "
+                                 "domestic_shortfall[kits])")
             if name in self.outcomes[:i]:
                 raise ValueError(f"outcomes[{i}]: {name!r} listed twice")
         for i, name in enumerate(self.series):
@@ -280,7 +289,8 @@ def run_chunk(task: ChunkTask) -> ChunkResult:
             raise ExperimentError(task.source, f"experiment {int(index[exc.row])}",
                                   f"{point}: {exc.error.field}: {exc.error.message}") from None
 
-    out = run_batches(batches(), keep_series=bool(task.series))
+    goods = [g for g in dict.fromkeys(split_outcome(n)[1] for n in task.outcomes) if g]
+    out = run_batches(batches(), keep_series=bool(task.series), goods=goods)
     result: dict[str, NDArray[Any]] = {
         "experiment": index, "replication": index % task.replications, "seed": seeds,
         **task.columns,
@@ -458,6 +468,9 @@ def check_corners(params: list[Parameter], setters: list[Setter], base: Scenario
 
 def resolve(sweep: Sweep, base: Scenario, source: str) -> ResolvedSweep:
     """Check every parameter path against ``base``, try the corners, draw the design."""
+    for i, name in enumerate(sweep.outcomes):
+        if (why := check_outcome(name, base.good_ids)) is not None:
+            raise InputError(source, f"outcomes[{i}]", why)
     params = sweep.parameters
     fields = [f"parameters[{i}]" for i in range(len(params))]
     setters = make_setters(params, base, source, fields)

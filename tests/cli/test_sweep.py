@@ -20,6 +20,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+import sim
 from sim.cli.main import main
 from sim.sweep.executors import DaskExecutor
 from sim.sweep.store import read_bookkeeping, read_series, read_sweep
@@ -581,3 +582,30 @@ def test_the_header_says_what_outcomes_count_with_goods_of_several_units(
     assert said in capsys.readouterr().out
     assert json.loads((out / "provenance.json").read_text())["outcomes_count"].startswith(
         "outcomes count Medical masks alone")
+
+
+def test_a_sweep_keeps_one_goods_outcomes_and_names_an_unknown_good(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    base = REPO / "scenarios" / "donors_2020.toml"
+    f = tmp_path / "kits.toml"
+    f.write_text(f'name = "kits"\nbase = "{base}"\nseed = 1\n'
+                 'outcomes = ["domestic_shortfall", "delivered_total[test_kits]", '
+                 '"min_fill_rate[suits]"]\n[design]\nkind = "full_factorial"\n'
+                 '[[parameters]]\npath = "donors[0].reserve.days"\nvalues = [0, 14]\n')
+    out = tmp_path / "o"
+    assert main(["sweep", str(f), "--out", str(out), "--workers", "0", "-q"]) == 0
+    _, outcomes = read_sweep(out)
+    scenarios = sim.with_overrides(sim.load(base), [{"donors[0].reserve.days": d}
+                                                    for d in (0, 14)])
+    seeds = [int(x) for x in read_bookkeeping(out)["seed"]]
+    each = sim.run_scenarios(scenarios, seeds, goods=["test_kits", "suits"]).metrics
+    for name in ("delivered_total[test_kits]", "min_fill_rate[suits]", "domestic_shortfall"):
+        assert outcomes[name].tolist() == each[name].tolist(), name
+    f.write_text(f.read_text().replace("min_fill_rate[suits]", "min_fill_rate[gloves]"))
+    capsys.readouterr()
+    assert main(["sweep", str(f), "--out", str(tmp_path / "bad"), "--workers", "0"]) == 2
+    err = capsys.readouterr().err.strip()
+    assert err == (f"{f}: outcomes[2]: unknown good 'gloves' in 'min_fill_rate[gloves]' (the "
+                   "goods are masks, test_kits, suits)")
+    assert not (tmp_path / "bad").exists()

@@ -372,3 +372,21 @@ def test_one_good_reads_its_numbers_at_the_top_level(name: str) -> None:
     top = {k: s[k] for k in masks}
     top["pledges"] = {k: v for k, v in s["pledges"].items() if k != "each"}
     assert masks == top
+
+
+def test_a_goods_outcomes_in_a_batch_are_its_numbers_in_the_summary() -> None:
+    """``outcome[good]`` from the batch engine is that good's figure in summary.json."""
+    from sim import load, run_scenarios
+    from sim.engine.runner import run
+    from sim.results.summary import summary
+
+    base = load(Path(__file__).resolve().parents[2] / "scenarios" / "donors_2020.toml")
+    got = run_scenarios([base], goods=list(base.good_ids)).metrics
+    goods = summary(run(base))["goods"]
+    for good in base.good_ids:
+        for name in ("domestic_shortfall", "donated_total", "delivered_total", "unmet_need",
+                     "min_fill_rate", "gini_fill_rate", "final_stock"):
+            expected = goods[good][name]
+            value = float(got[f"{name}[{good}]"][0])
+            assert (expected is None and np.isnan(value)) or value == expected, (good, name)
+        assert float(got[f"pledges_late[{good}]"][0]) == goods[good]["pledges"]["late"]

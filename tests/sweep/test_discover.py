@@ -52,6 +52,8 @@ def test_prim_finds_the_planted_box_from_inputs_only() -> None:
 
 
 def test_conditions_read_as_written_and_name_what_is_wrong() -> None:
+    kits = Condition.parse("domestic_shortfall[kits] > 0", ["domestic_shortfall[kits]"])
+    assert (kits.outcome, kits.op, kits.value) == ("domestic_shortfall[kits]", ">", 0.0)
     c = Condition.parse("donated_total < 40e6", ["donated_total"])
     assert (c.outcome, c.op, c.value) == ("donated_total", "<", 40e6)
     assert c.holds(np.array([1e6, 5e7, np.nan])).tolist() == [True, False, False]

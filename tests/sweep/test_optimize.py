@@ -56,7 +56,11 @@ def test_measures_read_as_written() -> None:
     assert str(Objective.parse("max mean(donated_total)")) == "maximize mean(donated_total)"
     c = Constraint.parse("mean(min_fill_rate) >= 0.5")
     assert c.violation(np.array([0.4, 0.6])).tolist() == pytest.approx([0.1, 0.0])
-    for bad in ("avg(donated_total)", "P(donated_total ~ 3)", "mean(donated)"):
+    kits = Measure.parse("P(domestic_shortfall[kits] > 0)")
+    assert (kits.outcome, str(kits)) == ("domestic_shortfall[kits]",
+                                         "P(domestic_shortfall[kits] > 0)")
+    for bad in ("avg(donated_total)", "P(donated_total ~ 3)", "mean(donated)",
+                "mean(donated[kits])"):
         with pytest.raises(ValueError):
             Measure.parse(bad)
 
@@ -132,6 +136,32 @@ def test_several_objectives_give_a_front_nothing_dominates() -> None:
 def test_bad_files_name_the_field(over: dict[str, Any], field: str) -> None:
     with pytest.raises(ValidationError, match=field.replace("[", r"\[")):
         spec(**over)
+
+
+def test_a_goods_outcome_is_measured_for_that_good_and_an_unknown_good_named() -> None:
+    from sim.scenario.errors import InputError
+
+    base = sim.load(REPO / "scenarios" / "donors_2020.toml")
+    s = Optimize.model_validate({
+        "name": "kits", "base": "x.toml", "seed": 1, "futures": 4, "check_futures": 4,
+        "objectives": ["maximize mean(delivered_total[test_kits])"],
+        "report": ["mean(domestic_shortfall[suits])"],
+        "levers": [{"path": "donors[0].reserve.days", "uniform": [0, 20]}],
+        "uncertainties": [{"path": "donors[0].supplies[0].outages.daily_probability",
+                           "uniform": [0.0, 0.05]}]})
+    p = resolve_problem(s, base, "kits.toml")
+    got = p.outcomes([{"donors[0].reserve.days": 5.0}], p.futures)
+    rows = p.rows({"donors[0].reserve.days": 5.0}, p.futures)
+    alone = sim.run_overrides(base, rows, p.futures.seeds,
+                              goods=["test_kits", "suits"]).metrics
+    assert got["delivered_total[test_kits]"][0].tolist() == (
+        alone["delivered_total[test_kits]"].tolist())
+    assert got["domestic_shortfall[suits]"][0].tolist() == (
+        alone["domestic_shortfall[suits]"].tolist())
+    bad = s.model_copy(update={"report": [Measure.parse("mean(unmet_need[gloves])")]})
+    with pytest.raises(InputError) as caught:
+        resolve_problem(bad, base, "kits.toml")
+    assert caught.value.field == "report[0]" and "unknown good 'gloves'" in caught.value.message
 
 
 def test_a_policy_that_cannot_be_run_is_named() -> None:
