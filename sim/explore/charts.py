@@ -31,8 +31,8 @@ from sim.report.style import BLACK, BLUE, GREEN, GREY, ORANGE, PURPLE, SKY, VERM
 COLOURS = {"production": BLUE, "domestic_served": ORANGE, "domestic_demand": BLACK,
            "shipped": GREEN, "stock": BLUE, "reserve": VERMILLION, "donated": GREEN,
            "delivered": PURPLE, "region_delivered": BLACK}
-LABELS = {"production": "production", "domestic_served": "domestic ration served",
-          "domestic_demand": "domestic ration demanded", "shipped": "donations shipped",
+LABELS = {"production": "production", "domestic_served": "domestic demand served",
+          "domestic_demand": "domestic demand", "shipped": "donations shipped",
           "stock": "donor stock", "reserve": "reserve kept back", "donated": "donated to date",
           "delivered": "delivered to date"}
 HUB_COLOURS = (BLUE, VERMILLION, GREEN, ORANGE, PURPLE, SKY)

@@ -57,9 +57,10 @@ def opening(run: RunData) -> str:
                                                                             "good"))
     via = (f", through {listed(_hub_names(run))}" if run.hubs else "")
     who = run.donor[:1].upper() + run.donor[1:]
-    out = (f"{who} gave {what} to {count(len(run.region_ids), 'region')} between "
-           f"{day_month(s['horizon']['start'])} and {date_words(s['horizon']['end'])}{via}; "
-           f"{len(reached)} of them received something in that time.")
+    out = (f"{who} gave {what} between {day_month(s['horizon']['start'])} and "
+           f"{date_words(s['horizon']['end'])}{via}; {len(reached)} of the "
+           f"{count(len(run.region_ids), 'recipient region')} received something in that "
+           "time.")
     if len(run.donors) > 1:
         out += f" Coordination: {coordination(run)} ({COORDINATION[coordination(run)]})."
     return out
