@@ -426,7 +426,7 @@ def _interrupt_when(f: Path, out: Path, ready: Callable[[int], bool],
 def test_ctrl_c_at_any_moment_prints_one_line_and_a_rerun_needs_resume(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    f = sweep_file(tmp_path, kind="monte_carlo", samples=3000, chunk=40, series="[]")
+    f = sweep_file(tmp_path, kind="monte_carlo", samples=1200, chunk=24, series="[]")
 
     def parts_done(out: Path) -> int:
         return len(list((out / "experiments").glob("part-*.parquet")))
@@ -451,15 +451,15 @@ def test_ctrl_c_at_any_moment_prints_one_line_and_a_rerun_needs_resume(
         assert len(lines) == 1 and "Traceback" not in err, (name, err)
         match = INTERRUPTED.fullmatch(lines[0])
         assert match, (name, err)
-        assert int(match[1]) == parts_done(out) and int(match[2]) == 150
+        assert int(match[1]) == parts_done(out) and int(match[2]) == 100
         assert not list(out.rglob(".*.tmp"))
         # The same answer whether none or several chunks were kept: finish with --resume.
         capsys.readouterr()
         assert main(["sweep", str(f), "--out", str(out), "--workers", "0", "-q"]) == 2
         err = capsys.readouterr().err
-        assert f"({parts_done(out)} of 150 chunks); add --resume" in err, err
+        assert f"({parts_done(out)} of 100 chunks); add --resume" in err, err
     assert main(["sweep", str(f), "--out", str(out), "--workers", "0", "-q", "--resume"]) == 0
-    assert parts_done(out) == 150
+    assert parts_done(out) == 100
     if importlib.util.find_spec("distributed") is not None:  # a LocalCluster's processes too
         out = tmp_path / "dask"
         code, err = _interrupt_when(f, out, lambda _pid: parts_done(out) >= 1,

@@ -65,14 +65,16 @@ def test_brief_is_byte_identical_on_a_rerun(first_pdf: Path, run_dir: Path,
     # As a user runs it: `masksim brief` in fresh processes, the second with a build date
     # set that must not leak into the file. (Inside one long-lived process the layout
     # solver's last bits may follow memory addresses, so the test compares processes.)
-    runs = []
-    for k, env in enumerate(({}, {"SOURCE_DATE_EPOCH": "1700000000"})):
-        out = tmp_path / f"brief{k}.pdf"
-        done = subprocess.run([sys.executable, "-m", "sim", "brief", str(run_dir), "-o",
-                               str(out)], env={**os.environ, **env}, capture_output=True,
-                              text=True, check=True)
-        assert done.stdout.strip() == str(out)
-        runs.append(out.read_bytes())
+    outs = [tmp_path / f"brief{k}.pdf" for k in range(2)]
+    procs = [subprocess.Popen([sys.executable, "-m", "sim", "brief", str(run_dir), "-o",
+                               str(out)], env={**os.environ, **env}, stdout=subprocess.PIPE,
+                              stderr=subprocess.PIPE, text=True)
+             for out, env in zip(outs, ({}, {"SOURCE_DATE_EPOCH": "1700000000"}), strict=True)]
+    for out, proc in zip(outs, procs, strict=True):
+        stdout, stderr = proc.communicate()
+        assert proc.returncode == 0, stderr
+        assert stdout.strip() == str(out)
+    runs = [out.read_bytes() for out in outs]
     assert runs[0] == runs[1]
     assert count_pages(runs[0]) == count_pages(first_pdf.read_bytes())
 
