@@ -265,9 +265,9 @@ def compare_goods(runs: list[RunData], fig: FigureBase | None = None) -> FigureR
             ax.set_xlim(0, max((v / div for v in shown if v == v), default=1.0) * 1.45 or 1.0)
             ax.set_yticks(y, names if ax is row[0] else [""] * len(runs))
             ax.grid(axis="y", visible=False)
-            ax.set_title(GOOD_LABELS[key], loc="left", fontsize=8)
-        row[0].set_ylabel(runs[0].good_name(good) if good in runs[0].goods else good,
-                          fontweight="bold")
+            ax.set_title(textwrap.fill(GOOD_LABELS[key], 20), loc="left", fontsize=8)
+        name = runs[0].good_name(good) if good in runs[0].goods else good
+        row[0].set_ylabel(textwrap.fill(name.split(" (")[0], 16), fontweight="bold")
     return fig, [ax for row in grid for ax in row]
 
 
