@@ -82,7 +82,9 @@ def produce(d: Any, b: int, t: int) -> None:
             d.received[i] += received
             if keep:
                 d.s_donor[D_RECEIVED, i, t] = received
-        served = min(demand, incoming + d.stock[i])
+        # At least 0: a shipment day's allocations may sum to the stock plus a rounding,
+        # leaving -1e-11 in stock, and nothing can be served from that.
+        served = min(demand, max(incoming + d.stock[i], 0.0))
         d.stock[i] = d.stock[i] + incoming - served
         if d.cohort_days > 0 and d.shelf_life[row(i, c, d.shelf_life.shape[0], n)] > 0:
             d.cohorts[i, t % d.cohort_days] += incoming

@@ -16,7 +16,9 @@ from sim.report import figures
 from sim.report.pages import A4, cap, table, text
 from sim.report.style import canvas, style
 from sim.report.sweep_data import outcome_label
+from sim.report.words import mm
 from sim.results.files import atomic_path
+from sim.results.metrics import split_outcome
 from sim.sweep.measures import Measure, Sense
 from sim.sweep.optimize import Candidate, Optimize, Outcome
 
@@ -39,6 +41,8 @@ def value_words(measure: Measure, x: float) -> str:
     if measure.is_chance:
         return f"{100 * x:.1f} %"
     _, factor = outcome_label(measure.outcome)
+    if factor == 1e-6 and split_outcome(measure.outcome)[1] is not None:
+        return mm(x)  # a good's: 535 k suits, not 0.5 M
     if factor == 1e-6:
         return f"{x / 1e6:,.1f} M"
     if factor == 100.0:

@@ -91,7 +91,8 @@ def load_sweep(folder: str | Path) -> SweepData:
     except Exception as exc:  # pyarrow raises several types for a damaged dataset
         raise InputError(parts, "", f"cannot read Parquet: {exc}") from None
     names = list(table.column_names)
-    outcomes = [n for n in SCALARS if n in names]
+    outcomes = [n for n in SCALARS if n in names] + [
+        n for n in names if split_outcome(n)[1] is not None and split_outcome(n)[0] in SCALARS]
     if "experiment" not in names or not outcomes or table.num_rows == 0:
         raise InputError(parts, "experiment" if "experiment" not in names else "",
                          "not a sweep table (needs experiment and outcome columns, and rows)")
@@ -103,7 +104,7 @@ def load_sweep(folder: str | Path) -> SweepData:
             columns[n] = np.asarray(col.to_numpy(), dtype=np.float64)
         else:  # strings, dictionary-encoded strings
             columns[n] = np.array([str(v) for v in col.to_pylist()], dtype=object)
-    params = [n for n in names if n not in KEYS and n not in SCALARS]
+    params = [n for n in names if n not in KEYS and n not in outcomes]
     sens: list[dict[str, str]] = []
     if (path / "sensitivity.csv").is_file():
         with open(path / "sensitivity.csv", newline="", encoding="utf-8") as fh:

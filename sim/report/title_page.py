@@ -57,10 +57,12 @@ def opening(run: RunData) -> str:
                                                                             "good"))
     via = (f", through {listed(_hub_names(run))}" if run.hubs else "")
     who = run.donor[:1].upper() + run.donor[1:]
+    n = len(run.region_ids)
+    whom = (f"{len(reached)} of the {count(n, 'recipient region')} received something"
+            if n > 1 else
+            f"the one recipient region received {'something' if reached else 'nothing'}")
     out = (f"{who} gave {what} between {day_month(s['horizon']['start'])} and "
-           f"{date_words(s['horizon']['end'])}{via}; {len(reached)} of the "
-           f"{count(len(run.region_ids), 'recipient region')} received something in that "
-           "time.")
+           f"{date_words(s['horizon']['end'])}{via}; {whom} in that time.")
     if len(run.donors) > 1:
         out += f" Coordination: {coordination(run)} ({COORDINATION[coordination(run)]})."
     return out

@@ -87,6 +87,8 @@ def run_batches(
     as soon as they hold ``chunk_size`` scenarios; their plans are then dropped."""
     if chunk_size < 1:
         raise ValueError(f"chunk_size must be at least 1, not {chunk_size}")
+    goods = list(dict.fromkeys(goods))
+    seen_goods: set[str] = set()
     waiting: dict[tuple[Any, ...], list[tuple[Sequence[int], Plan, Sequence[Seed]]]] = {}
     sizes: dict[tuple[Any, ...], int] = {}
     done: list[tuple[list[int], dict[str, np.ndarray]]] = []
@@ -96,6 +98,7 @@ def run_batches(
         run = simulate_batch(plan, drawn, backend, keep_series=keep_series)
         rows = metrics.Rows.of(plan, plan.good_units)
         values = metrics.scalars(run.totals, plan.pledge_units, rows)
+        seen_goods.update(plan.good_ids)
         for good in goods:
             if good in plan.good_ids:
                 alone = metrics.scalars(run.totals, plan.pledge_units, rows,
@@ -156,10 +159,15 @@ def run_batches(
             flush(key)
         for future in in_flight:
             future.result()
+    if missing := [g for g in goods if g not in seen_goods] if n else []:
+        raise ValueError(f"no scenario has the good(s) {', '.join(map(repr, missing))}")
     columns: dict[str, np.ndarray] = {}
     for index, values in done:
         for name, column in values.items():
             columns.setdefault(name, np.full(n, np.nan))[index] = column
+    for good in goods:  # NaN for the scenarios without it, whichever ran first
+        for name in metrics.SCALARS:
+            columns.setdefault(f"{name}[{good}]", np.full(n, np.nan))
     return BatchOutput(columns, [runs[i] for i in range(n)] if keep_series else None)
 
 

@@ -51,13 +51,13 @@ def outcome_name(name: str) -> str:
 
 # An outcome as a sweep, optimize or discover names it: a metric, or a good's (``...[kits]``).
 OUTCOME_PATTERN = r"\w+(?:\[[A-Za-z0-9_.-]+\])?"
-_GOOD_OUTCOME = re.compile(r"^(?P<metric>\w+)\[(?P<good>[A-Za-z0-9_.-]+)\]$")
+_GOOD_OUTCOME = re.compile(r"(?P<metric>\w+)\[(?P<good>[A-Za-z0-9_.-]+)\]")
 
 
 def split_outcome(name: str) -> tuple[str, str | None]:
     """``domestic_shortfall[kits]`` -> (``domestic_shortfall``, ``kits``): one good's outcome;
     a plain name counts the goods as ``Rows.scope`` does (good None)."""
-    m = _GOOD_OUTCOME.match(name)
+    m = _GOOD_OUTCOME.fullmatch(name)
     return (name, None) if m is None else (m["metric"], m["good"])
 
 

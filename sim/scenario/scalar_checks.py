@@ -64,7 +64,7 @@ def _typed(values: NDArray[Any], rule: FieldRule) -> tuple[NDArray[Any], Mask]:
     if rule.kind is float:
         if kind in "fiu":
             return values.astype(np.float64), np.ones(n, dtype=bool)
-        typed = np.array([_number(x) and abs(float(x)) < 1e308 for x in values]
+        typed = np.array([_number(x) and _finite_float(x) for x in values]
                          if kind == "O" else [False] * n, dtype=bool).reshape(n)
         return np.array([float(x) if t else np.nan for x, t in zip(values, typed,
                                                                    strict=True)]), typed
@@ -82,6 +82,14 @@ def _typed(values: NDArray[Any], rule: FieldRule) -> tuple[NDArray[Any], Mask]:
     out = np.empty(n, dtype=object)
     out[:] = [members[str(x)] if t else None for x, t in zip(values, typed, strict=True)]
     return out, typed
+
+
+def _finite_float(x: Any) -> bool:
+    """Whether x becomes a finite float (an int past float's range does not: pydantic's)."""
+    try:
+        return abs(float(x)) < 1e308
+    except OverflowError:
+        return False
 
 
 def _number(x: Any) -> bool:

@@ -271,8 +271,7 @@ class Scenario(Model):
                for i, h in enumerate(self.hubs) if h.id not in used]
         if self.hubs:
             out += [f"regions[{j}].lead_time: donor {d.id!r} ships to {r.id!r} directly, in 0 "
-                    f"days (donors[{i}].via names no hub for it, and no lead time gives its "
-                    f"days)"
+                    f"days (donors[{i}].via names no hub for it, and its lead time is 0 days)"
                     for i, d in enumerate(self.donors) for j, r in enumerate(self.regions)
                     if d.hub_for(r.id) is None and r.id not in d.lead_times
                     and r.lead_time == FixedLeadTime(days=0)]

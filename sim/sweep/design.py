@@ -148,6 +148,8 @@ class Parameter(Model):
             raise ValueError("values: must all be of one type")
         if len(set(values)) != len(values):
             raise ValueError("values: must be distinct")
+        if any(isinstance(v, int) and not -2**63 <= v < 2**63 for v in values):
+            raise ValueError("values: a whole number too large to hold (at most 2**63 - 1)")
         if self.op is Op.SCALE and types & {str, bool}:
             raise ValueError("op: 'scale' needs numbers")
 

@@ -30,7 +30,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from sim.results.batch import DEFAULT_CHUNK, run_overrides
-from sim.results.metrics import SCALARS
+from sim.results.metrics import SCALARS, check_outcome, split_outcome
 from sim.results.variants import Seed
 from sim.scenario.enums import Backend
 from sim.scenario.errors import InputError
@@ -65,8 +65,8 @@ def run_experiments(
     columns = _columns(experiments)
     names = list(outcomes) if outcomes is not None else list(SCALARS)
     for name in names:
-        if name not in SCALARS:
-            raise InputError("outcomes", name, f"unknown outcome (known: {', '.join(SCALARS)})")
+        if (why := check_outcome(name, base.good_ids)) is not None:
+            raise InputError("outcomes", name, why)
     inputs = {k: v for k, v in columns.items() if k not in BOOKKEEPING}
     lengths = {len(v) for v in columns.values()}
     if len(lengths) > 1:
@@ -88,5 +88,6 @@ def run_experiments(
     if seeds is None and "seed" in columns:
         seeds = [int(s) for s in columns["seed"]]
     out = run_overrides(base, rows, seeds, backend=Backend(backend) if backend else None,
-                        chunk_size=chunk_size)
+                        chunk_size=chunk_size,
+                        goods=[g for n in names if (g := split_outcome(n)[1])])
     return {name: np.asarray(out.metrics[name], dtype=np.float64) for name in names}

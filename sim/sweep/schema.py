@@ -13,6 +13,9 @@ def sweep_schema() -> Schema:
     out = model_schema(Sweep, "masksim sweep")
     props = out["properties"]
     # The older outcome names are still read (with a warning) for one release.
-    props["outcomes"]["items"] = {"type": "string", "enum": [*SCALARS, *RENAMED]}
+    props["outcomes"]["items"] = {"anyOf": [
+        {"type": "string", "enum": [*SCALARS, *RENAMED]},
+        {"type": "string", "pattern": rf"^({'|'.join(SCALARS)})\[[A-Za-z0-9_.-]+\]$",
+         "description": "one good's outcome, as name[good]"}]}
     props["series"]["items"] = {"type": "string", "enum": list(DONOR_SERIES)}
     return out

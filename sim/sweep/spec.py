@@ -358,7 +358,10 @@ class ResolvedSweep:
                 [s.label for s, f in zip(self.setters, on, strict=True) if not f])
 
     def outcome_scope(self) -> str:
-        """What the outcomes count when the base has several goods (empty for one)."""
+        """What the plain outcomes count when the base has several goods (empty for one, or
+        when every outcome kept is one good's)."""
+        if all(split_outcome(n)[1] for n in self.sweep.outcomes):
+            return ""
         goods = self.base.goods
         return scope_words([g.unit for g in goods], [g.name or g.id for g in goods])
 

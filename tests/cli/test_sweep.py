@@ -609,3 +609,18 @@ def test_a_sweep_keeps_one_goods_outcomes_and_names_an_unknown_good(
     assert err == (f"{f}: outcomes[2]: unknown good 'gloves' in 'min_fill_rate[gloves]' (the "
                    "goods are masks, test_kits, suits)")
     assert not (tmp_path / "bad").exists()
+
+
+def test_a_sweep_of_goods_outcomes_plots_them_as_outcomes(tmp_path: Path) -> None:
+    base = REPO / "scenarios" / "donors_2020.toml"
+    f = tmp_path / "kits.toml"
+    f.write_text(f'name = "kits"\nbase = "{base}"\nseed = 1\n'
+                 'outcomes = ["min_fill_rate[test_kits]", "unmet_need[test_kits]"]\n'
+                 '[design]\nkind = "full_factorial"\n[[parameters]]\n'
+                 'path = "donors[0].reserve.days"\nvalues = [0, 7, 14]\n')
+    out = tmp_path / "o"
+    assert main(["sweep", str(f), "--out", str(out), "--workers", "0", "-q"]) == 0
+    assert main(["plot", str(out)]) == 0
+    names = sorted(p.name for p in (out / "figures").glob("*.png"))
+    assert "tradeoff.png" in names
+    assert not any(n.startswith(("lever-min_fill_rate", "lever-unmet_need")) for n in names)

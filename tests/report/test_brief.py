@@ -70,10 +70,15 @@ def test_brief_is_byte_identical_on_a_rerun(first_pdf: Path, run_dir: Path,
                                str(out)], env={**os.environ, **env}, stdout=subprocess.PIPE,
                               stderr=subprocess.PIPE, text=True)
              for out, env in zip(outs, ({}, {"SOURCE_DATE_EPOCH": "1700000000"}), strict=True)]
-    for out, proc in zip(outs, procs, strict=True):
-        stdout, stderr = proc.communicate()
-        assert proc.returncode == 0, stderr
-        assert stdout.strip() == str(out)
+    try:
+        for out, proc in zip(outs, procs, strict=True):
+            stdout, stderr = proc.communicate()
+            assert proc.returncode == 0, stderr
+            assert stdout.strip() == str(out)
+    finally:
+        for proc in procs:
+            proc.kill()  # a no-op once it has ended
+            proc.wait()
     runs = [out.read_bytes() for out in outs]
     assert runs[0] == runs[1]
     assert count_pages(runs[0]) == count_pages(first_pdf.read_bytes())
@@ -94,7 +99,7 @@ def test_words() -> None:
 def test_page_one_follows_the_numbers(run_dir: Path) -> None:
     run = figures.load_run(run_dir)
     s = run.summary
-    given = sum(1 for v in s["donated_by_region"].values() if v)
+    given = sum(1 for v in s["delivered_by_region"].values() if v)
     start, end = (dt.date.fromisoformat(s["horizon"][k]) for k in ("start", "end"))
     assert title_page.opening(run) == (
         f"Taiwan gave {words(s['donated_total'])} masks between {start.day} {start:%B} and "

@@ -21,6 +21,17 @@ FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "format1"
 SCENARIOS = Path(__file__).resolve().parents[2] / "scenarios"
 
 
+def _close(a: object, b: object) -> bool:
+    """Equal, numbers within 1e-9 (see below)."""
+    if isinstance(a, dict) and isinstance(b, dict):
+        return a.keys() == b.keys() and all(_close(a[k], b[k]) for k in a)
+    if isinstance(a, list) and isinstance(b, list):
+        return len(a) == len(b) and all(_close(x, y) for x, y in zip(a, b, strict=True))
+    if isinstance(a, float) or isinstance(b, float):
+        return isinstance(a, int | float) and isinstance(b, int | float) and abs(a - b) <= 1e-9
+    return a == b
+
+
 @pytest.mark.parametrize("name", ["minimal", "three_donors"])
 def test_a_first_format_folder_reads_as_a_fresh_run(name: str) -> None:
     old = load_run(FIXTURES / name)
@@ -29,9 +40,12 @@ def test_a_first_format_folder_reads_as_a_fresh_run(name: str) -> None:
     new = RunData.of(run(load(SCENARIOS / f"{name}.toml"), engine=Engine.DES))
     assert old.goods == new.goods and old.donors == new.donors
     assert old.channels == new.channels
+    # three_donors's folder holds -5.5e-12 masks served on one day where a run now serves 0
+    # (what a day serves is kept at 0 or more); everything else is the same bytes.
     for key in new.by_channel:
         for column, values in new.by_channel[key].items():
-            np.testing.assert_array_equal(old.by_channel[key][column], values, column)
+            np.testing.assert_allclose(old.by_channel[key][column], values, rtol=0, atol=1e-9,
+                                       err_msg=column)
     for good in new.by_good:
         for column, values in new.by_good[good].items():
             np.testing.assert_array_equal(old.by_good[good][column], values, column)
@@ -39,7 +53,7 @@ def test_a_first_format_folder_reads_as_a_fresh_run(name: str) -> None:
         np.testing.assert_array_equal(old.shipments[column], values, column)
     for key in ("produced", "donated_total", "unmet_need", "gini_fill_rate", "goods",
                 "donors", "pledges"):
-        assert old.summary[key] == new.summary[key], key
+        assert _close(old.summary[key], new.summary[key]), key
 
 
 def test_a_first_format_folder_draws_its_figures_and_brief(tmp_path: Path) -> None:

@@ -390,3 +390,17 @@ def test_a_goods_outcomes_in_a_batch_are_its_numbers_in_the_summary() -> None:
             value = float(got[f"{name}[{good}]"][0])
             assert (expected is None and np.isnan(value)) or value == expected, (good, name)
         assert float(got[f"pledges_late[{good}]"][0]) == goods[good]["pledges"]["late"]
+
+
+
+@pytest.mark.parametrize("backend", ["vector", "compiled"])
+def test_a_good_nobody_at_home_needs_is_never_short_at_home(backend: str) -> None:
+    """Allocations that sum to the stock plus a rounding leave nothing to serve, not a
+    negative amount: a shortfall of exactly 0 where the demand is 0."""
+    from sim import load, run_scenarios
+
+    base = load(Path(__file__).resolve().parents[2] / "scenarios" / "donors_2020.toml")
+    m = run_scenarios([base], backend=backend, goods=list(base.good_ids)).metrics
+    for good in base.good_ids:
+        if m[f"domestic_demand[{good}]"][0] == 0:
+            assert m[f"domestic_shortfall[{good}]"][0] == 0.0, good

@@ -54,6 +54,15 @@ def test_every_shipped_scenario_validates(scenario: dict[str, Any], path: Path) 
         assert _errors(scenario, tomllib.load(fh)) == []
 
 
+def test_a_goods_outcome_validates_in_a_sweep_file() -> None:
+    with open(SWEEPS[0], "rb") as fh:
+        data = tomllib.load(fh)
+    data["outcomes"] = ["domestic_shortfall", "min_fill_rate[test_kits]"]
+    assert _errors(sweep_schema(), data) == []
+    data["outcomes"] = ["happiness[test_kits]"]
+    assert _errors(sweep_schema(), data) != []
+
+
 @pytest.mark.parametrize("path", SWEEPS, ids=lambda p: p.stem)
 def test_every_shipped_sweep_validates(path: Path) -> None:
     schema = sweep_schema()

@@ -93,7 +93,7 @@ def test_a_region_sent_direct_in_0_days_beside_a_hub_is_a_warning(
     warned = [line for line in capsys.readouterr().err.splitlines() if "regions[" in line]
     assert warned[0] == (f"masksim: warning: {path}: regions[0].lead_time: donor 'japan' ships "
                          "to 'vnm' directly, in 0 days (donors[0].via names no hub for it, and "
-                         "no lead time gives its days)")
+                         "its lead time is 0 days)")
     assert len(warned) == 3  # vnm, tha, mys
 
 

@@ -213,3 +213,18 @@ def test_sweep_workers_compute_on_one_thread() -> None:
     done = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True,
                           text=True, timeout=300)
     assert done.returncode == 0, done.stderr
+
+
+
+def test_run_experiments_gives_a_goods_outcome(repo: Path) -> None:
+    from sim.sweep.experiments import run_experiments
+
+    base = load(repo / "scenarios" / "donors_2020.toml")
+    table = {"donors[0].reserve.days": [0.0, 14.0]}
+    got = run_experiments(base, table, outcomes=["min_fill_rate[test_kits]"])
+    rows = [{"donors[0].reserve.days": d} for d in (0.0, 14.0)]
+    expected = run_overrides(base, rows, goods=["test_kits"]).metrics
+    assert got["min_fill_rate[test_kits]"].tolist() == (
+        expected["min_fill_rate[test_kits]"].tolist())
+    with pytest.raises(InputError, match="unknown good 'gloves'"):
+        run_experiments(base, table, outcomes=["min_fill_rate[gloves]"])

@@ -216,6 +216,10 @@ BAD = {  # case: (parameters, extra top-level line, outcomes, field named in the
     "invalid value": (PARAMS.replace("[0, 14]", "[-5, 14]"), "", OUTCOMES,
                       "parameters[0].uniform"),
     "unknown outcome": (PARAMS, "", '["happiness"]', "outcomes[0]"),
+    "an outcome and a newline": (PARAMS, "", '["min_fill_rate[masks]\\n"]', "outcomes[0]"),
+    "a good the scenario lacks": (PARAMS, "", '["min_fill_rate[kits]"]', "outcomes[0]"),
+    "a number too large": (PARAMS.replace("uniform = [0, 14]", "values = [1" + "0" * 400
+                                          + "]"), "", OUTCOMES, "parameters[0].values"),
     "unknown series": (PARAMS, 'series = ["mood"]', OUTCOMES, "series[0]"),
     "unknown design": (PARAMS, "", OUTCOMES, "design.kind"),
     "unknown backend": (PARAMS, 'backend = "gpu"', OUTCOMES, "backend"),
