@@ -140,10 +140,11 @@ def _observations(s: Mapping[str, Any]) -> list[str]:
     wide = max(len(o["series"]) for o in obs) + 2
     good = max(len(of(o)) for o in obs) + 2 if by_good else 0
     record = max(len(_record(o)) for o in obs) + 2
+    model = max(len(quantity(o["model"])) for o in obs) + 2
     lines = [f"  record vs model   {len(obs)} observations; error = model - record, "
              "0 inside a range" + ("; in the unit of each good" if by_good else ""),
              f"    {'date':<12}{'series':<{wide}}" + (f"{'good':<{good}}" if by_good else "")
-             + f"{'record':>{record}}{'model':>10}  error"]
+             + f"{'record':>{record}}{'model':>{model}}  error"]
     for o in obs:
         err, rel = o["error"], o["relative_error"]
         err_text = "n/a" if err is None else ("+" if err > 0 else "") + quantity(err) + (
@@ -151,7 +152,7 @@ def _observations(s: Mapping[str, Any]) -> list[str]:
             else "")
         lines.append(f"    {o['date']:<12}{o['series']:<{wide}}"
                      + (f"{of(o):<{good}}" if by_good else "")
-                     + f"{_record(o):>{record}}{quantity(o['model']):>10}  {err_text}, "
+                     + f"{_record(o):>{record}}{quantity(o['model']):>{model}}  {err_text}, "
                        f"{o['kind']}")
     return lines
 
