@@ -233,6 +233,14 @@ def tradeoff(sweep: SweepData, fig: FigureBase | None = None) -> FigureResult:
     ax0.set_title("Giving against domestic safety", loc="left")
     ax1.set_xlabel("Gini of fill rates (0 = equal)")
     ax1.set_title("Giving against equity", loc="left")
+    for ax, names in ((ax0, ("domestic_shortfall", "donated_total")),
+                      (ax1, ("gini_fill_rate", "donated_total"))):
+        missing = [n for n in names if n not in cols]
+        if missing:  # say why the panel is empty
+            ax.text(0.5, 0.5, fit(ax, "not kept by this sweep: add "
+                                  + " and ".join(missing) + " to its outcomes", 0.4),
+                    transform=ax.transAxes, ha="center", va="center", color="0.35",
+                    fontsize=8)
     handles, labels = ax0.get_legend_handles_labels()
     body.legend(handles, labels, loc="outside upper center", ncols=min(len(labels), 3))
     return fig, [ax0, ax1]
