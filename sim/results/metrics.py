@@ -61,12 +61,14 @@ def split_outcome(name: str) -> tuple[str, str | None]:
     return (name, None) if m is None else (m["metric"], m["good"])
 
 
-def check_outcome(name: str, goods: Sequence[str]) -> str | None:
-    """Why ``name`` is no outcome of a scenario with these goods (None: it is one)."""
+def check_outcome(name: str, goods: Sequence[str] | None) -> str | None:
+    """Why ``name`` is no outcome of a scenario with these goods (None: it is one); with
+    ``goods`` None, a good's outcome is not checked against the goods (no scenario yet)."""
     metric, good = split_outcome(name)
     if metric not in SCALARS:
-        return f"unknown outcome {metric!r} (known: {', '.join(SCALARS)})"
-    if good is not None and good not in goods:
+        return (f"unknown outcome {metric!r} (known: {', '.join(SCALARS)}; one good's: "
+                "outcome[good])")
+    if good is not None and goods is not None and good not in goods:
         return f"unknown good {good!r} in {name!r} (the goods are {', '.join(goods)})"
     return None
 

@@ -22,9 +22,7 @@ Pure: a table and arrays in, boxes out.
 from __future__ import annotations
 
 import math
-import operator
 import re
-from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -34,12 +32,10 @@ from numpy.typing import NDArray
 from sim.results.metrics import OUTCOME_PATTERN, outcome_name
 from sim.scenario.errors import InputError
 from sim.sweep.experiments import BOOKKEEPING
+from sim.sweep.measures import NUMBER, events, parse_number
 
 _CONDITION = re.compile(rf"^\s*(?P<outcome>{OUTCOME_PATTERN})\s*(?P<op><=|>=|<|>|==)\s*"
-                        r"(?P<value>[-+]?(?:\d[\d_]*\.?\d*|\.\d+)(?:[eE][-+]?\d+)?)\s*$")
-_OPS: dict[str, Callable[[Any, Any], Any]] = {
-    "<": operator.lt, "<=": operator.le, ">": operator.gt, ">=": operator.ge,
-    "==": operator.eq}
+                        rf"(?P<value>{NUMBER})\s*$")
 
 
 @dataclass(frozen=True)
@@ -58,14 +54,13 @@ class Condition:
         if name not in known:
             raise InputError("--where", text, f"no outcome {m['outcome']!r} in this sweep "
                              f"(kept: {', '.join(known)})")
-        return cls(name, m["op"], float(m["value"].replace("_", "")))
+        return cls(name, m["op"], parse_number(m["value"]))
 
     def __str__(self) -> str:
         return f"{self.outcome} {self.op} {self.value:g}"
 
     def holds(self, values: NDArray[np.float64]) -> NDArray[np.bool_]:
-        with np.errstate(invalid="ignore"):
-            return np.asarray(_OPS[self.op](values, self.value) & np.isfinite(values))
+        return events(values, self.op, self.value)
 
 
 @dataclass(frozen=True)

@@ -20,21 +20,30 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
-from sim.results.metrics import OUTCOME_PATTERN, SCALARS, outcome_name, split_outcome
+from sim.results.metrics import OUTCOME_PATTERN, check_outcome, outcome_name
 from sim.sweep.design import Model
 
 Array = NDArray[np.float64]
-_NUMBER = r"[-+]?(?:\d[\d_]*\.?\d*|\.\d+)(?:[eE][-+]?\d+)?"
+NUMBER = r"[-+]?(?:\d[\d_]*\.?\d*|\.\d+)(?:[eE][-+]?\d+)?"  # 40e6, 1_000_000, .5
 _OUTCOME = OUTCOME_PATTERN
 _MEASURE = re.compile(
     rf"^\s*(?:(?P<stat>mean|median|min|max|p\d{{1,2}})\(\s*(?P<outcome>{_OUTCOME})\s*\)"
-    rf"|P\(\s*(?P<event>{_OUTCOME})\s*(?P<op><=|>=|<|>)\s*(?P<threshold>{_NUMBER})\s*\))\s*$")
+    rf"|P\(\s*(?P<event>{_OUTCOME})\s*(?P<op><=|>=|<|>)\s*(?P<threshold>{NUMBER})\s*\))\s*$")
 _OBJECTIVE = re.compile(r"^\s*(?P<sense>maximi[sz]e|minimi[sz]e|max|min)\s+(?P<measure>.+)$")
-_CONSTRAINT = re.compile(rf"^\s*(?P<measure>.+?)\s*(?P<op><=|>=)\s*(?P<bound>{_NUMBER})\s*$")
-EXAMPLES = ("objectives: 'maximize mean(donated_total)', 'minimize P(domestic_shortfall > 0)';"
-            " constraints: 'P(domestic_shortfall > 0) <= 0.05', 'mean(min_fill_rate) >= 0.5'")
-_COMPARE: dict[str, Callable[[Any, Any], Any]] = {
-    ">": operator.gt, ">=": operator.ge, "<": operator.lt, "<=": operator.le}
+_CONSTRAINT = re.compile(rf"^\s*(?P<measure>.+?)\s*(?P<op><=|>=)\s*(?P<bound>{NUMBER})\s*$")
+COMPARE: dict[str, Callable[[Any, Any], Any]] = {
+    ">": operator.gt, ">=": operator.ge, "<": operator.lt, "<=": operator.le, "==": operator.eq}
+
+
+def parse_number(text: str) -> float:
+    """A number as ``NUMBER`` matched it (underscores between digits allowed)."""
+    return float(text.replace("_", ""))
+
+
+def events(values: Array, op: str, threshold: float) -> NDArray[np.bool_]:
+    """Where ``values op threshold``; an undefined (NaN) value is never an event."""
+    with np.errstate(invalid="ignore"):
+        return np.asarray(COMPARE[op](values, threshold) & np.isfinite(values))
 
 
 class Sense(StrEnum):
@@ -61,11 +70,10 @@ class Measure(Model):
             measure = cls(stat=m["stat"], outcome=m["outcome"])
         else:
             measure = cls(stat="P", outcome=m["event"], op=m["op"],
-                          threshold=float(m["threshold"].replace("_", "")))
+                          threshold=parse_number(m["threshold"]))
         name = outcome_name(measure.outcome)
-        if split_outcome(name)[0] not in SCALARS:  # a good's: checked on the base
-            raise ValueError(f"unknown outcome {measure.outcome!r} (known: "
-                             f"{', '.join(SCALARS)})")
+        if (why := check_outcome(name, None)) is not None:  # goods: on the base
+            raise ValueError(why)
         return measure.model_copy(update={"outcome": name})
 
     @property
@@ -82,9 +90,8 @@ class Measure(Model):
         v = np.asarray(values, dtype=np.float64)
         if self.is_chance:
             assert self.op is not None and self.threshold is not None
-            with np.errstate(invalid="ignore"):
-                hits = _COMPARE[self.op](v, self.threshold) & np.isfinite(v)
-            return np.asarray(hits.mean(axis=-1), dtype=np.float64)
+            return np.asarray(events(v, self.op, self.threshold).mean(axis=-1),
+                              dtype=np.float64)
         defined = np.isfinite(v)
         out = np.full(v.shape[:-1], np.nan)
         for i in np.ndindex(out.shape):
@@ -153,11 +160,3 @@ class Constraint(Model):
         return np.asarray(value if self.op == "<=" else -value, dtype=np.float64)
 
 
-def parse_list(cls: Any, items: Any) -> Any:
-    """A list of strings parsed into models (pydantic 'before' validators use it); anything
-    else is left for pydantic to reject."""
-    if isinstance(items, str):
-        items = [items]
-    if not isinstance(items, list):
-        return items
-    return [cls.parse(x) if isinstance(x, str) else x for x in items]

@@ -68,8 +68,8 @@ from sim.scenario.errors import InputError
 from sim.scenario.overrides import Overrides
 from sim.scenario.scenario import Scenario
 from sim.sweep.design import Model, Parameter, ParamKind, Value
-from sim.sweep.measures import Constraint, Measure, Objective, parse_list
-from sim.sweep.spec import Setter, check_corners, make_setters
+from sim.sweep.measures import Constraint, Measure, Objective
+from sim.sweep.spec import Setter, check_corners, check_parameters, make_setters
 
 Array = NDArray[np.float64]
 
@@ -106,25 +106,23 @@ class Optimize(Model):
             items = data.get(key)
             items = [items] if isinstance(items, str) else items
             if isinstance(items, list):
+                parsed = []
                 for i, item in enumerate(items):
                     try:
-                        parse_list(model, [item])
+                        parsed.append(model.parse(item) if isinstance(item, str) else item)
                     except ValueError as exc:
                         raise ValueError(f"{key}[{i}]: {exc}") from None
-                data[key] = parse_list(model, items)
+                data[key] = parsed
         return data
 
     @model_validator(mode="after")
     def _checks(self) -> Optimize:
-        labels: list[str] = []
-        for group in ("levers", "uncertainties"):
-            for i, p in enumerate(getattr(self, group)):
-                if group == "levers" and p.kind is ParamKind.DISTRIBUTION:
-                    raise ValueError(f"levers[{i}]: a lever is a range (uniform, integer, "
-                                     "log_uniform) or values, not a distribution")
-                if p.label in labels:
-                    raise ValueError(f"{group}[{i}].name: duplicate name {p.label!r}")
-                labels.append(p.label)
+        for i, p in enumerate(self.levers):
+            if p.kind is ParamKind.DISTRIBUTION:
+                raise ValueError(f"levers[{i}]: a lever is a range (uniform, integer, "
+                                 "log_uniform) or values, not a distribution")
+        # A lever and an uncertainty on one path: the futures would overwrite the lever.
+        check_parameters(self.parameters, self.fields)
         return self
 
     @property

@@ -151,26 +151,12 @@ class Sweep(Model):
     @model_validator(mode="after")
     def _checks(self) -> Sweep:
         check_size(self.design, self.parameters, self.replications)
-        labels = [p.label for p in self.parameters]
-        seen: set[str] = set()
-        for i, p in enumerate(self.parameters):
-            for path in p.targets:
-                if path in seen:
-                    raise ValueError(f"parameters[{i}].path: {path!r} is set by two parameters")
-                seen.add(path)
-        for i, label in enumerate(labels):
-            if label in labels[:i]:
-                raise ValueError(f"parameters[{i}].name: duplicate column {label!r}")
-            if label in RESERVED or label in READBACK or label in self.outcomes:
-                raise ValueError(f"parameters[{i}].name: {label!r} is taken by a result column")
-            for path in self.parameters[i].targets:
-                if not _PATH.fullmatch(path):
-                    raise ValueError(f"parameters[{i}].path: not a dotted path: {path!r}")
+        check_parameters(self.parameters,
+                         [f"parameters[{i}]" for i in range(len(self.parameters))],
+                         self.outcomes)
         for i, name in enumerate(self.outcomes):
-            if split_outcome(name)[0] not in SCALARS:  # a good's: checked on the base
-                raise ValueError(f"outcomes[{i}]: unknown outcome {name!r} "
-                                 f"(known: {', '.join(SCALARS)}; a good's: "
-                                 "domestic_shortfall[kits])")
+            if (why := check_outcome(name, None)) is not None:  # goods: on the base
+                raise ValueError(f"outcomes[{i}]: {why}")
             if name in self.outcomes[:i]:
                 raise ValueError(f"outcomes[{i}]: {name!r} listed twice")
         for i, name in enumerate(self.series):
@@ -204,6 +190,29 @@ class Setter:
         if self.scale_base is None:
             return [(p, value) for p in self.paths]
         return [(p, b * value) for p, b in zip(self.paths, self.scale_base, strict=True)]
+
+
+def check_parameters(params: Sequence[Parameter], fields: Sequence[str],
+                     taken: Sequence[str] = ()) -> None:
+    """A file's parameters among themselves (``fields``: where each stands in the file):
+    each path a dotted path set by one parameter only, each name one column, none of the
+    result columns (bookkeeping, read-back ids, ``taken``). ValueError: the first that is
+    not."""
+    seen: set[str] = set()
+    labels: list[str] = []
+    for p, field in zip(params, fields, strict=True):
+        for path in p.targets:
+            if path in seen:
+                raise ValueError(f"{field}.path: {path!r} is set by two parameters")
+            seen.add(path)
+        if p.label in labels:
+            raise ValueError(f"{field}.name: duplicate column {p.label!r}")
+        if p.label in RESERVED or p.label in READBACK or p.label in taken:
+            raise ValueError(f"{field}.name: {p.label!r} is taken by a result column")
+        for path in p.targets:
+            if not _PATH.fullmatch(path):
+                raise ValueError(f"{field}.path: not a dotted path: {path!r}")
+        labels.append(p.label)
 
 
 @dataclass(frozen=True)

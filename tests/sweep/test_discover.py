@@ -108,6 +108,8 @@ values = ["proportional", "maxmin"]
     assert main(["discover", str(out), "--where", "donated_total < 34e6", "--boxes",
                  "1"]) == 0
     capsys.readouterr()
+    again = json.loads((folder / "discover.json").read_text())
+    assert again["settings"]["boxes"] == 1 and len(again["boxes"]) <= 1
     assert main(["discover", str(out), "--where", "gift < 1"]) == 2
     err = capsys.readouterr().err.strip()
     assert err.startswith("--where: gift < 1: no outcome") and "\n" not in err

@@ -4,6 +4,7 @@ best or the least risky, a Pareto front that nothing dominates."""
 
 from __future__ import annotations
 
+import math
 from pathlib import Path
 from typing import Any
 
@@ -102,6 +103,12 @@ def test_the_best_feasible_policy_is_checked_on_fresh_futures() -> None:
     check = {c.measure: c for c in out.checks}
     chance = check["P(domestic_shortfall > 0)"]
     assert chance.low <= chance.out_of_sample <= chance.high
+    # The Wilson score interval of the hits on the fresh futures, in closed form.
+    n, z = p.check.n, 1.959963984540054
+    share = round(chance.out_of_sample * n) / n
+    centre = (share + z * z / (2 * n)) / (1 + z * z / n)
+    half = z * math.sqrt(share * (1 - share) / n + z * z / (4 * n * n)) / (1 + z * z / n)
+    assert (chance.low, chance.high) == pytest.approx((centre - half, centre + half))
     fresh = p.measure([out.chosen.levers], p.check)[0]
     assert chance.out_of_sample == fresh["P(domestic_shortfall > 0)"]
     assert out.chosen.index in out.front
