@@ -18,7 +18,7 @@ from typing import Any
 import numpy as np
 
 import sim
-from sim.report.pages import words
+from sim.report.words import words
 
 ROOT = Path(__file__).resolve().parents[1]
 SCENARIOS = ROOT / "scenarios"

@@ -37,11 +37,6 @@ def launch(kernel: Callable[..., Any], *args: Any) -> Any:
     return out
 
 
-def serialised() -> bool:
-    """Whether launches are (still) serialised."""
-    return not _free
-
-
 class ThreadPolicy:
     """Threads pay only while every thread gets a core: when another process keeps a core
     busy, each parallel call waits at its closing barrier for a thread the scheduler has put

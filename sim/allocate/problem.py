@@ -83,19 +83,10 @@ class PolicyInput:
     pledged_units: Array  # (B, R) pledges shipped today, by region
 
 
-def pledge_groups(order: NDArray[np.intp] | None, n: int) -> list[tuple[int, int]]:
-    """[lo, hi) of each run of the n instances that fell due together (``order``: the
-    dispatch each fell due at, non-decreasing; None: all together), oldest first."""
-    if order is None or n == 0:
-        return [(0, n)] if n else []
-    cuts = [0, *(np.flatnonzero(np.diff(order)) + 1).tolist(), n]
-    return list(zip(cuts[:-1], cuts[1:], strict=False))
-
-
 def _live_groups(problem: AllocationProblem) -> list[list[int]]:
-    """The instances some row still has due, group by group, oldest group first (as
-    ``pledge_groups``): a long run has many groups, nearly all paid, and those are not
-    looked at."""
+    """The instances some row still has due, group by group (the instances that fell due
+    at one dispatch), oldest group first: a long run has many groups, nearly all paid,
+    and those are not looked at."""
     live = np.flatnonzero(problem.pledge_due_units.any(axis=0)).tolist()
     order = problem.pledge_due_index
     if not live or order is None:

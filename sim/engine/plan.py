@@ -162,8 +162,6 @@ def _replace(plan: Plan, values: dict[str, object]) -> Plan:
     return Plan(**data)
 
 
-T = TypeVar("T")
-
 S = TypeVar("S", bound=np.generic)
 
 

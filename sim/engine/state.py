@@ -101,7 +101,7 @@ DONOR_SERIES = (
 CHANNEL_REGION_SERIES = ("shipped", "pledged", "arrived", "in_transit")
 GOOD_REGION_SERIES = ("need", "consumed", "unmet", "stock")
 HUB_SERIES = ("arrived", "handled", "queue", "wait_days")
-REGION_SERIES = (
+REGION_SERIES = (  # both kinds, as a single-good run's regions table has them
     "need", "shipped", "pledged", "arrived", "consumed", "unmet", "stock", "in_transit",
 )
 
@@ -116,17 +116,6 @@ class Series:
     # name -> (B, H, T): landed at each hub, handled, queue at the end of the day (throughput
     # units), and the mean days what it handled had waited (NaN: nothing handled)
     hub: dict[str, Array] = field(default_factory=dict)
-
-    @classmethod
-    def empty(cls, plan: Plan) -> Series:
-        layout = Layout.of(plan)
-        t, r = plan.n_days, len(plan.region_ids)
-        rows = {k: layout.n_rows for k in CHANNEL_REGION_SERIES}
-        rows.update({k: layout.n_goods_rows for k in GOOD_REGION_SERIES})
-        hubs = (plan.n_scenarios, len(plan.hub_ids), t)
-        return cls({k: np.zeros((layout.n_rows, t)) for k in DONOR_SERIES},
-                   {k: np.zeros((rows[k], t, r)) for k in REGION_SERIES}, None,
-                   {k: np.zeros(hubs) for k in HUB_SERIES})
 
 
 @dataclass

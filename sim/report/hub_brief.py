@@ -20,7 +20,6 @@ from sim.report.routes import Round, Route, rounds, waits
 from sim.report.words import count, date_words, day_month, listed, mm, words
 from sim.results.reader import RunData
 
-ROUNDS = 6  # rounds a hub's table lists on the page (the rest: the text pages)
 WAITED = 8  # regions that waited longest, listed
 
 

@@ -23,12 +23,6 @@ from matplotlib.ft2font import FT2Font, LoadFlags
 from matplotlib.layout_engine import ConstrainedLayoutEngine
 from matplotlib.patches import Rectangle
 
-from sim.report.words import count as count
-from sim.report.words import date_words as date_words
-from sim.report.words import index as index
-from sim.report.words import pct as pct
-from sim.report.words import words as words
-
 A4 = (8.27, 11.69)  # inches, portrait
 AX_W, AX_H = 0.84 * A4[0], 0.88 * A4[1]  # a text page's axes, inches
 LINE = 1.45  # a text line's height, in font sizes (what the planner counts)
@@ -112,12 +106,6 @@ def _wrap_bold(text: str, width_pt: float, fontsize: float) -> str:
             line = line[k:]
         out.append(line)
     return "\n".join(out) or ""
-
-
-def table_height(header: Sequence[str], rows: Sequence[Sequence[str]],
-                 widths: Sequence[float], fontsize: float) -> float:
-    _, heights, _, head = table_cells(header, rows, widths, fontsize)
-    return head + sum(heights) + 0.03
 
 
 def table(ax: Axes, top: float, header: Sequence[str], rows: Sequence[Sequence[str]],

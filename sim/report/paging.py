@@ -11,9 +11,8 @@ drawn.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
-from functools import partial
 from typing import Any
 
 from matplotlib.figure import Figure
@@ -176,7 +175,7 @@ def _content(page: Page) -> bool:
     return any(not _is_heading(b) for b in page.blocks)
 
 
-def draw(page: Page, footer: Callable[[Any], None] | None = None) -> Figure:
+def draw(page: Page) -> Figure:
     fig, ax = blank(page.title, page.title_size)
     y = 1.0 - title_drop(page.title, page.title_size)
     for k, b in enumerate(page.blocks):
@@ -188,15 +187,4 @@ def draw(page: Page, footer: Callable[[Any], None] | None = None) -> Figure:
             y = text(ax, y - b.gap, b.text, width=b.width, fontsize=b.fontsize, **b.style)
         else:
             y = table(ax, y, b.header, b.rows, b.widths, fontsize=b.fontsize)
-    if footer is not None:
-        footer(ax)
     return fig
-
-
-def flow(blocks: Sequence[Block], first_title: str = "",
-         footer: Callable[[Any], None] | None = None,
-         footer_top: float = BOTTOM) -> list[Callable[[], Figure]]:
-    """The pages ``blocks`` fill, each drawn when called. ``footer`` draws on the first
-    page's axes below ``footer_top``."""
-    pages = split(blocks, max(footer_top, BOTTOM), first_title)
-    return [partial(draw, page, footer if k == 0 else None) for k, page in enumerate(pages)]

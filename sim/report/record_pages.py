@@ -202,8 +202,3 @@ def _refs(obs: list[dict[str, Any]]) -> str:
 def _donor_id(run: RunData, donor: str) -> str:
     return next((d for d in run.donors if donor in (d, run.donor_name(d))), donor)
 
-
-def count_close(run: RunData) -> tuple[int, int]:
-    obs = list(run.summary.get("observations") or [])
-    return sum(1 for o in obs if _close(o)), len(obs)
-

@@ -14,7 +14,6 @@ earliest possible arrival, which may mix up consignments of different hubs on th
 
 from __future__ import annotations
 
-import datetime as dt
 from collections import defaultdict
 from dataclasses import dataclass
 from typing import Any
@@ -282,8 +281,3 @@ def not_arrived(run: RunData, good: str, all_routes: list[Route] | None = None
         else:
             way += missing
     return hub, way
-
-
-def date(d: np.datetime64) -> dt.date:
-    out: dt.date = d.astype("datetime64[D]").astype(dt.date)
-    return out

@@ -12,7 +12,7 @@ from typing import Any
 from sim.report import needs, paging
 from sim.report.findings import Finding, findings
 from sim.report.routes import Route, not_arrived, rounds, routes
-from sim.report.sections import good_sentence, goods_table
+from sim.report.sections import MANY_GOODS, good_sentence, goods_table
 from sim.report.words import (
     count,
     date_words,
@@ -30,7 +30,6 @@ COORDINATION = {
     "independent": "each donor allocated its own gifts, as if the others did not exist",
     "pooled": "the donors of a good pooled their gifts and allocated them together",
 }
-FEW_GOODS = 4  # up to this many goods: a column per good; more: a row per good
 PAGE1_FINDINGS = 6  # findings on page 1; the rest open the text pages
 
 
@@ -101,7 +100,8 @@ def donor_sentence(run: RunData, donor: str) -> str:
 
 def hub_story(run: RunData, all_routes: list[Route]) -> list[str]:
     """Each hub's rounds in a sentence: what landed, how long the queue took to clear it,
-    how many regions had their first goods within five days, who was reached last."""
+    how many regions had their first goods within five days (who was reached last is the
+    hub's finding, ``sim.report.findings``)."""
     out = []
     found = rounds(run, all_routes)
     for hub in run.hubs:
@@ -109,15 +109,12 @@ def hub_story(run: RunData, all_routes: list[Route]) -> list[str]:
         if not mine:
             continue
         big = max(mine, key=lambda r: len(r.legs))
-        last, days = big.last_reached()
         cleared = (f"took {big.days(big.cleared)} days to clear"
                    if big.cleared is not None else "was not cleared by the end")
         reached = (f"; {big.reached_within(5)} of its {len(big.legs)} regions had their "
                    f"first goods within 5 days of the landing" if len(big.legs) > 1 else "")
-        tail = (f", {listed([run.region_name(r) for r in last], 4)} last, after {days} days"
-                if last and days is not None and len(big.legs) > 1 else "")
         out.append(f"At {run.hub_name(hub)}, {count(len(mine), 'consignment day')}: the "
-                   f"largest, landed {day_month(str(big.landed))}, {cleared}{reached}{tail}.")
+                   f"largest, landed {day_month(str(big.landed))}, {cleared}{reached}.")
     return out
 
 
@@ -129,7 +126,7 @@ def key_sentences(run: RunData, all_routes: list[Route] | None = None) -> list[s
     out = [*hub_story(run, all_routes),
            *(t for d in run.donors if (t := donor_sentence(run, d)))]
     needy = needs.needy_goods(run)
-    if len(run.goods) <= FEW_GOODS:
+    if len(run.goods) <= MANY_GOODS:
         out += [good_sentence(run, g) for g in run.goods]
     else:
         out.append(f"Of the {count(len(run.goods), 'good')}, " + (
@@ -188,7 +185,7 @@ def key_table(run: RunData, all_routes: list[Route]) -> paging.Table:
     goods = run.goods
     missing = ("Not arrived by the end: on the way / at or after a hub" if run.hubs
                else "Not arrived by the end (in transit)")
-    if len(goods) <= FEW_GOODS:
+    if len(goods) <= MANY_GOODS:
         header = ["Outcome", *(run.good_name(g) for g in goods)]
         rows: list[list[str]] = [["Unit", *(run.unit(g) for g in goods)]] if len(
             goods) > 1 else []

@@ -51,26 +51,6 @@ class BatchOutput:
         return pd.DataFrame(self.metrics)
 
 
-def run_stream(
-    experiments: Iterable[tuple[Plan, Seed | Sequence[Seed], Backend]],
-    *,
-    keep_series: bool = False,
-    chunk_size: int = DEFAULT_CHUNK,
-) -> BatchOutput:
-    """Run (plan, seed, backend) triples, one metrics row each in the order given; a plan of
-    several scenarios (``sim.engine.plan.with_rows``) comes with a seed for each, and gives
-    that many rows."""
-    def numbered() -> Iterator[tuple[Sequence[int], Plan, Sequence[Seed], Backend]]:
-        n = 0
-        for plan, seed, backend in experiments:
-            seeds = [seed] if isinstance(seed, int | np.integer | np.random.SeedSequence) \
-                else seed
-            yield range(n, n + plan.n_scenarios), plan, seeds, backend
-            n += plan.n_scenarios
-
-    return run_batches(numbered(), keep_series=keep_series, chunk_size=chunk_size)
-
-
 def run_batches(
     batches: Iterable[tuple[Sequence[int], Plan, Sequence[Seed], Backend]],
     *,

@@ -104,7 +104,7 @@ def override_blocks(base: Scenario, columns: Mapping[Any, NDArray[Any]], n: int,
         stop = j + 1
         while stop < n and stop - j < chunk_size and _same(keys[stop], keys[j]):
             stop += 1
-        if slow and stop - j == 1:  # a group of one: built once, alone
+        if slow and stop - j == 1 and not _cached(groups, keys[j]):  # built once, alone
             yield alone(j)
             j = stop
             continue
@@ -151,6 +151,14 @@ def _same(a: tuple[Any, ...], b: tuple[Any, ...]) -> bool:
     try:
         return bool(a == b)
     except (TypeError, ValueError):  # values that do not compare: rows of their own
+        return False
+
+
+def _cached(groups: dict[Any, Scenario | None], key: tuple[Any, ...]) -> bool:
+    """Whether a group's scenario with these structural values is at hand (and valid)."""
+    try:
+        return groups.get(key) is not None
+    except TypeError:  # values that do not hash
         return False
 
 

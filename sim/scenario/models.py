@@ -53,7 +53,7 @@ MAX_DAY_REGIONS = 4_000_000
 MIN_AMOUNT = 1e-6
 
 
-def _zero_or_not_tiny(x: float) -> float:
+def zero_or_not_tiny(x: float) -> float:
     if 0 < x < MIN_AMOUNT:
         raise ValueError(f"must be 0 or at least {MIN_AMOUNT:g}")
     return x
@@ -67,8 +67,8 @@ def plus_zero(x: float) -> float:
 
 NonNeg = Annotated[float, Field(ge=0, le=MAX_AMOUNT), AfterValidator(plus_zero)]
 Fraction = Annotated[float, Field(ge=0, le=1), AfterValidator(plus_zero)]
-Positive = Annotated[float, Field(gt=0, le=MAX_AMOUNT), AfterValidator(_zero_or_not_tiny)]
-People = Annotated[float, Field(ge=0, le=MAX_POPULATION), AfterValidator(_zero_or_not_tiny),
+Positive = Annotated[float, Field(gt=0, le=MAX_AMOUNT), AfterValidator(zero_or_not_tiny)]
+People = Annotated[float, Field(ge=0, le=MAX_POPULATION), AfterValidator(zero_or_not_tiny),
                    AfterValidator(plus_zero)]
 LeadDays = Annotated[float, Field(ge=0, le=MAX_LEAD_DAYS), AfterValidator(plus_zero)]
 

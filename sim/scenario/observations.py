@@ -64,8 +64,6 @@ class Measure(StrEnum):
 _REGION_PREFIX = "regions."
 # Paths whose {id} is a stock series' id, not a region's.
 STOCK_SERIES_MEASURES = (Measure.DONOR_STOCK_IN,)
-# Measures summed from the start of the horizon through the day.
-CUMULATIVE_MEASURES = frozenset(m for m in Measure if m.value.endswith(".cumulative"))
 
 
 @dataclass(frozen=True)

@@ -46,6 +46,7 @@ from sim.scenario.models import (
     StandingPledge,
     TriangularLeadTime,
     plus_zero,
+    zero_or_not_tiny,
 )
 from sim.scenario.paths import Step, Steps
 from sim.scenario.scenario import Scenario
@@ -170,7 +171,7 @@ def field_rule(info: FieldInfo | None, annotation: Any) -> FieldRule | None:
             bounds[name] = float(getattr(item, name))
         elif isinstance(item, AfterValidator) and item.func is plus_zero:
             flags["plus_zero"] = True
-        elif isinstance(item, AfterValidator) and item.func.__name__ == "_zero_or_not_tiny":
+        elif isinstance(item, AfterValidator) and item.func is zero_or_not_tiny:
             flags["not_tiny"] = True
         else:
             return None

@@ -49,7 +49,7 @@ def is_model(tp: Any) -> bool:
 
 def tagged(tp: Any) -> dict[str, type[BaseModel]] | None:
     """A union of models told apart by ``kind``: tag -> model (None: not such a union)."""
-    members = union_members(_strip_annotated(tp))
+    members = union_members(strip(tp))  # Need | None too
     if not members or not all(is_model(m) for m in members):
         return None
     tags: dict[str, type[BaseModel]] = {}
@@ -60,12 +60,6 @@ def tagged(tp: Any) -> dict[str, type[BaseModel]] | None:
             return None
         tags[str(args[0])] = m
     return tags
-
-
-def _strip_annotated(tp: Any) -> Any:
-    while get_origin(tp) is typing.Annotated:
-        tp = get_args(tp)[0]
-    return tp
 
 
 def field_names(model: type[BaseModel]) -> list[str]:

@@ -38,7 +38,7 @@ numbers come from ``SeedSequence(root)`` itself, which no experiment shares.
 Each experiment is one validated scenario: the base scenario with the point's values set at
 their dotted paths. Validation is cheap because only the models on the changed paths are
 rebuilt from dicts; every untouched sub-model is passed to pydantic as the already-valid
-instance it is. Experiments then run through the batch engine (``run_stream``), grouped by
+instance it is. Experiments then run through the batch engine (``run_batches``), grouped by
 structure; the LP backend is used only for scenarios that ask for it.
 """
 
