@@ -28,12 +28,10 @@ import os
 import platform
 import resource
 import shutil
-import statistics
 import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -43,6 +41,7 @@ from scipy.optimize import linprog
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from synthetic import batch_plan, problems, scenario, single_plan  # noqa: E402
+from timing import median_seconds  # noqa: E402
 
 from sim.allocate.compiled import (  # noqa: E402
     PARALLEL_MIN_ROWS,
@@ -61,15 +60,6 @@ from sim.scenario.enums import Backend, Rule  # noqa: E402
 from sim.scenario.loading import load  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[1]
-
-
-def median_seconds(fn: Callable[[], object], repeat: int) -> float:
-    times = []
-    for _ in range(repeat):
-        start = time.perf_counter()
-        fn()
-        times.append(time.perf_counter() - start)
-    return statistics.median(times)
 
 
 def highs_rows(problem: Any) -> None:

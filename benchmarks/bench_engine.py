@@ -31,37 +31,17 @@ import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
 sys.path.insert(0, str(HERE))
+from timing import median_cpu_seconds, median_seconds  # noqa: E402
 
 
 def load_average() -> float:
     return round(os.getloadavg()[0], 2)
-
-
-def median_seconds(fn: Callable[[], object], repeat: int) -> float:
-    times = []
-    for _ in range(repeat):
-        start = time.perf_counter()
-        fn()
-        times.append(time.perf_counter() - start)
-    return statistics.median(times)
-
-
-def median_cpu_seconds(fn: Callable[[], object], repeat: int) -> float:
-    """CPU seconds of this process (every thread), median: what a quiet machine would take
-    on one core, whatever the other processes on this one are doing."""
-    times = []
-    for _ in range(repeat):
-        start = time.process_time()
-        fn()
-        times.append(time.process_time() - start)
-    return statistics.median(times)
 
 
 def peak_rss_mb() -> float:

@@ -167,7 +167,7 @@ def cmd_sweep(args: argparse.Namespace) -> int:
 
 
 def _sweep(args: argparse.Namespace, run: _Run) -> int:
-    from sim.sweep.executors import dask_scheduler, execute, make_executor
+    from sim.sweep.executors import check_scheduler, dask_scheduler, execute, make_executor
     from sim.sweep.store import FolderState, default_folder, load_sweep, prepare, run_info
 
     resolved = run.resolved = load_sweep(args.file)
@@ -178,6 +178,7 @@ def _sweep(args: argparse.Namespace, run: _Run) -> int:
     if args.threads is not None and args.threads < 1:
         raise InputError("--threads", "", "must be >= 1")
     scheduler, source = args.scheduler, "--scheduler"
+    check_scheduler(kind, scheduler)  # before touching the folder
     if kind is ExecutorKind.DASK:
         import importlib.util
 
@@ -185,8 +186,6 @@ def _sweep(args: argparse.Namespace, run: _Run) -> int:
             raise InputError("--executor", "dask", "needs dask.distributed: "
                              "pip install 'masksim[dask]'")
         scheduler, source = dask_scheduler(args.scheduler)
-    elif scheduler:
-        raise InputError("--scheduler", "", "only with --executor dask")
     workers = args.workers if args.workers is not None else (os.cpu_count() or 1)
     threads = args.threads or 1
     cluster = None

@@ -278,13 +278,18 @@ class DaskExecutor:
             self._cluster.close()
 
 
+def check_scheduler(kind: ExecutorKind, scheduler: str | None) -> None:
+    """A scheduler address goes with the Dask executor only (InputError otherwise)."""
+    if scheduler and kind is not ExecutorKind.DASK:
+        raise InputError("--scheduler", "", "only with --executor dask")
+
+
 def make_executor(kind: ExecutorKind, workers: int, scheduler: str | None,
                   threads: int = 1, source: str = "--scheduler") -> ChunkExecutor:
     """``workers`` = 0 runs in this process (local only), on the machine's threads."""
+    check_scheduler(kind, scheduler)
     if kind is ExecutorKind.DASK:
         return DaskExecutor(max(1, workers), scheduler, threads, source)
-    if scheduler:
-        raise InputError("--scheduler", "", "only with --executor dask")
     return InlineExecutor() if workers == 0 else LocalExecutor(workers, threads)
 
 
