@@ -19,7 +19,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 import sim.allocate.jit  # noqa: F401  (first: numba's cache sees every compiled module)
-from sim.allocate.kernels import CODES, pay_pledges, spread
+from sim.allocate.kernels import CODES, allocate_row
 from sim.allocate.launch import ThreadPolicy, launch
 from sim.allocate.problem import Allocation, AllocationProblem, Array
 
@@ -106,14 +106,6 @@ def rows_kernel(lo: int, hi: int, rule: int, budget: Array, policy_on: NDArray[n
     want, taken = np.empty(n_cols), np.empty(n_cols)
     scratch = np.empty((5, n_cols))
     for b in range(lo, hi):
-        for r in range(n_cols):
-            room[r] = cap[b, r]
-            shipped[b, r] = 0.0  # pledges by region first
-        left = pay_pledges(budget[b], due[b], instances, 0, instances.shape[0], group,
-                           region, room, pledge[b], shipped[b], want, taken)
-        if not policy_on[b]:
-            left = 0.0
-        spread(rule, left, need[b], have[b], room, share[b], tier[b], weight[b], shipped[b],
-               policy[b], scratch)
-        for r in range(n_cols):
-            shipped[b, r] += policy[b, r]
+        allocate_row(rule, budget[b], policy_on[b], due[b], instances, 0, instances.shape[0],
+                     group, region, cap[b], need[b], have[b], share[b], tier[b], weight[b],
+                     pledge[b], shipped[b], policy[b], room, want, taken, scratch)

@@ -126,6 +126,29 @@ def spread(rule: int, left: float, need: Array, have: Array, room: Array, share:
         _proportional_fill(ub, a, left, free, x)
 
 
+@numba.njit(cache=True, inline="always")  # in the row loops of its callers
+def allocate_row(rule: int, budget: float, on: bool, due: Array, instances: Ints, lo: int,
+                 hi: int, group: Ints, region: Ints, cap: Array, need: Array, have: Array,
+                 share: Array, tier: Ints, weight: Array, pledge: Array, shipped: Array,
+                 policy: Array, room: Array, want: Array, taken: Array,
+                 scratch: Array) -> None:
+    """One row, start to finish: the pledges of ``instances[lo:hi]`` oldest first within the
+    regions' caps, then (when the rule is on) the rule's spread of the budget left;
+    ``shipped`` is both, ``policy`` the rule's part. ``room``, ``want``, ``taken``: scratch of
+    R; ``scratch``: (5, R). The compiled allocator and the compiled day both call it."""
+    n_cols = need.shape[0]
+    for r in range(n_cols):
+        room[r] = cap[r]
+        shipped[r] = 0.0  # pledges by region first
+    left = pay_pledges(budget, due, instances, lo, hi, group, region, room, pledge, shipped,
+                       want, taken)
+    if not on:
+        left = 0.0
+    spread(rule, left, need, have, room, share, tier, weight, shipped, policy, scratch)
+    for r in range(n_cols):
+        shipped[r] += policy[r]
+
+
 @numba.njit(cache=True, inline="always")
 def _one(condition: bool) -> float:
     """1.0 or 0.0: a mask to multiply by (a select, not a branch, once compiled)."""

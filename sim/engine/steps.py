@@ -31,7 +31,7 @@ from typing import Any
 import numba
 
 import sim.allocate.jit  # noqa: F401  (first: numba's cache sees every compiled module)
-from sim.allocate.kernels import pay_pledges, spread
+from sim.allocate.kernels import allocate_row, pay_pledges, spread
 from sim.engine.state import CHANNEL_REGION_SERIES, DONOR_SERIES, GOOD_REGION_SERIES
 
 D_PRODUCTION, D_RELEASED, D_RECEIVED, D_WRITTEN_OFF = (
@@ -293,22 +293,14 @@ def allocate_compiled(d: Any, b: int, k: int) -> None:
         return
     for c in range(c_n):
         i = b * c_n + c
-        at = row(i, c, d.cap.shape[0], n)
-        for r in range(r_n):
-            room[r] = d.cap[at, r]
-            d.a_shipped[i, r] = 0.0  # pledges by region first
-        left = pay_pledges(d.p_budget[i], d.outstanding[i], d.own, d.own_live[i],
-                           d.own_end[c, k], d.pledge_due, d.pledge_region, room,
-                           d.a_pledge[i], d.a_shipped[i], want, taken)
-        if not d.p_on[i]:
-            left = 0.0
-        spread(d.rule[row(i, c, d.rule.shape[0], n)], left,
-               d.projected_need[row(i, c, d.projected_need.shape[0], n), k], d.p_have[i], room,
-               d.share[row(i, c, d.share.shape[0], n), k], d.tier[row(i, c, d.tier.shape[0], n)],
-               d.weight[row(i, c, d.weight.shape[0], n)], d.a_shipped[i], d.a_policy[i],
-               scratch)
-        for r in range(r_n):
-            d.a_shipped[i, r] += d.a_policy[i, r]
+        allocate_row(d.rule[row(i, c, d.rule.shape[0], n)], d.p_budget[i], d.p_on[i],
+                     d.outstanding[i], d.own, d.own_live[i], d.own_end[c, k], d.pledge_due,
+                     d.pledge_region, d.cap[row(i, c, d.cap.shape[0], n)],
+                     d.projected_need[row(i, c, d.projected_need.shape[0], n), k],
+                     d.p_have[i], d.share[row(i, c, d.share.shape[0], n), k],
+                     d.tier[row(i, c, d.tier.shape[0], n)],
+                     d.weight[row(i, c, d.weight.shape[0], n)], d.a_pledge[i],
+                     d.a_shipped[i], d.a_policy[i], room, want, taken, scratch)
 
 
 @numba.njit(cache=True)
